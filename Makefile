@@ -1,0 +1,29 @@
+# Filament — make help lists the targets. Every target installs what it needs.
+SHELL := /bin/bash
+export FILAMENT_CACHE ?= $(HOME)/.cache/filament
+
+.PHONY: help install build test test-unit rabbitmq collector demo bench clean
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.package-lock.json ## npm ci (only when package-lock.json changed)
+
+build: install ## Compile src/ to dist/ (the preload that services load)
+	npm run -s build
+
+rabbitmq: ## Install RabbitMQ via apt when absent and start it on 127.0.0.1:5672
+	bash scripts/rabbitmq.sh start
+
+collector: ## Build otelcol-filament with ocb (cached); last line = binary path
+	bash scripts/collector-build.sh
+
+test: build rabbitmq ## Build, start RabbitMQ, run the mocha suite
+	npx mocha
+
+clean: ## Remove build output (keeps the collector cache in $(FILAMENT_CACHE))
+	rm -rf dist

@@ -1,0 +1,328 @@
+/**
+ * The one place that reads the environment. Standard OTEL_* variables keep the
+ * meaning the OpenTelemetry specification gives them; Filament's own settings
+ * are FILAMENT_*. Every invalid value yields exactly one line on stderr that
+ * names the variable and the fallback used, and the host service starts anyway.
+ */
+
+export type ExporterName = 'otlp' | 'console' | 'none';
+export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
+export type SamplerName =
+  | 'always_on'
+  | 'always_off'
+  | 'traceidratio'
+  | 'parentbased_always_on'
+  | 'parentbased_always_off'
+  | 'parentbased_traceidratio';
+
+export interface BatchSettings {
+  maxQueueSize: number;
+  maxExportBatchSize: number;
+  scheduledDelayMillis: number;
+  exportTimeoutMillis: number;
+}
+
+export interface FilamentConfig {
+  readonly disabled: boolean;
+  readonly tracesExporters: readonly ExporterName[];
+  readonly metricsExporters: readonly ExporterName[];
+  readonly logsExporters: readonly ExporterName[];
+  readonly protocol: { traces: OtlpProtocol; metrics: OtlpProtocol; logs: OtlpProtocol };
+  readonly sampler: SamplerName;
+  readonly samplerRatio: number;
+  readonly propagators: readonly ('tracecontext' | 'baggage')[];
+  readonly logLevel: string | undefined;
+  readonly metricExportIntervalMs: number;
+  readonly metricExportTimeoutMs: number;
+  /** OTEL_BLRP_* (log records) */
+  readonly blrp: BatchSettings;
+  /** OTEL_BSP_* (spans) */
+  readonly bsp: BatchSettings;
+  readonly resourceDetectors: readonly ('env' | 'host' | 'os' | 'process' | 'serviceinstance')[];
+  /** Instrumentation short names to load (after enabled/disabled lists). */
+  readonly instrumentations: readonly string[];
+  /** True when OTEL_NODE_ENABLED_INSTRUMENTATIONS named them (no presence check). */
+  readonly instrumentationsExplicit: boolean;
+  // ---- FILAMENT_* ----
+  readonly contentMaxBytes: number;
+  readonly maskKeys: readonly string[];
+  readonly httpIgnorePaths: readonly string[];
+  readonly amqpAssignMessageId: boolean;
+  readonly deadLetterTap: boolean;
+  readonly logFile: {
+    dir: string | undefined;
+    maxBytes: number;
+    maxAgeDays: number;
+    maxFiles: number;
+  };
+  readonly shutdownTimeoutMs: number;
+}
+
+/** Instrumentations loaded when OTEL_NODE_ENABLED_INSTRUMENTATIONS is not set. */
+export const DEFAULT_INSTRUMENTATIONS = ['http', 'express', 'fastify', 'amqplib', 'undici', 'pg'] as const;
+
+export const TEN_MIB = 10 * 1024 * 1024;
+
+export const DEFAULT_MASK_KEYS = [
+  'password', 'passwd', 'pwd', 'secret', 'token', 'access_token', 'refresh_token',
+  'authorization', 'api_key', 'apikey', 'cookie', 'card', 'card_number', 'cardnumber',
+  'pan', 'cvv', 'cvc', 'iban', 'email', 'phone', 'telephone', 'mobile',
+];
+
+export const DEFAULT_HTTP_IGNORE_PATHS = [
+  '/health', '/healthz', '/ready', '/readyz', '/live', '/livez', '/metrics', '/favicon.ico',
+];
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Collects the one-line problems; the caller decides where they go (stderr). */
+export class ConfigProblems {
+  readonly lines: string[] = [];
+  add(variable: string, value: string, problem: string, fallback: string): void {
+    this.lines.push(`filament-otel: ${variable}=${JSON.stringify(value)} ${problem}; using ${fallback}`);
+  }
+}
+
+function raw(env: Env, name: string): string | undefined {
+  const v = env[name];
+  if (v === undefined) return undefined;
+  const t = v.trim();
+  return t === '' ? undefined : t;
+}
+
+function list(env: Env, name: string): string[] | undefined {
+  const v = raw(env, name);
+  if (v === undefined) return undefined;
+  return v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+function integer(
+  env: Env, problems: ConfigProblems, name: string, def: number, min: number, max: number, unit: string,
+): number {
+  const v = raw(env, name);
+  if (v === undefined) return def;
+  if (!/^\d+$/.test(v)) {
+    problems.add(name, v, `is not a whole number of ${unit}`, String(def));
+    return def;
+  }
+  const n = Number(v);
+  if (n < min || n > max) {
+    const clamped = n < min ? min : max;
+    problems.add(name, v, `is outside ${min}..${max} ${unit}`, String(clamped));
+    return clamped;
+  }
+  return n;
+}
+
+function bool(env: Env, problems: ConfigProblems, name: string, def: boolean): boolean {
+  const v = raw(env, name);
+  if (v === undefined) return def;
+  const l = v.toLowerCase();
+  if (['true', '1', 'on', 'yes'].includes(l)) return true;
+  if (['false', '0', 'off', 'no'].includes(l)) return false;
+  problems.add(name, v, 'is not one of true/false/on/off', String(def));
+  return def;
+}
+
+function exporters(env: Env, problems: ConfigProblems, name: string): ExporterName[] {
+  const values = list(env, name);
+  if (values === undefined) return ['otlp'];
+  const out: ExporterName[] = [];
+  for (const v of values) {
+    if (v === 'otlp' || v === 'console' || v === 'none') {
+      if (!out.includes(v)) out.push(v);
+    } else {
+      problems.add(name, v, 'names an exporter Filament does not ship (otlp, console, none)', 'it is ignored');
+    }
+  }
+  if (out.includes('none')) return [];
+  return out.length === 0 ? ['otlp'] : out;
+}
+
+function protocol(env: Env, problems: ConfigProblems, signal: string, fallback: OtlpProtocol): OtlpProtocol {
+  const name = signal === '' ? 'OTEL_EXPORTER_OTLP_PROTOCOL' : `OTEL_EXPORTER_OTLP_${signal}_PROTOCOL`;
+  const v = raw(env, name);
+  if (v === undefined) return fallback;
+  if (v === 'http/protobuf' || v === 'http/json' || v === 'grpc') return v;
+  problems.add(name, v, 'is not http/protobuf, http/json or grpc', fallback);
+  return fallback;
+}
+
+function batchSettings(env: Env, problems: ConfigProblems, prefix: string, delayMs: number): BatchSettings {
+  const maxQueueSize = integer(env, problems, `${prefix}_MAX_QUEUE_SIZE`, 2048, 1, 1_000_000, 'records');
+  let maxExportBatchSize = integer(env, problems, `${prefix}_MAX_EXPORT_BATCH_SIZE`, 512, 1, 1_000_000, 'records');
+  if (maxExportBatchSize > maxQueueSize) maxExportBatchSize = maxQueueSize;
+  return {
+    maxQueueSize,
+    maxExportBatchSize,
+    scheduledDelayMillis: integer(env, problems, `${prefix}_SCHEDULE_DELAY`, delayMs, 0, 3_600_000, 'milliseconds'),
+    exportTimeoutMillis: integer(env, problems, `${prefix}_EXPORT_TIMEOUT`, 30000, 1, 3_600_000, 'milliseconds'),
+  };
+}
+
+const SAMPLERS: readonly SamplerName[] = [
+  'always_on', 'always_off', 'traceidratio',
+  'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio',
+];
+
+const OTLP_ENDPOINT_VARS = [
+  'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT',
+];
+
+/**
+ * Parses and validates the environment. Never throws: bad values are reported
+ * in `problems` and replaced by their documented fallback. `env` is returned
+ * mutated-free; invalid endpoint variables are reported and must be removed by
+ * the caller (`invalidEndpointVars`) so the exporters fall back to defaults.
+ */
+export function readConfig(env: Env = process.env): {
+  config: FilamentConfig;
+  problems: string[];
+  invalidEndpointVars: string[];
+} {
+  const problems = new ConfigProblems();
+
+  const disabled = bool(env, problems, 'OTEL_SDK_DISABLED', false);
+
+  const generalProtocol = protocol(env, problems, '', 'http/protobuf');
+  const proto = {
+    traces: protocol(env, problems, 'TRACES', generalProtocol),
+    metrics: protocol(env, problems, 'METRICS', generalProtocol),
+    logs: protocol(env, problems, 'LOGS', generalProtocol),
+  };
+
+  let sampler: SamplerName = 'parentbased_always_on';
+  const samplerRaw = raw(env, 'OTEL_TRACES_SAMPLER');
+  if (samplerRaw !== undefined) {
+    if ((SAMPLERS as readonly string[]).includes(samplerRaw)) sampler = samplerRaw as SamplerName;
+    else problems.add('OTEL_TRACES_SAMPLER', samplerRaw, `is not one of ${SAMPLERS.join(', ')}`, sampler);
+  }
+  let samplerRatio = 1;
+  const ratioRaw = raw(env, 'OTEL_TRACES_SAMPLER_ARG');
+  if (ratioRaw !== undefined && sampler.endsWith('traceidratio')) {
+    const r = Number(ratioRaw);
+    if (!Number.isFinite(r) || r < 0 || r > 1) {
+      problems.add('OTEL_TRACES_SAMPLER_ARG', ratioRaw, 'is not a ratio between 0 and 1', '1');
+    } else {
+      samplerRatio = r;
+    }
+  }
+
+  const propagators: ('tracecontext' | 'baggage')[] = [];
+  for (const p of list(env, 'OTEL_PROPAGATORS') ?? ['tracecontext', 'baggage']) {
+    if (p === 'tracecontext' || p === 'baggage') {
+      if (!propagators.includes(p)) propagators.push(p);
+    } else if (p !== 'none') {
+      problems.add('OTEL_PROPAGATORS', p, 'is not supported by Filament (tracecontext, baggage, none)', 'it is ignored');
+    }
+  }
+
+  const logLevelRaw = raw(env, 'OTEL_LOG_LEVEL');
+  let logLevel: string | undefined;
+  if (logLevelRaw !== undefined) {
+    const l = logLevelRaw.toUpperCase();
+    if (['NONE', 'ERROR', 'WARN', 'INFO', 'DEBUG', 'VERBOSE', 'ALL'].includes(l)) logLevel = l;
+    else problems.add('OTEL_LOG_LEVEL', logLevelRaw, 'is not NONE/ERROR/WARN/INFO/DEBUG/VERBOSE/ALL', 'INFO');
+  }
+
+  const invalidEndpointVars: string[] = [];
+  for (const name of OTLP_ENDPOINT_VARS) {
+    const v = raw(env, name);
+    if (v === undefined) continue;
+    let ok = false;
+    try {
+      const u = new URL(v);
+      ok = u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      invalidEndpointVars.push(name);
+      problems.add(name, v, 'is not an http(s) URL', 'the default endpoint http://localhost:4318');
+    }
+  }
+
+  const metricExportIntervalMs = integer(env, problems, 'OTEL_METRIC_EXPORT_INTERVAL', 60000, 100, 86_400_000, 'milliseconds');
+  let metricExportTimeoutMs = integer(env, problems, 'OTEL_METRIC_EXPORT_TIMEOUT', 30000, 1, 86_400_000, 'milliseconds');
+  if (metricExportTimeoutMs > metricExportIntervalMs) metricExportTimeoutMs = metricExportIntervalMs;
+
+  const blrp = batchSettings(env, problems, 'OTEL_BLRP', 1000);
+  const bsp = batchSettings(env, problems, 'OTEL_BSP', 5000);
+
+  const detectorNames = ['env', 'host', 'os', 'process', 'serviceinstance'] as const;
+  type Detector = (typeof detectorNames)[number];
+  let resourceDetectors: Detector[] = ['env', 'host', 'process'];
+  const detectorsRaw = list(env, 'OTEL_NODE_RESOURCE_DETECTORS');
+  if (detectorsRaw !== undefined) {
+    resourceDetectors = [];
+    for (const d of detectorsRaw) {
+      if (d === 'all') resourceDetectors = [...detectorNames];
+      else if (d === 'none') resourceDetectors = [];
+      else if ((detectorNames as readonly string[]).includes(d)) {
+        if (!resourceDetectors.includes(d as Detector)) resourceDetectors.push(d as Detector);
+      } else {
+        problems.add('OTEL_NODE_RESOURCE_DETECTORS', d, `is not one of ${detectorNames.join(', ')}, all, none`, 'it is ignored');
+      }
+    }
+  }
+
+  const enabled = list(env, 'OTEL_NODE_ENABLED_INSTRUMENTATIONS');
+  const disabledList = list(env, 'OTEL_NODE_DISABLED_INSTRUMENTATIONS') ?? [];
+  const instrumentations = (enabled ?? [...DEFAULT_INSTRUMENTATIONS]).filter((n) => !disabledList.includes(n));
+
+  const contentMaxBytes = integer(env, problems, 'FILAMENT_CONTENT_MAX_BYTES', 8192, 0, 1024 * 1024, 'bytes');
+  const maskKeys = [...DEFAULT_MASK_KEYS];
+  for (const k of list(env, 'FILAMENT_MASK_KEYS') ?? []) {
+    const l = k.toLowerCase();
+    if (!maskKeys.includes(l)) maskKeys.push(l);
+  }
+  const httpIgnorePaths = list(env, 'FILAMENT_HTTP_IGNORE_PATHS') ?? [...DEFAULT_HTTP_IGNORE_PATHS];
+  for (const p of httpIgnorePaths) {
+    if (!p.startsWith('/')) {
+      problems.add('FILAMENT_HTTP_IGNORE_PATHS', p, 'is not a path starting with /', 'it is ignored');
+    }
+  }
+
+  let amqpAssignMessageId = true;
+  const idMode = raw(env, 'FILAMENT_AMQP_MESSAGE_ID');
+  if (idMode !== undefined) {
+    if (idMode === 'assign') amqpAssignMessageId = true;
+    else if (idMode === 'keep') amqpAssignMessageId = false;
+    else problems.add('FILAMENT_AMQP_MESSAGE_ID', idMode, 'is not assign or keep', 'assign');
+  }
+
+  const config: FilamentConfig = {
+    disabled,
+    tracesExporters: exporters(env, problems, 'OTEL_TRACES_EXPORTER'),
+    metricsExporters: exporters(env, problems, 'OTEL_METRICS_EXPORTER'),
+    logsExporters: exporters(env, problems, 'OTEL_LOGS_EXPORTER'),
+    protocol: proto,
+    sampler,
+    samplerRatio,
+    propagators,
+    logLevel,
+    metricExportIntervalMs,
+    metricExportTimeoutMs,
+    blrp,
+    bsp,
+    resourceDetectors,
+    instrumentations,
+    instrumentationsExplicit: enabled !== undefined,
+    contentMaxBytes,
+    maskKeys,
+    httpIgnorePaths: httpIgnorePaths.filter((p) => p.startsWith('/')),
+    amqpAssignMessageId,
+    deadLetterTap: bool(env, problems, 'FILAMENT_DEAD_LETTER_TAP', true),
+    logFile: {
+      dir: raw(env, 'FILAMENT_LOG_FILE_DIR'),
+      // The ADR caps a log file at 10 MB: smaller is allowed, larger is not.
+      maxBytes: integer(env, problems, 'FILAMENT_LOG_FILE_MAX_BYTES', TEN_MIB, 4096, TEN_MIB, 'bytes'),
+      // The ADR keeps logs no longer than 6 months.
+      maxAgeDays: integer(env, problems, 'FILAMENT_LOG_FILE_MAX_AGE_DAYS', 180, 1, 180, 'days'),
+      maxFiles: integer(env, problems, 'FILAMENT_LOG_FILE_MAX_FILES', 100, 1, 100_000, 'files'),
+    },
+    shutdownTimeoutMs: integer(env, problems, 'FILAMENT_SHUTDOWN_TIMEOUT_MS', 5000, 100, 120_000, 'milliseconds'),
+  };
+  return { config, problems: problems.lines, invalidEndpointVars };
+}

@@ -1,0 +1,178 @@
+/**
+ * Turns untrusted bytes (queue message bodies, error messages) into text that is
+ * safe to export: capped, binary marked instead of dumped, invalid UTF-8
+ * replaced, PII and secrets masked. Runs only where a value is exported, never
+ * on a request path that does not emit.
+ */
+
+export type ContentKind = 'text' | 'json' | 'binary' | 'empty';
+
+export interface CapturedContent {
+  /** What goes into the LogRecord body. */
+  readonly text: string;
+  readonly kind: ContentKind;
+  readonly truncated: boolean;
+  /** How many values were masked. */
+  readonly masked: number;
+  /** Original size in bytes. */
+  readonly size: number;
+}
+
+export const MASK = '[MASKED]';
+
+const EMAIL = /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}/g;
+// International phone numbers (a leading + keeps order numbers and counts safe).
+const PHONE = /\+\d[\d ().-]{6,18}\d/g;
+// 13–19 digits, optionally grouped by spaces or dashes; confirmed by Luhn below.
+const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
+// "key": value in JSON-ish text (string, number, true/false/null).
+const JSON_PAIR = /"([^"\\]{1,64})"(\s*:\s*)("(?:[^"\\]|\\.)*"|-?\d[\d.eE+-]*|true|false|null)/g;
+// key=value in form-encoded or log-style text.
+const FORM_PAIR = /(^|[\s&?;,])([A-Za-z_][A-Za-z0-9_.-]{0,63})=([^&\s;,]*)/g;
+
+function luhn(digits: string): boolean {
+  let sum = 0;
+  let double = false;
+  for (let i = digits.length - 1; i >= 0; i--) {
+    let d = digits.charCodeAt(i) - 48;
+    if (double) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    double = !double;
+  }
+  return sum % 10 === 0;
+}
+
+function normaliseKey(key: string): string {
+  return key.toLowerCase().replace(/[-_.]/g, '');
+}
+
+/** Masks secrets and PII in text. Built once per configuration. */
+export class Masker {
+  private readonly exact: Set<string>;
+  private readonly suffixes: string[];
+
+  constructor(keys: readonly string[]) {
+    this.exact = new Set(keys.map(normaliseKey));
+    // Long keys also match as a suffix (customerEmail, userPassword); short
+    // ones (pan, cvv) only exactly, so "company" is not a card number.
+    this.suffixes = [...this.exact].filter((k) => k.length >= 5);
+  }
+
+  isSensitiveKey(key: string): boolean {
+    const k = normaliseKey(key);
+    if (this.exact.has(k)) return true;
+    for (const s of this.suffixes) if (k.endsWith(s)) return true;
+    return false;
+  }
+
+  mask(text: string): { text: string; masked: number } {
+    let masked = 0;
+    let out = text;
+    if (out.indexOf('"') !== -1) {
+      out = out.replace(JSON_PAIR, (all, key: string, sep: string, value: string) => {
+        if (!this.isSensitiveKey(key) || value === 'null') return all;
+        masked++;
+        return `"${key}"${sep}"${MASK}"`;
+      });
+    }
+    if (out.indexOf('=') !== -1) {
+      out = out.replace(FORM_PAIR, (all, lead: string, key: string, value: string) => {
+        if (value === '' || !this.isSensitiveKey(key)) return all;
+        masked++;
+        return `${lead}${key}=${MASK}`;
+      });
+    }
+    if (out.indexOf('@') !== -1) {
+      out = out.replace(EMAIL, () => {
+        masked++;
+        return MASK;
+      });
+    }
+    if (out.indexOf('+') !== -1) {
+      out = out.replace(PHONE, () => {
+        masked++;
+        return MASK;
+      });
+    }
+    out = out.replace(CARD, (all) => {
+      const digits = all.replace(/[ -]/g, '');
+      if (!luhn(digits)) return all;
+      masked++;
+      return MASK;
+    });
+    return { text: out, masked };
+  }
+}
+
+const TEXT_TYPES = /^(text\/|application\/(json|xml|x-www-form-urlencoded|csv|yaml|x-ndjson|[a-z.+-]*\+json|[a-z.+-]*\+xml))/i;
+const BINARY_TYPES = /^(application\/(octet-stream|zip|gzip|x-protobuf|protobuf|pdf|vnd\.ms-)|image\/|audio\/|video\/|model\/)/i;
+
+/** Heuristic on the first bytes: NUL or many control bytes mean binary. */
+function looksBinary(buf: Uint8Array): boolean {
+  const n = Math.min(buf.length, 1024);
+  let control = 0;
+  for (let i = 0; i < n; i++) {
+    const b = buf[i] as number;
+    if (b === 0) return true;
+    if (b < 9 || (b > 13 && b < 32) || b === 127) control++;
+  }
+  return control * 10 > n;
+}
+
+function firstNonSpace(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return text[i] as string;
+  }
+  return '';
+}
+
+/**
+ * Captures bytes or a string for export. `maxBytes` caps the UTF-8 size of the
+ * captured text; the cut never splits a character.
+ */
+export function captureContent(
+  content: Uint8Array | string | null | undefined,
+  contentType: string | undefined,
+  maxBytes: number,
+  masker: Masker,
+): CapturedContent {
+  if (content === null || content === undefined || content.length === 0) {
+    return { text: '', kind: 'empty', truncated: false, masked: 0, size: 0 };
+  }
+  const buf = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  const size = buf.length;
+  const binary =
+    contentType !== undefined && BINARY_TYPES.test(contentType)
+      ? true
+      : contentType !== undefined && TEXT_TYPES.test(contentType)
+        ? false
+        : looksBinary(buf);
+  if (binary) {
+    return { text: `[binary content, ${size} bytes, not captured]`, kind: 'binary', truncated: false, masked: 0, size };
+  }
+  let end = size;
+  let truncated = false;
+  if (size > maxBytes) {
+    truncated = true;
+    end = maxBytes;
+    // Back off to a UTF-8 character boundary (continuation bytes are 10xxxxxx).
+    while (end > 0 && ((buf[end] as number) & 0xc0) === 0x80) end--;
+  }
+  const view = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  // toString replaces invalid UTF-8 sequences with U+FFFD.
+  const decoded = view.toString('utf8', 0, end);
+  const first = firstNonSpace(decoded);
+  const kind: ContentKind = first === '{' || first === '[' ? 'json' : 'text';
+  const { text, masked } = masker.mask(decoded);
+  return { text: truncated ? `${text}…[truncated, ${size} bytes]` : text, kind, truncated, masked, size };
+}
+
+/** Caps and masks a short free-text value such as an error message. */
+export function safeText(value: string, maxChars: number, masker: Masker): { text: string; masked: number } {
+  const capped = value.length > maxChars ? `${value.slice(0, maxChars)}…[truncated]` : value;
+  return masker.mask(capped);
+}

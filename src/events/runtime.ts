@@ -1,0 +1,109 @@
+/**
+ * The state every event emitter shares: configuration, the OTel logger, the
+ * metric instruments and the masker. Kept on globalThis under a registered
+ * symbol so that two copies of the package (the preload's and an app's own)
+ * still share one runtime.
+ */
+import { metrics, type Context, type Counter, type Histogram } from '@opentelemetry/api';
+import { logs, SeverityNumber, type AnyValue, type LogAttributes, type Logger, type LogRecord } from '@opentelemetry/api-logs';
+import { readConfig, type FilamentConfig } from '../config';
+import { Masker } from './content';
+import {
+  METRIC_API_ERRORS, METRIC_MESSAGING_CONSUMED, METRIC_MESSAGING_SENT,
+  METRIC_MODEL3D_PRICING_DURATION, METRIC_QUEUE_DEAD_LETTERS, type FilamentEventName,
+} from '../semconv';
+import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
+
+export interface Instruments {
+  readonly apiErrors: Counter;
+  readonly pricingDuration: Histogram;
+  readonly deadLetters: Counter;
+  readonly messagesSent: Counter;
+  readonly messagesConsumed: Counter;
+}
+
+export interface Runtime {
+  readonly config: FilamentConfig;
+  readonly logger: Logger;
+  readonly masker: Masker;
+  readonly instruments: Instruments;
+  /** Events emitted by this process, by name (the demo summary reads it). */
+  readonly counts: Map<string, number>;
+}
+
+const RUNTIME_KEY = Symbol.for('filament-otel.runtime.v1');
+type Holder = { [RUNTIME_KEY]?: Runtime };
+
+export function createInstruments(): Instruments {
+  const meter = metrics.getMeter(PACKAGE_NAME, PACKAGE_VERSION);
+  return {
+    apiErrors: meter.createCounter(METRIC_API_ERRORS, {
+      description: 'API requests that ended in a server error (5xx or thrown), by route and status',
+      unit: '{error}',
+    }),
+    pricingDuration: meter.createHistogram(METRIC_MODEL3D_PRICING_DURATION, {
+      description: 'Processing time of 3D-model pricing as reported by modelPriced()',
+      unit: 's',
+      advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] },
+    }),
+    deadLetters: meter.createCounter(METRIC_QUEUE_DEAD_LETTERS, {
+      description: 'Messages dead-lettered by RabbitMQ, by original queue and reason',
+      unit: '{message}',
+    }),
+    messagesSent: meter.createCounter(METRIC_MESSAGING_SENT, {
+      description: 'Messages published to RabbitMQ', unit: '{message}',
+    }),
+    messagesConsumed: meter.createCounter(METRIC_MESSAGING_CONSUMED, {
+      description: 'Messages delivered to consumers', unit: '{message}',
+    }),
+  };
+}
+
+export function installRuntime(config: FilamentConfig): Runtime {
+  const runtime: Runtime = {
+    config,
+    logger: logs.getLogger(PACKAGE_NAME, PACKAGE_VERSION),
+    masker: new Masker(config.maskKeys),
+    instruments: createInstruments(),
+    counts: new Map(),
+  };
+  (globalThis as Holder)[RUNTIME_KEY] = runtime;
+  return runtime;
+}
+
+/**
+ * The preload's runtime, or — when the app calls the API without the preload —
+ * one bound to whatever global OTel providers exist (no-ops if none).
+ */
+export function getRuntime(): Runtime {
+  const holder = globalThis as Holder;
+  return holder[RUNTIME_KEY] ?? installRuntime(readConfig().config);
+}
+
+const SEVERITY_TEXT: Record<number, string> = {
+  [SeverityNumber.INFO]: 'INFO',
+  [SeverityNumber.WARN]: 'WARN',
+  [SeverityNumber.ERROR]: 'ERROR',
+};
+
+export function emitEvent(
+  runtime: Runtime,
+  eventName: FilamentEventName,
+  severityNumber: SeverityNumber.INFO | SeverityNumber.WARN | SeverityNumber.ERROR,
+  attributes: LogAttributes,
+  body?: AnyValue,
+  context?: Context,
+): void {
+  runtime.counts.set(eventName, (runtime.counts.get(eventName) ?? 0) + 1);
+  const record: LogRecord = {
+    eventName,
+    severityNumber,
+    severityText: SEVERITY_TEXT[severityNumber] as string,
+    attributes,
+  };
+  if (body !== undefined) record.body = body;
+  // Only when given: sdk-logs spreads the record over its active-context default,
+  // so an explicit `context: undefined` would drop the trace correlation.
+  if (context !== undefined) record.context = context;
+  runtime.logger.emit(record);
+}

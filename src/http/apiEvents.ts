@@ -1,0 +1,155 @@
+/**
+ * `api.request` and `api.error` for every server request, derived from the
+ * upstream HTTP instrumentation's hooks so that they exist whether or not the
+ * request's span is sampled. The route template comes from the web framework
+ * instrumentation (Express, Fastify) through the request's RPC metadata, so the
+ * request name never contains raw ids.
+ */
+import { IncomingMessage, ServerResponse, STATUS_CODES } from 'node:http';
+import { context, type Context, type Span } from '@opentelemetry/api';
+import { SeverityNumber, type LogAttributes } from '@opentelemetry/api-logs';
+import { getRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
+import type { ReadableSpan, Span as SdkSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
+import { emitEvent, type Runtime } from '../events/runtime';
+import { safeText } from '../events/content';
+import {
+  ATTR_API_REQUEST_DURATION_MS, ATTR_API_REQUEST_NAME, ATTR_ERROR_MESSAGE, ATTR_ERROR_TYPE,
+  ATTR_EXCEPTION_MESSAGE, ATTR_EXCEPTION_STACKTRACE, ATTR_EXCEPTION_TYPE, ATTR_FILAMENT_CONTENT_MASKED,
+  ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE,
+  EVENT_API_ERROR, EVENT_API_REQUEST,
+} from '../semconv';
+
+const kStart = Symbol('filament.http.start');
+const kRpc = Symbol('filament.http.rpc');
+const kError = Symbol('filament.http.error');
+
+interface ExceptionInfo {
+  type: string | undefined;
+  message: string | undefined;
+  stack: string | undefined;
+}
+type RpcWithError = RPCMetadata & { [kError]?: ExceptionInfo };
+type TimedRequest = IncomingMessage & { [kStart]?: number };
+type SpanWithRpc = { [kRpc]?: RpcWithError };
+
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
+const MAX_MESSAGE_CHARS = 1024;
+const MAX_STACK_CHARS = 8192;
+
+/**
+ * Remembers, on the request's RPC metadata, the first exception recorded by any
+ * span inside the request (framework layers record them; the HTTP span does
+ * not), so `api.error` can carry type, message and stack.
+ */
+export class RequestExceptionCollector implements SpanProcessor {
+  onStart(span: SdkSpan, parentContext: Context): void {
+    const md = getRPCMetadata(parentContext) as RpcWithError | undefined;
+    if (md !== undefined) (span as unknown as SpanWithRpc)[kRpc] = md;
+  }
+
+  onEnd(span: ReadableSpan): void {
+    const md = (span as unknown as SpanWithRpc)[kRpc];
+    if (md === undefined || md[kError] !== undefined) return;
+    const events = span.events;
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i];
+      if (e === undefined || e.name !== 'exception' || e.attributes === undefined) continue;
+      const a = e.attributes;
+      md[kError] = {
+        type: typeof a[ATTR_EXCEPTION_TYPE] === 'string' ? (a[ATTR_EXCEPTION_TYPE] as string) : undefined,
+        message: typeof a[ATTR_EXCEPTION_MESSAGE] === 'string' ? (a[ATTR_EXCEPTION_MESSAGE] as string) : undefined,
+        stack: typeof a[ATTR_EXCEPTION_STACKTRACE] === 'string' ? (a[ATTR_EXCEPTION_STACKTRACE] as string) : undefined,
+      };
+      return;
+    }
+  }
+
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+function pathOf(url: string | undefined): string {
+  if (url === undefined) return '/';
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+function emitRequestEvents(rt: Runtime, req: TimedRequest, res: ServerResponse): void {
+  const rawMethod = req.method ?? 'GET';
+  const method = KNOWN_METHODS.has(rawMethod) ? rawMethod : '_OTHER';
+  const md = getRPCMetadata(context.active()) as RpcWithError | undefined;
+  const route = md?.route;
+  const status = res.statusCode;
+  const start = req[kStart];
+  const attrs: LogAttributes = {
+    [ATTR_API_REQUEST_NAME]: route === undefined ? method : `${method} ${route}`,
+    [ATTR_HTTP_REQUEST_METHOD]: method,
+    [ATTR_HTTP_RESPONSE_STATUS_CODE]: status,
+  };
+  if (route !== undefined) attrs[ATTR_HTTP_ROUTE] = route;
+  if (start !== undefined) attrs[ATTR_API_REQUEST_DURATION_MS] = Math.round((performance.now() - start) * 1000) / 1000;
+  emitEvent(rt, EVENT_API_REQUEST, SeverityNumber.INFO, attrs);
+
+  // A handled exception with a 4xx answer is the client's error, not the service's.
+  if (status < 500) return;
+  const exception = md?.[kError];
+  const errAttrs: LogAttributes = {
+    [ATTR_API_REQUEST_NAME]: attrs[ATTR_API_REQUEST_NAME],
+    [ATTR_HTTP_REQUEST_METHOD]: method,
+    [ATTR_HTTP_RESPONSE_STATUS_CODE]: status,
+  };
+  if (route !== undefined) errAttrs[ATTR_HTTP_ROUTE] = route;
+  let masked = 0;
+  if (exception !== undefined) {
+    errAttrs[ATTR_ERROR_TYPE] = exception.type ?? String(status);
+    if (exception.type !== undefined) errAttrs[ATTR_EXCEPTION_TYPE] = exception.type;
+    const message = safeText(exception.message ?? STATUS_CODES[status] ?? 'error', MAX_MESSAGE_CHARS, rt.masker);
+    masked += message.masked;
+    errAttrs[ATTR_ERROR_MESSAGE] = message.text;
+    errAttrs[ATTR_EXCEPTION_MESSAGE] = message.text;
+    if (exception.stack !== undefined) {
+      const stack = safeText(exception.stack, MAX_STACK_CHARS, rt.masker);
+      masked += stack.masked;
+      errAttrs[ATTR_EXCEPTION_STACKTRACE] = stack.text;
+    }
+  } else {
+    errAttrs[ATTR_ERROR_TYPE] = String(status);
+    errAttrs[ATTR_ERROR_MESSAGE] = `HTTP ${status} ${STATUS_CODES[status] ?? ''}`.trim();
+  }
+  if (masked > 0) errAttrs[ATTR_FILAMENT_CONTENT_MASKED] = masked;
+  emitEvent(rt, EVENT_API_ERROR, SeverityNumber.ERROR, errAttrs);
+  const metricAttrs: Record<string, string | number> = {
+    [ATTR_HTTP_REQUEST_METHOD]: method,
+    [ATTR_HTTP_RESPONSE_STATUS_CODE]: status,
+    [ATTR_ERROR_TYPE]: errAttrs[ATTR_ERROR_TYPE] as string,
+  };
+  if (route !== undefined) metricAttrs[ATTR_HTTP_ROUTE] = route;
+  rt.instruments.apiErrors.add(1, metricAttrs);
+}
+
+/** The hooks Filament adds to @opentelemetry/instrumentation-http. */
+export function httpInstrumentationConfig(rt: Runtime): HttpInstrumentationConfig {
+  const ignored = new Set(rt.config.httpIgnorePaths);
+  return {
+    // Health and metrics probes: no span, no event, no metric.
+    ignoreIncomingRequestHook: (req: IncomingMessage) => ignored.has(pathOf(req.url)),
+    requestHook: (_span: Span, req: unknown) => {
+      if (req instanceof IncomingMessage) (req as TimedRequest)[kStart] = performance.now();
+    },
+    applyCustomAttributesOnSpan: (_span: Span, req: unknown, res: unknown) => {
+      if (res instanceof ServerResponse && req instanceof IncomingMessage) {
+        try {
+          emitRequestEvents(rt, req as TimedRequest, res);
+        } catch {
+          // never break the response path
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * Which instrumentations to load, and loading only those. Upstream's
+ * auto-instrumentations-node requires all ~40 instrumentation packages at
+ * startup; here a package is `require`d only when its short name is enabled
+ * (OTEL_NODE_ENABLED_INSTRUMENTATIONS / _DISABLED_, same names as upstream)
+ * and, for the defaults, only when the library it instruments is installed.
+ */
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import type { Runtime } from './events/runtime';
+import { httpInstrumentationConfig } from './http/apiEvents';
+import { onPublish, type PublishInfo } from './amqp/messages';
+import { FilamentAmqplibInstrumentation } from './amqp/instrumentation';
+import type { Span } from '@opentelemetry/api';
+
+interface Entry {
+  /** npm package of the instrumentation. */
+  readonly pkg: string;
+  /** The library it instruments: defaults load only when it is installed. */
+  readonly target?: string;
+}
+
+/** Short name → package, as in upstream's OTEL_NODE_ENABLED_INSTRUMENTATIONS. */
+export const INSTRUMENTATION_PACKAGES: Readonly<Record<string, Entry>> = {
+  http: { pkg: '@opentelemetry/instrumentation-http' },
+  express: { pkg: '@opentelemetry/instrumentation-express', target: 'express' },
+  fastify: { pkg: '@fastify/otel', target: 'fastify' },
+  amqplib: { pkg: '@opentelemetry/instrumentation-amqplib', target: 'amqplib' },
+  undici: { pkg: '@opentelemetry/instrumentation-undici' },
+  pg: { pkg: '@opentelemetry/instrumentation-pg', target: 'pg' },
+  ...Object.fromEntries(
+    [
+      'aws-lambda', 'aws-sdk', 'bunyan', 'cassandra-driver', 'connect', 'cucumber', 'dataloader', 'dns', 'fs',
+      'generic-pool', 'graphql', 'grpc', 'hapi', 'host-metrics', 'ioredis', 'kafkajs', 'knex', 'koa',
+      'lru-memoizer', 'memcached', 'mongodb', 'mongoose', 'mysql', 'mysql2', 'nestjs-core', 'net', 'openai',
+      'oracledb', 'pino', 'redis', 'restify', 'router', 'runtime-node', 'socket.io', 'tedious', 'winston',
+    ].map((name) => [name, { pkg: `@opentelemetry/instrumentation-${name}` }]),
+  ),
+};
+
+const ownRequire = createRequire(__filename);
+let upstreamRequire: NodeRequire | undefined;
+
+/** Packages we do not depend on directly come with auto-instrumentations-node. */
+function requirePackage(pkg: string): Record<string, unknown> {
+  try {
+    return ownRequire(pkg) as Record<string, unknown>;
+  } catch (error) {
+    upstreamRequire ??= createRequire(ownRequire.resolve('@opentelemetry/auto-instrumentations-node/package.json'));
+    try {
+      return upstreamRequire(pkg) as Record<string, unknown>;
+    } catch {
+      throw error;
+    }
+  }
+}
+
+function appResolvable(name: string): boolean {
+  const paths = [process.cwd()];
+  const main = process.argv[1];
+  if (main !== undefined && main !== '') paths.unshift(path.dirname(path.resolve(main)));
+  try {
+    ownRequire.resolve(name, { paths });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+type InstrumentationClass = new (config?: object) => Instrumentation;
+
+function instrumentationClass(mod: Record<string, unknown>): InstrumentationClass | undefined {
+  for (const value of Object.values(mod)) {
+    if (typeof value === 'function' && /Instrumentation$/.test(value.name)) return value as InstrumentationClass;
+  }
+  return undefined;
+}
+
+function configFor(name: string, rt: Runtime): object {
+  switch (name) {
+    case 'http':
+      return httpInstrumentationConfig(rt);
+    case 'amqplib':
+      return {
+        publishHook: (span: Span, info: PublishInfo) => onPublish(rt, span, info),
+      };
+    case 'fastify':
+      // Hooks every Fastify instance through its diagnostics channel: no app change.
+      return { registerOnInitialization: true };
+    default:
+      return {};
+  }
+}
+
+/**
+ * Builds the enabled instrumentations. `explicit` is true when the user named
+ * the list (then a missing target library is not a reason to skip).
+ */
+export function loadInstrumentations(rt: Runtime, explicit: boolean, problems: string[]): Instrumentation[] {
+  const out: Instrumentation[] = [];
+  for (const name of rt.config.instrumentations) {
+    const entry = INSTRUMENTATION_PACKAGES[name];
+    if (entry === undefined) {
+      problems.push(`filament-otel: OTEL_NODE_ENABLED_INSTRUMENTATIONS names "${name}", which is not a known instrumentation; it is ignored`);
+      continue;
+    }
+    if (!explicit && entry.target !== undefined && !appResolvable(entry.target)) continue;
+    try {
+      const Klass = instrumentationClass(requirePackage(entry.pkg));
+      if (Klass === undefined) throw new Error(`${entry.pkg} exports no instrumentation class`);
+      out.push(new Klass(configFor(name, rt)));
+      // Ours goes after upstream's so its consume wrapper runs inside the consumer span.
+      if (name === 'amqplib') out.push(new FilamentAmqplibInstrumentation(rt));
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      problems.push(`filament-otel: instrumentation "${name}" could not be loaded (${reason}); continuing without it`);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,60 @@
+/**
+ * Graceful stop without breaking the host's own signal handling.
+ *
+ * - No handler of the app's for SIGTERM/SIGINT: we flush and shut the SDK down
+ *   (bounded by FILAMENT_SHUTDOWN_TIMEOUT_MS), then re-raise the signal so the
+ *   process ends exactly as it would without us (exit by signal). Upstream's
+ *   register leaves a server running after SIGTERM; this does not.
+ * - The app handles the signal itself: we never exit for it. We start a flush
+ *   at once (its handler may end the process soon) and shut down on
+ *   `beforeExit`. An app that calls process.exit() should `await shutdown()`
+ *   from filament-otel first.
+ * - Natural end of the event loop: shutdown on `beforeExit`.
+ */
+import type { FilamentSdk } from './sdk';
+
+const SDK_KEY = Symbol.for('filament-otel.sdk.v1');
+type Holder = { [SDK_KEY]?: FilamentSdk };
+
+export function registeredSdk(): FilamentSdk | undefined {
+  return (globalThis as Holder)[SDK_KEY];
+}
+
+function withDeadline(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    promise.then(
+      () => { clearTimeout(timer); resolve(); },
+      () => { clearTimeout(timer); resolve(); },
+    );
+  });
+}
+
+export function installShutdownHooks(sdk: FilamentSdk, timeoutMs: number): void {
+  (globalThis as Holder)[SDK_KEY] = sdk;
+  let stopping = false;
+
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (process.listenerCount(signal) > 1) {
+      void withDeadline(sdk.forceFlush(), timeoutMs);
+      return;
+    }
+    const reraise = (): void => {
+      process.removeListener(signal, onSignal);
+      process.kill(process.pid, signal);
+    };
+    if (stopping) {
+      reraise(); // a second signal means: stop now
+      return;
+    }
+    stopping = true;
+    void withDeadline(sdk.shutdown(), timeoutMs).then(reraise);
+  };
+
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.once('beforeExit', () => {
+    void withDeadline(sdk.shutdown(), timeoutMs);
+  });
+}

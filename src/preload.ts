@@ -1,0 +1,35 @@
+/**
+ * `node --require filament-otel/preload app.js` (and, through preload.mjs,
+ * `node --import filament-otel/preload app.mjs`). Thin on purpose: read the
+ * configuration, start the SDK, install the stop hooks, report problems.
+ * Nothing here may stop the host service from starting.
+ */
+import { readConfig } from './config';
+import { installShutdownHooks } from './lifecycle';
+import { startSdk, type FilamentSdk } from './sdk';
+
+const STARTED = Symbol.for('filament-otel.started.v1');
+type Holder = { [STARTED]?: boolean };
+
+export function startPreload(): FilamentSdk | undefined {
+  const holder = globalThis as Holder;
+  if (holder[STARTED] === true) return undefined; // --require and --import together
+  holder[STARTED] = true;
+  try {
+    const { config, problems, invalidEndpointVars } = readConfig();
+    if (config.disabled) {
+      for (const line of problems) process.stderr.write(`${line}\n`);
+      return undefined;
+    }
+    const sdk = startSdk(config, invalidEndpointVars, problems);
+    installShutdownHooks(sdk, config.shutdownTimeoutMs);
+    for (const line of problems) process.stderr.write(`${line}\n`);
+    return sdk;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`filament-otel: start-up failed (${reason}); the service runs without telemetry\n`);
+    return undefined;
+  }
+}
+
+startPreload();

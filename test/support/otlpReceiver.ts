@@ -1,0 +1,185 @@
+/**
+ * An in-test OTLP/HTTP receiver (JSON encoding): what a collector would get,
+ * normalised to plain objects so tests can assert exact names and values.
+ */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type Value = string | number | boolean | null | Value[] | { [k: string]: Value };
+
+export interface ReceivedLog {
+  eventName: string | undefined;
+  severityNumber: number | undefined;
+  severityText: string | undefined;
+  body: Value | undefined;
+  attributes: Record<string, Value>;
+  traceId: string | undefined;
+  spanId: string | undefined;
+  resource: Record<string, Value>;
+  scope: string | undefined;
+}
+
+export interface ReceivedSpan {
+  name: string;
+  kind: number;
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | undefined;
+  attributes: Record<string, Value>;
+  resource: Record<string, Value>;
+}
+
+export interface ReceivedMetric {
+  name: string;
+  unit: string | undefined;
+  /** Data points with their attributes and value (sum/count for histograms). */
+  points: { attributes: Record<string, Value>; value: number; count?: number }[];
+  resource: Record<string, Value>;
+}
+
+type AnyValue = {
+  stringValue?: string; intValue?: string | number; doubleValue?: number; boolValue?: boolean;
+  arrayValue?: { values?: AnyValue[] }; kvlistValue?: { values?: KeyValue[] }; bytesValue?: string;
+};
+type KeyValue = { key: string; value: AnyValue };
+
+export function fromAnyValue(v: AnyValue | undefined): Value {
+  if (v === undefined || v === null) return null;
+  if (v.stringValue !== undefined) return v.stringValue;
+  if (v.intValue !== undefined) return Number(v.intValue);
+  if (v.doubleValue !== undefined) return v.doubleValue;
+  if (v.boolValue !== undefined) return v.boolValue;
+  if (v.arrayValue !== undefined) return (v.arrayValue.values ?? []).map(fromAnyValue);
+  if (v.kvlistValue !== undefined) return attrs(v.kvlistValue.values);
+  if (v.bytesValue !== undefined) return v.bytesValue;
+  return null;
+}
+
+function attrs(kvs: KeyValue[] | undefined): Record<string, Value> {
+  const out: Record<string, Value> = {};
+  for (const kv of kvs ?? []) out[kv.key] = fromAnyValue(kv.value);
+  return out;
+}
+
+function id(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+export class OtlpReceiver {
+  readonly logs: ReceivedLog[] = [];
+  readonly spans: ReceivedSpan[] = [];
+  readonly metrics: ReceivedMetric[] = [];
+  /** Requests that were not valid OTLP/JSON (must stay empty). */
+  readonly rejected: string[] = [];
+  private server: http.Server | undefined;
+  url = '';
+
+  async start(): Promise<this> {
+    this.server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        try {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (!(req.headers['content-type'] ?? '').includes('json')) {
+            this.rejected.push(`${req.url}: content-type ${req.headers['content-type']}`);
+          } else {
+            this.ingest(req.url ?? '', JSON.parse(text));
+          }
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        } catch (error) {
+          this.rejected.push(`${req.url}: ${(error as Error).message}`);
+          res.writeHead(400).end();
+        }
+      });
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  clear(): void {
+    this.logs.length = 0;
+    this.spans.length = 0;
+    this.metrics.length = 0;
+  }
+
+  events(name: string): ReceivedLog[] {
+    return this.logs.filter((l) => l.eventName === name);
+  }
+
+  /** Polls until `predicate` holds or the deadline passes; returns whether it held. */
+  async waitFor(predicate: () => boolean, timeoutMs = 15000): Promise<boolean> {
+    const end = Date.now() + timeoutMs;
+    while (Date.now() < end) {
+      if (predicate()) return true;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return predicate();
+  }
+
+  private ingest(path: string, body: Record<string, unknown>): void {
+    if (path.endsWith('/v1/logs')) {
+      for (const rl of (body.resourceLogs as Record<string, unknown>[]) ?? []) {
+        const resource = attrs((rl.resource as { attributes?: KeyValue[] })?.attributes);
+        for (const sl of (rl.scopeLogs as Record<string, unknown>[]) ?? []) {
+          const scope = (sl.scope as { name?: string } | undefined)?.name;
+          for (const r of (sl.logRecords as Record<string, unknown>[]) ?? []) {
+            this.logs.push({
+              eventName: id(r.eventName),
+              severityNumber: r.severityNumber as number | undefined,
+              severityText: r.severityText as string | undefined,
+              body: r.body === undefined ? undefined : fromAnyValue(r.body as AnyValue),
+              attributes: attrs(r.attributes as KeyValue[]),
+              traceId: id(r.traceId),
+              spanId: id(r.spanId),
+              resource,
+              scope,
+            });
+          }
+        }
+      }
+    } else if (path.endsWith('/v1/traces')) {
+      for (const rs of (body.resourceSpans as Record<string, unknown>[]) ?? []) {
+        const resource = attrs((rs.resource as { attributes?: KeyValue[] })?.attributes);
+        for (const ss of (rs.scopeSpans as Record<string, unknown>[]) ?? []) {
+          for (const s of (ss.spans as Record<string, unknown>[]) ?? []) {
+            this.spans.push({
+              name: s.name as string,
+              kind: s.kind as number,
+              traceId: s.traceId as string,
+              spanId: s.spanId as string,
+              parentSpanId: id(s.parentSpanId),
+              attributes: attrs(s.attributes as KeyValue[]),
+              resource,
+            });
+          }
+        }
+      }
+    } else if (path.endsWith('/v1/metrics')) {
+      for (const rm of (body.resourceMetrics as Record<string, unknown>[]) ?? []) {
+        const resource = attrs((rm.resource as { attributes?: KeyValue[] })?.attributes);
+        for (const sm of (rm.scopeMetrics as Record<string, unknown>[]) ?? []) {
+          for (const m of (sm.metrics as Record<string, unknown>[]) ?? []) {
+            const data = (m.sum ?? m.histogram ?? m.gauge) as { dataPoints?: Record<string, unknown>[] } | undefined;
+            this.metrics.push({
+              name: m.name as string,
+              unit: m.unit as string | undefined,
+              resource,
+              points: (data?.dataPoints ?? []).map((p) => ({
+                attributes: attrs(p.attributes as KeyValue[]),
+                value: Number(p.asInt ?? p.asDouble ?? p.sum ?? 0),
+                ...(p.count !== undefined ? { count: Number(p.count) } : {}),
+              })),
+            });
+          }
+        }
+      }
+    }
+  }
+}
