@@ -59,6 +59,7 @@ interface ExchangeTap {
   consuming: boolean;
   attempts: number;
   timer: NodeJS.Timeout | undefined;
+  running: Promise<void>;
 }
 
 interface ConnectionTaps {
@@ -115,8 +116,13 @@ export class DeadLetterTap {
 
   constructor(private readonly rt: Runtime, private readonly newChannel: TapChannelFactory) {}
 
-  /** A queue was declared on `connection` with dead-letter exchange `exchange`. */
-  watch(connection: object, exchange: string, deadLetterRoutingKey: string | undefined, queue: string): void {
+  /**
+   * A queue was declared on `connection` with dead-letter exchange `exchange`.
+   * Resolves once the tap is bound and consuming, or the first attempt failed
+   * (it then retries in the background): the declaration waits for it, so no
+   * message dead-lettered right after start-up goes unseen.
+   */
+  watch(connection: object, exchange: string, deadLetterRoutingKey: string | undefined, queue: string): Promise<void> {
     if (exchange === '') {
       if (!this.warnedDefaultExchange) {
         this.warnedDefaultExchange = true;
@@ -125,25 +131,15 @@ export class DeadLetterTap {
             'queue.dead_lettered is reported only for queues with a named dead-letter exchange\n',
         );
       }
-      return;
+      return Promise.resolve();
     }
-    let conn = this.taps.get(connection);
-    if (conn === undefined) {
-      const created: ConnectionTaps = { channel: undefined, exchanges: new Map(), closed: false };
-      conn = created;
-      this.taps.set(connection, created);
-      const emitter = connection as { once?: (event: string, fn: () => void) => unknown };
-      emitter.once?.('close', () => {
-        created.closed = true;
-        for (const tap of created.exchanges.values()) {
-          if (tap.timer !== undefined) clearTimeout(tap.timer);
-          tap.timer = undefined;
-        }
-      });
-    }
+    const conn = this.connectionTaps(connection);
     let tap = conn.exchanges.get(exchange);
     if (tap === undefined) {
-      tap = { exchange, keys: new Set(['#']), bound: new Set(), consuming: false, attempts: 0, timer: undefined };
+      tap = {
+        exchange, keys: new Set(['#']), bound: new Set(), consuming: false, attempts: 0,
+        timer: undefined, running: Promise.resolve(),
+      };
       conn.exchanges.set(exchange, tap);
     }
     // '#' catches everything on topic, fanout and headers exchanges; on a
@@ -152,7 +148,35 @@ export class DeadLetterTap {
     // publishes use it as routing key). RabbitMQ delivers one copy per queue
     // however many of its bindings match.
     tap.keys.add(deadLetterRoutingKey ?? queue);
-    this.ensure(connection, conn, tap);
+    return this.ensure(connection, conn, tap);
+  }
+
+  /** An exchange was declared: a tap waiting for it can bind now. */
+  exchangeDeclared(connection: object, exchange: string): Promise<void> {
+    const conn = this.taps.get(connection);
+    const tap = conn?.exchanges.get(exchange);
+    if (conn === undefined || tap === undefined || (tap.consuming && tap.timer === undefined)) return Promise.resolve();
+    if (tap.timer !== undefined) {
+      clearTimeout(tap.timer);
+      tap.timer = undefined;
+    }
+    return this.ensure(connection, conn, tap);
+  }
+
+  private connectionTaps(connection: object): ConnectionTaps {
+    const existing = this.taps.get(connection);
+    if (existing !== undefined) return existing;
+    const created: ConnectionTaps = { channel: undefined, exchanges: new Map(), closed: false };
+    this.taps.set(connection, created);
+    const emitter = connection as { once?: (event: string, fn: () => void) => unknown };
+    emitter.once?.('close', () => {
+      created.closed = true;
+      for (const tap of created.exchanges.values()) {
+        if (tap.timer !== undefined) clearTimeout(tap.timer);
+        tap.timer = undefined;
+      }
+    });
+    return created;
   }
 
   private channel(connection: object, conn: ConnectionTaps): Promise<TapChannel> {
@@ -179,12 +203,17 @@ export class DeadLetterTap {
     return conn.channel;
   }
 
-  private ensure(connection: object, conn: ConnectionTaps, tap: ExchangeTap): void {
+  /** Serialised per exchange: one attempt at a time. */
+  private ensure(connection: object, conn: ConnectionTaps, tap: ExchangeTap): Promise<void> {
+    tap.running = tap.running.then(() => this.attempt(connection, conn, tap));
+    return tap.running;
+  }
+
+  private async attempt(connection: object, conn: ConnectionTaps, tap: ExchangeTap): Promise<void> {
     if (tap.timer !== undefined || conn.closed) return;
-    const pending = [...tap.keys].filter((k) => !tap.bound.has(k));
-    if (pending.length === 0 && tap.consuming) return;
+    if (tap.consuming && [...tap.keys].every((k) => tap.bound.has(k))) return;
     const tapQueue = TAP_QUEUE_PREFIX + tap.exchange;
-    const attempt = async (): Promise<void> => {
+    try {
       const ch = await this.channel(connection, conn);
       await ch.assertQueue(tapQueue, { durable: true, arguments: TAP_QUEUE_ARGUMENTS });
       for (const key of [...tap.keys]) {
@@ -193,36 +222,38 @@ export class DeadLetterTap {
         tap.bound.add(key);
       }
       if (!tap.consuming) {
-        tap.consuming = true;
         await ch.consume(tapQueue, (msg) => this.onDeadLetter(ch, msg), { noAck: false });
+        tap.consuming = true;
       }
       tap.attempts = 0;
-    };
-    attempt().catch((err: unknown) => {
-      tap.consuming = false;
-      if (conn.closed) return;
-      if (tap.attempts >= MAX_ATTEMPTS) {
-        process.stderr.write(
-          `filament-otel: dead-letter tap on exchange "${tap.exchange}" gave up after ${MAX_ATTEMPTS} attempts; ` +
-            'queue.dead_lettered is not reported for it until a queue using it is declared again\n',
-        );
-        tap.attempts = 0;
-        return;
-      }
-      const delay = RETRY_DELAYS_MS[Math.min(tap.attempts, RETRY_DELAYS_MS.length - 1)] as number;
-      tap.attempts++;
-      if (tap.attempts === 4) {
-        const reason = err instanceof Error ? err.message : String(err);
-        process.stderr.write(
-          `filament-otel: dead-letter tap on exchange "${tap.exchange}" not ready yet (${reason}); retrying\n`,
-        );
-      }
-      tap.timer = setTimeout(() => {
-        tap.timer = undefined;
-        this.ensure(connection, conn, tap);
-      }, delay);
-      tap.timer.unref();
-    });
+    } catch (err) {
+      this.scheduleRetry(connection, conn, tap, err);
+    }
+  }
+
+  private scheduleRetry(connection: object, conn: ConnectionTaps, tap: ExchangeTap, err: unknown): void {
+    if (conn.closed) return;
+    if (tap.attempts >= MAX_ATTEMPTS) {
+      process.stderr.write(
+        `filament-otel: dead-letter tap on exchange "${tap.exchange}" gave up after ${MAX_ATTEMPTS} attempts; ` +
+          'queue.dead_lettered is not reported for it until a queue using it is declared again\n',
+      );
+      tap.attempts = 0;
+      return;
+    }
+    const delay = RETRY_DELAYS_MS[Math.min(tap.attempts, RETRY_DELAYS_MS.length - 1)] as number;
+    tap.attempts++;
+    if (tap.attempts === 4) {
+      const reason = err instanceof Error ? err.message : String(err);
+      process.stderr.write(
+        `filament-otel: dead-letter tap on exchange "${tap.exchange}" not ready yet (${reason}); retrying\n`,
+      );
+    }
+    tap.timer = setTimeout(() => {
+      tap.timer = undefined;
+      void this.ensure(connection, conn, tap);
+    }, delay);
+    tap.timer.unref();
   }
 
   private onDeadLetter(ch: TapChannel, msg: AmqpMessage | null): void {

@@ -41,6 +41,16 @@ function unwrapMethod(proto: object, name: string): void {
   if (original !== undefined) target[name] = original;
 }
 
+/** Waits for the tap, but never holds a declaration longer than this. */
+const TAP_WAIT_MS = 2000;
+function bounded(promise: Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, TAP_WAIT_MS);
+    timer.unref();
+    promise.then(() => { clearTimeout(timer); resolve(); }, () => { clearTimeout(timer); resolve(); });
+  });
+}
+
 interface ChannelPrototype {
   consume: (...args: unknown[]) => unknown;
   assertQueue: (...args: unknown[]) => unknown;
@@ -113,16 +123,32 @@ export class FilamentAmqplibInstrumentation extends InstrumentationBase<Instrume
             const dlrk = options?.deadLetterRoutingKey ?? options?.arguments?.['x-dead-letter-routing-key'];
             const connection = this.connection;
             if (typeof dlx === 'string' && connection !== undefined && result instanceof Promise) {
-              result.then(
-                (ok: { queue?: string }) => tap.watch(
+              return result.then(async (ok: { queue?: string }) => {
+                await bounded(tap.watch(
                   connection, dlx, typeof dlrk === 'string' ? dlrk : undefined,
                   ok?.queue ?? (typeof queue === 'string' ? queue : ''),
-                ),
-                () => undefined,
-              );
+                ));
+                return ok;
+              });
             }
           } catch {
             // never break the declaration
+          }
+          return result;
+        });
+    }
+    if (promiseModel && rt.config.deadLetterTap) {
+      const tap = this.tap as DeadLetterTap;
+      wrapMethod(proto, 'assertExchange', (original) =>
+        function assertExchange(this: { connection?: object }, ...args: unknown[]): unknown {
+          const result = original.apply(this, args);
+          const connection = this.connection;
+          if (typeof args[0] === 'string' && connection !== undefined && result instanceof Promise) {
+            const name = args[0];
+            return result.then(async (ok: unknown) => {
+              await bounded(tap.exchangeDeclared(connection, name));
+              return ok;
+            });
           }
           return result;
         });
@@ -133,5 +159,6 @@ export class FilamentAmqplibInstrumentation extends InstrumentationBase<Instrume
   private unpatch(exports: ChannelModelExports): void {
     unwrapMethod(exports.Channel.prototype, 'consume');
     unwrapMethod(exports.Channel.prototype, 'assertQueue');
+    unwrapMethod(exports.Channel.prototype, 'assertExchange');
   }
 }
