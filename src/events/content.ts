@@ -71,20 +71,8 @@ export class Masker {
   mask(text: string): { text: string; masked: number } {
     let masked = 0;
     let out = text;
-    if (out.indexOf('"') !== -1) {
-      out = out.replace(JSON_PAIR, (all, key: string, sep: string, value: string) => {
-        if (!this.isSensitiveKey(key) || value === 'null') return all;
-        masked++;
-        return `"${key}"${sep}"${MASK}"`;
-      });
-    }
-    if (out.indexOf('=') !== -1) {
-      out = out.replace(FORM_PAIR, (all, lead: string, key: string, value: string) => {
-        if (value === '' || !this.isSensitiveKey(key)) return all;
-        masked++;
-        return `${lead}${key}=${MASK}`;
-      });
-    }
+    // Value patterns first: a key-based mask stops at whitespace and would
+    // otherwise leave the tail of "4111 1111 1111 1111" behind.
     if (out.indexOf('@') !== -1) {
       out = out.replace(EMAIL, () => {
         masked++;
@@ -98,11 +86,24 @@ export class Masker {
       });
     }
     out = out.replace(CARD, (all) => {
-      const digits = all.replace(/[ -]/g, '');
-      if (!luhn(digits)) return all;
+      if (!luhn(all.replace(/[ -]/g, ''))) return all;
       masked++;
       return MASK;
     });
+    if (out.indexOf('"') !== -1) {
+      out = out.replace(JSON_PAIR, (all, key: string, sep: string, value: string) => {
+        if (value === 'null' || value === `"${MASK}"` || !this.isSensitiveKey(key)) return all;
+        masked++;
+        return `"${key}"${sep}"${MASK}"`;
+      });
+    }
+    if (out.indexOf('=') !== -1) {
+      out = out.replace(FORM_PAIR, (all, lead: string, key: string, value: string) => {
+        if (value === '' || value === MASK || !this.isSensitiveKey(key)) return all;
+        masked++;
+        return `${lead}${key}=${MASK}`;
+      });
+    }
     return { text: out, masked };
   }
 }
