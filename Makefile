@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export FILAMENT_CACHE ?= $(HOME)/.cache/filament
 
-.PHONY: help install build test test-unit rabbitmq collector demo bench clean
+.PHONY: help install build typecheck test rabbitmq collector demo bench clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -22,7 +22,10 @@ rabbitmq: ## Install RabbitMQ via apt when absent and start it on 127.0.0.1:5672
 collector: ## Build otelcol-filament with ocb (cached); last line = binary path
 	bash scripts/collector-build.sh
 
-test: build rabbitmq ## Build, start RabbitMQ, run the mocha suite
+typecheck: install ## Type-check src/, test/ and bench/ (strict)
+	npx tsc -p tsconfig.test.json
+
+test: build typecheck rabbitmq ## Build, type-check, start RabbitMQ, run the mocha suite
 	npx mocha
 
 clean: ## Remove build output (keeps the collector cache in $(FILAMENT_CACHE))

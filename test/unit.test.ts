@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { readConfig, TEN_MIB } from '../src/config';
+import { captureContent, Masker, MASK } from '../src/events/content';
+import * as semconv from '../src/semconv';
+import { RotatingFileLogExporter } from '../src/sinks/fileSink';
+import { latestDeath } from '../src/amqp/deadLetterTap';
+import { PACKAGE_NAME, PACKAGE_VERSION } from '../src/version';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+
+describe('unit: configuration', () => {
+  it('defaults to the standard OTel behaviour and the ADR limits', () => {
+    const { config, problems } = readConfig({});
+    assert.deepEqual(problems, []);
+    assert.equal(config.sampler, 'parentbased_always_on');
+    assert.deepEqual(config.logsExporters, ['otlp']);
+    assert.equal(config.protocol.logs, 'http/protobuf');
+    assert.equal(config.contentMaxBytes, 8192);
+    assert.equal(config.logFile.maxBytes, TEN_MIB);
+    assert.equal(config.logFile.maxAgeDays, 180);
+    assert.deepEqual(config.instrumentations, ['http', 'express', 'fastify', 'amqplib', 'undici', 'pg']);
+    assert.equal(config.instrumentationsExplicit, false);
+  });
+
+  it('honours enabled/disabled instrumentation lists like upstream', () => {
+    const { config } = readConfig({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,amqplib,redis', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'redis' });
+    assert.deepEqual(config.instrumentations, ['http', 'amqplib']);
+    assert.equal(config.instrumentationsExplicit, true);
+  });
+
+  it('reads signal-specific protocols and exporter lists; none disables', () => {
+    const { config } = readConfig({
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc',
+      OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'otlp,console',
+    });
+    assert.deepEqual(config.protocol, { traces: 'grpc', metrics: 'http/json', logs: 'http/json' });
+    assert.deepEqual(config.metricsExporters, []);
+    assert.deepEqual(config.logsExporters, ['otlp', 'console']);
+  });
+
+  it('caps the file limits at the ADR maxima and reports it', () => {
+    const { config, problems } = readConfig({ FILAMENT_LOG_FILE_MAX_AGE_DAYS: '365' });
+    assert.equal(config.logFile.maxAgeDays, 180);
+    assert.deepEqual(problems, ['filament-otel: FILAMENT_LOG_FILE_MAX_AGE_DAYS="365" is outside 1..180 days; using 180']);
+  });
+
+  it('rejects an out-of-range sampler ratio', () => {
+    const { config, problems } = readConfig({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '1.5' });
+    assert.equal(config.samplerRatio, 1);
+    assert.equal(problems.length, 1);
+  });
+});
+
+describe('unit: content capture and masking', () => {
+  const masker = new Masker(readConfig({}).config.maskKeys);
+
+  it('masks e-mail, international phone, Luhn-valid card numbers and sensitive keys', () => {
+    const { text, masked } = masker.mask(
+      '{"customerEmail":"a.b@example.org","password":"x","cardNumber":"4111111111111111","polygons":123456789,"order":"ORD-2026-000123"}');
+    assert.equal(text, `{"customerEmail":"${MASK}","password":"${MASK}","cardNumber":"${MASK}","polygons":123456789,"order":"ORD-2026-000123"}`);
+    assert.equal(masked, 3);
+  });
+
+  it('leaves numbers that are not card numbers alone (Luhn)', () => {
+    assert.equal(masker.mask('batch 4111111111111112 ok').text, 'batch 4111111111111112 ok');
+  });
+
+  it('does not mask "company" as a card (short keys match exactly only)', () => {
+    assert.equal(masker.mask('{"company":"ACME"}').text, '{"company":"ACME"}');
+  });
+
+  it('takes extra keys from FILAMENT_MASK_KEYS', () => {
+    const custom = new Masker(readConfig({ FILAMENT_MASK_KEYS: 'shippingAddress' }).config.maskKeys);
+    assert.equal(custom.mask('{"shippingAddress":"Main St 1"}').text, `{"shippingAddress":"${MASK}"}`);
+  });
+
+  it('classifies and caps content', () => {
+    assert.equal(captureContent(undefined, undefined, 10, masker).kind, 'empty');
+    assert.equal(captureContent(Buffer.from('{"a":1}'), undefined, 100, masker).kind, 'json');
+    assert.equal(captureContent(Buffer.from('hello'), 'application/octet-stream', 100, masker).kind, 'binary');
+    const cut = captureContent(Buffer.from('abcdefghij'), 'text/plain', 4, masker);
+    assert.deepEqual(cut, { text: 'abcd…[truncated, 10 bytes]', kind: 'text', truncated: true, masked: 0, size: 10 });
+    assert.equal(captureContent(Buffer.from('abc'), 'text/plain', 0, masker).text, '…[truncated, 3 bytes]');
+  });
+});
+
+describe('unit: semantic conventions contract', () => {
+  it('no attribute name is a dotted prefix of another (Elasticsearch object/leaf clash)', () => {
+    const names = semconv.ALL_ATTRIBUTE_NAMES;
+    for (const a of names) for (const b of names) assert.ok(a === b || !b.startsWith(`${a}.`), `${a} is a prefix of ${b}`);
+    assert.equal(new Set(names).size, names.length);
+  });
+
+  it('durations carry their unit', () => {
+    for (const n of semconv.ALL_ATTRIBUTE_NAMES) if (/time|duration/.test(n)) assert.match(n, /_ms$/, n);
+  });
+
+  it('docs/events.md lists every event and attribute name', () => {
+    const doc = fs.readFileSync(path.join(__dirname, '..', 'docs', 'events.md'), 'utf8');
+    for (const n of [...semconv.EVENT_NAMES, ...semconv.ALL_ATTRIBUTE_NAMES]) assert.ok(doc.includes(`\`${n}\``), n);
+  });
+
+  it('version.ts matches package.json', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'));
+    assert.equal(PACKAGE_NAME, pkg.name);
+    assert.equal(PACKAGE_VERSION, pkg.version);
+    assert.equal(pkg.engines.node, '>=20.6.0');
+  });
+});
+
+describe('unit: x-death parsing', () => {
+  it('takes the newest entry', () => {
+    const d = latestDeath({ 'x-death': [
+      { reason: 'expired', queue: 'q2', exchange: 'dlx', count: 2, 'routing-keys': ['rk'] },
+      { reason: 'rejected', queue: 'q1', exchange: '', count: 1 },
+    ] });
+    assert.deepEqual(d, { reason: 'expired', queue: 'q2', exchange: 'dlx', count: 2, routingKey: 'rk' });
+  });
+
+  it('falls back to x-last-death-* headers', () => {
+    assert.equal(latestDeath({ 'x-last-death-reason': 'maxlen' }).reason, 'maxlen');
+    assert.equal(latestDeath(undefined).reason, undefined);
+  });
+});
+
+describe('unit: rotating file sink', () => {
+  const record = (i: number): ReadableLogRecord => ({
+    hrTime: [1_700_000_000 + i, 0], hrTimeObserved: [1_700_000_000 + i, 0], severityNumber: 9, severityText: 'INFO',
+    eventName: 'order.status_changed', body: undefined, attributes: { 'order.number': `ORD-${i}`, pad: 'x'.repeat(300) },
+    droppedAttributesCount: 0, resource: resourceFromAttributes({ 'service.name': 'unit' }),
+    instrumentationScope: { name: 'filament-otel' },
+  });
+
+  it('never lets a file exceed maxBytes and keeps at most maxFiles', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'filament-sink-'));
+    const sink = new RotatingFileLogExporter({ dir, maxBytes: 4096, maxAgeDays: 180, maxFiles: 5 });
+    for (let batch = 0; batch < 20; batch++) {
+      await new Promise<void>((resolve, reject) => sink.export(
+        Array.from({ length: 10 }, (_, i) => record(batch * 10 + i)),
+        (r) => (r.code === 0 ? resolve() : reject(r.error))));
+    }
+    await sink.shutdown();
+    const files = fs.readdirSync(dir);
+    assert.equal(files.length, 5);
+    for (const f of files) assert.ok(fs.statSync(path.join(dir, f)).size <= 4096, f);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('deletes rotated files older than maxAgeDays', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'filament-sink-'));
+    const old = path.join(dir, 'filament-events-2020-01-01T00-00-00-000Z-0000.jsonl');
+    fs.writeFileSync(old, '{}\n');
+    const longAgo = new Date(Date.now() - 181 * 24 * 3600 * 1000);
+    fs.utimesSync(old, longAgo, longAgo);
+    const sink = new RotatingFileLogExporter({ dir, maxBytes: 4096, maxAgeDays: 180, maxFiles: 100 });
+    await new Promise<void>((resolve) => sink.export([record(1)], () => resolve()));
+    await sink.shutdown();
+    assert.deepEqual(fs.readdirSync(dir), ['filament-events.jsonl']);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
