@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export FILAMENT_CACHE ?= $(HOME)/.cache/filament
 
-.PHONY: help install build typecheck test rabbitmq collector demo bench clean
+.PHONY: help install build typecheck test rabbitmq collector up down demo bench clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -25,8 +25,14 @@ collector: ## Build otelcol-filament with ocb (cached); last line = binary path
 typecheck: install ## Type-check src/, test/ and bench/ (strict)
 	npx tsc -p tsconfig.test.json
 
-test: build typecheck rabbitmq ## Build, type-check, start RabbitMQ, run the mocha suite
+test: build typecheck rabbitmq collector ## Build, type-check, start RabbitMQ, build the collector, run the mocha suite
 	npx mocha
+
+up: ## Users with Docker: Elasticsearch, Kibana, the collector (contrib image) and RabbitMQ
+	docker compose -f collector/docker-compose.yml up -d
+
+down: ## Stop what `make up` started
+	docker compose -f collector/docker-compose.yml down
 
 clean: ## Remove build output (keeps the collector cache in $(FILAMENT_CACHE))
 	rm -rf dist

@@ -1,0 +1,142 @@
+/**
+ * The real otelcol-filament binary for tests: built (or taken from the cache)
+ * by scripts/collector-build.sh, started with collector/config.yaml on free
+ * loopback ports with its storage and archive in a temporary directory.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ROOT } from './fixture';
+
+let binary: string | undefined;
+
+export function collectorBinary(): string {
+  if (binary !== undefined) return binary;
+  if (process.env.FILAMENT_OTELCOL_BIN) return (binary = process.env.FILAMENT_OTELCOL_BIN);
+  const out = execFileSync('bash', [path.join(ROOT, 'scripts', 'collector-build.sh')], {
+    cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 20 * 60 * 1000,
+  });
+  const lines = out.trim().split('\n');
+  binary = lines[lines.length - 1] as string;
+  return binary;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RunningCollector {
+  httpUrl: string;
+  dir: string;
+  archiveDir: string;
+  logs(): string;
+  stop(): Promise<number | null>;
+}
+
+export async function startCollector(extraEnv: Record<string, string> = {}): Promise<RunningCollector> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'filament-collector-'));
+  const archiveDir = path.join(dir, 'archive');
+  fs.mkdirSync(archiveDir);
+  const [httpPort, grpcPort, healthPort] = [await freePort(), await freePort(), await freePort()];
+  const env = {
+    PATH: process.env.PATH,
+    FILAMENT_COLLECTOR_HTTP_ENDPOINT: `127.0.0.1:${httpPort}`,
+    FILAMENT_COLLECTOR_GRPC_ENDPOINT: `127.0.0.1:${grpcPort}`,
+    FILAMENT_COLLECTOR_HEALTH_ENDPOINT: `127.0.0.1:${healthPort}`,
+    FILAMENT_COLLECTOR_STORAGE_DIR: path.join(dir, 'storage'),
+    FILAMENT_COLLECTOR_ARCHIVE_DIR: archiveDir,
+    ...extraEnv,
+  };
+  const child: ChildProcess = spawn(collectorBinary(), ['--config', path.join(ROOT, 'collector', 'config.yaml')], {
+    env, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => { output += d.toString(); });
+  child.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${healthPort}/`);
+      if (res.ok) break;
+    } catch {
+      // not up yet
+    }
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`collector did not become healthy:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    httpUrl: `http://127.0.0.1:${httpPort}`,
+    dir,
+    archiveDir,
+    logs: () => output,
+    async stop() {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+type KV = { key: string; value: Record<string, unknown> };
+export interface ArchivedLog {
+  eventName: string | undefined;
+  severityText: string | undefined;
+  severityNumber: number | undefined;
+  traceId: string | undefined;
+  body: unknown;
+  attributes: Record<string, unknown>;
+  resource: Record<string, unknown>;
+}
+
+function flat(kvs: KV[] | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const kv of kvs ?? []) {
+    const v = kv.value;
+    out[kv.key] = v.stringValue ?? (v.intValue !== undefined ? Number(v.intValue) : undefined) ?? v.doubleValue ?? v.boolValue ?? v;
+  }
+  return out;
+}
+
+/** Every log record in the archive files (OTLP/JSON lines), oldest file first. */
+export function readArchive(archiveDir: string): ArchivedLog[] {
+  const out: ArchivedLog[] = [];
+  const files = fs.readdirSync(archiveDir).filter((f) => f.endsWith('.jsonl')).sort();
+  for (const f of files) {
+    for (const line of fs.readFileSync(path.join(archiveDir, f), 'utf8').split('\n')) {
+      if (line.trim() === '') continue;
+      const doc = JSON.parse(line) as { resourceLogs?: Record<string, unknown>[] };
+      for (const rl of doc.resourceLogs ?? []) {
+        const resource = flat((rl.resource as { attributes?: KV[] } | undefined)?.attributes);
+        for (const sl of (rl.scopeLogs as Record<string, unknown>[]) ?? []) {
+          for (const r of (sl.logRecords as Record<string, unknown>[]) ?? []) {
+            out.push({
+              eventName: r.eventName as string | undefined,
+              severityText: r.severityText as string | undefined,
+              severityNumber: r.severityNumber as number | undefined,
+              traceId: (r.traceId as string | undefined) || undefined,
+              body: (r.body as { stringValue?: string } | undefined)?.stringValue,
+              attributes: flat(r.attributes as KV[]),
+              resource,
+            });
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
