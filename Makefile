@@ -28,6 +28,9 @@ typecheck: install ## Type-check src/, test/ and bench/ (strict)
 test: build typecheck rabbitmq collector ## Build, type-check, start RabbitMQ, build the collector, run the mocha suite
 	npx mocha
 
+demo: build rabbitmq ## Run the reference platform under the preload with load and faults (DEMO_SECONDS=60), then summarise
+	node scripts/demo.mjs
+
 up: ## Users with Docker: Elasticsearch, Kibana, the collector (contrib image) and RabbitMQ
 	docker compose -f collector/docker-compose.yml up -d
 

@@ -93,9 +93,24 @@ function otlpExporter<T>(signal: Signal, protocol: OtlpProtocol, invalid: readon
   return url === '' ? new Exporter() : new Exporter({ url });
 }
 
+/**
+ * The process detector without the command line: arguments routinely carry
+ * secrets (`--password=…`, connection strings) and every exported record
+ * would repeat them.
+ */
+const processWithoutArgsDetector: ResourceDetector = {
+  detect(detectorConfig) {
+    const detected = processDetector.detect(detectorConfig);
+    const attributes = { ...detected.attributes };
+    delete attributes['process.command_args'];
+    delete attributes['process.command_line'];
+    return { ...detected, attributes };
+  },
+};
+
 function buildResource(config: FilamentConfig): Resource {
   const all: Record<string, ResourceDetector> = {
-    env: envDetector, host: hostDetector, os: osDetector, process: processDetector,
+    env: envDetector, host: hostDetector, os: osDetector, process: processWithoutArgsDetector,
     serviceinstance: serviceInstanceIdDetector,
   };
   const detectors = config.resourceDetectors.map((d) => all[d] as ResourceDetector);

@@ -115,7 +115,7 @@ function flat(kvs: KV[] | undefined): Record<string, unknown> {
 /** Every log record in the archive files (OTLP/JSON lines), oldest file first. */
 export function readArchive(archiveDir: string): ArchivedLog[] {
   const out: ArchivedLog[] = [];
-  const files = fs.readdirSync(archiveDir).filter((f) => f.endsWith('.jsonl')).sort();
+  const files = fs.readdirSync(archiveDir).filter((f) => f.startsWith('filament-logs') && f.endsWith('.jsonl')).sort();
   for (const f of files) {
     for (const line of fs.readFileSync(path.join(archiveDir, f), 'utf8').split('\n')) {
       if (line.trim() === '') continue;

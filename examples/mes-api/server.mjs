@@ -1,0 +1,131 @@
+// @ts-check
+/**
+ * MES API: prices 3D models. ES module, Fastify 5; run with
+ *   node --import filament-otel/preload examples/mes-api/server.mjs
+ * HTTP: POST /v1/models/price (raw model bytes), GET /healthz, POST /admin/faults.
+ * AMQP: consumes pricing requests, publishes results.
+ */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Fastify from 'fastify';
+import amqp from 'amqplib';
+import { modelPriced } from 'filament-otel';
+import { ModelError, parseModel } from './mesh/parse.mjs';
+import { priceModel } from './mesh/price.mjs';
+
+const require = createRequire(import.meta.url);
+const { names, declareTopology, AMQP_URL } = require('../shared/topology.cjs');
+const MODELS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'models');
+const MAX_MODEL_BYTES = 50 * 1024 * 1024;
+
+/** Faults injected on purpose (the load generator and tests switch them). */
+const faults = { slowMs: 0, errorRate: 0, failQueueRate: 0, until: 0 };
+const active = () => Date.now() < faults.until;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+class SlicerFault extends Error {
+  constructor() {
+    super('slicer backend unavailable');
+    this.name = 'SlicerFault';
+    this.statusCode = 503;
+  }
+}
+
+/** Parses and prices a model; reports it through the typed Filament API. */
+function price(buffer, { customerId, material, filename }) {
+  const parsed = parseModel(buffer, { filename, maxBytes: MAX_MODEL_BYTES });
+  const quote = priceModel(parsed, { material });
+  modelPriced({
+    customerId,
+    polygonCount: parsed.triangles,
+    processingTimeMs: quote.processingTimeMs,
+    cost: quote.cost,
+    currency: quote.currency,
+    format: parsed.format,
+    material: quote.material,
+  });
+  return { ...quote, polygonCount: parsed.triangles, format: parsed.format, volumeMm3: parsed.volumeMm3 };
+}
+
+const app = Fastify({ bodyLimit: MAX_MODEL_BYTES });
+app.addContentTypeParser(['application/octet-stream', 'model/stl', 'model/obj'], { parseAs: 'buffer' },
+  (_req, body, done) => done(null, body));
+
+app.get('/healthz', async () => ({ ok: true }));
+
+app.post('/admin/faults', async (req) => {
+  const b = /** @type {Record<string, number>} */ (req.body ?? {});
+  faults.slowMs = Number(b.slowMs ?? 0);
+  faults.errorRate = Number(b.errorRate ?? 0);
+  faults.failQueueRate = Number(b.failQueueRate ?? 0);
+  faults.until = Date.now() + Number(b.durationS ?? 10) * 1000;
+  return { ...faults };
+});
+
+app.post('/v1/models/price', async (req, reply) => {
+  if (active() && faults.slowMs > 0) await sleep(faults.slowMs);
+  if (active() && Math.random() < faults.errorRate) throw new SlicerFault();
+  const q = /** @type {Record<string, string>} */ (req.query);
+  if (!Buffer.isBuffer(req.body)) {
+    return reply.code(415).send({ error: 'unsupported_media_type', message: 'send the model as application/octet-stream' });
+  }
+  try {
+    return price(req.body, { customerId: q.customerId ?? 'anonymous', material: q.material, filename: q.filename });
+  } catch (error) {
+    if (error instanceof ModelError) {
+      const status = error.code === 'too_large' ? 413 : error.code === 'bad_material' ? 400 : 422;
+      return reply.code(status).send({ error: error.code, message: error.message });
+    }
+    throw error;
+  }
+});
+
+// ---- queue side ----
+const conn = await amqp.connect(AMQP_URL);
+const ch = await conn.createChannel();
+await declareTopology(ch);
+await ch.prefetch(5);
+
+/** @param {import('amqplib').ConsumeMessage} msg @param {boolean} retriable */
+async function onPricingRequest(msg, retriable) {
+  let request;
+  try {
+    request = JSON.parse(msg.content.toString('utf8'));
+    if (typeof request.model !== 'string' || typeof request.orderNumber !== 'string') throw new Error('missing fields');
+  } catch {
+    ch.reject(msg, false); // poison: straight to the dead-letter queue
+    return;
+  }
+  if (active() && faults.slowMs > 0) await sleep(faults.slowMs);
+  if (retriable && active() && Math.random() < faults.failQueueRate) {
+    ch.nack(msg, false, true); // transient failure: try again (until the delivery limit)
+    return;
+  }
+  try {
+    const buffer = await readFile(path.join(MODELS, path.basename(request.model)));
+    const result = price(buffer, { customerId: request.customerId, material: request.material, filename: request.model });
+    ch.sendToQueue(names.results, Buffer.from(JSON.stringify({ orderNumber: request.orderNumber, ...result })), {
+      contentType: 'application/json', correlationId: request.orderNumber, persistent: true,
+    });
+    ch.ack(msg);
+  } catch {
+    ch.reject(msg, false); // unknown or malformed model: poison as well
+  }
+}
+
+await ch.consume(names.requests, (msg) => { if (msg) void onPricingRequest(msg, true); });
+await ch.consume(names.expedite, (msg) => { if (msg) void onPricingRequest(msg, false); });
+
+await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' });
+const address = app.server.address();
+process.stdout.write(`LISTENING ${typeof address === 'object' && address ? address.port : ''}\n`);
+
+const stop = async () => {
+  await app.close();
+  await conn.close().catch(() => undefined);
+  // No process.exit: the event loop ends and the preload flushes on the way out.
+};
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);

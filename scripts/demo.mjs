@@ -1,0 +1,228 @@
+// @ts-check
+/**
+ * `make demo`: the reference platform under the built preload.
+ *
+ *  1. Where telemetry goes: the collector at OTEL_EXPORTER_OTLP_ENDPOINT when
+ *     one answers there; otherwise the built otelcol-filament (started here on
+ *     free loopback ports, archive in demo-output/collector/); otherwise only
+ *     the local JSON-lines files. The services always also write the
+ *     10 MB-rotated JSON-lines copy (demo-output/events/) the summary reads.
+ *  2. Starts the MES API (ESM, --import) and the order service (CJS, --require).
+ *  3. Runs examples/load for DEMO_SECONDS (default 60) with its fault schedule.
+ *  4. Stops everything with SIGTERM (the preload flushes), prints the summary.
+ *
+ * Expects `make build` and RabbitMQ on AMQP_URL (the Makefile does both).
+ * Exit code 0 only when all six events were emitted and one order was
+ * followed across both services in one trace.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { summarise } from '../examples/load/summary.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = path.resolve(process.env.DEMO_OUTPUT ?? path.join(ROOT, 'demo-output'));
+const SECONDS = Math.max(5, Number(process.env.DEMO_SECONDS ?? 60) || 60);
+const PRELOAD = path.join(ROOT, 'dist', 'preload.js');
+const say = (line) => process.stdout.write(`demo: ${line}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** @type {import('node:child_process').ChildProcess[]} */
+const children = [];
+process.on('exit', () => { for (const c of children) if (c.exitCode === null) c.kill('SIGKILL'); });
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = /** @type {net.AddressInfo} */ (srv.address()).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** True when something answers OTLP/HTTP at the endpoint (any HTTP status counts). */
+async function otlpReachable(endpoint) {
+  try {
+    const res = await fetch(new URL('/v1/logs', endpoint), {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', signal: AbortSignal.timeout(2000),
+    });
+    await res.arrayBuffer();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Builds (or takes from the cache) otelcol-filament; undefined when that is not possible here. */
+function collectorBinary() {
+  if (process.env.FILAMENT_OTELCOL_BIN) return process.env.FILAMENT_OTELCOL_BIN;
+  try {
+    const out = execFileSync('bash', [path.join(ROOT, 'scripts', 'collector-build.sh')], {
+      cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 20 * 60 * 1000,
+    });
+    return out.trim().split('\n').pop();
+  } catch (error) {
+    say(`the collector could not be built (${String(error).split('\n')[0]}); using the local files only`);
+    return undefined;
+  }
+}
+
+async function startCollector(binary) {
+  const dir = path.join(OUT, 'collector');
+  const archiveDir = path.join(dir, 'archive');
+  fs.mkdirSync(archiveDir, { recursive: true });
+  const [http, grpc, health] = [await freePort(), await freePort(), await freePort()];
+  const log = fs.openSync(path.join(dir, 'collector.log'), 'w');
+  const child = spawn(binary, ['--config', path.join(ROOT, 'collector', 'config.yaml')], {
+    env: {
+      PATH: process.env.PATH,
+      FILAMENT_COLLECTOR_HTTP_ENDPOINT: `127.0.0.1:${http}`,
+      FILAMENT_COLLECTOR_GRPC_ENDPOINT: `127.0.0.1:${grpc}`,
+      FILAMENT_COLLECTOR_HEALTH_ENDPOINT: `127.0.0.1:${health}`,
+      FILAMENT_COLLECTOR_STORAGE_DIR: path.join(dir, 'storage'),
+      FILAMENT_COLLECTOR_ARCHIVE_DIR: archiveDir,
+    },
+    stdio: ['ignore', log, log],
+  });
+  children.push(child);
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${health}/`)).ok) break;
+    } catch {
+      // not up yet
+    }
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      say(`the collector did not start (see ${path.join(dir, 'collector.log')}); using the local files only`);
+      return undefined;
+    }
+    await sleep(100);
+  }
+  return { child, endpoint: `http://127.0.0.1:${http}`, archiveDir };
+}
+
+/** Starts a service under the preload and waits for its LISTENING line. */
+async function startService(name, flag, script, env) {
+  const log = fs.createWriteStream(path.join(OUT, `${name}.log`));
+  const child = spawn(process.execPath, [flag, flag === '--import' ? path.join(ROOT, 'dist', 'preload.mjs') : PRELOAD, script], {
+    cwd: ROOT, env: { ...process.env, ...env, OTEL_SERVICE_NAME: name }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  child.stderr?.pipe(log);
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const timer = setTimeout(() => reject(new Error(`${name} did not start within 30 s (see ${name}.log)`)), 30000);
+    child.stdout?.on('data', (d) => {
+      log.write(d);
+      buffered += d.toString();
+      const m = /LISTENING (\d+)/.exec(buffered);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: `http://127.0.0.1:${m[1]}` });
+      }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${name} exited with ${code} (see ${name}.log)`)); });
+  });
+}
+
+/** SIGTERM, then SIGKILL after the deadline. Resolves with the exit code. */
+async function stop(child, deadlineMs = 15000) {
+  if (child.exitCode !== null) return child.exitCode;
+  const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), deadlineMs);
+  const code = await exited;
+  clearTimeout(timer);
+  return code;
+}
+
+async function main() {
+  if (!fs.existsSync(PRELOAD)) throw new Error('dist/preload.js is missing: run `make build` (or `make demo`) first');
+  fs.rmSync(OUT, { recursive: true, force: true });
+  fs.mkdirSync(OUT, { recursive: true });
+  const prefix = `demo-${Date.now().toString(36)}.`;
+
+  // 1. Where telemetry goes.
+  const destinations = [];
+  /** @type {Record<string, string>} */
+  const otel = { OTEL_METRIC_EXPORT_INTERVAL: '5000', OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=demo' };
+  let collector;
+  const external = process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  if (external && await otlpReachable(external)) {
+    say(`using the collector at ${external} (OTEL_EXPORTER_OTLP_ENDPOINT)`);
+    destinations.push(`your collector at ${external} (OTLP/HTTP: logs, traces, metrics)`);
+  } else {
+    if (external) say(`nothing answers at OTEL_EXPORTER_OTLP_ENDPOINT=${external}; starting the built collector instead`);
+    const binary = collectorBinary();
+    collector = binary ? await startCollector(binary) : undefined;
+    if (collector) {
+      otel.OTEL_EXPORTER_OTLP_ENDPOINT = collector.endpoint;
+      say(`started otelcol-filament at ${collector.endpoint}`);
+      destinations.push(`otelcol-filament at ${collector.endpoint} → archive ${collector.archiveDir} (logs, traces; rotated at 10 MB)`);
+    } else {
+      Object.assign(otel, { OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' });
+    }
+  }
+
+  // 2. The services, each with its own JSON-lines directory.
+  const amqp = { AMQP_URL: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672', TOPOLOGY_PREFIX: prefix };
+  const eventsDir = path.join(OUT, 'events');
+  const mes = await startService('mes-api', '--import', path.join(ROOT, 'examples', 'mes-api', 'server.mjs'), {
+    ...otel, ...amqp, PORT: '0', FILAMENT_LOG_FILE_DIR: path.join(eventsDir, 'mes-api'),
+  });
+  const orders = await startService('orders', '--require', path.join(ROOT, 'examples', 'orders', 'server.cjs'), {
+    ...otel, ...amqp, PORT: '0', MES_URL: mes.url, FILAMENT_LOG_FILE_DIR: path.join(eventsDir, 'orders'),
+  });
+  say(`mes-api at ${mes.url} (node --import filament-otel/preload), orders at ${orders.url} (node --require filament-otel/preload)`);
+
+  // 3. The load, with its faults.
+  say(`running the load for ${SECONDS} s: orders, model uploads, a 5xx burst, poison messages, transient failures, an MES slowdown`);
+  const load = spawn(process.execPath, [path.join(ROOT, 'examples', 'load', 'run.mjs')], {
+    cwd: ROOT, env: { ...process.env, ...amqp, ORDERS_URL: orders.url, MES_URL: mes.url, DEMO_SECONDS: String(SECONDS) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(load);
+  let loadOut = '';
+  load.stdout?.on('data', (d) => { loadOut += d.toString(); });
+  const loadCode = await new Promise((resolve) => load.on('exit', resolve));
+  if (loadCode !== 0) throw new Error(`the load generator failed (exit ${loadCode})`);
+  const line = loadOut.trim().split('\n').pop() ?? '{}';
+  const { load: stats } = JSON.parse(line);
+  say(`load done: ${stats.orders} orders (${stats.shipped} shipped, ${stats.cancelled} cancelled, ${stats.conflicts} refused with 409), `
+    + `${stats.uploads} uploads (${stats.rejectedUploads} bad models refused), ${stats.errors5xx} 5xx answers, faults: ${stats.faults.join(', ')}`);
+
+  // Let expired and delivery-limited messages reach the dead-letter tap.
+  await sleep(4000);
+
+  // 4. Graceful stop: the preload flushes on the way out.
+  const [mesCode, ordersCode] = await Promise.all([stop(mes.child), stop(orders.child)]);
+  if (mesCode !== 0 || ordersCode !== 0) say(`services exited with ${mesCode} / ${ordersCode}`);
+  await cleanTopology(amqp);
+  if (collector) await stop(collector.child);
+
+  const { ok } = summarise({ eventsDir, archiveDir: collector?.archiveDir, destinations });
+  say(`logs of this run: ${OUT}`);
+  process.exitCode = ok && mesCode === 0 && ordersCode === 0 ? 0 : 1;
+}
+
+/** Removes this run's queues (each run has its own prefix). */
+async function cleanTopology(env) {
+  const child = spawn(process.execPath, ['-e', `
+    const amqp = require('amqplib');
+    const { deleteTopology } = require('./examples/shared/topology.cjs');
+    (async () => { const c = await amqp.connect(process.env.AMQP_URL); const ch = await c.createChannel(); await deleteTopology(ch); await c.close(); })()
+      .catch((e) => { console.error('demo: cleanup:', e.message); });
+  `], { cwd: ROOT, env: { ...process.env, ...env }, stdio: 'inherit' });
+  await new Promise((resolve) => child.on('exit', resolve));
+}
+
+main().catch((error) => {
+  process.stderr.write(`demo: ${error.message}\n`);
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  process.exitCode = 1;
+});

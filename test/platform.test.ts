@@ -1,0 +1,158 @@
+/**
+ * The reference platform end to end, exactly as `make demo` runs it: the MES
+ * API (ESM, --import) and the order service (CJS, --require) under the built
+ * preload, real RabbitMQ, the real otelcol-filament, the load generator with
+ * its fault schedule. Then what was exported is checked record by record.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { collectorBinary, readArchive } from './support/collector';
+import { ROOT } from './support/fixture';
+
+interface EventDoc {
+  '@timestamp': string;
+  severity_text: string;
+  severity_number: number;
+  event_name: string;
+  trace_id?: string;
+  body?: { text?: string };
+  attributes: Record<string, unknown>;
+  resource: { attributes: Record<string, unknown> };
+}
+
+function readEvents(dir: string): EventDoc[] {
+  const out: EventDoc[] = [];
+  for (const service of fs.readdirSync(dir)) {
+    for (const f of fs.readdirSync(path.join(dir, service)).filter((n) => n.endsWith('.jsonl'))) {
+      for (const line of fs.readFileSync(path.join(dir, service, f), 'utf8').split('\n')) {
+        if (line.trim() !== '') out.push(JSON.parse(line) as EventDoc);
+      }
+    }
+  }
+  return out.sort((a, b) => (a['@timestamp'] < b['@timestamp'] ? -1 : a['@timestamp'] > b['@timestamp'] ? 1 : 0));
+}
+
+const service = (d: EventDoc): unknown => d.resource.attributes['service.name'];
+
+describe('platform: orders + MES API + RabbitMQ under the preload (make demo, short run)', function () {
+  this.timeout(20 * 60 * 1000);
+  let out: string;
+  let stdout = '';
+  let exitCode: number | null;
+  let events: EventDoc[];
+
+  before(async function () {
+    const binary = collectorBinary();
+    out = fs.mkdtempSync(path.join(os.tmpdir(), 'filament-demo-'));
+    const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'demo.mjs')], {
+      cwd: ROOT,
+      env: { ...process.env, DEMO_SECONDS: '10', DEMO_OUTPUT: out, FILAMENT_OTELCOL_BIN: binary, OTEL_EXPORTER_OTLP_ENDPOINT: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stdout += d.toString(); });
+    exitCode = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    events = readEvents(path.join(out, 'events'));
+  });
+
+  after(() => {
+    if (out) fs.rmSync(out, { recursive: true, force: true });
+  });
+
+  it('the demo exits 0 and its summary names all six events with counts', () => {
+    assert.equal(exitCode, 0, stdout);
+    for (const name of ['order.status_changed', 'model3d.priced', 'api.request', 'queue.message', 'queue.dead_lettered', 'api.error']) {
+      assert.match(stdout, new RegExp(`^  ${name.replace('.', '\\.')} +(INFO|WARN|ERROR) +[1-9]\\d* +[1-9]\\d* `, 'm'), `${name} in:\n${stdout}`);
+    }
+    assert.match(stdout, /one order followed: ORD-\S+, trace id [0-9a-f]{32}/);
+    assert.match(stdout, /all six events present/);
+  });
+
+  it('one order\'s pricing is one trace: orders → RabbitMQ → mes-api → RabbitMQ → orders', () => {
+    const created = events.filter((d) => d.event_name === 'order.status_changed' && d.attributes['order.status'] === 'created');
+    const shipped = new Set(events.filter((d) => d.event_name === 'order.status_changed' && d.attributes['order.status'] === 'shipped')
+      .map((d) => d.attributes['order.number']));
+    const start = created.find((d) => shipped.has(d.attributes['order.number']));
+    assert.ok(start?.trace_id, 'a shipped order with a traced creation');
+    const orderNumber = start.attributes['order.number'];
+    const trace = events.filter((d) => d.trace_id === start.trace_id);
+    const steps = trace.map((d) => `${String(service(d))} ${d.event_name}${d.attributes['messaging.operation.type'] ? ` ${String(d.attributes['messaging.operation.type'])}` : ''}`);
+    // Order of appearance within each service; across services by causality.
+    assert.deepEqual(steps.filter((s) => s.startsWith('mes-api')), [
+      'mes-api queue.message receive', 'mes-api model3d.priced', 'mes-api queue.message send',
+    ]);
+    assert.deepEqual(new Set(steps.filter((s) => s.startsWith('orders'))), new Set([
+      'orders order.status_changed', 'orders queue.message send', 'orders api.request', 'orders queue.message receive',
+    ]));
+    const statuses = trace.filter((d) => d.event_name === 'order.status_changed').map((d) => d.attributes['order.status']);
+    assert.deepEqual(statuses, ['created', 'priced']);
+    const request = trace.find((d) => d.event_name === 'api.request');
+    assert.equal(request?.attributes['api.request.name'], 'POST /v1/orders');
+    assert.equal(request?.attributes['http.response.status_code'], 202);
+    const [sent, received] = trace.filter((d) => d.event_name === 'queue.message');
+    assert.equal(sent?.attributes['messaging.message.id'], received?.attributes['messaging.message.id']);
+    assert.match(String(sent?.attributes['messaging.destination.name']), /mes\.pricing\.requests$/);
+    const priced = trace.find((d) => d.event_name === 'model3d.priced');
+    assert.equal(priced?.attributes['customer.id'], start.attributes['customer.id']);
+    assert.ok(Number(priced?.attributes['model3d.polygon_count']) > 0);
+
+    // Its whole life, one status change per step, each after the one before.
+    const life = events.filter((d) => d.event_name === 'order.status_changed' && d.attributes['order.number'] === orderNumber)
+      .map((d) => `${String(d.attributes['order.previous_status'] ?? '-')}→${String(d.attributes['order.status'])}`);
+    assert.deepEqual(life, ['-→created', 'created→priced', 'priced→paid', 'paid→printing', 'printing→shipped']);
+  });
+
+  it('invalid transitions are answered 409 and logged as api.request, not api.error', () => {
+    const conflicts = events.filter((d) => d.event_name === 'api.request' && d.attributes['http.response.status_code'] === 409);
+    assert.ok(conflicts.length > 0);
+    assert.equal(conflicts[0]?.attributes['api.request.name'], 'POST /v1/orders/:orderNumber/:action');
+    assert.equal(events.filter((d) => d.event_name === 'api.error' && service(d) === 'orders').length, 0);
+  });
+
+  it('the 5xx burst gives api.error from mes-api with service, code and message', () => {
+    const errors = events.filter((d) => d.event_name === 'api.error');
+    assert.ok(errors.length > 0);
+    for (const e of errors) {
+      assert.equal(service(e), 'mes-api');
+      assert.equal(e.severity_number, 17);
+      assert.equal(e.attributes['http.response.status_code'], 503);
+      assert.equal(e.attributes['error.type'], 'SlicerFault');
+      assert.equal(e.attributes['error.message'], 'slicer backend unavailable');
+      assert.equal(e.attributes['api.request.name'], 'POST /v1/models/price');
+    }
+  });
+
+  it('bad models are refused with 4xx and are not errors', () => {
+    const refused = events.filter((d) => d.event_name === 'api.request' && d.attributes['api.request.name'] === 'POST /v1/models/price'
+      && Number(d.attributes['http.response.status_code']) >= 400 && Number(d.attributes['http.response.status_code']) < 500);
+    assert.ok(refused.length > 0, 'some uploads of bad models');
+  });
+
+  it('poison messages, repeated failures and the MES slowdown dead-letter with their reasons', () => {
+    const dead = events.filter((d) => d.event_name === 'queue.dead_lettered');
+    const byReason = new Map<string, EventDoc[]>();
+    for (const d of dead) byReason.set(String(d.attributes['queue.dead_letter.reason']), [...(byReason.get(String(d.attributes['queue.dead_letter.reason'])) ?? []), d]);
+    // The three poison messages the load sends, content kept.
+    const rejected = (byReason.get('rejected') ?? []).map((d) => d.body?.text);
+    assert.ok(rejected.includes('not json at all'), JSON.stringify([...byReason.keys()]));
+    assert.ok(rejected.includes('{"orderNumber": 42'));
+    assert.ok((byReason.get('delivery_limit') ?? []).length > 0, 'transient failures until the delivery limit');
+    const slow = [...(byReason.get('expired') ?? []), ...(byReason.get('maxlen') ?? [])];
+    assert.ok(slow.length > 0, 'expedite quotes expired or overflowed while MES was slow');
+    for (const d of slow) assert.match(String(d.attributes['queue.dead_letter.queue']), /mes\.pricing\.expedite$/);
+    for (const d of dead) assert.equal(d.severity_text, 'WARN');
+    // Exactly one WARN per message: no message id twice.
+    const ids = dead.map((d) => d.attributes['messaging.message.id']).filter((id) => id !== undefined);
+    assert.equal(new Set(ids).size, ids.length);
+  });
+
+  it('everything reached the collector archive, and no record carries the command line', () => {
+    const archived = readArchive(path.join(out, 'collector', 'archive'));
+    assert.equal(archived.length, events.length);
+    for (const e of events) assert.equal(e.resource.attributes['process.command_args'], undefined);
+    for (const a of archived) assert.equal(a.resource['process.command_args'], undefined);
+  });
+});
