@@ -1,0 +1,398 @@
+/**
+ * `make bench`: the preload's cost against bare Node, upstream's register and
+ * Elastic's distribution, measured side by side in ONE run.
+ *
+ * Method: every variant runs as its own child process; variants alternate
+ * within each round (the order rotates between rounds) and figures are the
+ * median over rounds, so drift of a shared machine hits all variants alike.
+ * Telemetry goes to a local OTLP/HTTP sink that accepts and discards
+ * (exporting is paid for, no collector is measured). Servers are stopped by
+ * pid with a kill deadline (a server under upstream's register ignores
+ * SIGTERM).
+ *
+ *   QUICK=1       one short round of everything (proves the harness; < 2 min)
+ *   ROUNDS, SECONDS, CONNECTIONS, STARTUP_RUNS, OUTAGE_SECONDS override
+ *   PROFILE=1     also writes a CPU profile of the Filament trivial-route server
+ *
+ * Writes docs/benchmarks.md (full runs) or bench/results/quick.md (QUICK).
+ */
+import autocannon from 'autocannon';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..');
+const SERVERS = path.join(__dirname, 'servers');
+const QUICK = process.env.QUICK === '1' || process.env.QUICK === 'true';
+const num = (name: string, full: number, quick: number): number => {
+  const v = Number(process.env[name]);
+  return Number.isFinite(v) && v > 0 ? v : QUICK ? quick : full;
+};
+const ROUNDS = num('ROUNDS', 5, 1);
+const SECONDS = num('SECONDS', 10, 3);
+const WARMUP_SECONDS = QUICK ? 1 : 3;
+const CONNECTIONS = num('CONNECTIONS', 20, 20);
+const STARTUP_RUNS = num('STARTUP_RUNS', 15, 3);
+const OUTAGE_SECONDS = num('OUTAGE_SECONDS', 60, 8);
+const EMIT_CALLS = num('EMIT_CALLS', 200000, 20000);
+const PROFILE = process.env.PROFILE === '1';
+
+type Variant = 'bare' | 'filament' | 'upstream' | 'edot';
+const VARIANTS: Variant[] = ['bare', 'filament', 'upstream', 'edot'];
+const LABEL: Record<Variant, string> = {
+  bare: 'bare Node',
+  filament: 'Filament',
+  upstream: 'upstream register',
+  edot: 'EDOT Node.js',
+};
+
+function preloadArgs(variant: Variant): string[] {
+  switch (variant) {
+    case 'bare': return [];
+    case 'filament': return ['--require', path.join(ROOT, 'dist', 'preload.js')];
+    case 'upstream': return ['--require', '@opentelemetry/auto-instrumentations-node/register'];
+    case 'edot': return ['--require', '@elastic/opentelemetry-node'];
+  }
+}
+
+let sinkUrl = '';
+
+/** All six events on, 100 % sampling, everything exported to the discard sink. */
+function variantEnv(variant: Variant, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ...extra };
+  if (variant !== 'bare') {
+    Object.assign(env, {
+      OTEL_SERVICE_NAME: 'bench',
+      OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl,
+      OTEL_TRACES_SAMPLER: 'always_on',
+      OTEL_LOGS_EXPORTER: 'otlp',
+      OTEL_METRICS_EXPORTER: 'otlp',
+      OTEL_TRACES_EXPORTER: 'otlp',
+      ...extra,
+    });
+  }
+  return env;
+}
+
+interface Server { child: ChildProcess; url: string; pid: number }
+
+async function startServer(file: string, variant: Variant, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<Server> {
+  const child = spawn(process.execPath, [...preloadArgs(variant), ...extraArgs, file], {
+    cwd: ROOT, env: variantEnv(variant, { PORT: '0', ...env }), stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => { err += d.toString(); });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${variant} ${file} did not start:\n${err}`)); }, 30000);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /LISTENING (\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: `http://127.0.0.1:${m[1]}`, pid: child.pid as number });
+      }
+    });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${variant} ${file} exited ${code}:\n${err}`)); });
+  });
+}
+
+/** SIGTERM, then SIGKILL after the deadline (upstream's register never exits on SIGTERM). */
+async function stopServer(s: Server, deadlineMs = 3000): Promise<void> {
+  if (s.child.exitCode !== null || s.child.signalCode !== null) return;
+  s.child.removeAllListeners('exit');
+  const exited = new Promise<void>((resolve) => s.child.once('exit', () => resolve()));
+  s.child.kill('SIGTERM');
+  const timer = setTimeout(() => s.child.kill('SIGKILL'), deadlineMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+interface Load { reqPerSec: number; p50: number; p99: number; errors: number }
+
+async function drive(url: string, seconds: number, opts: Partial<autocannon.Options> = {}): Promise<Load> {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, ...opts });
+  return {
+    reqPerSec: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx,
+  };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+const rotate = <T>(xs: T[], by: number): T[] => xs.map((_, i) => xs[(i + by) % xs.length] as T);
+const log = (line: string): void => { process.stderr.write(`bench: ${line}\n`); };
+
+// ---------------------------------------------------------------- HTTP
+const MODEL = fs.readFileSync(path.join(ROOT, 'examples', 'models', 'cube-10mm.stl'));
+const TARGETS = {
+  trivial: { file: path.join(SERVERS, 'hello.cjs'), path: '/', opts: {} as Partial<autocannon.Options> },
+  pricing: {
+    file: path.join(SERVERS, 'pricing.cjs'),
+    path: '/v1/models/price?customerId=C-100&material=PLA&filename=cube-10mm.stl',
+    opts: { method: 'POST', body: MODEL, headers: { 'content-type': 'application/octet-stream' } } as Partial<autocannon.Options>,
+  },
+};
+type Target = keyof typeof TARGETS;
+
+async function httpBench(): Promise<Record<Target, Record<Variant, Load[]>>> {
+  const results = {} as Record<Target, Record<Variant, Load[]>>;
+  for (const target of Object.keys(TARGETS) as Target[]) {
+    results[target] = { bare: [], filament: [], upstream: [], edot: [] };
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const target of Object.keys(TARGETS) as Target[]) {
+      const t = TARGETS[target];
+      for (const variant of rotate(VARIANTS, round)) {
+        const server = await startServer(t.file, variant);
+        await drive(server.url + t.path, WARMUP_SECONDS, t.opts);
+        const load = await drive(server.url + t.path, SECONDS, t.opts);
+        await stopServer(server);
+        results[target][variant].push(load);
+        log(`round ${round + 1}/${ROUNDS} ${target} ${variant}: ${Math.round(load.reqPerSec)} req/s, p99 ${load.p99} ms${load.errors ? `, ${load.errors} errors` : ''}`);
+      }
+    }
+  }
+  return results;
+}
+
+// ---------------------------------------------------------------- queue
+async function queueBench(): Promise<Record<'bare' | 'filament' | 'upstream', number[]>> {
+  const out = { bare: [] as number[], filament: [] as number[], upstream: [] as number[] };
+  const seconds = QUICK ? 2 : 5;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const variant of rotate(['bare', 'filament', 'upstream'] as const, round)) {
+      const res = spawnSync(process.execPath, [...preloadArgs(variant), path.join(SERVERS, 'queue.cjs')], {
+        cwd: ROOT, env: variantEnv(variant, { BENCH_SECONDS: String(seconds), AMQP_URL: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672' }),
+        encoding: 'utf8', timeout: (seconds + 30) * 1000, killSignal: 'SIGKILL',
+      });
+      const line = res.stdout.trim().split('\n').find((l) => l.startsWith('{'));
+      if (!line) throw new Error(`queue bench ${variant} failed: ${res.stderr}`);
+      const r = JSON.parse(line) as { roundTrips: number; seconds: number };
+      out[variant].push(r.roundTrips / r.seconds);
+      log(`round ${round + 1}/${ROUNDS} queue ${variant}: ${Math.round(r.roundTrips / r.seconds)} round trips/s`);
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- startup and memory
+function startupBench(): Record<Variant, { ms: number[]; rssMiB: number[] }> {
+  const out = {} as Record<Variant, { ms: number[]; rssMiB: number[] }>;
+  for (const v of VARIANTS) out[v] = { ms: [], rssMiB: [] };
+  // Peak RSS of the whole process, read as it exits.
+  const script = "process.on('exit', () => process.stdout.write(String(process.resourceUsage().maxRSS)))";
+  for (let i = 0; i < STARTUP_RUNS; i++) {
+    for (const variant of rotate(VARIANTS, i)) {
+      const start = process.hrtime.bigint();
+      const res = spawnSync(process.execPath, [...preloadArgs(variant), '-e', script], {
+        cwd: ROOT, env: variantEnv(variant), encoding: 'utf8', timeout: 30000, killSignal: 'SIGKILL',
+      });
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      out[variant].ms.push(ms);
+      out[variant].rssMiB.push(Number(/(\d+)\s*$/.exec(res.stdout)?.[1]) / 1024);
+    }
+  }
+  return out;
+}
+
+/** Time from spawn to the first 200 of the pricing route. */
+async function firstResponseBench(): Promise<Record<Variant, number[]>> {
+  const out = { bare: [], filament: [], upstream: [], edot: [] } as Record<Variant, number[]>;
+  const runs = QUICK ? 1 : Math.max(3, ROUNDS);
+  for (let i = 0; i < runs; i++) {
+    for (const variant of rotate(VARIANTS, i)) {
+      const start = process.hrtime.bigint();
+      const server = await startServer(TARGETS.pricing.file, variant);
+      const res = await fetch(server.url + TARGETS.pricing.path, {
+        method: 'POST', body: MODEL, headers: { 'content-type': 'application/octet-stream' },
+      });
+      await res.arrayBuffer();
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      await stopServer(server);
+      if (res.status !== 200) throw new Error(`${variant}: pricing answered ${res.status}`);
+      out[variant].push(ms);
+    }
+  }
+  return out;
+}
+
+function rssMiB(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /VmRSS:\s+(\d+) kB/.exec(status);
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** RSS of the Filament pricing server under steady load while the OTLP endpoint refuses connections. */
+async function outageBench(): Promise<{ samples: number[]; reqPerSec: number }> {
+  const closedPort = await new Promise<number>((resolve) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => { const p = (srv.address() as net.AddressInfo).port; srv.close(() => resolve(p)); });
+  });
+  const server = await startServer(TARGETS.pricing.file, 'filament', [], { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${closedPort}` });
+  await drive(server.url + TARGETS.pricing.path, WARMUP_SECONDS, { ...TARGETS.pricing.opts, overallRate: 500 });
+  const samples: number[] = [rssMiB(server.pid)];
+  const every = Math.max(1, Math.round(OUTAGE_SECONDS / 12));
+  const timer = setInterval(() => samples.push(rssMiB(server.pid)), every * 1000);
+  const load = await drive(server.url + TARGETS.pricing.path, OUTAGE_SECONDS, { ...TARGETS.pricing.opts, overallRate: 500 });
+  clearInterval(timer);
+  samples.push(rssMiB(server.pid));
+  await stopServer(server, 10000);
+  return { samples, reqPerSec: load.reqPerSec };
+}
+
+// ---------------------------------------------------------------- emit cost
+function emitBench(): { filament: number[]; pino: number[] } {
+  const out = { filament: [] as number[], pino: [] as number[] };
+  for (let i = 0; i < ROUNDS; i++) {
+    for (const kind of rotate(['filament', 'pino'] as const, i)) {
+      const variant: Variant = kind === 'filament' ? 'filament' : 'bare';
+      const res = spawnSync(process.execPath, [...preloadArgs(variant), path.join(SERVERS, 'emit.cjs')], {
+        cwd: ROOT, env: variantEnv(variant, { EMIT_KIND: kind, EMIT_CALLS: String(EMIT_CALLS) }), encoding: 'utf8', timeout: 120000,
+      });
+      const line = res.stdout.trim().split('\n').find((l) => l.startsWith('{'));
+      if (!line) throw new Error(`emit bench ${kind} failed: ${res.stderr}`);
+      out[kind].push((JSON.parse(line) as { nsPerCall: number }).nsPerCall);
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- profile
+async function profile(dir: string): Promise<string> {
+  const server = await startServer(TARGETS.trivial.file, 'filament', ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  await drive(server.url, SECONDS);
+  // SIGINT: Filament flushes and re-raises; the profile is written on exit.
+  server.child.kill('SIGINT');
+  await new Promise((r) => server.child.once('exit', r));
+  const file = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(dir, f))[0] as string;
+  const prof = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+    nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>; samples: number[];
+  };
+  const self = new Map<number, number>();
+  for (const s of prof.samples) self.set(s, (self.get(s) ?? 0) + 1);
+  const byFrame = new Map<string, number>();
+  for (const n of prof.nodes) {
+    const where = n.callFrame.url.replace(/^.*node_modules\//, '').replace(`file://${ROOT}/`, '').replace(`${ROOT}/`, '');
+    const key = `${n.callFrame.functionName || '(anonymous)'} ${where}:${n.callFrame.lineNumber + 1}`;
+    byFrame.set(key, (byFrame.get(key) ?? 0) + (self.get(n.id) ?? 0));
+  }
+  const total = prof.samples.length;
+  return [...byFrame.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15)
+    .map(([k, n]) => `| ${(100 * n / total).toFixed(1)} % | \`${k}\` |`).join('\n');
+}
+
+// ---------------------------------------------------------------- report
+const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : '—');
+
+function versionOf(pkg: string): string {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '?';
+  }
+}
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'preload.js'))) throw new Error('run `make build` first (make bench does)');
+  const started = Date.now();
+  const sink = await startServer(path.join(SERVERS, 'sink.cjs'), 'bare');
+  sinkUrl = sink.url;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'filament-bench-'));
+  try {
+    log(`${QUICK ? 'QUICK: ' : ''}${ROUNDS} round(s), ${SECONDS} s per measurement, ${CONNECTIONS} connections`);
+    const startup = startupBench();
+    const firstResponse = await firstResponseBench();
+    const http = await httpBench();
+    const queue = await queueBench();
+    const emit = emitBench();
+    log(`memory with the OTLP endpoint down for ${OUTAGE_SECONDS} s`);
+    const outage = await outageBench();
+    const hotspots = PROFILE ? await profile(tmp) : undefined;
+
+    const rows: string[] = [];
+    const add = (line: string): void => { rows.push(line); };
+    const cpus = os.cpus();
+    add(`Machine: ${cpus.length} × ${cpus[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}; Node ${process.version}.`);
+    add(`Versions: filament-otel ${versionOf('../')}, @opentelemetry/auto-instrumentations-node ${versionOf('@opentelemetry/auto-instrumentations-node')}, `
+      + `@elastic/opentelemetry-node ${versionOf('@elastic/opentelemetry-node')}, autocannon ${versionOf('autocannon')}.`);
+    add(`Command: \`make bench${QUICK ? ' QUICK=1' : ''}\` — ${ROUNDS} round(s), variants alternating (order rotated per round), `
+      + `${SECONDS} s measured after ${WARMUP_SECONDS} s warm-up, autocannon with ${CONNECTIONS} connections; medians; `
+      + `all telemetry (traces 100 % sampled, metrics, logs) exported over OTLP/HTTP to a local sink that discards. Run took ${Math.round((Date.now() - started) / 1000)} s.`);
+    add('');
+    add('### HTTP throughput and latency');
+    add('');
+    add('| route | variant | req/s | × bare | p50 ms | p99 ms | p99 added ms |');
+    add('|---|---|---:|---:|---:|---:|---:|');
+    for (const target of Object.keys(TARGETS) as Target[]) {
+      const base = median(http[target].bare.map((l) => l.reqPerSec));
+      const baseP99 = median(http[target].bare.map((l) => l.p99));
+      for (const v of VARIANTS) {
+        const rps = median(http[target][v].map((l) => l.reqPerSec));
+        const p50 = median(http[target][v].map((l) => l.p50));
+        const p99 = median(http[target][v].map((l) => l.p99));
+        add(`| ${target === 'trivial' ? 'trivial (node:http hello)' : 'MES pricing (Fastify, 12-triangle STL)'} | ${LABEL[v]} | ${fmt(rps)} | ${fmt(rps / base, 2)} | ${fmt(p50, 1)} | ${fmt(p99, 1)} | ${v === 'bare' ? '' : fmt(p99 - baseP99, 1)} |`);
+      }
+    }
+    add('');
+    add('### Queue: publish + consume round trips through RabbitMQ (20 in flight)');
+    add('');
+    add('| variant | round trips/s | × bare |');
+    add('|---|---:|---:|');
+    const qBase = median(queue.bare);
+    for (const v of ['bare', 'filament', 'upstream'] as const) add(`| ${LABEL[v]} | ${fmt(median(queue[v]))} | ${fmt(median(queue[v]) / qBase, 2)} |`);
+    add('');
+    add('### Start-up and memory');
+    add('');
+    add('| variant | `node <preload> -e 0` ms | added ms | first pricing response ms | added ms | peak RSS idle MiB |');
+    add('|---|---:|---:|---:|---:|---:|');
+    const sBase = median(startup.bare.ms);
+    const fBase = median(firstResponse.bare);
+    for (const v of VARIANTS) {
+      add(`| ${LABEL[v]} | ${fmt(median(startup[v].ms))} | ${v === 'bare' ? '' : fmt(median(startup[v].ms) - sBase)} | `
+        + `${fmt(median(firstResponse[v]))} | ${v === 'bare' ? '' : fmt(median(firstResponse[v]) - fBase)} | ${fmt(median(startup[v].rssMiB), 1)} |`);
+    }
+    add('');
+    add('### Event emit cost (per call, preloaded and exporting vs pino to /dev/null)');
+    add('');
+    add('| call | ns per call |');
+    add('|---|---:|');
+    add(`| \`orderStatusChanged({...})\` (Filament) | ${fmt(median(emit.filament))} |`);
+    add(`| \`logger.info({...}, msg)\` (pino ${versionOf('pino')}) | ${fmt(median(emit.pino))} |`);
+    add('');
+    add(`### Memory while the OTLP endpoint is down (${OUTAGE_SECONDS} s, pricing route at 500 req/s, Filament)`);
+    add('');
+    add(`RSS MiB over time: ${outage.samples.map((s) => fmt(s, 0)).join(' → ')} (served ${fmt(outage.reqPerSec)} req/s). `
+      + 'Bounded by the batch processors\' queues (2048 records/spans by default); what does not fit is dropped and counted by the SDK, not buffered without limit.');
+    if (hotspots) {
+      add('');
+      add('### Hot spots of the Filament trivial-route server (self time, node --cpu-prof)');
+      add('');
+      add('| self | function |');
+      add('|---:|---|');
+      add(hotspots);
+    }
+    const table = rows.join('\n');
+    process.stdout.write(`\n${table}\n`);
+    const target = QUICK ? path.join(ROOT, 'bench', 'results', 'quick.md') : path.join(ROOT, 'docs', 'benchmarks.md');
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    const prose = QUICK ? '# Benchmarks — QUICK run (proves the harness; figures are not for publishing)\n\n' : fs.readFileSync(path.join(__dirname, 'benchmarks-head.md'), 'utf8');
+    fs.writeFileSync(target, `${prose}\n## Results (${new Date().toISOString().slice(0, 10)})\n\n${table}\n`);
+    log(`written to ${path.relative(ROOT, target)}`);
+  } finally {
+    await stopServer(sink);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exitCode = 1;
+});
