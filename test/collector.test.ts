@@ -35,6 +35,12 @@ describe('collector: otelcol-filament (real binary built with ocb)', function ()
     assert.equal(out.trim(), '');
   });
 
+  it('validates collector/config.yaml with the analyzer overlay', () => {
+    const out = execFileSync(collectorBinary(), ['validate', '--config', path.join(ROOT, 'collector', 'config.yaml'),
+      '--config', path.join(ROOT, 'collector', 'config.analyzer.yaml')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    assert.equal(out.trim(), '');
+  });
+
   it('ships only the components of the manifest', () => {
     const out = execFileSync(collectorBinary(), ['components'], { encoding: 'utf8' });
     for (const name of ['otlp', 'memory_limiter', 'batch', 'transform', 'filter', 'attributes', 'redaction', 'file', 'otlp_http', 'health_check', 'file_storage', 'count']) {

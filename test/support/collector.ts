@@ -42,10 +42,17 @@ export interface RunningCollector {
   stop(): Promise<number | null>;
 }
 
-export async function startCollector(extraEnv: Record<string, string> = {}): Promise<RunningCollector> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'filament-collector-'));
+export interface CollectorOptions {
+  /** Overlays merged over collector/config.yaml, e.g. ['config.analyzer.yaml']. */
+  overlays?: string[];
+  /** Reuse the storage and archive of an earlier run (a restart). */
+  dir?: string;
+}
+
+export async function startCollector(extraEnv: Record<string, string> = {}, options: CollectorOptions = {}): Promise<RunningCollector> {
+  const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'filament-collector-'));
   const archiveDir = path.join(dir, 'archive');
-  fs.mkdirSync(archiveDir);
+  fs.mkdirSync(archiveDir, { recursive: true });
   const [httpPort, grpcPort, healthPort] = [await freePort(), await freePort(), await freePort()];
   const env = {
     PATH: process.env.PATH,
@@ -56,7 +63,8 @@ export async function startCollector(extraEnv: Record<string, string> = {}): Pro
     FILAMENT_COLLECTOR_ARCHIVE_DIR: archiveDir,
     ...extraEnv,
   };
-  const child: ChildProcess = spawn(collectorBinary(), ['--config', path.join(ROOT, 'collector', 'config.yaml')], {
+  const configs = ['config.yaml', ...(options.overlays ?? [])].flatMap((f) => ['--config', path.join(ROOT, 'collector', f)]);
+  const child: ChildProcess = spawn(collectorBinary(), configs, {
     env, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -3,6 +3,7 @@
  * normalised to plain objects so tests can assert exact names and values.
  */
 import * as http from 'node:http';
+import * as zlib from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 
 export type Value = string | number | boolean | null | Value[] | { [k: string]: Value };
@@ -73,14 +74,26 @@ export class OtlpReceiver {
   readonly rejected: string[] = [];
   private server: http.Server | undefined;
   url = '';
+  /** While set, every request is answered with this status and nothing is kept (an outage). */
+  failStatus: number | undefined;
+  /** How many requests were answered with failStatus. */
+  refused = 0;
 
-  async start(): Promise<this> {
+  /** Listens on `port` (default: any free port; pass the old one to come back after stop()). */
+  async start(port = 0): Promise<this> {
     this.server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
+        if (this.failStatus !== undefined) {
+          this.refused++;
+          res.writeHead(this.failStatus, { 'content-type': 'application/json' }).end('{}');
+          return;
+        }
         try {
-          const text = Buffer.concat(chunks).toString('utf8');
+          const raw = Buffer.concat(chunks);
+          // The collector's otlphttp exporter compresses with gzip by default.
+          const text = (req.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(raw) : raw).toString('utf8');
           if (!(req.headers['content-type'] ?? '').includes('json')) {
             this.rejected.push(`${req.url}: content-type ${req.headers['content-type']}`);
           } else {
@@ -93,7 +106,7 @@ export class OtlpReceiver {
         }
       });
     });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server?.listen(port, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
   }
