@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { Runtime } from './events/runtime';
 import { httpInstrumentationConfig } from './http/apiEvents';
+import { FilamentHttpServerInstrumentation } from './http/server';
 import { onPublish, type PublishInfo } from './amqp/messages';
 import { FilamentAmqplibInstrumentation } from './amqp/instrumentation';
 import type { Span } from '@opentelemetry/api';
@@ -80,7 +81,7 @@ function instrumentationClass(mod: Record<string, unknown>): InstrumentationClas
 function configFor(name: string, rt: Runtime): object {
   switch (name) {
     case 'http':
-      return httpInstrumentationConfig(rt);
+      return httpInstrumentationConfig();
     case 'amqplib':
       return {
         publishHook: (span: Span, info: PublishInfo) => onPublish(rt, span, info),
@@ -112,6 +113,7 @@ export function loadInstrumentations(rt: Runtime, explicit: boolean, problems: s
       out.push(new Klass(configFor(name, rt)));
       // Ours goes after upstream's so its consume wrapper runs inside the consumer span.
       if (name === 'amqplib') out.push(new FilamentAmqplibInstrumentation(rt));
+      if (name === 'http') out.push(new FilamentHttpServerInstrumentation(rt));
     } catch (error) {
       const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
       problems.push(`filament-otel: instrumentation "${name}" could not be loaded (${reason}); continuing without it`);

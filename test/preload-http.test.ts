@@ -12,7 +12,9 @@ describe('preload: HTTP service (Express 5, --require)', () => {
     app = await startFixture('http-express.cjs', { otlp: otlp.url });
     const port = app.port as number;
     assert.equal((await request(port, 'GET', '/health')).status, 200);
-    assert.equal((await request(port, 'GET', '/orders/ORD-1001')).status, 200);
+    assert.equal((await request(port, 'GET', '/orders/ORD-1001?customer=alice@example.com', undefined, {
+      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', 'user-agent': 'filament-test/1',
+    })).status, 200);
     await request(port, 'POST', '/orders/ORD-1001/status', { customerId: 'C-42', status: 'priced', previousStatus: 'created' });
     await request(port, 'POST', '/models/price', { customerId: 'C-42', polygonCount: 12, processingTimeMs: 250.5, cost: 7.35 });
     assert.equal((await request(port, 'GET', '/boom/77')).status, 500);
@@ -78,6 +80,30 @@ describe('preload: HTTP service (Express 5, --require)', () => {
     assert.equal(e.attributes['error.type'], '503');
     assert.equal(e.attributes['error.message'], 'HTTP 503 Service Unavailable');
     assert.equal(otlp.events('api.error').length, 2);
+  });
+
+  it('makes one SERVER span per request: stable HTTP semconv, the caller\'s trace, the route as name', () => {
+    const server = otlp.spans.find((sp) => sp.kind === 2 && sp.traceId === '0af7651916cd43dd8448eb211c80319c');
+    assert.ok(server, 'the incoming traceparent is continued');
+    assert.equal(server.parentSpanId, 'b7ad6b7169203331');
+    assert.equal(server.name, 'GET /orders/:orderNumber');
+    const a = server.attributes;
+    assert.equal(a['http.request.method'], 'GET');
+    assert.equal(a['http.route'], '/orders/:orderNumber');
+    assert.equal(a['http.response.status_code'], 200);
+    assert.equal(a['url.scheme'], 'http');
+    assert.equal(a['url.path'], '/orders/ORD-1001');
+    assert.equal(a['url.query'], undefined, 'the query string (PII here) is not recorded');
+    assert.equal(a['server.address'], '127.0.0.1');
+    assert.equal(a['server.port'], app.port);
+    assert.equal(a['network.protocol.version'], '1.1');
+    assert.equal(a['user_agent.original'], 'filament-test/1');
+    assert.equal(a['client.address'], '127.0.0.1');
+    assert.ok(!JSON.stringify(otlp.spans).includes('alice@example.com'));
+    const express = otlp.spans.filter((sp) => sp.traceId === server.traceId && sp.kind !== 2);
+    assert.ok(express.length > 0 && express.every((sp) => sp.parentSpanId !== undefined), 'framework spans are children');
+    const failed = otlp.spans.find((sp) => sp.kind === 2 && sp.name === 'GET /boom/:id');
+    assert.equal(failed?.attributes['error.type'], '500');
   });
 
   it('emits order.status_changed and model3d.priced from the typed API, in the request trace', () => {

@@ -94,6 +94,9 @@ async function fault(name, body) {
 async function faultSchedule(ch) {
   const start = Date.now();
   const until = async (fraction) => { const wait = start + SECONDS * 1000 * fraction - Date.now(); if (wait > 0) await sleep(wait); };
+  // Every kind of bad model once early on (more come with the regular uploads): 4xx, not errors.
+  await until(0.05);
+  for (let i = 0; i < BAD.length; i++) await upload(5 * i + 4).catch(() => undefined);
   await until(0.15);
   await fault('5xx burst', { errorRate: 1, durationS: 2 });
   for (let i = 0; i < 8; i++) await upload(i);

@@ -1,12 +1,12 @@
 /**
- * `api.request` and `api.error` for every server request, derived from the
- * upstream HTTP instrumentation's hooks so that they exist whether or not the
+ * `api.request` and `api.error` for every server request, emitted by the
+ * server hook (server.ts) when the response closes, whether or not the
  * request's span is sampled. The route template comes from the web framework
  * instrumentation (Express, Fastify) through the request's RPC metadata, so the
  * request name never contains raw ids.
  */
-import { IncomingMessage, ServerResponse, STATUS_CODES } from 'node:http';
-import { context, type Context, type Span } from '@opentelemetry/api';
+import { STATUS_CODES } from 'node:http';
+import type { Context } from '@opentelemetry/api';
 import { SeverityNumber, type LogAttributes } from '@opentelemetry/api-logs';
 import { getRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
 import type { ReadableSpan, Span as SdkSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
@@ -20,7 +20,6 @@ import {
   EVENT_API_ERROR, EVENT_API_REQUEST,
 } from '../semconv';
 
-const kStart = Symbol('filament.http.start');
 const kRpc = Symbol('filament.http.rpc');
 const kError = Symbol('filament.http.error');
 
@@ -30,10 +29,9 @@ interface ExceptionInfo {
   stack: string | undefined;
 }
 type RpcWithError = RPCMetadata & { [kError]?: ExceptionInfo };
-type TimedRequest = IncomingMessage & { [kStart]?: number };
 type SpanWithRpc = { [kRpc]?: RpcWithError };
 
-const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
+export const KNOWN_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
 const MAX_MESSAGE_CHARS = 1024;
 const MAX_STACK_CHARS = 8192;
 
@@ -74,31 +72,36 @@ export class RequestExceptionCollector implements SpanProcessor {
   }
 }
 
-function pathOf(url: string | undefined): string {
+export function pathOf(url: string | undefined): string {
   if (url === undefined) return '/';
   const q = url.indexOf('?');
   return q === -1 ? url : url.slice(0, q);
 }
 
-function emitRequestEvents(rt: Runtime, req: TimedRequest, res: ServerResponse): void {
-  const rawMethod = req.method ?? 'GET';
-  const method = KNOWN_METHODS.has(rawMethod) ? rawMethod : '_OTHER';
-  const md = getRPCMetadata(context.active()) as RpcWithError | undefined;
-  const route = md?.route;
-  const status = res.statusCode;
-  const start = req[kStart];
+/** What the server hook knows when a response closes. */
+export interface RequestOutcome {
+  method: string;
+  route: string | undefined;
+  status: number;
+  durationMs: number;
+  metadata: RPCMetadata;
+}
+
+export function emitRequestEvents(rt: Runtime, outcome: RequestOutcome, ctx: Context): void {
+  const { method, route, status } = outcome;
+  const md = outcome.metadata as RpcWithError;
   const attrs: LogAttributes = {
     [ATTR_API_REQUEST_NAME]: route === undefined ? method : `${method} ${route}`,
     [ATTR_HTTP_REQUEST_METHOD]: method,
     [ATTR_HTTP_RESPONSE_STATUS_CODE]: status,
   };
   if (route !== undefined) attrs[ATTR_HTTP_ROUTE] = route;
-  if (start !== undefined) attrs[ATTR_API_REQUEST_DURATION_MS] = Math.round((performance.now() - start) * 1000) / 1000;
-  emitEvent(rt, EVENT_API_REQUEST, SeverityNumber.INFO, attrs);
+  attrs[ATTR_API_REQUEST_DURATION_MS] = outcome.durationMs;
+  emitEvent(rt, EVENT_API_REQUEST, SeverityNumber.INFO, attrs, undefined, ctx);
 
   // A handled exception with a 4xx answer is the client's error, not the service's.
   if (status < 500) return;
-  const exception = md?.[kError];
+  const exception = md[kError];
   const errAttrs: LogAttributes = {
     [ATTR_API_REQUEST_NAME]: attrs[ATTR_API_REQUEST_NAME],
     [ATTR_HTTP_REQUEST_METHOD]: method,
@@ -123,7 +126,7 @@ function emitRequestEvents(rt: Runtime, req: TimedRequest, res: ServerResponse):
     errAttrs[ATTR_ERROR_MESSAGE] = `HTTP ${status} ${STATUS_CODES[status] ?? ''}`.trim();
   }
   if (masked > 0) errAttrs[ATTR_FILAMENT_CONTENT_MASKED] = masked;
-  emitEvent(rt, EVENT_API_ERROR, SeverityNumber.ERROR, errAttrs);
+  emitEvent(rt, EVENT_API_ERROR, SeverityNumber.ERROR, errAttrs, undefined, ctx);
   const metricAttrs: Record<string, string | number> = {
     [ATTR_HTTP_REQUEST_METHOD]: method,
     [ATTR_HTTP_RESPONSE_STATUS_CODE]: status,
@@ -133,23 +136,10 @@ function emitRequestEvents(rt: Runtime, req: TimedRequest, res: ServerResponse):
   rt.instruments.apiErrors.add(1, metricAttrs);
 }
 
-/** The hooks Filament adds to @opentelemetry/instrumentation-http. */
-export function httpInstrumentationConfig(rt: Runtime): HttpInstrumentationConfig {
-  const ignored = new Set(rt.config.httpIgnorePaths);
-  return {
-    // Health and metrics probes: no span, no event, no metric.
-    ignoreIncomingRequestHook: (req: IncomingMessage) => ignored.has(pathOf(req.url)),
-    requestHook: (_span: Span, req: unknown) => {
-      if (req instanceof IncomingMessage) (req as TimedRequest)[kStart] = performance.now();
-    },
-    applyCustomAttributesOnSpan: (_span: Span, req: unknown, res: unknown) => {
-      if (res instanceof ServerResponse && req instanceof IncomingMessage) {
-        try {
-          emitRequestEvents(rt, req as TimedRequest, res);
-        } catch {
-          // never break the response path
-        }
-      }
-    },
-  };
+/**
+ * @opentelemetry/instrumentation-http handles OUTGOING requests only (client
+ * spans, trace context propagation); incoming ones are server.ts's.
+ */
+export function httpInstrumentationConfig(): HttpInstrumentationConfig {
+  return { disableIncomingRequestInstrumentation: true };
 }

@@ -1,0 +1,222 @@
+/**
+ * Incoming HTTP requests: one SERVER span, the `http.server.request.duration`
+ * histogram, and the `api.request` / `api.error` events — in one hook on
+ * `Server.prototype.emit('request')` of node:http and node:https.
+ *
+ * Why our own and not @opentelemetry/instrumentation-http's server side: it
+ * caps a hello-world server at ~0.34× bare req/s even with every exporter
+ * off (measured, docs/benchmarks.md) — header capture hooks, synthetic source
+ * detection, query redaction, per-request attribute and closure churn. This
+ * hook does what the services here need and allocates little per request.
+ * instrumentation-http stays loaded for OUTGOING requests (client spans and
+ * context propagation), with its server side disabled.
+ *
+ * Contract kept with the ecosystem: the request runs in a context holding the
+ * span and RPC metadata (`RPCType.HTTP`), so the Express and Fastify
+ * instrumentations set `http.route` there; span attributes follow the stable
+ * HTTP semantic conventions; the span is renamed `METHOD route` at the end.
+ */
+import * as http from 'node:http';
+import * as https from 'node:https';
+import {
+  context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace,
+  type Attributes, type Context, type Histogram, type MeterProvider, type Span, type Tracer, type TracerProvider,
+  createNoopMeter,
+} from '@opentelemetry/api';
+import { RPCType, setRPCMetadata, suppressTracing, type RPCMetadata } from '@opentelemetry/core';
+import type { Instrumentation, InstrumentationConfig } from '@opentelemetry/instrumentation';
+import { errorMonitor } from 'node:events';
+import type { Socket } from 'node:net';
+import type { Runtime } from '../events/runtime';
+import {
+  ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE,
+} from '../semconv';
+import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
+import { emitRequestEvents, KNOWN_METHODS, pathOf, type RequestOutcome } from './apiEvents';
+
+const INSTRUMENTATION_NAME = `${PACKAGE_NAME}/http-server`;
+const kServerPort = Symbol('filament.http.serverPort');
+const kOriginalEmit = Symbol('filament.http.originalEmit');
+
+// Stable HTTP semantic-convention names (spans and the duration metric).
+const ATTR_URL_SCHEME = 'url.scheme';
+const ATTR_URL_PATH = 'url.path';
+const ATTR_SERVER_ADDRESS = 'server.address';
+const ATTR_SERVER_PORT = 'server.port';
+const ATTR_CLIENT_ADDRESS = 'client.address';
+const ATTR_USER_AGENT = 'user_agent.original';
+const ATTR_NETWORK_PROTOCOL_VERSION = 'network.protocol.version';
+const ATTR_HTTP_REQUEST_METHOD_ORIGINAL = 'http.request.method_original';
+export const METRIC_HTTP_SERVER_REQUEST_DURATION = 'http.server.request.duration';
+/** The semantic conventions' advice for http.server.request.duration, in seconds. */
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
+type AnyServer = (http.Server | https.Server) & { [kServerPort]?: number | undefined };
+type Emit = (this: AnyServer, event: string | symbol, ...args: unknown[]) => boolean;
+type Patched = Emit & { [kOriginalEmit]?: Emit };
+
+/** The port the server listens on, looked up once per server (address() is not free). */
+function serverPort(server: AnyServer): number | undefined {
+  let port = server[kServerPort];
+  if (port === undefined) {
+    const address = server.address();
+    port = typeof address === 'object' && address !== null ? address.port : undefined;
+    server[kServerPort] = port;
+  }
+  return port;
+}
+
+/** Host header without its port (IPv6 literals keep their brackets). */
+function hostOf(host: string | undefined): string | undefined {
+  if (host === undefined) return undefined;
+  const end = host.startsWith('[') ? host.indexOf(']') + 1 : host.indexOf(':');
+  return end > 0 ? host.slice(0, end) : host;
+}
+
+export class FilamentHttpServerInstrumentation implements Instrumentation {
+  readonly instrumentationName = INSTRUMENTATION_NAME;
+  readonly instrumentationVersion = PACKAGE_VERSION;
+  private config: InstrumentationConfig = { enabled: false };
+  private tracer: Tracer = trace.getTracer(INSTRUMENTATION_NAME, PACKAGE_VERSION);
+  private duration: Histogram = createNoopMeter().createHistogram(METRIC_HTTP_SERVER_REQUEST_DURATION);
+  private readonly ignored: ReadonlySet<string>;
+
+  constructor(private readonly rt: Runtime) {
+    this.ignored = new Set(rt.config.httpIgnorePaths);
+  }
+
+  setTracerProvider(provider: TracerProvider): void {
+    this.tracer = provider.getTracer(INSTRUMENTATION_NAME, PACKAGE_VERSION);
+  }
+
+  setMeterProvider(provider: MeterProvider): void {
+    this.duration = provider.getMeter(INSTRUMENTATION_NAME, PACKAGE_VERSION).createHistogram(METRIC_HTTP_SERVER_REQUEST_DURATION, {
+      description: 'Duration of HTTP server requests.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+    });
+  }
+
+  setConfig(config: InstrumentationConfig): void {
+    this.config = { ...config };
+  }
+
+  getConfig(): InstrumentationConfig {
+    return this.config;
+  }
+
+  enable(): void {
+    if (this.config.enabled === true) return;
+    this.config.enabled = true;
+    this.patch(http.Server.prototype as AnyServer, 'http');
+    this.patch(https.Server.prototype as AnyServer, 'https');
+  }
+
+  disable(): void {
+    if (this.config.enabled !== true) return;
+    this.config.enabled = false;
+    for (const proto of [http.Server.prototype, https.Server.prototype] as AnyServer[]) {
+      const current = proto.emit as Patched;
+      const original = current[kOriginalEmit];
+      if (original !== undefined) proto.emit = original as AnyServer['emit'];
+    }
+  }
+
+  private patch(proto: AnyServer, scheme: 'http' | 'https'): void {
+    const original = proto.emit as Patched;
+    if (original[kOriginalEmit] !== undefined) return; // already ours
+    const self = this;
+    const patched: Patched = function emit(this: AnyServer, event: string | symbol, ...args: unknown[]): boolean {
+      if (event !== 'request') return original.apply(this, [event, ...args]);
+      return self.onRequest(this, scheme, original, args[0] as http.IncomingMessage, args[1] as http.ServerResponse, args);
+    };
+    patched[kOriginalEmit] = original;
+    proto.emit = patched as AnyServer['emit'];
+  }
+
+  private onRequest(
+    server: AnyServer, scheme: string, original: Emit, req: http.IncomingMessage, res: http.ServerResponse, args: unknown[],
+  ): boolean {
+    const url = req.url;
+    // Health and metrics probes: no span, no event, no metric — and nothing below them traced either.
+    if (this.ignored.size > 0 && this.ignored.has(pathOf(url))) {
+      const quiet = suppressTracing(context.active());
+      context.bind(quiet, req);
+      return context.with(quiet, () => original.apply(server, ['request', ...args]));
+    }
+
+    const start = performance.now();
+    const rawMethod = req.method ?? 'GET';
+    const method = KNOWN_METHODS.has(rawMethod) ? rawMethod : '_OTHER';
+    const headers = req.headers;
+    const attributes: Attributes = {
+      [ATTR_HTTP_REQUEST_METHOD]: method,
+      [ATTR_URL_SCHEME]: scheme,
+      [ATTR_URL_PATH]: pathOf(url),
+      [ATTR_SERVER_ADDRESS]: hostOf(headers.host),
+      [ATTR_SERVER_PORT]: serverPort(server),
+      [ATTR_NETWORK_PROTOCOL_VERSION]: req.httpVersion,
+      [ATTR_CLIENT_ADDRESS]: (req.socket as Socket | null)?.remoteAddress,
+      [ATTR_USER_AGENT]: headers['user-agent'],
+    };
+    if (method === '_OTHER') attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = rawMethod;
+
+    const parent = headers.traceparent === undefined ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, headers);
+    const span = this.tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parent);
+    const metadata: RPCMetadata = { type: RPCType.HTTP, span };
+    const ctx = setRPCMetadata(trace.setSpan(parent, span), metadata);
+    // Ours first, unbound: they get the context passed explicitly.
+    let failure: Error | undefined;
+    res.on(errorMonitor, (error: Error) => { failure = error; });
+    res.once('close', () => this.onClose(span, metadata, ctx, method, scheme, res, start, failure));
+    // Listeners the app adds later (body parsers, on-finished) run in the request's context.
+    context.bind(ctx, req);
+    context.bind(ctx, res);
+
+    try {
+      return context.with(ctx, () => original.apply(server, ['request', ...args]));
+    } catch (error) {
+      // A synchronous throw from a request listener: recorded, then the host's own handling.
+      if (error instanceof Error) span.recordException(error);
+      throw error;
+    }
+  }
+
+  private onClose(
+    span: Span, metadata: RPCMetadata, ctx: Context, method: string, scheme: string,
+    res: http.ServerResponse, start: number, failure: Error | undefined,
+  ): void {
+    try {
+      const seconds = (performance.now() - start) / 1000;
+      const status = res.statusCode;
+      const route = metadata.route;
+      const metricAttributes: Attributes = {
+        [ATTR_HTTP_REQUEST_METHOD]: method,
+        [ATTR_URL_SCHEME]: scheme,
+        [ATTR_HTTP_RESPONSE_STATUS_CODE]: status,
+      };
+      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+      if (route !== undefined) {
+        span.setAttribute(ATTR_HTTP_ROUTE, route);
+        span.updateName(`${method} ${route}`);
+        metricAttributes[ATTR_HTTP_ROUTE] = route;
+      }
+      if (failure !== undefined) {
+        span.recordException(failure);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
+        span.setAttribute(ATTR_ERROR_TYPE, failure.name);
+        metricAttributes[ATTR_ERROR_TYPE] = failure.name;
+      } else if (status >= 500) {
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        span.setAttribute(ATTR_ERROR_TYPE, String(status));
+        metricAttributes[ATTR_ERROR_TYPE] = String(status);
+      }
+      span.end();
+      this.duration.record(seconds, metricAttributes);
+      const outcome: RequestOutcome = { method, route, status, durationMs: Math.round(seconds * 1e6) / 1000, metadata };
+      emitRequestEvents(this.rt, outcome, ctx);
+    } catch {
+      // Never break the host's response path.
+    }
+  }
+}
