@@ -11,13 +11,16 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { Runtime } from './events/runtime';
 import { httpInstrumentationConfig } from './http/apiEvents';
 import { FilamentHttpServerInstrumentation } from './http/server';
+import { FilamentFastifyInstrumentation } from './http/fastify';
 import { onPublish, type PublishInfo } from './amqp/messages';
 import { FilamentAmqplibInstrumentation } from './amqp/instrumentation';
 import type { Span } from '@opentelemetry/api';
 
 interface Entry {
-  /** npm package of the instrumentation. */
-  readonly pkg: string;
+  /** npm package of the instrumentation (none for Filament's own). */
+  readonly pkg?: string;
+  /** Filament's own instrumentation, instead of a package. */
+  readonly own?: (rt: Runtime) => Instrumentation;
   /** The library it instruments: defaults load only when it is installed. */
   readonly target?: string;
 }
@@ -26,7 +29,10 @@ interface Entry {
 export const INSTRUMENTATION_PACKAGES: Readonly<Record<string, Entry>> = {
   http: { pkg: '@opentelemetry/instrumentation-http' },
   express: { pkg: '@opentelemetry/instrumentation-express', target: 'express' },
-  fastify: { pkg: '@fastify/otel', target: 'fastify' },
+  // Route templates and errors from Fastify's diagnostics channel, no spans per hook.
+  fastify: { own: () => new FilamentFastifyInstrumentation(), target: 'fastify' },
+  // Opt-in: a span per Fastify hook and handler.
+  'fastify-otel': { pkg: '@fastify/otel', target: 'fastify' },
   amqplib: { pkg: '@opentelemetry/instrumentation-amqplib', target: 'amqplib' },
   undici: { pkg: '@opentelemetry/instrumentation-undici' },
   pg: { pkg: '@opentelemetry/instrumentation-pg', target: 'pg' },
@@ -86,7 +92,7 @@ function configFor(name: string, rt: Runtime): object {
       return {
         publishHook: (span: Span, info: PublishInfo) => onPublish(rt, span, info),
       };
-    case 'fastify':
+    case 'fastify-otel':
       // Hooks every Fastify instance through its diagnostics channel: no app change.
       return { registerOnInitialization: true };
     default:
@@ -108,7 +114,11 @@ export function loadInstrumentations(rt: Runtime, explicit: boolean, problems: s
     }
     if (!explicit && entry.target !== undefined && !appResolvable(entry.target)) continue;
     try {
-      const Klass = instrumentationClass(requirePackage(entry.pkg));
+      if (entry.own !== undefined) {
+        out.push(entry.own(rt));
+        continue;
+      }
+      const Klass = instrumentationClass(requirePackage(entry.pkg as string));
       if (Klass === undefined) throw new Error(`${entry.pkg} exports no instrumentation class`);
       out.push(new Klass(configFor(name, rt)));
       // Ours goes after upstream's so its consume wrapper runs inside the consumer span.

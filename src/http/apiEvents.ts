@@ -72,6 +72,28 @@ export class RequestExceptionCollector implements SpanProcessor {
   }
 }
 
+/** Where the server hook leaves a request's RPC metadata for framework hooks. */
+const kRequestMetadata = Symbol.for('filament.http.requestMetadata');
+
+export function attachRequestMetadata(req: object, md: RPCMetadata): void {
+  (req as { [kRequestMetadata]?: RPCMetadata })[kRequestMetadata] = md;
+}
+
+export function requestMetadata(req: object): RPCMetadata | undefined {
+  return (req as { [kRequestMetadata]?: RPCMetadata })[kRequestMetadata];
+}
+
+/** Keeps the first exception of a request for its `api.error` (framework error hooks call this). */
+export function recordRequestException(md: RPCMetadata, error: unknown): void {
+  const withError = md as RpcWithError;
+  if (withError[kError] !== undefined) return;
+  if (error instanceof Error) {
+    withError[kError] = { type: error.name, message: error.message, stack: error.stack };
+  } else {
+    withError[kError] = { type: typeof error, message: String(error), stack: undefined };
+  }
+}
+
 export function pathOf(url: string | undefined): string {
   if (url === undefined) return '/';
   const q = url.indexOf('?');

@@ -32,7 +32,7 @@ import {
   ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE,
 } from '../semconv';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
-import { emitRequestEvents, KNOWN_METHODS, pathOf, type RequestOutcome } from './apiEvents';
+import { attachRequestMetadata, emitRequestEvents, KNOWN_METHODS, pathOf, type RequestOutcome } from './apiEvents';
 
 const INSTRUMENTATION_NAME = `${PACKAGE_NAME}/http-server`;
 const kServerPort = Symbol('filament.http.serverPort');
@@ -165,6 +165,7 @@ export class FilamentHttpServerInstrumentation implements Instrumentation {
     const span = this.tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parent);
     const metadata: RPCMetadata = { type: RPCType.HTTP, span };
     const ctx = setRPCMetadata(trace.setSpan(parent, span), metadata);
+    attachRequestMetadata(req, metadata);
     // Ours first, unbound: they get the context passed explicitly.
     let failure: Error | undefined;
     res.on(errorMonitor, (error: Error) => { failure = error; });
