@@ -32,6 +32,7 @@ import { installRuntime, type Runtime } from './events/runtime';
 import { RequestExceptionCollector } from './http/apiEvents';
 import { loadInstrumentations } from './instrumentations';
 import { RotatingFileLogExporter } from './sinks/fileSink';
+import { LazyExporter, LazyMetricExporter } from './lazyExporter';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 
 export interface FilamentSdk {
@@ -137,7 +138,7 @@ export function startSdk(config: FilamentConfig, invalidEndpointVars: readonly s
   const readers = config.metricsExporters.map((name) => new PeriodicExportingMetricReader({
     exporter: name === 'console'
       ? new ConsoleMetricExporter()
-      : otlpExporter<PushMetricExporter>('metrics', config.protocol.metrics, invalidEndpointVars),
+      : new LazyMetricExporter(() => otlpExporter<PushMetricExporter>('metrics', config.protocol.metrics, invalidEndpointVars)),
     exportIntervalMillis: config.metricExportIntervalMs,
     exportTimeoutMillis: config.metricExportTimeoutMs,
   }));
@@ -151,7 +152,7 @@ export function startSdk(config: FilamentConfig, invalidEndpointVars: readonly s
       logProcessors.push(new SimpleLogRecordProcessor({ exporter: new ConsoleLogRecordExporter() }));
     } else {
       logProcessors.push(new BatchLogRecordProcessor({
-        exporter: otlpExporter<LogRecordExporter>('logs', config.protocol.logs, invalidEndpointVars),
+        exporter: new LazyExporter(() => otlpExporter<LogRecordExporter>('logs', config.protocol.logs, invalidEndpointVars)),
         ...config.blrp,
       }));
       destinations.push(`OTLP ${config.protocol.logs} ${otlpTarget('logs', config.protocol.logs)}`);
@@ -172,7 +173,7 @@ export function startSdk(config: FilamentConfig, invalidEndpointVars: readonly s
       spanProcessors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
     } else {
       spanProcessors.push(new BatchSpanProcessor({
-        exporter: otlpExporter<SpanExporter>('traces', config.protocol.traces, invalidEndpointVars),
+        exporter: new LazyExporter(() => otlpExporter<SpanExporter>('traces', config.protocol.traces, invalidEndpointVars)),
         ...config.bsp,
       }));
     }

@@ -10,6 +10,9 @@ import { latestDeath } from '../src/amqp/deadLetterTap';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../src/version';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { InstrumentType } from '@opentelemetry/sdk-metrics';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { LazyExporter, LazyMetricExporter } from '../src/lazyExporter';
 
 describe('unit: configuration', () => {
   it('defaults to the standard OTel behaviour and the ADR limits', () => {
@@ -160,5 +163,50 @@ describe('unit: rotating file sink', () => {
     await sink.shutdown();
     assert.deepEqual(fs.readdirSync(dir), ['filament-events.jsonl']);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('unit: lazy exporters', () => {
+  it('choose the same temporality as the real OTLP metric exporter, for every preference', () => {
+    const saved = process.env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE;
+    try {
+      for (const preference of [undefined, 'cumulative', 'delta', 'lowmemory', 'DELTA', 'bogus']) {
+        if (preference === undefined) delete process.env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE;
+        else process.env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE = preference;
+        const real = new OTLPMetricExporter();
+        let created = false;
+        const lazy = new LazyMetricExporter(() => { created = true; return real; });
+        for (const type of Object.values(InstrumentType)) {
+          assert.equal(lazy.selectAggregationTemporality(type), real.selectAggregationTemporality(type), `${preference} ${type}`);
+          assert.deepEqual(lazy.selectAggregation(type), real.selectAggregation(type));
+        }
+        assert.equal(created, false, 'asking for temporality does not load the exporter');
+        void real.shutdown();
+      }
+    } finally {
+      if (saved === undefined) delete process.env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE;
+      else process.env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE = saved;
+    }
+  });
+
+  it('create the exporter on the first export, and fail that batch (not the host) if it cannot', async () => {
+    let calls = 0;
+    const lazy = new LazyExporter<string[], { export(i: string[], cb: (r: { code: number }) => void): void; shutdown(): Promise<void> }>(() => {
+      calls++;
+      return { export: (_items, cb) => cb({ code: 0 }), shutdown: () => Promise.resolve() };
+    });
+    assert.equal(calls, 0);
+    await lazy.shutdown(); // nothing created, nothing to shut down
+    const results: number[] = [];
+    lazy.export(['a'], (r) => results.push(r.code));
+    lazy.export(['b'], (r) => results.push(r.code));
+    assert.equal(calls, 1);
+    assert.deepEqual(results, [0, 0]);
+    const broken = new LazyExporter<string[], { export(i: string[], cb: (r: { code: number }) => void): void; shutdown(): Promise<void> }>(() => {
+      throw new Error('module missing');
+    });
+    const codes: number[] = [];
+    broken.export(['a'], (r) => codes.push(r.code));
+    assert.deepEqual(codes, [1]);
   });
 });
