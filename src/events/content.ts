@@ -45,6 +45,16 @@ function luhn(digits: string): boolean {
   return sum % 10 === 0;
 }
 
+/** Digits in `text`, counting stops at `enough`. */
+function digitCount(text: string, enough: number): number {
+  let n = 0;
+  for (let i = 0; i < text.length && n < enough; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) n++;
+  }
+  return n;
+}
+
 function normaliseKey(key: string): string {
   return key.toLowerCase().replace(/[-_.]/g, '');
 }
@@ -61,11 +71,18 @@ export class Masker {
     this.suffixes = [...this.exact].filter((k) => k.length >= 5);
   }
 
+  /** The same few keys come in every message: decide once per key (bounded). */
+  private readonly decided = new Map<string, boolean>();
+
   isSensitiveKey(key: string): boolean {
+    const known = this.decided.get(key);
+    if (known !== undefined) return known;
     const k = normaliseKey(key);
-    if (this.exact.has(k)) return true;
-    for (const s of this.suffixes) if (k.endsWith(s)) return true;
-    return false;
+    let sensitive = this.exact.has(k);
+    for (let i = 0; !sensitive && i < this.suffixes.length; i++) sensitive = k.endsWith(this.suffixes[i] as string);
+    if (this.decided.size >= 4096) this.decided.clear();
+    this.decided.set(key, sensitive);
+    return sensitive;
   }
 
   mask(text: string): { text: string; masked: number } {
@@ -85,11 +102,14 @@ export class Masker {
         return MASK;
       });
     }
-    out = out.replace(CARD, (all) => {
-      if (!luhn(all.replace(/[ -]/g, ''))) return all;
-      masked++;
-      return MASK;
-    });
+    // A card number needs 13 digits: most texts have fewer, and skip the regex.
+    if (digitCount(out, 13) >= 13) {
+      out = out.replace(CARD, (all) => {
+        if (!luhn(all.replace(/[ -]/g, ''))) return all;
+        masked++;
+        return MASK;
+      });
+    }
     if (out.indexOf('"') !== -1) {
       out = out.replace(JSON_PAIR, (all, key: string, sep: string, value: string) => {
         if (value === 'null' || value === `"${MASK}"` || !this.isSensitiveKey(key)) return all;
