@@ -17,23 +17,25 @@ import { FilamentAmqplibInstrumentation } from './amqp/instrumentation';
 import type { Span } from '@opentelemetry/api';
 
 interface Entry {
-  /** npm package of the instrumentation (none for Filament's own). */
+  /** npm package of the upstream instrumentation, if any. */
   readonly pkg?: string;
-  /** Filament's own instrumentation, instead of a package. */
-  readonly own?: (rt: Runtime) => Instrumentation;
+  /** Filament's own instrumentations for the name, registered after the package's. */
+  readonly own?: (rt: Runtime) => Instrumentation[];
   /** The library it instruments: defaults load only when it is installed. */
   readonly target?: string;
 }
 
 /** Short name → package, as in upstream's OTEL_NODE_ENABLED_INSTRUMENTATIONS. */
 export const INSTRUMENTATION_PACKAGES: Readonly<Record<string, Entry>> = {
-  http: { pkg: '@opentelemetry/instrumentation-http' },
+  // Outgoing requests upstream's; incoming ones our lean server hook.
+  http: { pkg: '@opentelemetry/instrumentation-http', own: (rt) => [new FilamentHttpServerInstrumentation(rt)] },
   express: { pkg: '@opentelemetry/instrumentation-express', target: 'express' },
   // Route templates and errors from Fastify's diagnostics channel, no spans per hook.
-  fastify: { own: () => new FilamentFastifyInstrumentation(), target: 'fastify' },
+  fastify: { own: () => [new FilamentFastifyInstrumentation()], target: 'fastify' },
   // Opt-in: a span per Fastify hook and handler.
   'fastify-otel': { pkg: '@fastify/otel', target: 'fastify' },
-  amqplib: { pkg: '@opentelemetry/instrumentation-amqplib', target: 'amqplib' },
+  // Ours after upstream's, so its consume wrapper runs inside the consumer span.
+  amqplib: { pkg: '@opentelemetry/instrumentation-amqplib', own: (rt) => [new FilamentAmqplibInstrumentation(rt)], target: 'amqplib' },
   undici: { pkg: '@opentelemetry/instrumentation-undici' },
   pg: { pkg: '@opentelemetry/instrumentation-pg', target: 'pg' },
   ...Object.fromEntries(
@@ -100,6 +102,15 @@ function configFor(name: string, rt: Runtime): object {
   }
 }
 
+function loadInto(out: Instrumentation[], problems: string[], name: string, load: () => Instrumentation[]): void {
+  try {
+    out.push(...load());
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    problems.push(`filament-otel: instrumentation "${name}" could not be loaded (${reason}); continuing without it`);
+  }
+}
+
 /**
  * Builds the enabled instrumentations. `explicit` is true when the user named
  * the list (then a missing target library is not a reason to skip).
@@ -113,21 +124,16 @@ export function loadInstrumentations(rt: Runtime, explicit: boolean, problems: s
       continue;
     }
     if (!explicit && entry.target !== undefined && !appResolvable(entry.target)) continue;
-    try {
-      if (entry.own !== undefined) {
-        out.push(entry.own(rt));
-        continue;
-      }
-      const Klass = instrumentationClass(requirePackage(entry.pkg as string));
-      if (Klass === undefined) throw new Error(`${entry.pkg} exports no instrumentation class`);
-      out.push(new Klass(configFor(name, rt)));
-      // Ours goes after upstream's so its consume wrapper runs inside the consumer span.
-      if (name === 'amqplib') out.push(new FilamentAmqplibInstrumentation(rt));
-      if (name === 'http') out.push(new FilamentHttpServerInstrumentation(rt));
-    } catch (error) {
-      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-      problems.push(`filament-otel: instrumentation "${name}" could not be loaded (${reason}); continuing without it`);
+    // Upstream's package and our own hooks load independently: one failing does not take the other.
+    const { pkg, own } = entry;
+    if (pkg !== undefined) {
+      loadInto(out, problems, name, () => {
+        const Klass = instrumentationClass(requirePackage(pkg));
+        if (Klass === undefined) throw new Error(`${pkg} exports no instrumentation class`);
+        return [new Klass(configFor(name, rt))];
+      });
     }
+    if (own !== undefined) loadInto(out, problems, name, () => own(rt));
   }
   return out;
 }

@@ -103,15 +103,16 @@ export function pathOf(url: string | undefined): string {
 /** What the server hook knows when a response closes. */
 export interface RequestOutcome {
   method: string;
-  route: string | undefined;
   status: number;
   durationMs: number;
+  /** Carries the route template (set by the framework hooks) and any exception. */
   metadata: RPCMetadata;
 }
 
 export function emitRequestEvents(rt: Runtime, outcome: RequestOutcome, ctx: Context): void {
-  const { method, route, status } = outcome;
+  const { method, status } = outcome;
   const md = outcome.metadata as RpcWithError;
+  const route = md.route;
   const attrs: LogAttributes = {
     [ATTR_API_REQUEST_NAME]: route === undefined ? method : `${method} ${route}`,
     [ATTR_HTTP_REQUEST_METHOD]: method,

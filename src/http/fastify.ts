@@ -11,9 +11,7 @@
  * it costs about a fifth of a small route's throughput (docs/benchmarks.md).
  */
 import * as diagnostics from 'node:diagnostics_channel';
-import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
-import type { Instrumentation, InstrumentationConfig } from '@opentelemetry/instrumentation';
-import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
+import { OwnInstrumentation } from '../ownInstrumentation';
 import { recordRequestException, requestMetadata } from './apiEvents';
 
 const CHANNEL = 'fastify.initialization';
@@ -53,36 +51,16 @@ function onInitialization(message: unknown): void {
   }
 }
 
-export class FilamentFastifyInstrumentation implements Instrumentation {
-  readonly instrumentationName = `${PACKAGE_NAME}/fastify`;
-  readonly instrumentationVersion = PACKAGE_VERSION;
-  private config: InstrumentationConfig = { enabled: false };
-
-  setTracerProvider(_provider: TracerProvider): void {
-    // No spans of its own.
+export class FilamentFastifyInstrumentation extends OwnInstrumentation {
+  constructor() {
+    super('fastify');
   }
 
-  setMeterProvider(_provider: MeterProvider): void {
-    // No metrics of its own.
-  }
-
-  setConfig(config: InstrumentationConfig): void {
-    this.config = { ...config };
-  }
-
-  getConfig(): InstrumentationConfig {
-    return this.config;
-  }
-
-  enable(): void {
-    if (this.config.enabled === true) return;
-    this.config.enabled = true;
+  protected install(): void {
     diagnostics.subscribe(CHANNEL, onInitialization);
   }
 
-  disable(): void {
-    if (this.config.enabled !== true) return;
-    this.config.enabled = false;
+  protected uninstall(): void {
     diagnostics.unsubscribe(CHANNEL, onInitialization);
   }
 }

@@ -19,22 +19,20 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import {
-  context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace,
+  context, createNoopMeter, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace,
   type Attributes, type Context, type Histogram, type MeterProvider, type Span, type Tracer, type TracerProvider,
-  createNoopMeter,
 } from '@opentelemetry/api';
 import { RPCType, setRPCMetadata, suppressTracing, type RPCMetadata } from '@opentelemetry/core';
-import type { Instrumentation, InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { errorMonitor } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Runtime } from '../events/runtime';
 import {
   ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE,
 } from '../semconv';
-import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
+import { OwnInstrumentation } from '../ownInstrumentation';
+import { PACKAGE_VERSION } from '../version';
 import { attachRequestMetadata, emitRequestEvents, KNOWN_METHODS, pathOf, type RequestOutcome } from './apiEvents';
 
-const INSTRUMENTATION_NAME = `${PACKAGE_NAME}/http-server`;
 const kServerPort = Symbol('filament.http.serverPort');
 const kOriginalEmit = Symbol('filament.http.originalEmit');
 
@@ -53,6 +51,7 @@ const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75,
 
 type AnyServer = (http.Server | https.Server) & { [kServerPort]?: number | undefined };
 type Emit = (this: AnyServer, event: string | symbol, ...args: unknown[]) => boolean;
+type RequestEmit = (this: AnyServer, event: string, req: http.IncomingMessage, res: http.ServerResponse) => boolean;
 type Patched = Emit & { [kOriginalEmit]?: Emit };
 
 /** The port the server listens on, looked up once per server (address() is not free). */
@@ -73,51 +72,37 @@ function hostOf(host: string | undefined): string | undefined {
   return end > 0 ? host.slice(0, end) : host;
 }
 
-export class FilamentHttpServerInstrumentation implements Instrumentation {
-  readonly instrumentationName = INSTRUMENTATION_NAME;
-  readonly instrumentationVersion = PACKAGE_VERSION;
-  private config: InstrumentationConfig = { enabled: false };
-  private tracer: Tracer = trace.getTracer(INSTRUMENTATION_NAME, PACKAGE_VERSION);
+export class FilamentHttpServerInstrumentation extends OwnInstrumentation {
+  private tracer: Tracer;
   private duration: Histogram = createNoopMeter().createHistogram(METRIC_HTTP_SERVER_REQUEST_DURATION);
   private readonly ignored: ReadonlySet<string>;
 
   constructor(private readonly rt: Runtime) {
+    super('http-server');
+    this.tracer = trace.getTracer(this.instrumentationName, PACKAGE_VERSION);
     this.ignored = new Set(rt.config.httpIgnorePaths);
   }
 
-  setTracerProvider(provider: TracerProvider): void {
-    this.tracer = provider.getTracer(INSTRUMENTATION_NAME, PACKAGE_VERSION);
+  override setTracerProvider(provider: TracerProvider): void {
+    this.tracer = provider.getTracer(this.instrumentationName, PACKAGE_VERSION);
   }
 
-  setMeterProvider(provider: MeterProvider): void {
-    this.duration = provider.getMeter(INSTRUMENTATION_NAME, PACKAGE_VERSION).createHistogram(METRIC_HTTP_SERVER_REQUEST_DURATION, {
+  override setMeterProvider(provider: MeterProvider): void {
+    this.duration = provider.getMeter(this.instrumentationName, PACKAGE_VERSION).createHistogram(METRIC_HTTP_SERVER_REQUEST_DURATION, {
       description: 'Duration of HTTP server requests.',
       unit: 's',
       advice: { explicitBucketBoundaries: DURATION_BUCKETS },
     });
   }
 
-  setConfig(config: InstrumentationConfig): void {
-    this.config = { ...config };
-  }
-
-  getConfig(): InstrumentationConfig {
-    return this.config;
-  }
-
-  enable(): void {
-    if (this.config.enabled === true) return;
-    this.config.enabled = true;
+  protected install(): void {
     this.patch(http.Server.prototype as AnyServer, 'http');
     this.patch(https.Server.prototype as AnyServer, 'https');
   }
 
-  disable(): void {
-    if (this.config.enabled !== true) return;
-    this.config.enabled = false;
+  protected uninstall(): void {
     for (const proto of [http.Server.prototype, https.Server.prototype] as AnyServer[]) {
-      const current = proto.emit as Patched;
-      const original = current[kOriginalEmit];
+      const original = (proto.emit as Patched)[kOriginalEmit];
       if (original !== undefined) proto.emit = original as AnyServer['emit'];
     }
   }
@@ -126,23 +111,24 @@ export class FilamentHttpServerInstrumentation implements Instrumentation {
     const original = proto.emit as Patched;
     if (original[kOriginalEmit] !== undefined) return; // already ours
     const self = this;
-    const patched: Patched = function emit(this: AnyServer, event: string | symbol, ...args: unknown[]): boolean {
-      if (event !== 'request') return original.apply(this, [event, ...args]);
-      return self.onRequest(this, scheme, original, args[0] as http.IncomingMessage, args[1] as http.ServerResponse, args);
+    // `arguments` is passed through untouched: no array per emitted event.
+    const patched: Patched = function emit(this: AnyServer, event: string | symbol): boolean {
+      if (event !== 'request') return original.apply(this, arguments as unknown as [string | symbol, ...unknown[]]);
+      return self.onRequest(this, scheme, original as RequestEmit, arguments[1] as http.IncomingMessage, arguments[2] as http.ServerResponse);
     };
     patched[kOriginalEmit] = original;
     proto.emit = patched as AnyServer['emit'];
   }
 
   private onRequest(
-    server: AnyServer, scheme: string, original: Emit, req: http.IncomingMessage, res: http.ServerResponse, args: unknown[],
+    server: AnyServer, scheme: string, original: RequestEmit, req: http.IncomingMessage, res: http.ServerResponse,
   ): boolean {
     const url = req.url;
     // Health and metrics probes: no span, no event, no metric — and nothing below them traced either.
     if (this.ignored.size > 0 && this.ignored.has(pathOf(url))) {
       const quiet = suppressTracing(context.active());
       context.bind(quiet, req);
-      return context.with(quiet, () => original.apply(server, ['request', ...args]));
+      return context.with(quiet, original, server, 'request', req, res);
     }
 
     const start = performance.now();
@@ -161,7 +147,9 @@ export class FilamentHttpServerInstrumentation implements Instrumentation {
     };
     if (method === '_OTHER') attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = rawMethod;
 
-    const parent = headers.traceparent === undefined ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, headers);
+    // Only the W3C propagators are configurable (config.ts): without their headers there is nothing to extract.
+    const parent = headers.traceparent === undefined && headers.baggage === undefined
+      ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, headers);
     const span = this.tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parent);
     const metadata: RPCMetadata = { type: RPCType.HTTP, span };
     const ctx = setRPCMetadata(trace.setSpan(parent, span), metadata);
@@ -175,7 +163,7 @@ export class FilamentHttpServerInstrumentation implements Instrumentation {
     context.bind(ctx, res);
 
     try {
-      return context.with(ctx, () => original.apply(server, ['request', ...args]));
+      return context.with(ctx, original, server, 'request', req, res);
     } catch (error) {
       // A synchronous throw from a request listener: recorded, then the host's own handling.
       if (error instanceof Error) span.recordException(error);
@@ -214,7 +202,7 @@ export class FilamentHttpServerInstrumentation implements Instrumentation {
       }
       span.end();
       this.duration.record(seconds, metricAttributes);
-      const outcome: RequestOutcome = { method, route, status, durationMs: Math.round(seconds * 1e6) / 1000, metadata };
+      const outcome: RequestOutcome = { method, status, durationMs: Math.round(seconds * 1e6) / 1000, metadata };
       emitRequestEvents(this.rt, outcome, ctx);
     } catch {
       // Never break the host's response path.
