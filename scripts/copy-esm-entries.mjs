@@ -26,10 +26,10 @@ const disabled = ['true', '1', 'on', 'yes'].includes(String(process.env.OTEL_SDK
 let waitForHooks;
 if (!disabled && !globalThis[Symbol.for('filament-otel.started.v1')]) {
   try {
-    // The hook must be the import-in-the-middle copy that @opentelemetry/instrumentation uses.
-    const fromInstrumentation = createRequire(require.resolve('@opentelemetry/instrumentation'));
-    const iitm = fromInstrumentation('import-in-the-middle');
-    const hookUrl = pathToFileURL(fromInstrumentation.resolve('import-in-the-middle/hook.mjs'));
+    // The hook must be the import-in-the-middle copy the instrumentations use: the one
+    // dist/preload.js (which bundles @opentelemetry/instrumentation) requires from here.
+    const iitm = require('import-in-the-middle');
+    const hookUrl = pathToFileURL(require.resolve('import-in-the-middle/hook.mjs'));
     // Only modules an enabled instrumentation hooks are intercepted.
     const { registerOptions, waitForAllMessagesAcknowledged } = iitm.createAddHookMessageChannel();
     register(hookUrl, import.meta.url, registerOptions);

@@ -19,6 +19,12 @@ import type { Span } from '@opentelemetry/api';
 interface Entry {
   /** npm package of the upstream instrumentation, if any. */
   readonly pkg?: string;
+  /**
+   * A literal `require` of `pkg` for the packages we depend on: the bundler
+   * (scripts/bundle.mjs) folds those into dist/preload.js, which still runs
+   * them only when the name is enabled. The others are resolved at run time.
+   */
+  readonly load?: () => Record<string, unknown>;
   /** Filament's own instrumentations for the name, registered after the package's. */
   readonly own?: (rt: Runtime) => Instrumentation[];
   /** The library it instruments: defaults load only when it is installed. */
@@ -28,16 +34,21 @@ interface Entry {
 /** Short name → package, as in upstream's OTEL_NODE_ENABLED_INSTRUMENTATIONS. */
 export const INSTRUMENTATION_PACKAGES: Readonly<Record<string, Entry>> = {
   // Outgoing requests upstream's; incoming ones our lean server hook.
-  http: { pkg: '@opentelemetry/instrumentation-http', own: (rt) => [new FilamentHttpServerInstrumentation(rt)] },
-  express: { pkg: '@opentelemetry/instrumentation-express', target: 'express' },
+  http: { pkg: '@opentelemetry/instrumentation-http', load: () => require('@opentelemetry/instrumentation-http'), own: (rt) => [new FilamentHttpServerInstrumentation(rt)] },
+  express: { pkg: '@opentelemetry/instrumentation-express', load: () => require('@opentelemetry/instrumentation-express'), target: 'express' },
   // Route templates and errors from Fastify's diagnostics channel, no spans per hook.
   fastify: { own: () => [new FilamentFastifyInstrumentation()], target: 'fastify' },
   // Opt-in: a span per Fastify hook and handler.
   'fastify-otel': { pkg: '@fastify/otel', target: 'fastify' },
   // Ours after upstream's, so its consume wrapper runs inside the consumer span.
-  amqplib: { pkg: '@opentelemetry/instrumentation-amqplib', own: (rt) => [new FilamentAmqplibInstrumentation(rt)], target: 'amqplib' },
-  undici: { pkg: '@opentelemetry/instrumentation-undici' },
-  pg: { pkg: '@opentelemetry/instrumentation-pg', target: 'pg' },
+  amqplib: {
+    pkg: '@opentelemetry/instrumentation-amqplib',
+    load: () => require('@opentelemetry/instrumentation-amqplib'),
+    own: (rt) => [new FilamentAmqplibInstrumentation(rt)],
+    target: 'amqplib',
+  },
+  undici: { pkg: '@opentelemetry/instrumentation-undici', load: () => require('@opentelemetry/instrumentation-undici') },
+  pg: { pkg: '@opentelemetry/instrumentation-pg', load: () => require('@opentelemetry/instrumentation-pg'), target: 'pg' },
   ...Object.fromEntries(
     [
       'aws-lambda', 'aws-sdk', 'bunyan', 'cassandra-driver', 'connect', 'cucumber', 'dataloader', 'dns', 'fs',
@@ -125,10 +136,10 @@ export function loadInstrumentations(rt: Runtime, explicit: boolean, problems: s
     }
     if (!explicit && entry.target !== undefined && !appResolvable(entry.target)) continue;
     // Upstream's package and our own hooks load independently: one failing does not take the other.
-    const { pkg, own } = entry;
+    const { pkg, load, own } = entry;
     if (pkg !== undefined) {
       loadInto(out, problems, name, () => {
-        const Klass = instrumentationClass(requirePackage(pkg));
+        const Klass = instrumentationClass(load !== undefined ? load() : requirePackage(pkg));
         if (Klass === undefined) throw new Error(`${pkg} exports no instrumentation class`);
         return [new Klass(configFor(name, rt))];
       });

@@ -84,11 +84,31 @@ function endpointFor(signal: Signal, protocol: OtlpProtocol, invalid: readonly s
   return '';
 }
 
+/**
+ * Literal requires of the OTLP/HTTP exporters, so the bundler folds them into
+ * dist/preload.js (still run only on the first export). gRPC stays a run-time
+ * require: @grpc/grpc-js is large and rarely chosen.
+ */
+const HTTP_EXPORTERS: Record<Signal, Partial<Record<OtlpProtocol, () => unknown>>> = {
+  traces: {
+    'http/protobuf': () => require('@opentelemetry/exporter-trace-otlp-proto'),
+    'http/json': () => require('@opentelemetry/exporter-trace-otlp-http'),
+  },
+  metrics: {
+    'http/protobuf': () => require('@opentelemetry/exporter-metrics-otlp-proto'),
+    'http/json': () => require('@opentelemetry/exporter-metrics-otlp-http'),
+  },
+  logs: {
+    'http/protobuf': () => require('@opentelemetry/exporter-logs-otlp-proto'),
+    'http/json': () => require('@opentelemetry/exporter-logs-otlp-http'),
+  },
+};
+
 /** Requires only the exporter package of the configured protocol. */
 function otlpExporter<T>(signal: Signal, protocol: OtlpProtocol, invalid: readonly string[]): T {
   const pkg = `@opentelemetry/exporter-${PACKAGE_SIGNAL[signal]}-otlp-${EXPORTER_PACKAGE[protocol]}`;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(pkg) as Record<string, new (config?: object) => T>;
+  const load = HTTP_EXPORTERS[signal][protocol];
+  const mod = (load !== undefined ? load() : require(pkg)) as Record<string, new (config?: object) => T>;
   const Exporter = mod[EXPORTER_CLASS[signal]] as new (config?: object) => T;
   const url = endpointFor(signal, protocol, invalid);
   return url === '' ? new Exporter() : new Exporter({ url });

@@ -119,6 +119,24 @@ describe('preload: robustness', function () {
     assert.equal(multi?.body, `${'é'.repeat(4096)}…[truncated, 10000 bytes]`);
   });
 
+  it('bundled preload: the app\'s own @opentelemetry/api reaches the SDK; a run-time-resolved instrumentation works', async () => {
+    const app = await startFixture('app-own-api.cjs', {
+      otlp: otlp.url, readyText: 'READY', env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,dns' },
+    });
+    const report = JSON.parse(app.stdout().split('\n')[0] as string) as { apiCopies: string[]; preloadApi: string[]; recording: boolean };
+    await app.stop();
+    assert.equal(report.apiCopies.length, 1, `one @opentelemetry/api in the process: ${report.apiCopies.join(', ')}`);
+    assert.equal(report.preloadApi.length, 1, 'dist/preload.js requires @opentelemetry/api from node_modules');
+    assert.equal(report.recording, true);
+    assert.equal(app.stderr(), '');
+    const work = otlp.spans.find((s) => s.name === 'app.work');
+    assert.ok(work, 'the app\'s span is exported');
+    assert.equal(work.attributes['app.step'], 'own-api');
+    const lookup = otlp.spans.find((s) => s.name === 'dns.lookup');
+    assert.ok(lookup, `dns.lookup span from @opentelemetry/instrumentation-dns (spans: ${otlp.spans.map((s) => s.name).join(', ')})`);
+    assert.equal(lookup.parentSpanId, work.spanId);
+  });
+
   it('writes JSON lines rotated below the size limit when FILAMENT_LOG_FILE_DIR is set', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'filament-files-'));
     const app = await startFixture('http-express.cjs', {

@@ -1,0 +1,41 @@
+// Folds the preload (tsc's dist/preload.js and everything it requires) into
+// ONE file, dist/preload.js, so a service's start-up does not resolve, read and
+// compile ~280 separate modules (measured: docs/benchmarks.md, "Start-up").
+//
+// Kept outside the bundle, required at run time from node_modules:
+// - @opentelemetry/api and @opentelemetry/api-logs: the app's own code and
+//   other libraries reach the SDK through them, so there must be exactly one
+//   copy per version range, resolved the way npm installed it;
+// - import-in-the-middle: dist/preload.mjs registers its loader hook, which
+//   must talk to the very copy the instrumentations use;
+// - whatever is required by a computed name (instrumentations named in
+//   OTEL_NODE_ENABLED_INSTRUMENTATIONS beyond the defaults, gRPC exporters).
+// dist/index.js (the public API) stays unbundled and small; it meets the
+// preload's state through globalThis (src/events/runtime.ts, src/lifecycle.ts).
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+
+const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+
+const result = await build({
+  entryPoints: [`${dist}preload.js`],
+  outfile: `${dist}preload.js`,
+  allowOverwrite: true,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  // Instrumentation classes are found by name (src/instrumentations.ts).
+  keepNames: true,
+  external: ['@opentelemetry/api', '@opentelemetry/api-logs', 'import-in-the-middle', '@grpc/grpc-js'],
+  sourcemap: 'linked',
+  sourcesContent: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+  logOverride: { 'require-resolve-not-external': 'silent' },
+  metafile: true,
+});
+
+const inputs = Object.keys(result.metafile.inputs).length;
+const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+process.stdout.write(`bundle: dist/preload.js from ${inputs} modules (${Math.round(bytes / 1024)} KiB with its map)\n`);
