@@ -25,8 +25,9 @@ const result = await build({
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  // Instrumentation classes are found by name (src/instrumentations.ts).
-  keepNames: true,
+  // No keepNames: its __name() calls run on every closure creation (measured
+  // ~1 µs per request); the CJS inputs are wrapped per module, so class names
+  // (src/instrumentations.ts finds classes by name) are never renamed.
   external: ['@opentelemetry/api', '@opentelemetry/api-logs', 'import-in-the-middle', '@grpc/grpc-js'],
   sourcemap: 'linked',
   sourcesContent: false,

@@ -6,9 +6,8 @@
  * (gRPC, protobuf, JSON, Zipkin, Prometheus) at startup, ~170 ms measured on
  * our machines, where this loads only the exporters the configuration names.
  */
-import { context, diag, DiagConsoleLogger, DiagLogLevel, metrics, propagation, trace } from '@opentelemetry/api';
+import { diag, DiagConsoleLogger, DiagLogLevel, metrics, propagation, trace } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import {
@@ -28,6 +27,7 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
 import type { FilamentConfig, OtlpProtocol } from './config';
+import { installContextManager } from './context';
 import { installRuntime, type Runtime } from './events/runtime';
 import { RequestExceptionCollector } from './http/apiEvents';
 import { loadInstrumentations } from './instrumentations';
@@ -149,7 +149,9 @@ export function startSdk(config: FilamentConfig, invalidEndpointVars: readonly s
   const destinations: string[] = [];
 
   // ---- context and propagation ----
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  if (!installContextManager()) {
+    problems.push('filament-otel: another OpenTelemetry context manager was registered first; Filament uses it');
+  }
   const propagators = config.propagators.map((p) =>
     p === 'tracecontext' ? new W3CTraceContextPropagator() : new W3CBaggagePropagator());
   propagation.setGlobalPropagator(new CompositePropagator({ propagators }));

@@ -13,6 +13,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InstrumentType } from '@opentelemetry/sdk-metrics';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { LazyExporter, LazyMetricExporter } from '../src/lazyExporter';
+import { probeResourceStores } from '../src/context';
 
 describe('unit: configuration', () => {
   it('defaults to the standard OTel behaviour and the ADR limits', () => {
@@ -87,6 +88,15 @@ describe('unit: content capture and masking', () => {
     const cut = captureContent(Buffer.from('abcdefghij'), 'text/plain', 4, masker);
     assert.deepEqual(cut, { text: 'abcd…[truncated, 10 bytes]', kind: 'text', truncated: true, masked: 0, size: 10 });
     assert.equal(captureContent(Buffer.from('abc'), 'text/plain', 0, masker).text, '…[truncated, 3 bytes]');
+  });
+});
+
+describe('unit: request context', () => {
+  it('the cheap path (store entered on the parser resource) is taken where AsyncLocalStorage keeps stores on resources', () => {
+    // Node 20 and 22 keep the store on the async resource; Node 24+ uses async context frames,
+    // where entering does not outlive the callback and requests fall back to binding.
+    const frames = Number(process.versions.node.split('.')[0]) >= 24 || process.execArgv.includes('--experimental-async-context-frame');
+    assert.equal(probeResourceStores(), !frames);
   });
 });
 

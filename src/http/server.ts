@@ -29,6 +29,7 @@ import type { Runtime } from '../events/runtime';
 import {
   ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE,
 } from '../semconv';
+import { bindRequestContext, enterRequestContext } from '../context';
 import { OwnInstrumentation } from '../ownInstrumentation';
 import { PACKAGE_VERSION } from '../version';
 import { attachRequestMetadata, emitRequestEvents, KNOWN_METHODS, pathOf, type RequestOutcome } from './apiEvents';
@@ -127,6 +128,7 @@ export class FilamentHttpServerInstrumentation extends OwnInstrumentation {
     // Health and metrics probes: no span, no event, no metric — and nothing below them traced either.
     if (this.ignored.size > 0 && this.ignored.has(pathOf(url))) {
       const quiet = suppressTracing(context.active());
+      if (enterRequestContext(quiet, req)) return original.call(server, 'request', req, res);
       context.bind(quiet, req);
       return context.with(quiet, original, server, 'request', req, res);
     }
@@ -158,11 +160,12 @@ export class FilamentHttpServerInstrumentation extends OwnInstrumentation {
     let failure: Error | undefined;
     res.on(errorMonitor, (error: Error) => { failure = error; });
     res.once('close', () => this.onClose(span, metadata, ctx, method, scheme, res, start, failure));
-    // Listeners the app adds later (body parsers, on-finished) run in the request's context.
-    context.bind(ctx, req);
-    context.bind(ctx, res);
-
     try {
+      // The app's listeners and what they schedule (body parsers, handlers, on-finished) run in the
+      // request's context: entered on the connection's parser resource where that persists (cheap),
+      // else by binding req/res — see src/context.ts.
+      if (enterRequestContext(ctx, req)) return original.call(server, 'request', req, res);
+      bindRequestContext(ctx, req, res);
       return context.with(ctx, original, server, 'request', req, res);
     } catch (error) {
       // A synchronous throw from a request listener: recorded, then the host's own handling.

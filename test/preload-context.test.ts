@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import * as http from 'node:http';
+import { OtlpReceiver } from './support/otlpReceiver';
+import { startFixture } from './support/fixture';
+
+/** Requests on ONE keep-alive connection; resolves with the local ports used (one socket → one port). */
+async function onOneConnection(port: number, calls: { method: string; path: string; body?: unknown }[]): Promise<number[]> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const ports: number[] = [];
+  try {
+    for (const call of calls) {
+      await new Promise<void>((resolve, reject) => {
+        const payload = call.body === undefined ? undefined : JSON.stringify(call.body);
+        const req = http.request({
+          host: '127.0.0.1', port, method: call.method, path: call.path, agent,
+          headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+        }, (res) => {
+          ports.push(res.socket.localPort as number);
+          res.resume();
+          res.on('end', () => resolve());
+        });
+        req.on('error', reject);
+        req.end(payload);
+      });
+    }
+  } finally {
+    agent.destroy();
+  }
+  return ports;
+}
+
+describe('preload: request context (Express 5, keep-alive)', function () {
+  this.timeout(30000);
+  const otlp = new OtlpReceiver();
+  before(() => otlp.start());
+  after(() => otlp.stop());
+
+  it('work done after the body arrives belongs to its own request, on a reused connection too', async () => {
+    const app = await startFixture('http-express.cjs', { otlp: otlp.url });
+    const status = (n: number) => ({
+      method: 'POST', path: `/orders/ORD-K${n}/status`, body: { customerId: `C-K${n}`, status: 'paid', previousStatus: 'priced' },
+    });
+    // A health probe (suppressed, untraced) between requests must not leak into the next one.
+    const ports = await onOneConnection(app.port as number, [
+      status(1), status(2), { method: 'GET', path: '/health' }, status(3), { method: 'GET', path: '/orders/ORD-K9' }, status(4),
+    ]);
+    await app.stop();
+    assert.equal(new Set(ports).size, 1, 'all requests went over one connection');
+
+    const calls = otlp.events('api.request').filter((e) => e.attributes['api.request.name'] === 'POST /orders/:orderNumber/status');
+    const orders = otlp.events('order.status_changed');
+    assert.equal(orders.length, 4);
+    assert.equal(calls.length, 4);
+    const traces = new Set<string>();
+    for (const order of orders) {
+      const n = String(order.attributes['order.number']).slice('ORD-K'.length);
+      const server = otlp.spans.find((s) => s.kind === 2 && s.traceId === order.traceId);
+      assert.ok(server, `ORD-K${n}: the event is in a server span's trace`);
+      assert.equal(server.name, 'POST /orders/:orderNumber/status');
+      assert.equal(server.attributes['url.path'], `/orders/ORD-K${n}/status`, `ORD-K${n} carries its own request's trace`);
+      assert.equal(order.spanId !== undefined && order.spanId !== '', true);
+      traces.add(order.traceId as string);
+    }
+    assert.equal(traces.size, 4, 'four requests, four traces');
+  });
+});
