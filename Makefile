@@ -13,7 +13,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 install: node_modules/.package-lock.json ## npm ci (only when package-lock.json changed)
 
-build: install ## Compile src/ to dist/ (the preload that services load)
+build: install ## Compile src/ to dist/ and bundle the preload services load into dist/preload.js
 	npm run -s build
 
 rabbitmq: ## Install RabbitMQ via apt when absent and start it on 127.0.0.1:5672

@@ -323,7 +323,9 @@ async function main(): Promise<void> {
     add(`Machine: ${cpus.length} × ${cpus[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}; Node ${process.version}.`);
     add(`Versions: filament-otel ${versionOf('../')}, @opentelemetry/auto-instrumentations-node ${versionOf('@opentelemetry/auto-instrumentations-node')}, `
       + `@elastic/opentelemetry-node ${versionOf('@elastic/opentelemetry-node')}, autocannon ${versionOf('autocannon')}.`);
-    add(`Command: \`make bench${QUICK ? ' QUICK=1' : ''}\` — ${ROUNDS} round(s), variants alternating (order rotated per round), `
+    const overrides = ['ROUNDS', 'SECONDS', 'CONNECTIONS', 'STARTUP_RUNS', 'OUTAGE_SECONDS', 'EMIT_CALLS']
+      .filter((name) => process.env[name] !== undefined && process.env[name] !== '').map((name) => `${name}=${process.env[name]} `).join('');
+    add(`Command: \`${overrides}make bench${QUICK ? ' QUICK=1' : ''}\` — ${ROUNDS} round(s), variants alternating (order rotated per round), `
       + `${SECONDS} s measured after ${WARMUP_SECONDS} s warm-up, autocannon with ${CONNECTIONS} connections; medians; `
       + `all telemetry (traces 100 % sampled, metrics, logs) exported over OTLP/HTTP to a local sink that discards. Run took ${Math.round((Date.now() - started) / 1000)} s.`);
     add('');

@@ -127,7 +127,8 @@ export class FilamentHttpServerInstrumentation extends OwnInstrumentation {
     const url = req.url;
     // Health and metrics probes: no span, no event, no metric — and nothing below them traced either.
     if (this.ignored.size > 0 && this.ignored.has(pathOf(url))) {
-      const quiet = suppressTracing(context.active());
+      // From the root, not context.active(): on a reused connection that is the previous request's.
+      const quiet = suppressTracing(ROOT_CONTEXT);
       if (enterRequestContext(quiet, req)) return original.call(server, 'request', req, res);
       context.bind(quiet, req);
       return context.with(quiet, original, server, 'request', req, res);
