@@ -11,7 +11,7 @@
  * SIGTERM).
  *
  *   QUICK=1       one short round of everything (proves the harness; < 2 min)
- *   ROUNDS, SECONDS, CONNECTIONS, STARTUP_RUNS, OUTAGE_SECONDS override
+ *   ROUNDS, SECONDS, CONNECTIONS, STARTUP_RUNS, OUTAGE_SECONDS, FIXED_RATE override
  *   PROFILE=1     also writes a CPU profile of the Filament trivial-route server
  *
  * Writes docs/benchmarks.md (full runs) or bench/results/quick.md (QUICK).
@@ -38,6 +38,8 @@ const STARTUP_RUNS = num('STARTUP_RUNS', 15, 3);
 const OUTAGE_SECONDS = num('OUTAGE_SECONDS', 60, 8);
 const EMIT_CALLS = num('EMIT_CALLS', 200000, 20000);
 const PROFILE = process.env.PROFILE === '1';
+/** Latency is also measured at this fixed rate, below every variant's ceiling (queueing at saturation hides it). */
+const FIXED_RATE = num('FIXED_RATE', 2000, 2000);
 
 type Variant = 'bare' | 'filament' | 'upstream' | 'edot';
 const VARIANTS: Variant[] = ['bare', 'filament', 'upstream', 'edot'];
@@ -110,7 +112,7 @@ async function stopServer(s: Server, deadlineMs = 3000): Promise<void> {
   clearTimeout(timer);
 }
 
-interface Load { reqPerSec: number; p50: number; p99: number; errors: number }
+interface Load { reqPerSec: number; p50: number; p99: number; errors: number; fixedP50?: number; fixedP99?: number }
 
 async function drive(url: string, seconds: number, opts: Partial<autocannon.Options> = {}): Promise<Load> {
   const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, ...opts });
@@ -154,9 +156,13 @@ async function httpBench(): Promise<Record<Target, Record<Variant, Load[]>>> {
         const server = await startServer(t.file, variant);
         await drive(server.url + t.path, WARMUP_SECONDS, t.opts);
         const load = await drive(server.url + t.path, SECONDS, t.opts);
+        const fixed = await drive(server.url + t.path, SECONDS, { ...t.opts, overallRate: FIXED_RATE });
+        load.fixedP50 = fixed.p50;
+        load.fixedP99 = fixed.p99;
+        load.errors += fixed.errors;
         await stopServer(server);
         results[target][variant].push(load);
-        log(`round ${round + 1}/${ROUNDS} ${target} ${variant}: ${Math.round(load.reqPerSec)} req/s, p99 ${load.p99} ms${load.errors ? `, ${load.errors} errors` : ''}`);
+        log(`round ${round + 1}/${ROUNDS} ${target} ${variant}: ${Math.round(load.reqPerSec)} req/s, p99 ${load.p99} ms, at ${FIXED_RATE} req/s p99 ${fixed.p99} ms${load.errors ? `, ${load.errors} errors` : ''}`);
       }
     }
   }
@@ -331,16 +337,23 @@ async function main(): Promise<void> {
     add('');
     add('### HTTP throughput and latency');
     add('');
-    add('| route | variant | req/s | × bare | p50 ms | p99 ms | p99 added ms |');
-    add('|---|---|---:|---:|---:|---:|---:|');
+    add(`Throughput and latency at saturation (${CONNECTIONS} connections, as fast as the server answers), then latency at a `
+      + `fixed ${FIXED_RATE} req/s — where every variant has headroom, so what is added is the instrumentation's own pauses, not queueing.`);
+    add('');
+    add(`| route | variant | req/s | × bare | p50 ms | p99 ms | p99 added ms | p50 ms at ${FIXED_RATE}/s | p99 ms at ${FIXED_RATE}/s | p99 added at ${FIXED_RATE}/s |`);
+    add('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const target of Object.keys(TARGETS) as Target[]) {
       const base = median(http[target].bare.map((l) => l.reqPerSec));
       const baseP99 = median(http[target].bare.map((l) => l.p99));
+      const baseFixedP99 = median(http[target].bare.map((l) => l.fixedP99 ?? 0));
       for (const v of VARIANTS) {
         const rps = median(http[target][v].map((l) => l.reqPerSec));
         const p50 = median(http[target][v].map((l) => l.p50));
         const p99 = median(http[target][v].map((l) => l.p99));
-        add(`| ${target === 'trivial' ? 'trivial (node:http hello)' : 'MES pricing (Fastify, 12-triangle STL)'} | ${LABEL[v]} | ${fmt(rps)} | ${fmt(rps / base, 2)} | ${fmt(p50, 1)} | ${fmt(p99, 1)} | ${v === 'bare' ? '' : fmt(p99 - baseP99, 1)} |`);
+        const fixedP50 = median(http[target][v].map((l) => l.fixedP50 ?? 0));
+        const fixedP99 = median(http[target][v].map((l) => l.fixedP99 ?? 0));
+        add(`| ${target === 'trivial' ? 'trivial (node:http hello)' : 'MES pricing (Fastify, 12-triangle STL)'} | ${LABEL[v]} | ${fmt(rps)} | ${fmt(rps / base, 2)} | ${fmt(p50, 1)} | ${fmt(p99, 1)} | ${v === 'bare' ? '' : fmt(p99 - baseP99, 1)} `
+          + `| ${fmt(fixedP50, 1)} | ${fmt(fixedP99, 1)} | ${v === 'bare' ? '' : fmt(fixedP99 - baseFixedP99, 1)} |`);
       }
     }
     add('');

@@ -21,6 +21,9 @@ describe('preload: robustness', function () {
     const orders = otlp.events('order.status_changed');
     assert.equal(orders.length, 1500);
     assert.equal(new Set(orders.map((o) => o.attributes['order.number'])).size, 1500);
+    // Filament's default export batch is 128 records (config.ts: shorter event-loop pauses).
+    assert.ok(otlp.logBatches.length >= 12, `${otlp.logBatches.length} export requests`);
+    assert.ok(otlp.logBatches.every((n) => n <= 128), `batch sizes ${otlp.logBatches.join(',')}`);
   });
 
   it('collector absent: the service answers normally and still stops promptly', async () => {

@@ -70,6 +70,8 @@ export class OtlpReceiver {
   readonly logs: ReceivedLog[] = [];
   readonly spans: ReceivedSpan[] = [];
   readonly metrics: ReceivedMetric[] = [];
+  /** Log records per accepted /v1/logs request, in arrival order (export batch sizes). */
+  readonly logBatches: number[] = [];
   /** Requests that were not valid OTLP/JSON (must stay empty). */
   readonly rejected: string[] = [];
   private server: http.Server | undefined;
@@ -120,6 +122,7 @@ export class OtlpReceiver {
     this.logs.length = 0;
     this.spans.length = 0;
     this.metrics.length = 0;
+    this.logBatches.length = 0;
   }
 
   events(name: string): ReceivedLog[] {
@@ -138,6 +141,7 @@ export class OtlpReceiver {
 
   private ingest(path: string, body: Record<string, unknown>): void {
     if (path.endsWith('/v1/logs')) {
+      const before = this.logs.length;
       for (const rl of (body.resourceLogs as Record<string, unknown>[]) ?? []) {
         const resource = attrs((rl.resource as { attributes?: KeyValue[] })?.attributes);
         for (const sl of (rl.scopeLogs as Record<string, unknown>[]) ?? []) {
@@ -157,6 +161,7 @@ export class OtlpReceiver {
           }
         }
       }
+      this.logBatches.push(this.logs.length - before);
     } else if (path.endsWith('/v1/traces')) {
       for (const rs of (body.resourceSpans as Record<string, unknown>[]) ?? []) {
         const resource = attrs((rs.resource as { attributes?: KeyValue[] })?.attributes);
