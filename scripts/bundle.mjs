@@ -31,7 +31,8 @@ const result = await build({
   external: ['@opentelemetry/api', '@opentelemetry/api-logs', 'import-in-the-middle', '@grpc/grpc-js'],
   sourcemap: 'linked',
   sourcesContent: false,
-  legalComments: 'none',
+  // Licence notices (@license, /*! … */) of the bundled packages, kept next to the bundle.
+  legalComments: 'linked',
   logLevel: 'warning',
   logOverride: { 'require-resolve-not-external': 'silent' },
   metafile: true,
