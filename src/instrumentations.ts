@@ -34,8 +34,16 @@ interface Entry {
 /** Short name → package, as in upstream's OTEL_NODE_ENABLED_INSTRUMENTATIONS. */
 export const INSTRUMENTATION_PACKAGES: Readonly<Record<string, Entry>> = {
   // Outgoing requests upstream's; incoming ones our lean server hook.
-  http: { pkg: '@opentelemetry/instrumentation-http', load: () => require('@opentelemetry/instrumentation-http'), own: (rt) => [new FilamentHttpServerInstrumentation(rt)] },
-  express: { pkg: '@opentelemetry/instrumentation-express', load: () => require('@opentelemetry/instrumentation-express'), target: 'express' },
+  http: {
+    pkg: '@opentelemetry/instrumentation-http',
+    load: () => require('@opentelemetry/instrumentation-http'),
+    own: (rt) => [new FilamentHttpServerInstrumentation(rt)],
+  },
+  express: {
+    pkg: '@opentelemetry/instrumentation-express',
+    load: () => require('@opentelemetry/instrumentation-express'),
+    target: 'express',
+  },
   // Route templates and errors from Fastify's diagnostics channel, no spans per hook.
   fastify: { own: () => [new FilamentFastifyInstrumentation()], target: 'fastify' },
   // Opt-in: a span per Fastify hook and handler.
@@ -47,8 +55,15 @@ export const INSTRUMENTATION_PACKAGES: Readonly<Record<string, Entry>> = {
     own: (rt) => [new FilamentAmqplibInstrumentation(rt)],
     target: 'amqplib',
   },
-  undici: { pkg: '@opentelemetry/instrumentation-undici', load: () => require('@opentelemetry/instrumentation-undici') },
-  pg: { pkg: '@opentelemetry/instrumentation-pg', load: () => require('@opentelemetry/instrumentation-pg'), target: 'pg' },
+  undici: {
+    pkg: '@opentelemetry/instrumentation-undici',
+    load: () => require('@opentelemetry/instrumentation-undici'),
+  },
+  pg: {
+    pkg: '@opentelemetry/instrumentation-pg',
+    load: () => require('@opentelemetry/instrumentation-pg'),
+    target: 'pg',
+  },
   ...Object.fromEntries(
     [
       'aws-lambda', 'aws-sdk', 'bunyan', 'cassandra-driver', 'connect', 'cucumber', 'dataloader', 'dns', 'fs',

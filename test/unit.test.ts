@@ -14,6 +14,7 @@ import { InstrumentType } from '@opentelemetry/sdk-metrics';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { LazyExporter, LazyMetricExporter } from '../src/lazyExporter';
 import { probeResourceStores } from '../src/context';
+import { INSTRUMENTATION_PACKAGES } from '../src/instrumentations';
 
 describe('unit: configuration', () => {
   it('defaults to the standard OTel behaviour and the ADR limits', () => {
@@ -30,6 +31,14 @@ describe('unit: configuration', () => {
     assert.equal(config.bsp.maxExportBatchSize, 128);
     assert.equal(config.blrp.maxExportBatchSize, 128);
     assert.equal(readConfig({ OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '512' }).config.bsp.maxExportBatchSize, 512);
+  });
+
+  it('each literal loader (folded into the bundle) loads the package its entry names', () => {
+    const bundled = Object.entries(INSTRUMENTATION_PACKAGES).filter(([, e]) => e.load !== undefined);
+    assert.deepEqual(bundled.map(([name]) => name), ['http', 'express', 'amqplib', 'undici', 'pg']);
+    for (const [name, entry] of bundled) {
+      assert.equal(entry.load?.(), require(entry.pkg as string), name);
+    }
   });
 
   it('honours enabled/disabled instrumentation lists like upstream', () => {
