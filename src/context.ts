@@ -15,7 +15,9 @@
  * the request's context on that resource (the context manager's `attach`, i.e.
  * `enterWith`) makes every later parser callback of the request — and
  * everything they schedule — run in it, at the cost of one property write. The
- * next request on the connection enters its own context the same way.
+ * next request on the connection enters its own context the same way; until
+ * then an idle keep-alive connection holds the last request's context (its
+ * ended span and metadata — a few small objects per idle connection).
  *
  * Where the store lives in an async context frame instead (Node 24+), entering
  * does not outlive the callback; `resourceStoresPersist` is then false and the
@@ -47,11 +49,6 @@ export function installContextManager(): boolean {
   manager = candidate;
   resourceStoresPersist = typeof candidate.attach === 'function' && probeResourceStores();
   return true;
-}
-
-/** True when `enterRequestContext` takes the cheap path (tests and benchmarks report it). */
-export function requestContextByResource(): boolean {
-  return manager !== undefined && resourceStoresPersist;
 }
 
 /**
