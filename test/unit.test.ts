@@ -80,6 +80,16 @@ describe('unit: content capture and masking', () => {
     assert.equal(masked, 3);
   });
 
+  it('masks a sensitive key found after null, already-masked and escaped values; leaves clean JSON as it was', () => {
+    const input = `{"password":null,"note":"say \\"hi\\"","secret":"${MASK}","qty":2,"apiKey":"k-123"}`;
+    const { text, masked } = masker.mask(input);
+    assert.equal(text, `{"password":null,"note":"say \\"hi\\"","secret":"${MASK}","qty":2,"apiKey":"${MASK}"}`);
+    assert.equal(masked, 1);
+    const clean = '{"orderNumber":"ORD-1","customerId":"C-1","material":"PLA"}';
+    assert.equal(masker.mask(clean).text, clean);
+    assert.equal(masker.mask(clean).masked, 0);
+  });
+
   it('leaves numbers that are not card numbers alone (Luhn)', () => {
     assert.equal(masker.mask('batch 4111111111111112 ok').text, 'batch 4111111111111112 ok');
   });
