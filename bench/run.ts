@@ -329,7 +329,7 @@ async function main(): Promise<void> {
     add(`Machine: ${cpus.length} × ${cpus[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}; Node ${process.version}.`);
     add(`Versions: filament-otel ${versionOf('../')}, @opentelemetry/auto-instrumentations-node ${versionOf('@opentelemetry/auto-instrumentations-node')}, `
       + `@elastic/opentelemetry-node ${versionOf('@elastic/opentelemetry-node')}, autocannon ${versionOf('autocannon')}.`);
-    const overrides = ['ROUNDS', 'SECONDS', 'CONNECTIONS', 'STARTUP_RUNS', 'OUTAGE_SECONDS', 'EMIT_CALLS']
+    const overrides = ['ROUNDS', 'SECONDS', 'CONNECTIONS', 'STARTUP_RUNS', 'OUTAGE_SECONDS', 'EMIT_CALLS', 'FIXED_RATE']
       .filter((name) => process.env[name] !== undefined && process.env[name] !== '').map((name) => `${name}=${process.env[name]} `).join('');
     add(`Command: \`${overrides}make bench${QUICK ? ' QUICK=1' : ''}\` — ${ROUNDS} round(s), variants alternating (order rotated per round), `
       + `${SECONDS} s measured after ${WARMUP_SECONDS} s warm-up, autocannon with ${CONNECTIONS} connections; medians; `
@@ -338,7 +338,7 @@ async function main(): Promise<void> {
     add('### HTTP throughput and latency');
     add('');
     add(`Throughput and latency at saturation (${CONNECTIONS} connections, as fast as the server answers), then latency at a `
-      + `fixed ${FIXED_RATE} req/s — where every variant has headroom, so what is added is the instrumentation's own pauses, not queueing.`);
+      + `fixed ${FIXED_RATE} req/s — where every variant has headroom, so what is added is mostly the instrumentation's own pauses (see Method).`);
     add('');
     add(`| route | variant | req/s | × bare | p50 ms | p99 ms | p99 added ms | p50 ms at ${FIXED_RATE}/s | p99 ms at ${FIXED_RATE}/s | p99 added at ${FIXED_RATE}/s |`);
     add('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
