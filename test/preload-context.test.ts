@@ -63,4 +63,33 @@ describe('preload: request context (Express 5, keep-alive)', function () {
     }
     assert.equal(traces.size, 4, 'four requests, four traces');
   });
+
+  it('a request emitted outside the parser\'s resource gets its context by binding (the Node 24+ path)', async () => {
+    otlp.clear();
+    const app = await startFixture('http-deferred.cjs', { otlp: otlp.url });
+    // Headers first, the body 200 ms later: it then arrives through the parser's callbacks,
+    // after the inner handler attached its listeners — only binding puts those in its context.
+    const status = await new Promise<number>((resolve, reject) => {
+      const payload = JSON.stringify({ customerId: 'C-D1', orderNumber: 'ORD-D1' });
+      const req = http.request({
+        host: '127.0.0.1', port: app.port, method: 'POST', path: '/orders/ORD-D1/status',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode as number)); });
+      req.on('error', reject);
+      req.flushHeaders();
+      setTimeout(() => req.end(payload), 200);
+    });
+    assert.equal(status, 200);
+    await app.stop();
+    const servers = otlp.spans.filter((s) => s.kind === 2);
+    // The outer server listens (server.port set); the inner one only receives the handed-over request.
+    const outer = servers.find((s) => s.attributes['server.port'] === app.port);
+    const inner = servers.find((s) => s.attributes['server.port'] === undefined);
+    assert.ok(outer && inner, `two server spans: ${JSON.stringify(servers.map((s) => s.attributes))}`);
+    assert.notEqual(inner.traceId, outer.traceId);
+    const [order] = otlp.events('order.status_changed');
+    assert.equal(order?.attributes['order.number'], 'ORD-D1');
+    assert.equal(order?.traceId, inner.traceId, 'the body listeners ran in the inner request\'s context');
+    assert.equal(order?.spanId, inner.spanId);
+  });
 });
