@@ -73,6 +73,33 @@ function hostOf(host: string | undefined): string | undefined {
   return end > 0 ? host.slice(0, end) : host;
 }
 
+const kRequestState = Symbol('filament.http.requestState');
+
+/** What the end of a request needs, kept on its response. */
+interface RequestState {
+  readonly hook: FilamentHttpServerInstrumentation;
+  readonly span: Span;
+  readonly metadata: RPCMetadata;
+  readonly ctx: Context;
+  readonly method: string;
+  readonly scheme: string;
+  readonly start: number;
+  failure: Error | undefined;
+  readonly previous: RequestState | undefined;
+}
+type StatefulResponse = http.ServerResponse & { [kRequestState]?: RequestState | undefined };
+
+// Shared listeners: EventEmitter calls them with the response as `this`.
+function onResponseError(this: StatefulResponse, error: Error): void {
+  for (let state = this[kRequestState]; state !== undefined; state = state.previous) state.failure = error;
+}
+
+function onResponseClose(this: StatefulResponse): void {
+  const first = this[kRequestState];
+  this[kRequestState] = undefined; // reported once, and the spans are not kept alive by the response
+  for (let state = first; state !== undefined; state = state.previous) state.hook.finishRequest(state, this);
+}
+
 export class FilamentHttpServerInstrumentation extends OwnInstrumentation {
   private tracer: Tracer;
   private duration: Histogram = createNoopMeter().createHistogram(METRIC_HTTP_SERVER_REQUEST_DURATION);
@@ -158,9 +185,15 @@ export class FilamentHttpServerInstrumentation extends OwnInstrumentation {
     const ctx = setRPCMetadata(trace.setSpan(parent, span), metadata);
     attachRequestMetadata(req, metadata);
     // Ours first, unbound: they get the context passed explicitly.
-    let failure: Error | undefined;
-    res.on(errorMonitor, (error: Error) => { failure = error; });
-    res.once('close', () => this.onClose(span, metadata, ctx, method, scheme, res, start, failure));
+    // One state object per request, read by shared listeners: no closures per request. A response
+    // handed to another server's 'request' (an in-process router) chains its states.
+    const stateful = res as StatefulResponse;
+    const previous = stateful[kRequestState];
+    stateful[kRequestState] = { hook: this, span, metadata, ctx, method, scheme, start, failure: undefined, previous };
+    if (previous === undefined) {
+      res.on(errorMonitor, onResponseError);
+      res.on('close', onResponseClose);
+    }
     try {
       // The app's listeners and what they schedule (body parsers, handlers, on-finished) run in the
       // request's context: entered on the connection's parser resource where that persists (cheap),
@@ -175,10 +208,9 @@ export class FilamentHttpServerInstrumentation extends OwnInstrumentation {
     }
   }
 
-  private onClose(
-    span: Span, metadata: RPCMetadata, ctx: Context, method: string, scheme: string,
-    res: http.ServerResponse, start: number, failure: Error | undefined,
-  ): void {
+  /** The response is done (or the connection gone): end the span, record, emit the API events. */
+  finishRequest(state: RequestState, res: http.ServerResponse): void {
+    const { span, metadata, ctx, method, scheme, start, failure } = state;
     try {
       const seconds = (performance.now() - start) / 1000;
       const status = res.statusCode;
