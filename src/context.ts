@@ -51,25 +51,29 @@ export function installContextManager(): boolean {
   return true;
 }
 
-/**
- * Makes `ctx` the active context for the rest of this request: its parser
- * callbacks, body events, and what the app schedules from them. Call it from
- * the server's 'request' emit, then emit without `context.with`.
- * Returns false (nothing done) when the cheap path does not apply; the caller
- * then binds `req`/`res` and runs the emit in `context.with`.
- */
-export function enterRequestContext(ctx: Context, req: IncomingMessage): boolean {
+/** Makes `ctx` the store of the connection's parser resource; false when that path does not apply. */
+function enterOnParserResource(ctx: Context, req: IncomingMessage): boolean {
   if (manager === undefined || !resourceStoresPersist) return false;
   // Only inside the parser's own resource for this connection: anywhere else
-  // (a test emitting 'request' by hand, another server) entering would leak.
+  // (a request emitted by hand or handed to another server) entering would leak.
   const resource = executionAsyncResource() as { socket?: unknown };
   if (resource.socket !== req.socket || req.socket == null) return false;
   manager.attach(ctx); // not disposed: the context is meant to outlive this call
   return true;
 }
 
-/** For the fallback path. */
-export function bindRequestContext(ctx: Context, req: IncomingMessage, res: ServerResponse): void {
+/**
+ * Emits the server's 'request' with `ctx` active for the rest of the request:
+ * the listeners, the parser callbacks that bring the body, and what the app
+ * schedules from them. Entered on the parser resource where that persists,
+ * else req/res are bound and the emit runs in `context.with`.
+ */
+export function emitInRequestContext<S>(
+  ctx: Context, emit: (this: S, event: string, req: IncomingMessage, res: ServerResponse) => boolean,
+  server: S, req: IncomingMessage, res: ServerResponse,
+): boolean {
+  if (enterOnParserResource(ctx, req)) return emit.call(server, 'request', req, res);
   context.bind(ctx, req);
   context.bind(ctx, res);
+  return context.with(ctx, emit, server, 'request', req, res);
 }

@@ -19,7 +19,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import {
-  context, createNoopMeter, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace,
+  createNoopMeter, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace,
   type Attributes, type Context, type Histogram, type MeterProvider, type Span, type Tracer, type TracerProvider,
 } from '@opentelemetry/api';
 import { RPCType, setRPCMetadata, suppressTracing, type RPCMetadata } from '@opentelemetry/core';
@@ -29,7 +29,7 @@ import type { Runtime } from '../events/runtime';
 import {
   ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE,
 } from '../semconv';
-import { bindRequestContext, enterRequestContext } from '../context';
+import { emitInRequestContext } from '../context';
 import { OwnInstrumentation } from '../ownInstrumentation';
 import { PACKAGE_VERSION } from '../version';
 import { attachRequestMetadata, emitRequestEvents, KNOWN_METHODS, pathOf, type RequestOutcome } from './apiEvents';
@@ -155,10 +155,7 @@ export class FilamentHttpServerInstrumentation extends OwnInstrumentation {
     // Health and metrics probes: no span, no event, no metric — and nothing below them traced either.
     if (this.ignored.size > 0 && this.ignored.has(pathOf(url))) {
       // From the root, not context.active(): on a reused connection that is the previous request's.
-      const quiet = suppressTracing(ROOT_CONTEXT);
-      if (enterRequestContext(quiet, req)) return original.call(server, 'request', req, res);
-      context.bind(quiet, req);
-      return context.with(quiet, original, server, 'request', req, res);
+      return emitInRequestContext(suppressTracing(ROOT_CONTEXT), original, server, req, res);
     }
 
     const start = performance.now();
@@ -184,7 +181,6 @@ export class FilamentHttpServerInstrumentation extends OwnInstrumentation {
     const metadata: RPCMetadata = { type: RPCType.HTTP, span };
     const ctx = setRPCMetadata(trace.setSpan(parent, span), metadata);
     attachRequestMetadata(req, metadata);
-    // Ours first, unbound: they get the context passed explicitly.
     // One state object per request, read by shared listeners: no closures per request. A response
     // handed to another server's 'request' (an in-process router) chains its states.
     const stateful = res as StatefulResponse;
@@ -196,11 +192,8 @@ export class FilamentHttpServerInstrumentation extends OwnInstrumentation {
     }
     try {
       // The app's listeners and what they schedule (body parsers, handlers, on-finished) run in the
-      // request's context: entered on the connection's parser resource where that persists (cheap),
-      // else by binding req/res — see src/context.ts.
-      if (enterRequestContext(ctx, req)) return original.call(server, 'request', req, res);
-      bindRequestContext(ctx, req, res);
-      return context.with(ctx, original, server, 'request', req, res);
+      // request's context — see src/context.ts.
+      return emitInRequestContext(ctx, original, server, req, res);
     } catch (error) {
       // A synchronous throw from a request listener: recorded, then the host's own handling.
       if (error instanceof Error) span.recordException(error);
