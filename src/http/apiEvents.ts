@@ -6,9 +6,9 @@
  * request name never contains raw ids.
  */
 import { STATUS_CODES } from 'node:http';
-import type { Context } from '@opentelemetry/api';
+import { context, type Context } from '@opentelemetry/api';
 import { SeverityNumber, type LogAttributes } from '@opentelemetry/api-logs';
-import { getRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
+import { getRPCMetadata, isTracingSuppressed, type RPCMetadata } from '@opentelemetry/core';
 import type { ReadableSpan, Span as SdkSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
 import { emitEvent, type Runtime } from '../events/runtime';
@@ -160,9 +160,20 @@ export function emitRequestEvents(rt: Runtime, outcome: RequestOutcome, ctx: Con
 }
 
 /**
+ * Requests made where tracing is suppressed — the OTLP exporters' own POSTs
+ * above all (the SDK exports under `suppressTracing`) — skip the outgoing
+ * instrumentation entirely. Upstream only makes their span non-recording: it
+ * still records an `http.client.request.duration` point per export (telemetry
+ * about shipping telemetry) and binds the request's emitter.
+ */
+function isSuppressedRequest(): boolean {
+  return isTracingSuppressed(context.active());
+}
+
+/**
  * @opentelemetry/instrumentation-http handles OUTGOING requests only (client
  * spans, trace context propagation); incoming ones are server.ts's.
  */
 export function httpInstrumentationConfig(): HttpInstrumentationConfig {
-  return { disableIncomingRequestInstrumentation: true };
+  return { disableIncomingRequestInstrumentation: true, ignoreOutgoingRequestHook: isSuppressedRequest };
 }
