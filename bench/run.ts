@@ -271,6 +271,22 @@ function emitBench(): { filament: number[]; pino: number[] } {
   return out;
 }
 
+// ---------------------------------------------------------------- SDK floor
+interface FloorRun { recordNs: number; serializeNs: number }
+/** The official SDK's own work per request (bench/servers/floor.cjs), no preload. */
+function floorBench(): FloorRun[] {
+  const out: FloorRun[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const res = spawnSync(process.execPath, [path.join(SERVERS, 'floor.cjs')], {
+      cwd: ROOT, env: { ...process.env, EMIT_CALLS: String(EMIT_CALLS) }, encoding: 'utf8', timeout: 120000,
+    });
+    const line = res.stdout.trim().split('\n').find((l) => l.startsWith('{'));
+    if (!line) throw new Error(`floor bench failed: ${res.stderr}`);
+    out.push(JSON.parse(line) as FloorRun);
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- profile
 async function profile(dir: string): Promise<string> {
   const server = await startServer(TARGETS.trivial.file, 'filament', ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
@@ -319,6 +335,7 @@ async function main(): Promise<void> {
     const http = await httpBench();
     const queue = await queueBench();
     const emit = emitBench();
+    const floor = floorBench();
     log(`memory with the OTLP endpoint down for ${OUTAGE_SECONDS} s`);
     const outage = await outageBench();
     const hotspots = PROFILE ? await profile(tmp) : undefined;
@@ -381,6 +398,33 @@ async function main(): Promise<void> {
     add('|---|---:|');
     add(`| \`orderStatusChanged({...})\` (Filament) | ${fmt(median(emit.filament))} |`);
     add(`| \`logger.info({...}, msg)\` (pino ${versionOf('pino')}) | ${fmt(median(emit.pino))} |`);
+    add('');
+    add('### The official SDK\'s floor per request');
+    add('');
+    add('What the SDK packages themselves cost for the telemetry of one request at 100 % sampling — a SERVER span with the '
+      + 'stable HTTP attributes, one `api.request` record, one duration point — recorded with the batch processors attached '
+      + 'and serialised by the official OTLP protobuf serialisers (`bench/servers/floor.cjs`; no HTTP, no context manager, '
+      + 'no sending, no instrumentation). Any distribution built on the official SDK pays at least this on the service\'s '
+      + 'thread, so a route whose bare server spends *t* µs a request cannot exceed *t* / (*t* + floor) × bare.');
+    add('');
+    const recordUs = median(floor.map((f) => f.recordNs)) / 1000;
+    const serializeUs = median(floor.map((f) => f.serializeNs)) / 1000;
+    const floorUs = recordUs + serializeUs;
+    add('| part | µs per request |');
+    add('|---|---:|');
+    add(`| span, record and point created, queued in the batch processors | ${fmt(recordUs, 1)} |`);
+    add(`| serialised to OTLP protobuf | ${fmt(serializeUs, 1)} |`);
+    add(`| floor | ${fmt(floorUs, 1)} |`);
+    add('');
+    add('| route | bare µs per request (1 / req/s) | ceiling × bare at this floor | goal | Filament |');
+    add('|---|---:|---:|---:|---:|');
+    for (const target of Object.keys(TARGETS) as Target[]) {
+      const bareRps = median(http[target].bare.map((l) => l.reqPerSec));
+      const bareUs = 1e6 / bareRps;
+      const filament = median(http[target].filament.map((l) => l.reqPerSec)) / bareRps;
+      add(`| ${target === 'trivial' ? 'trivial' : 'MES pricing'} | ${fmt(bareUs, 1)} | ${fmt(bareUs / (bareUs + floorUs), 2)} | `
+        + `${target === 'trivial' ? '0.46' : '0.85'} | ${fmt(filament, 2)} |`);
+    }
     add('');
     add(`### Memory while the OTLP endpoint is down (${OUTAGE_SECONDS} s, pricing route at 500 req/s, Filament)`);
     add('');
