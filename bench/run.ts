@@ -402,7 +402,7 @@ async function main(): Promise<void> {
     add('### The official SDK\'s floor per request');
     add('');
     add('What the SDK packages themselves cost for the telemetry of one request at 100 % sampling — a SERVER span with the '
-      + 'stable HTTP attributes, one `api.request` record, one duration point — recorded with the batch processors attached '
+      + 'stable HTTP attributes, one `api.request` record, one duration point — recorded with the batch processors and a metric reader attached '
       + 'and serialised by the official OTLP protobuf serialisers (`bench/servers/floor.cjs`; no HTTP, no context manager, '
       + 'no sending, no instrumentation). Any distribution built on the official SDK pays at least this on the service\'s '
       + 'thread, so a route whose bare server spends *t* µs a request cannot exceed *t* / (*t* + floor) × bare.');
