@@ -19,6 +19,7 @@ export interface CapturedContent {
 }
 
 export const MASK = '[MASKED]';
+const QUOTED_MASK = `"${MASK}"`;
 
 const EMAIL = /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}/g;
 // International phone numbers (a leading + keeps order numbers and counts safe).
@@ -85,13 +86,17 @@ export class Masker {
     return sensitive;
   }
 
+  /** A JSON pair is masked unless its value is null or already masked. */
+  private isMaskableJsonPair(key: string, value: string): boolean {
+    return value !== 'null' && value !== QUOTED_MASK && this.isSensitiveKey(key);
+  }
+
   /** True when a JSON pair would be masked below (the same regex and test as the replacement). */
   private hasMaskableJsonPair(text: string): boolean {
     JSON_PAIR.lastIndex = 0;
     let found = false;
     for (let m = JSON_PAIR.exec(text); m !== null; m = JSON_PAIR.exec(text)) {
-      const value = m[3] as string;
-      if (value !== 'null' && value !== `"${MASK}"` && this.isSensitiveKey(m[1] as string)) {
+      if (this.isMaskableJsonPair(m[1] as string, m[3] as string)) {
         found = true;
         break;
       }
@@ -129,9 +134,9 @@ export class Masker {
     // callback per pair — 0.4 vs 1.0 µs on a four-key queue message) before replacing.
     if (out.indexOf('"') !== -1 && this.hasMaskableJsonPair(out)) {
       out = out.replace(JSON_PAIR, (all, key: string, sep: string, value: string) => {
-        if (value === 'null' || value === `"${MASK}"` || !this.isSensitiveKey(key)) return all;
+        if (!this.isMaskableJsonPair(key, value)) return all;
         masked++;
-        return `"${key}"${sep}"${MASK}"`;
+        return `"${key}"${sep}${QUOTED_MASK}`;
       });
     }
     if (out.indexOf('=') !== -1) {
