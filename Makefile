@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export FILAMENT_CACHE ?= $(HOME)/.cache/filament
 
-.PHONY: help install build typecheck test rabbitmq collector up down demo bench clean
+.PHONY: help install build typecheck test rabbitmq collector alerting up down demo bench clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -22,10 +22,13 @@ rabbitmq: ## Install RabbitMQ via apt when absent and start it on 127.0.0.1:5672
 collector: ## Build otelcol-filament with ocb (cached); last line = binary path
 	bash scripts/collector-build.sh
 
+alerting: ## Install Prometheus + Alertmanager via apt when absent; promtool check/test the rules (alerting/)
+	bash scripts/prometheus.sh check
+
 typecheck: install ## Type-check src/, test/ and bench/ (strict)
 	npx tsc -p tsconfig.test.json
 
-test: build typecheck rabbitmq collector ## Build, type-check, start RabbitMQ, build the collector, run the mocha suite
+test: build typecheck rabbitmq collector alerting ## Build, type-check, start RabbitMQ, build the collector, check the alert rules, run the mocha suite
 	npx mocha
 
 demo: build rabbitmq ## Run the reference platform under the preload with load and faults (DEMO_SECONDS=60), then summarise

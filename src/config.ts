@@ -187,6 +187,9 @@ const OTLP_ENDPOINT_VARS = [
  * mutated-free; invalid endpoint variables are reported and must be removed by
  * the caller (`invalidEndpointVars`) so the exporters fall back to defaults.
  */
+/** The preload's metric export interval when OTEL_METRIC_EXPORT_INTERVAL is unset. */
+export const DEFAULT_METRIC_EXPORT_INTERVAL_MS = 5000;
+
 export function readConfig(env: Env = process.env): {
   config: FilamentConfig;
   problems: string[];
@@ -254,7 +257,9 @@ export function readConfig(env: Env = process.env): {
     }
   }
 
-  const metricExportIntervalMs = integer(env, problems, 'OTEL_METRIC_EXPORT_INTERVAL', 60000, 100, 86_400_000, 'milliseconds');
+  // 5 s, not the SDK's 60 s: the alert rules (alerting/, docs/alerting.md) must
+  // see a fault within 30 s of its onset; the cost is measured in docs/benchmarks.md.
+  const metricExportIntervalMs = integer(env, problems, 'OTEL_METRIC_EXPORT_INTERVAL', DEFAULT_METRIC_EXPORT_INTERVAL_MS, 100, 86_400_000, 'milliseconds');
   let metricExportTimeoutMs = integer(env, problems, 'OTEL_METRIC_EXPORT_TIMEOUT', 30000, 1, 86_400_000, 'milliseconds');
   if (metricExportTimeoutMs > metricExportIntervalMs) metricExportTimeoutMs = metricExportIntervalMs;
 
@@ -263,7 +268,9 @@ export function readConfig(env: Env = process.env): {
 
   const detectorNames = ['env', 'host', 'os', 'process', 'serviceinstance'] as const;
   type Detector = (typeof detectorNames)[number];
-  let resourceDetectors: Detector[] = ['env', 'host', 'process'];
+  // serviceinstance by default: every series names its replica (Prometheus
+  // `instance`), or two replicas of one service write into one series.
+  let resourceDetectors: Detector[] = ['serviceinstance', 'env', 'host', 'process'];
   const detectorsRaw = list(env, 'OTEL_NODE_RESOURCE_DETECTORS');
   if (detectorsRaw !== undefined) {
     resourceDetectors = [];
@@ -275,6 +282,11 @@ export function readConfig(env: Env = process.env): {
       } else {
         problems.add('OTEL_NODE_RESOURCE_DETECTORS', d, `is not one of ${detectorNames.join(', ')}, all, none`, 'it is ignored');
       }
+    }
+    // Later detectors win a merge: the random instance id goes first so that
+    // service.instance.id from OTEL_RESOURCE_ATTRIBUTES (env) overrides it.
+    if (resourceDetectors.includes('serviceinstance')) {
+      resourceDetectors = ['serviceinstance', ...resourceDetectors.filter((d) => d !== 'serviceinstance')];
     }
   }
 

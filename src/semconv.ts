@@ -92,6 +92,8 @@ export const ATTR_FILAMENT_CONTENT_MASKED = 'filament.content.masked';
 export const METRIC_API_ERRORS = 'filament.api.errors';
 /** Histogram of model processing time as reported by modelPriced (seconds, semconv unit). */
 export const METRIC_MODEL3D_PRICING_DURATION = 'model3d.pricing.duration';
+/** Counter of polygons priced, with the same attributes as the duration: time per polygon = duration sum / this. */
+export const METRIC_MODEL3D_PRICING_POLYGONS = 'model3d.pricing.polygons';
 /** Counter of dead-lettered messages, by original queue and reason. */
 export const METRIC_QUEUE_DEAD_LETTERS = 'filament.queue.dead_letters';
 /** Semconv messaging client counters. */

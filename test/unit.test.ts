@@ -17,6 +17,17 @@ import { probeResourceStores } from '../src/context';
 import { INSTRUMENTATION_PACKAGES } from '../src/instrumentations';
 
 describe('unit: configuration', () => {
+  it('names the replica and exports metrics every 5 s by default (the alerting goal); the env still overrides both', () => {
+    const { config } = readConfig({});
+    assert.deepEqual(config.resourceDetectors, ['serviceinstance', 'env', 'host', 'process']);
+    assert.equal(config.metricExportIntervalMs, 5000);
+    assert.equal(config.metricExportTimeoutMs, 5000);
+    assert.equal(readConfig({ OTEL_METRIC_EXPORT_INTERVAL: '60000' }).config.metricExportIntervalMs, 60000);
+    // The random id first, so OTEL_RESOURCE_ATTRIBUTES' service.instance.id (env) wins the merge.
+    assert.deepEqual(readConfig({ OTEL_NODE_RESOURCE_DETECTORS: 'env,serviceinstance' }).config.resourceDetectors, ['serviceinstance', 'env']);
+    assert.deepEqual(readConfig({ OTEL_NODE_RESOURCE_DETECTORS: 'all' }).config.resourceDetectors, ['serviceinstance', 'env', 'host', 'os', 'process']);
+  });
+
   it('defaults to the standard OTel behaviour and the ADR limits', () => {
     const { config, problems } = readConfig({});
     assert.deepEqual(problems, []);

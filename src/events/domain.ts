@@ -117,6 +117,8 @@ export function modelPriced(pricing: ModelPricing): void {
       if (attrs[ATTR_MODEL3D_FORMAT] !== undefined) metricAttrs[ATTR_MODEL3D_FORMAT] = attrs[ATTR_MODEL3D_FORMAT] as string;
       if (attrs[ATTR_MODEL3D_MATERIAL] !== undefined) metricAttrs[ATTR_MODEL3D_MATERIAL] = attrs[ATTR_MODEL3D_MATERIAL] as string;
       rt.instruments.pricingDuration.record(pricing.processingTimeMs / 1000, metricAttrs);
+      const polygons = attrs[ATTR_MODEL3D_POLYGON_COUNT];
+      if (typeof polygons === 'number') rt.instruments.pricingPolygons.add(polygons, metricAttrs);
     }
   } catch {
     // Telemetry must never break the caller.

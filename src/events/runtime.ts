@@ -10,13 +10,14 @@ import { readConfig, type FilamentConfig } from '../config';
 import { Masker } from './content';
 import {
   METRIC_API_ERRORS, METRIC_MESSAGING_CONSUMED, METRIC_MESSAGING_SENT,
-  METRIC_MODEL3D_PRICING_DURATION, METRIC_QUEUE_DEAD_LETTERS, type FilamentEventName,
+  METRIC_MODEL3D_PRICING_DURATION, METRIC_MODEL3D_PRICING_POLYGONS, METRIC_QUEUE_DEAD_LETTERS, type FilamentEventName,
 } from '../semconv';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
 
 export interface Instruments {
   readonly apiErrors: Counter;
   readonly pricingDuration: Histogram;
+  readonly pricingPolygons: Counter;
   readonly deadLetters: Counter;
   readonly messagesSent: Counter;
   readonly messagesConsumed: Counter;
@@ -45,6 +46,10 @@ export function createInstruments(): Instruments {
       description: 'Processing time of 3D-model pricing as reported by modelPriced()',
       unit: 's',
       advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] },
+    }),
+    pricingPolygons: meter.createCounter(METRIC_MODEL3D_PRICING_POLYGONS, {
+      description: 'Polygons of the models priced (with model3d.pricing.duration: processing time per polygon)',
+      unit: '{polygon}',
     }),
     deadLetters: meter.createCounter(METRIC_QUEUE_DEAD_LETTERS, {
       description: 'Messages dead-lettered by RabbitMQ, by original queue and reason',
