@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+/**
+ * filament-responder: receives Alertmanager's webhook and runs the runbook
+ * mapped to each alert (docs/alerting.md). Not part of the preload bundle.
+ *   filament-responder --config responder.json [--dry-run]
+ * Its audit events leave through the preload (OTEL_* variables apply; the
+ * service name defaults to filament-responder).
+ */
+import { connect } from 'amqplib';
+import { shutdown } from './index';
+import { loadResponderConfig, ResponderConfigError } from './responder/config';
+import { createResponder } from './responder/responder';
+import { startResponderServer } from './responder/server';
+
+async function main(argv: readonly string[]): Promise<void> {
+  const at = argv.indexOf('--config');
+  const file = at >= 0 ? argv[at + 1] : process.env.FILAMENT_RESPONDER_CONFIG;
+  if (file === undefined) throw new ResponderConfigError('usage: filament-responder --config FILE [--dry-run] (or FILAMENT_RESPONDER_CONFIG)');
+  const loaded = loadResponderConfig(file);
+  const config = argv.includes('--dry-run') ? { ...loaded, dryRun: true } : loaded;
+  process.env.OTEL_SERVICE_NAME ??= 'filament-responder';
+  require('./preload');
+  const responder = createResponder(config, () => connect(config.amqpUrl));
+  const server = await startResponderServer(responder, config.listen);
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  process.stdout.write(`filament-responder: listening on ${config.listen.replace(/:\d+$/, `:${port}`)}${config.dryRun ? ' (dry run)' : ''}\nLISTENING ${port}\n`);
+  const stop = (): void => {
+    server.close();
+    // Audit events still queued in the preload leave before the exit.
+    void responder.close().then(() => shutdown()).finally(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`filament-responder: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(err instanceof ResponderConfigError ? 2 : 1);
+});

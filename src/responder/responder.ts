@@ -1,0 +1,130 @@
+/**
+ * The decision core of filament-responder: an Alertmanager webhook payload in,
+ * the mapped runbook run at most once per alert transition
+ * (fingerprint + startsAt + status; Alertmanager delivers at-least-once),
+ * every decision and action audited.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ChannelModel } from 'amqplib';
+import { AuditLog } from './audit';
+import type { HttpToggleRunbook, RedriveRunbook, ResponderConfig, Runbook } from './config';
+import { planRedrive, redrive } from './redrive';
+
+/** The fields of Alertmanager's webhook payload (version 4) the responder reads. */
+export interface AlertmanagerWebhook {
+  readonly version: string;
+  readonly status: 'firing' | 'resolved';
+  readonly alerts: readonly WebhookAlert[];
+}
+export interface WebhookAlert {
+  readonly status: 'firing' | 'resolved';
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+  readonly startsAt: string;
+  readonly endsAt?: string;
+  readonly fingerprint: string;
+}
+
+export class WebhookError extends Error {}
+
+export function parseWebhook(body: unknown): AlertmanagerWebhook {
+  const o = body as Partial<AlertmanagerWebhook> | null;
+  if (typeof o !== 'object' || o === null || !Array.isArray(o.alerts)) throw new WebhookError('not an Alertmanager webhook payload (no alerts array)');
+  for (const a of o.alerts) {
+    if (typeof a !== 'object' || a === null || typeof a.fingerprint !== 'string' || typeof a.startsAt !== 'string'
+      || (a.status !== 'firing' && a.status !== 'resolved') || typeof a.labels !== 'object' || a.labels === null) {
+      throw new WebhookError('an alert lacks fingerprint, startsAt, status or labels');
+    }
+  }
+  return o as AlertmanagerWebhook;
+}
+
+export interface Responder {
+  /** Handles one webhook delivery; resolves when its actions have finished. */
+  handle(payload: AlertmanagerWebhook): Promise<void>;
+  close(): Promise<void>;
+}
+
+function matches(rb: Runbook, labels: Readonly<Record<string, string>>): boolean {
+  return Object.entries(rb.match).every(([k, v]) => labels[k] === v);
+}
+
+export function createResponder(config: ResponderConfig, connect: () => Promise<ChannelModel>): Responder {
+  const audit = new AuditLog(config.auditFile);
+  fs.mkdirSync(path.dirname(path.resolve(config.stateFile)), { recursive: true });
+  const seen = new Set<string>(
+    fs.existsSync(config.stateFile) ? fs.readFileSync(config.stateFile, 'utf8').split('\n').filter((l) => l !== '') : [],
+  );
+  let connection: Promise<ChannelModel> | undefined;
+  const amqp = (): Promise<ChannelModel> => {
+    connection ??= connect().catch((err: unknown) => { connection = undefined; throw err; });
+    return connection;
+  };
+  // One delivery at a time: two copies of one notification must not race past the check.
+  let chain: Promise<void> = Promise.resolve();
+
+  async function runRedrive(rb: RedriveRunbook): Promise<Record<string, number>> {
+    const conn = await amqp();
+    if (config.dryRun) {
+      const ch = await conn.createChannel();
+      try { return { ...(await planRedrive(ch, rb)) }; } finally { await ch.close().catch(() => undefined); }
+    }
+    const ch = await conn.createConfirmChannel();
+    try { return { ...(await redrive(ch, rb)) }; } finally { await ch.close().catch(() => undefined); }
+  }
+
+  async function runToggle(rb: HttpToggleRunbook, status: 'firing' | 'resolved'): Promise<Record<string, number>> {
+    const req = status === 'firing' ? rb.onFiring : rb.onResolved;
+    if (config.dryRun) return {};
+    const res = await fetch(req.url, { method: req.method, signal: AbortSignal.timeout(10_000) });
+    await res.arrayBuffer();
+    if (!res.ok) throw new Error(`${req.method} ${req.url} answered ${res.status}`);
+    return { httpStatus: res.status };
+  }
+
+  async function handleAlert(alert: WebhookAlert): Promise<void> {
+    const base = {
+      alertname: alert.labels.alertname ?? '', status: alert.status, fingerprint: alert.fingerprint,
+      startsAt: alert.startsAt, dryRun: config.dryRun,
+    };
+    const key = `${alert.fingerprint}|${alert.startsAt}|${alert.status}`;
+    const runbook = config.runbooks.find((rb) => matches(rb, alert.labels));
+    if (runbook === undefined) {
+      audit.write({ ...base, kind: 'decision', what: 'no-runbook', why: 'no runbook matches the alert labels' });
+      return;
+    }
+    if (runbook.action === 'redrive' && alert.status !== runbook.on) {
+      audit.write({ ...base, kind: 'decision', what: 'wait', why: `${runbook.action} runs when the alert is ${runbook.on}` });
+      return;
+    }
+    if (seen.has(key)) {
+      audit.write({ ...base, kind: 'decision', what: 'duplicate', why: 'this alert transition was already handled (at-least-once delivery)' });
+      return;
+    }
+    const what = runbook.action === 'redrive' ? `redrive ${runbook.deadLetterQueue}` : `http-toggle ${alert.status === 'firing' ? 'on' : 'off'}`;
+    audit.write({ ...base, kind: 'decision', what: config.dryRun ? 'dry-run' : 'act', why: `runbook ${what} matches` });
+    try {
+      const counts = runbook.action === 'redrive' ? await runRedrive(runbook) : await runToggle(runbook, alert.status);
+      audit.write({ ...base, kind: 'action', what, why: config.dryRun ? 'dry run: planned only' : 'runbook', outcome: config.dryRun ? 'skipped' : 'ok', counts });
+      if (!config.dryRun) {
+        seen.add(key);
+        fs.appendFileSync(config.stateFile, `${key}\n`);
+      }
+    } catch (err) {
+      audit.write({ ...base, kind: 'action', what, why: 'runbook', outcome: 'failed', error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  return {
+    handle(payload) {
+      const run = chain.then(async () => { for (const alert of payload.alerts) await handleAlert(alert); });
+      chain = run.catch(() => undefined);
+      return run;
+    },
+    async close() {
+      await chain;
+      if (connection !== undefined) await (await connection.catch(() => undefined))?.close().catch(() => undefined);
+    },
+  };
+}
