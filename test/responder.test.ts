@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
-import { ROOT } from './support/fixture';
+import { ROOT, startFixture, type RunningFixture } from './support/fixture';
 import { OtlpReceiver } from './support/otlpReceiver';
 import { waitFor } from './support/prometheus';
 
@@ -233,6 +233,88 @@ describe('filament-responder: webhook, dead-letter re-drive, audit', function ()
       assert.equal(await post(responder.url, { alerts: [{ labels: {} }] }), 400);
     } finally {
       await responder.stop();
+    }
+  });
+});
+
+describe('filament-responder: pausing and resuming the MES pricing consumer (reversible runbook)', function () {
+  this.timeout(120_000);
+  const prefix = `${process.env.FIXTURE_PREFIX ?? 'test.'}responder-mes-${process.pid}.`;
+  const requests = `${prefix}mes.pricing.requests`;
+  const results = `${prefix}orders.pricing.results`;
+  const otlp = new OtlpReceiver();
+  let mes: RunningFixture;
+  let conn: ChannelModel;
+  let ch: Channel;
+  let dir: string;
+
+  function mesOutage(status: 'firing' | 'resolved', job = 'mes-api') {
+    const labels = { alertname: 'FilamentApiErrorRatioHigh', job, http_route: '/v1/models/price', severity: 'critical' };
+    return {
+      version: '4', status, receiver: 'responder', groupKey: 'k', groupLabels: labels, commonLabels: labels, commonAnnotations: {},
+      externalURL: '', truncatedAlerts: 0,
+      alerts: [{ status, labels, annotations: {}, startsAt: '2026-11-27T12:00:00Z', endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: `f-${job}` }],
+    };
+  }
+  const consumers = async (): Promise<number> => (await ch.checkQueue(requests)).consumerCount;
+  const toggle = (dryRun: boolean) => ({
+    dryRun,
+    runbooks: [{
+      action: 'http-toggle', match: { alertname: 'FilamentApiErrorRatioHigh', job: 'mes-api' },
+      onFiring: { method: 'POST', url: `http://127.0.0.1:${mes.port}/admin/consumers/pause` },
+      onResolved: { method: 'POST', url: `http://127.0.0.1:${mes.port}/admin/consumers/resume` },
+    }],
+  });
+
+  before(async () => {
+    await otlp.start();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'filament-responder-mes-'));
+    mes = await startFixture(path.join(ROOT, 'examples', 'mes-api', 'server.mjs'), {
+      loader: 'import', otlp: otlp.url, env: { TOPOLOGY_PREFIX: prefix, AMQP_URL, PORT: '0', OTEL_SERVICE_NAME: 'mes-api' },
+    });
+    conn = await connect(AMQP_URL);
+    ch = await conn.createChannel();
+  });
+
+  after(async () => {
+    await mes?.stop();
+    for (const q of [requests, `${prefix}mes.pricing.expedite`, results, `${prefix}platform.dlq`]) await ch.deleteQueue(q).catch(() => undefined);
+    await ch.deleteExchange(`${prefix}platform.dlx`).catch(() => undefined);
+    await conn.close().catch(() => undefined);
+    await otlp.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('dry run leaves the consumer alone; firing pauses it once, requests wait in the queue; resolved resumes and they are priced', async () => {
+    assert.equal(await consumers(), 1);
+    const dry = await startResponder(dir, 'toggle-dry', toggle(true), otlp.url);
+    try {
+      assert.equal(await post(dry.url, mesOutage('firing')), 200);
+      assert.equal(await consumers(), 1);
+      assert.deepEqual(dry.audit().map((a) => `${a.kind}:${a.what}:${a.outcome ?? ''}`), ['decision:dry-run:', 'action:http-toggle on:skipped']);
+    } finally {
+      await dry.stop();
+    }
+
+    const live = await startResponder(dir, 'toggle', toggle(false), otlp.url);
+    try {
+      assert.equal(await post(live.url, mesOutage('firing', 'orders')), 200, 'another service: no runbook');
+      assert.equal(await consumers(), 1);
+      assert.equal(await post(live.url, mesOutage('firing')), 200);
+      assert.equal(await post(live.url, mesOutage('firing')), 200);
+      assert.equal(await consumers(), 0);
+      ch.sendToQueue(requests, Buffer.from(JSON.stringify({ orderNumber: 'ORD-P1', customerId: 'C-1', model: 'cube-10mm.stl', material: 'PLA' })),
+        { contentType: 'application/json', persistent: true });
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal((await ch.checkQueue(requests)).messageCount, 1, 'paused: the request waits');
+      assert.equal(await post(live.url, mesOutage('resolved')), 200);
+      assert.equal(await consumers(), 1);
+      await waitFor('the waiting request priced', 20_000, async () => ((await ch.checkQueue(results)).messageCount === 1 ? true : undefined));
+      assert.deepEqual(live.audit().map((a) => `${a.kind}:${a.what}:${a.outcome ?? ''}`), [
+        'decision:no-runbook:', 'decision:act:', 'action:http-toggle on:ok', 'decision:duplicate:', 'decision:act:', 'action:http-toggle off:ok',
+      ]);
+    } finally {
+      await live.stop();
     }
   });
 });

@@ -2,7 +2,10 @@
 /**
  * MES API: prices 3D models. ES module, Fastify 5; run with
  *   node --import filament-otel/preload examples/mes-api/server.mjs
- * HTTP: POST /v1/models/price (raw model bytes), GET /healthz, POST /admin/faults.
+ * HTTP: POST /v1/models/price (raw model bytes), GET /healthz, POST /admin/faults,
+ *       POST /admin/consumers/pause and /admin/consumers/resume (filament-responder's
+ *       reversible answer to an MES fault: requests wait in their queue instead of
+ *       burning their delivery limit on a failing slicer).
  * AMQP: consumes pricing requests, publishes results.
  */
 import { readFile } from 'node:fs/promises';
@@ -115,8 +118,25 @@ async function onPricingRequest(msg, retriable) {
   }
 }
 
-await ch.consume(names.requests, (msg) => { if (msg) void onPricingRequest(msg, true); });
+/** The pricing-request consumer's tag while it consumes; undefined while paused. */
+let requestsConsumer;
+const consumeRequests = async () => {
+  requestsConsumer ??= (await ch.consume(names.requests, (msg) => { if (msg) void onPricingRequest(msg, true); })).consumerTag;
+};
+await consumeRequests();
 await ch.consume(names.expedite, (msg) => { if (msg) void onPricingRequest(msg, false); });
+
+// Idempotent both ways: pausing a paused consumer (or resuming a running one) changes nothing.
+app.post('/admin/consumers/pause', async () => {
+  const tag = requestsConsumer;
+  requestsConsumer = undefined;
+  if (tag !== undefined) await ch.cancel(tag);
+  return { queue: names.requests, consuming: false };
+});
+app.post('/admin/consumers/resume', async () => {
+  await consumeRequests();
+  return { queue: names.requests, consuming: true };
+});
 
 await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' });
 const address = app.server.address();
