@@ -8,9 +8,13 @@ import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { startCollector, type RunningCollector } from './support/collector';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { freePort, startCollector, type RunningCollector } from './support/collector';
 import { request, ROOT, startFixture, type RunningFixture } from './support/fixture';
+import { OtlpReceiver } from './support/otlpReceiver';
 import { startAlerting, waitFor, type RunningAlerting } from './support/prometheus';
+import { startResponderBin, type RunningResponder } from './support/responder';
 
 const run = promisify(execFile);
 /** The issue's detection goal: an alert within 30 s of the fault's onset. */
@@ -28,10 +32,17 @@ describe('alerting: rules, Prometheus and Alertmanager', function () {
   describe('a 5xx burst through the collector', () => {
     let alerting: RunningAlerting | undefined;
     let collector: RunningCollector | undefined;
+    let responder: RunningResponder | undefined;
+    const otlp = new OtlpReceiver();
     const replicas: RunningFixture[] = [];
+    let dir: string;
 
     before(async () => {
-      alerting = await startAlerting();
+      // The responder (dry run, no runbooks) only records what Alertmanager notifies.
+      await otlp.start();
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'filament-alerting-test-'));
+      responder = await startResponderBin(dir, 'responder', { listen: `127.0.0.1:${await freePort()}`, dryRun: true, runbooks: [] }, otlp.url);
+      alerting = await startAlerting({ FILAMENT_RESPONDER_URL: responder.url });
       collector = await startCollector(
         { FILAMENT_PROMETHEUS_REMOTE_WRITE_URL: alerting.remoteWriteUrl },
         { overlays: ['config.prometheus.yaml'] },
@@ -50,6 +61,9 @@ describe('alerting: rules, Prometheus and Alertmanager', function () {
       for (const r of replicas) await r.stop();
       await collector?.stop();
       await alerting?.stop();
+      await responder?.stop();
+      await otlp.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
     });
 
     it('every series names its replica: job = service.name, instance = service.instance.id', async () => {
@@ -68,7 +82,8 @@ describe('alerting: rules, Prometheus and Alertmanager', function () {
 
     it('normal traffic raises no alert; a 5xx burst fires FilamentApiErrorRatioHigh in Alertmanager within 30 s, and it resolves', async () => {
       const [a] = replicas as [RunningFixture];
-      for (let i = 0; i < 20; i++) await request(a.port as number, 'GET', `/orders/ORD-${i}`);
+      // Enough good traffic that 30 errors are a bad route, not a service outage (< 50 % of the service's requests).
+      for (let i = 0; i < 40; i++) await request(a.port as number, 'GET', `/orders/ORD-${i}`);
       assert.deepEqual((await alerting!.alerts()).map((x) => x.labels.alertname), []);
 
       const onset = Date.now();
@@ -84,13 +99,53 @@ describe('alerting: rules, Prometheus and Alertmanager', function () {
         job: 'alerting-express', http_route: '/unavailable',
       });
       assert.equal(alert.status.state, 'active');
+      // A bad route, not an outage; the spike alert (no baseline yet: errors where there were none)
+      // is inhibited by the ratio alert when it arrives.
+      const active = (await alerting!.alerts()).filter((x) => x.status.state === 'active').map((x) => x.labels.alertname);
+      assert.deepEqual(active, ['FilamentApiErrorRatioHigh']);
       assert.equal(alert.annotations.summary, 'alerting-express /unavailable: 100% of requests failed in the last minute');
       assert.equal(alert.annotations.query, 'event.name:"api.error" and service.name:"alerting-express" and http.route:"/unavailable"');
+      // Routed to the responder's webhook (the `responder` receiver).
+      await waitFor('the webhook at the responder', 20_000, async () =>
+        responder!.audit().find((a) => a.alertname === 'FilamentApiErrorRatioHigh' && a.status === 'firing'));
       // The 1-minute window passes, the alert resolves by itself.
       await waitFor('the alert to resolve', 150_000, async () => {
         const alerts = await alerting!.alerts('?filter=alertname%3D%22FilamentApiErrorRatioHigh%22');
         return alerts.length === 0 ? true : undefined;
       });
+      await waitFor('the resolved notification at the responder', 30_000, async () =>
+        responder!.audit().find((a) => a.alertname === 'FilamentApiErrorRatioHigh' && a.status === 'resolved'));
+    });
+
+    it('an MES outage inhibits the downstream queue alerts; other services\' alerts still notify', async () => {
+      const now = new Date().toISOString();
+      const post = async (labels: Record<string, string>) => {
+        const res = await fetch(`${alerting!.alertmanagerUrl}/api/v2/alerts`, {
+          method: 'POST', headers: { 'content-type': 'application/json' },
+          body: JSON.stringify([{ labels, annotations: { summary: 'test' }, startsAt: now }]),
+        });
+        assert.equal(res.status, 200);
+      };
+      await post({ alertname: 'FilamentServiceOutage', job: 'mes-api', severity: 'critical', category: 'outage' });
+      await post({ alertname: 'FilamentDeadLetterBurst', job: 'orders', severity: 'warning', queue_dead_letter_queue: 'mes.pricing.requests', queue_dead_letter_reason: 'delivery_limit' });
+      await post({ alertname: 'FilamentQueueGrowingWithoutConsumers', severity: 'critical', queue: 'mes.pricing.requests', vhost: '/' });
+      await post({ alertname: 'FilamentLatencyP95Regression', job: 'orders', severity: 'warning', http_route: '/v1/orders' });
+      const all = await waitFor('four alerts, two inhibited', 20_000, async () => {
+        const got = (await alerting!.alerts()).filter((x) => x.labels.job !== 'alerting-express');
+        return got.length === 4 && got.filter((a) => a.status.state === 'suppressed').length === 2 ? got : undefined;
+      });
+      const state = Object.fromEntries(all.map((a) => [a.labels.alertname as string, a.status.inhibitedBy.length > 0 ? 'inhibited' : a.status.state]));
+      assert.deepEqual(state, {
+        FilamentServiceOutage: 'active', FilamentDeadLetterBurst: 'inhibited',
+        FilamentQueueGrowingWithoutConsumers: 'inhibited', FilamentLatencyP95Regression: 'active',
+      });
+      await waitFor('the two uninhibited alerts at the responder', 20_000, async () => {
+        const names = new Set(responder!.audit().map((a) => a.alertname));
+        return names.has('FilamentServiceOutage') && names.has('FilamentLatencyP95Regression') ? true : undefined;
+      });
+      const notified = new Set(responder!.audit().map((a) => a.alertname));
+      assert.equal(notified.has('FilamentDeadLetterBurst'), false);
+      assert.equal(notified.has('FilamentQueueGrowingWithoutConsumers'), false);
     });
   });
 });

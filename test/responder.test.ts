@@ -4,7 +4,6 @@
  * audit (JSON lines file + `responder.audit` events through the preload).
  */
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,43 +11,22 @@ import { connect, type Channel, type ChannelModel } from 'amqplib';
 import { ROOT, startFixture, type RunningFixture } from './support/fixture';
 import { OtlpReceiver } from './support/otlpReceiver';
 import { waitFor } from './support/prometheus';
+import { startResponderBin } from './support/responder';
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const P = `${process.env.FIXTURE_PREFIX ?? 'test.'}responder-${process.pid}.`;
 const names = { exchange: `${P}work.x`, work: `${P}work`, dlx: `${P}dlx`, dlq: `${P}dlq`, parking: `${P}parking-lot` };
 const ATTEMPTS = 'x-filament-redrive-attempts';
 
-interface Audit { kind: string; what: string; why: string; outcome?: string; counts?: Record<string, number>; dryRun: boolean; status: string }
 
-async function startResponder(dir: string, name: string, extra: Record<string, unknown>, otlpUrl: string) {
-  const config = path.join(dir, `${name}.json`);
-  fs.writeFileSync(config, JSON.stringify({
-    listen: '127.0.0.1:0', amqpUrl: AMQP_URL,
-    auditFile: path.join(dir, `${name}-audit.jsonl`), stateFile: path.join(dir, `${name}-state.jsonl`),
+function startResponder(dir: string, name: string, extra: Record<string, unknown>, otlpUrl: string) {
+  return startResponderBin(dir, name, {
     runbooks: [{
       action: 'redrive', match: { alertname: 'FilamentDeadLetterBurst', queue_dead_letter_queue: names.work },
       deadLetterQueue: names.dlq, parkingLotQueue: names.parking, maxAttempts: 2, backoffMs: 20, maxBackoffMs: 100,
     }],
     ...extra,
-  }));
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'responder.js'), '--config', config], {
-    env: {
-      PATH: process.env.PATH, OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-      OTEL_BLRP_SCHEDULE_DELAY: '100', OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
-  const port = await waitFor(`${name} listening`, 20_000, async () => /LISTENING (\d+)/.exec(out)?.[1]);
-  const exited = new Promise((r) => child.on('exit', r));
-  return {
-    url: `http://127.0.0.1:${port}/alerts`,
-    audit: (): Audit[] => fs.readFileSync(path.join(dir, `${name}-audit.jsonl`), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Audit),
-    output: () => out,
-    async stop() { child.kill('SIGTERM'); await exited; },
-  };
+  }, otlpUrl);
 }
 
 function webhook(status: 'firing' | 'resolved', startsAt: string) {
