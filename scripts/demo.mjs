@@ -9,7 +9,12 @@
  *     10 MB-rotated JSON-lines copy (demo-output/events/) the summary reads.
  *  2. Starts the MES API (ESM, --import) and the order service (CJS, --require).
  *  3. Runs examples/load for DEMO_SECONDS (default 60) with its fault schedule.
- *  4. Stops everything with SIGTERM (the preload flushes), prints the summary.
+ *  4. With Prometheus and Alertmanager installed (`make alerting`; ALERTING=0
+ *     skips it): the alerting loop of scripts/demo-alerting.mjs — metrics by
+ *     remote write, the rules, Alertmanager, filament-responder — and a line per
+ *     fault: injected → firing → notified → response → resolved.
+ *  5. Stops everything with SIGTERM (the preload flushes), prints the summary.
+ * FAULTS=none runs the same traffic without faults (no alert should fire).
  *
  * Expects `make build` and RabbitMQ on AMQP_URL (the Makefile does both).
  * Exit code 0 only when all six events were emitted and one order was
@@ -21,6 +26,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { summarise } from '../examples/load/summary.mjs';
+import { alertingAvailable, startAlertingLoop } from './demo-alerting.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.resolve(process.env.DEMO_OUTPUT ?? path.join(ROOT, 'demo-output'));
@@ -31,6 +37,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** @type {import('node:child_process').ChildProcess[]} */
 const children = [];
+/** @type {Awaited<ReturnType<typeof startAlertingLoop>> | undefined} */
+let alerting;
 process.on('exit', () => { for (const c of children) if (c.exitCode === null) c.kill('SIGKILL'); });
 
 async function freePort() {
@@ -71,15 +79,18 @@ function collectorBinary() {
   }
 }
 
-async function startCollector(binary) {
+async function startCollector(binary, remoteWriteUrl) {
   const dir = path.join(OUT, 'collector');
   const archiveDir = path.join(dir, 'archive');
   fs.mkdirSync(archiveDir, { recursive: true });
   const [http, grpc, health] = [await freePort(), await freePort(), await freePort()];
   const log = fs.openSync(path.join(dir, 'collector.log'), 'w');
-  const child = spawn(binary, ['--config', path.join(ROOT, 'collector', 'config.yaml')], {
+  const configs = ['config.yaml', ...(remoteWriteUrl ? ['config.prometheus.yaml'] : [])]
+    .flatMap((f) => ['--config', path.join(ROOT, 'collector', f)]);
+  const child = spawn(binary, configs, {
     env: {
       PATH: process.env.PATH,
+      ...(remoteWriteUrl ? { FILAMENT_PROMETHEUS_REMOTE_WRITE_URL: remoteWriteUrl } : {}),
       FILAMENT_COLLECTOR_HTTP_ENDPOINT: `127.0.0.1:${http}`,
       FILAMENT_COLLECTOR_GRPC_ENDPOINT: `127.0.0.1:${grpc}`,
       FILAMENT_COLLECTOR_HEALTH_ENDPOINT: `127.0.0.1:${health}`,
@@ -159,7 +170,13 @@ async function main() {
   } else {
     if (external) say(`nothing answers at OTEL_EXPORTER_OTLP_ENDPOINT=${external}; starting the built collector instead`);
     const binary = collectorBinary();
-    collector = binary ? await startCollector(binary) : undefined;
+    if (binary && alertingAvailable()) {
+      alerting = await startAlertingLoop({ ROOT, OUT, say, responderPort: await freePort(), children });
+    } else if (binary) {
+      say('Prometheus/Alertmanager not installed (`make alerting` installs them): no alerting loop');
+    }
+    collector = binary ? await startCollector(binary, alerting?.remoteWriteUrl) : undefined;
+    if (!collector && alerting) { await alerting.stop(); alerting = undefined; }
     if (collector) {
       otel.OTEL_EXPORTER_OTLP_ENDPOINT = collector.endpoint;
       say(`started otelcol-filament at ${collector.endpoint}`);
@@ -179,9 +196,11 @@ async function main() {
     ...otel, ...amqp, PORT: '0', MES_URL: mes.url, FILAMENT_LOG_FILE_DIR: path.join(eventsDir, 'orders'),
   });
   say(`mes-api at ${mes.url} (node --import filament-otel/preload), orders at ${orders.url} (node --require filament-otel/preload)`);
+  if (alerting) await alerting.startResponder({ mesUrl: mes.url, amqpUrl: amqp.AMQP_URL, prefix, otel });
 
   // 3. The load, with its faults.
   say(`running the load for ${SECONDS} s: orders, model uploads, a 5xx burst, poison messages, transient failures, an MES slowdown`);
+  if (process.env.FAULTS === 'none') say('FAULTS=none: the same traffic without faults');
   const load = spawn(process.execPath, [path.join(ROOT, 'examples', 'load', 'run.mjs')], {
     cwd: ROOT, env: { ...process.env, ...amqp, ORDERS_URL: orders.url, MES_URL: mes.url, DEMO_SECONDS: String(SECONDS) },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -199,6 +218,13 @@ async function main() {
   // Let expired and delivery-limited messages reach the dead-letter tap.
   await sleep(4000);
 
+  let alertSummary;
+  if (alerting) {
+    await alerting.settle(Math.max(10, Number(process.env.ALERT_WAIT_S ?? 150) || 150));
+    alertSummary = alerting.summary(stats.faultAt ?? {});
+    await alerting.stop();
+  }
+
   // 4. Graceful stop: the preload flushes on the way out.
   const [mesCode, ordersCode] = await Promise.all([stop(mes.child), stop(orders.child)]);
   if (mesCode !== 0 || ordersCode !== 0) say(`services exited with ${mesCode} / ${ordersCode}`);
@@ -206,6 +232,12 @@ async function main() {
   if (collector) await stop(collector.child);
 
   const { ok } = summarise({ eventsDir, archiveDir: collector?.archiveDir, destinations });
+  if (alertSummary) {
+    say('alerting loop (Prometheus → Alertmanager → filament-responder), per fault:');
+    for (const l of alertSummary.lines) say(`  ${l}`);
+    say(`  ${alertSummary.counts}`);
+    say(`  alerts no fault explains: ${alertSummary.others.length === 0 ? 'none' : alertSummary.others.join(', ')}`);
+  }
   say(`logs of this run: ${OUT}`);
   process.exitCode = ok && mesCode === 0 && ordersCode === 0 ? 0 : 1;
 }
@@ -215,14 +247,16 @@ async function cleanTopology(env) {
   const child = spawn(process.execPath, ['-e', `
     const amqp = require('amqplib');
     const { deleteTopology } = require('./examples/shared/topology.cjs');
-    (async () => { const c = await amqp.connect(process.env.AMQP_URL); const ch = await c.createChannel(); await deleteTopology(ch); await c.close(); })()
+    (async () => { const c = await amqp.connect(process.env.AMQP_URL); const ch = await c.createChannel(); await deleteTopology(ch);
+      await ch.deleteQueue(process.env.TOPOLOGY_PREFIX + 'platform.parking-lot').catch(() => undefined); await c.close(); })()
       .catch((e) => { console.error('demo: cleanup:', e.message); });
   `], { cwd: ROOT, env: { ...process.env, ...env }, stdio: 'inherit' });
   await new Promise((resolve) => child.on('exit', resolve));
 }
 
-main().catch((error) => {
+main().catch(async (error) => {
   process.stderr.write(`demo: ${error.message}\n`);
+  await alerting?.stop().catch(() => undefined);
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   process.exitCode = 1;
 });

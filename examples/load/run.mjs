@@ -3,6 +3,7 @@
  * Load generator for the reference platform: realistic order traffic plus
  * faults on a schedule. Loopback only, bounded in time, stops by itself.
  *   ORDERS_URL, MES_URL, AMQP_URL, DEMO_SECONDS (default 60), TOPOLOGY_PREFIX
+ *   FAULTS=none: the same traffic without any fault (alert rules must stay quiet)
  * Prints one JSON line with what it did.
  */
 import { readFile } from 'node:fs/promises';
@@ -22,7 +23,10 @@ const BAD = ['bad/truncated.stl', 'bad/wrong-magic.bin', 'bad/ascii-malformed.st
 const MATERIALS = ['PLA', 'PETG', 'RESIN'];
 
 const stats = { orders: 0, shipped: 0, cancelled: 0, conflicts: 0, uploads: 0, rejectedUploads: 0, errors5xx: 0,
-  poison: 0, transient: 0, expedite: 0, faults: /** @type {string[]} */ ([]) };
+  poison: 0, transient: 0, expedite: 0, faults: /** @type {string[]} */ ([]),
+  /** When each fault was injected (ISO time), by name: the demo measures detection from here. */
+  faultAt: /** @type {Record<string, string>} */ ({}) };
+const FAULTS = (process.env.FAULTS ?? 'all').toLowerCase();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const pick = (a, i) => a[i % a.length];
 const end = Date.now() + SECONDS * 1000;
@@ -85,8 +89,13 @@ async function upload(i) {
   if (status >= 400 && status < 500) stats.rejectedUploads++;
 }
 
-async function fault(name, body) {
+function injected(name) {
   stats.faults.push(name);
+  stats.faultAt[name] = new Date().toISOString();
+}
+
+async function fault(name, body) {
+  injected(name);
   await call('POST', `${MES}/admin/faults`, body);
 }
 
@@ -101,14 +110,14 @@ async function faultSchedule(ch) {
   await fault('5xx burst', { errorRate: 1, durationS: 2 });
   for (let i = 0; i < 8; i++) await upload(i);
   await until(0.3);
-  stats.faults.push('poison messages');
+  injected('poison messages');
   for (const content of ['{"orderNumber": 42', 'not json at all', JSON.stringify({ orderNumber: 'ORD-X', customerId: 'C-1', model: 'no-such-model.stl' })]) {
     ch.sendToQueue(names.requests, Buffer.from(content), { contentType: 'application/json' });
     stats.poison++;
   }
   await until(0.45);
   await fault('transient queue failures', { failQueueRate: 1, durationS: 3 });
-  for (let i = 0; i < 2; i++) { await createOrder(1000 + i); stats.transient++; }
+  for (let i = 0; i < 4; i++) { await createOrder(1000 + i); stats.transient++; }
   await until(0.6);
   await fault('MES slowdown', { slowMs: 1500, durationS: 6 });
   for (let i = 0; i < 30; i++) await createOrder(2000 + i, true);
@@ -117,7 +126,7 @@ async function faultSchedule(ch) {
 async function main() {
   const conn = await amqp.connect(AMQP_URL);
   const ch = await conn.createChannel();
-  const schedule = faultSchedule(ch);
+  const schedule = FAULTS === 'none' ? Promise.resolve() : faultSchedule(ch);
   let i = 0;
   const workers = Array.from({ length: 3 }, async (_, w) => {
     while (Date.now() < end) {
