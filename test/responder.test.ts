@@ -5,6 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { connect, type Channel, type ChannelModel } from 'amqplib';
@@ -202,6 +203,28 @@ describe('filament-responder: webhook, dead-letter re-drive, audit', function ()
     const live = events.filter((l) => l.attributes['responder.dry_run'] === false);
     assert.equal(live.length, 8);
     assert.deepEqual(live.filter((l) => l.attributes['responder.kind'] === 'action').map((l) => l.attributes['responder.count.parked']), [3, 0, 3]);
+  });
+
+  it('a failed action answers 500 (Alertmanager delivers again) and the next delivery acts', async () => {
+    let calls = 0;
+    const target = http.createServer((_req, res) => { calls++; res.writeHead(calls === 1 ? 503 : 200).end(); });
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(target.address() as { port: number }).port}/toggle`;
+    const responder = await startResponder(dir, 'retry', { runbooks: [{
+      action: 'http-toggle', match: { alertname: 'FilamentDeadLetterBurst' }, onFiring: { method: 'POST', url }, onResolved: { method: 'POST', url },
+    }] }, otlp.url);
+    try {
+      assert.equal(await post(responder.url, webhook('firing', '2026-11-27T13:00:00Z')), 500);
+      assert.equal(await post(responder.url, webhook('firing', '2026-11-27T13:00:00Z')), 200);
+      assert.equal(await post(responder.url, webhook('firing', '2026-11-27T13:00:00Z')), 200);
+      assert.equal(calls, 2);
+      assert.deepEqual(responder.audit().map((a) => `${a.kind}:${a.what}:${a.outcome ?? ''}`), [
+        'decision:act:', 'action:http-toggle on:failed', 'decision:act:', 'action:http-toggle on:ok', 'decision:duplicate:',
+      ]);
+    } finally {
+      await responder.stop();
+      target.close();
+    }
   });
 
   it('refuses a body that is not an Alertmanager webhook with 400', async () => {

@@ -41,8 +41,12 @@ export function parseWebhook(body: unknown): AlertmanagerWebhook {
 }
 
 export interface Responder {
-  /** Handles one webhook delivery; resolves when its actions have finished. */
-  handle(payload: AlertmanagerWebhook): Promise<void>;
+  /**
+   * Handles one webhook delivery; resolves when its actions have finished,
+   * with the number that failed (the server then answers 500 and
+   * Alertmanager delivers again; what succeeded is not repeated).
+   */
+  handle(payload: AlertmanagerWebhook): Promise<{ failed: number }>;
   close(): Promise<void>;
 }
 
@@ -83,7 +87,7 @@ export function createResponder(config: ResponderConfig, connect: () => Promise<
     return { httpStatus: res.status };
   }
 
-  async function handleAlert(alert: WebhookAlert): Promise<void> {
+  async function handleAlert(alert: WebhookAlert): Promise<boolean> {
     const base = {
       alertname: alert.labels.alertname ?? '', status: alert.status, fingerprint: alert.fingerprint,
       startsAt: alert.startsAt, dryRun: config.dryRun,
@@ -92,15 +96,15 @@ export function createResponder(config: ResponderConfig, connect: () => Promise<
     const runbook = config.runbooks.find((rb) => matches(rb, alert.labels));
     if (runbook === undefined) {
       audit.write({ ...base, kind: 'decision', what: 'no-runbook', why: 'no runbook matches the alert labels' });
-      return;
+      return true;
     }
     if (runbook.action === 'redrive' && alert.status !== runbook.on) {
       audit.write({ ...base, kind: 'decision', what: 'wait', why: `${runbook.action} runs when the alert is ${runbook.on}` });
-      return;
+      return true;
     }
     if (seen.has(key)) {
       audit.write({ ...base, kind: 'decision', what: 'duplicate', why: 'this alert transition was already handled (at-least-once delivery)' });
-      return;
+      return true;
     }
     const what = runbook.action === 'redrive' ? `redrive ${runbook.deadLetterQueue}` : `http-toggle ${alert.status === 'firing' ? 'on' : 'off'}`;
     audit.write({ ...base, kind: 'decision', what: config.dryRun ? 'dry-run' : 'act', why: `runbook ${what} matches` });
@@ -111,15 +115,21 @@ export function createResponder(config: ResponderConfig, connect: () => Promise<
         seen.add(key);
         fs.appendFileSync(config.stateFile, `${key}\n`);
       }
+      return true;
     } catch (err) {
       audit.write({ ...base, kind: 'action', what, why: 'runbook', outcome: 'failed', error: err instanceof Error ? err.message : String(err) });
+      return false;
     }
   }
 
   return {
     handle(payload) {
-      const run = chain.then(async () => { for (const alert of payload.alerts) await handleAlert(alert); });
-      chain = run.catch(() => undefined);
+      const run = chain.then(async () => {
+        let failed = 0;
+        for (const alert of payload.alerts) if (!(await handleAlert(alert))) failed++;
+        return { failed };
+      });
+      chain = run.then(() => undefined, () => undefined);
       return run;
     },
     async close() {

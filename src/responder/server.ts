@@ -27,7 +27,9 @@ export function startResponderServer(responder: Responder, listen: string): Prom
       // Answered when the actions are done: a failure to answer makes
       // Alertmanager retry, which the responder absorbs (idempotent).
       responder.handle(payload).then(
-        () => res.writeHead(200).end('ok'),
+        ({ failed }) => (failed === 0
+          ? res.writeHead(200).end('ok')
+          : res.writeHead(500, { 'content-type': 'text/plain' }).end(`${failed} action(s) failed; see the audit`)),
         (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err)),
       );
     });
