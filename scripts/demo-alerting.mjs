@@ -16,7 +16,9 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Which alerts answer which of the load's faults (examples/load/run.mjs). */
 const FAULT_ALERTS = {
-  '5xx burst': (l) => l.job === 'mes-api' && /^Filament(ApiErrorRatioHigh|ServiceOutage|ApiErrorSpike)$/.test(l.alertname),
+  // The responder pauses the MES pricing consumer on the 5xx burst: its queue backing up is that answer.
+  '5xx burst': (l) => (l.job === 'mes-api' && /^Filament(ApiErrorRatioHigh|ServiceOutage|ApiErrorSpike)$/.test(l.alertname))
+    || l.alertname === 'FilamentQueueGrowingWithoutConsumers',
   'poison messages': (l) => l.alertname === 'FilamentDeadLetterBurst' && l.queue_dead_letter_reason === 'rejected',
   'transient queue failures': (l) => l.alertname === 'FilamentDeadLetterBurst' && l.queue_dead_letter_reason === 'delivery_limit',
   'MES slowdown': (l) => (l.alertname === 'FilamentDeadLetterBurst' && /^(expired|maxlen)$/.test(l.queue_dead_letter_reason ?? ''))
@@ -34,14 +36,24 @@ export function alertingAvailable() {
 }
 
 /**
- * @param {{ ROOT: string, OUT: string, say: (line: string) => void, responderPort: number,
+ * @param {{ ROOT: string, OUT: string, say: (line: string) => void, responderPort: number, prefix: string,
  *   children: import('node:child_process').ChildProcess[] }} o
  */
-export async function startAlertingLoop({ ROOT, OUT, say, responderPort, children }) {
+export async function startAlertingLoop({ ROOT, OUT, say, responderPort, prefix, children }) {
   const dir = path.join(OUT, 'alerting');
   fs.mkdirSync(dir, { recursive: true });
+  // RabbitMQ's own metrics (queue depth, consumers): the rabbitmq_prometheus plugin, enabled online
+  // on loopback; only this run's queues are kept (the broker may be shared).
+  let rabbitmq = {};
+  try {
+    const plugin = execFileSync('bash', [path.join(ROOT, 'scripts', 'prometheus.sh'), 'rabbitmq-plugin'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const target = /RABBITMQ_METRICS=(\S+)/.exec(plugin)?.[1];
+    if (target) rabbitmq = { FILAMENT_RABBITMQ_METRICS: target, FILAMENT_RABBITMQ_QUEUES: `${prefix.replace(/\./g, '\\.')}.*` };
+  } catch {
+    say('RabbitMQ\'s prometheus plugin could not be enabled: no queue-depth alerts in this run');
+  }
   const out = execFileSync('bash', [path.join(ROOT, 'scripts', 'prometheus.sh'), 'start', dir], {
-    encoding: 'utf8', env: { ...process.env, FILAMENT_RESPONDER_URL: `http://127.0.0.1:${responderPort}/alerts` },
+    encoding: 'utf8', env: { ...process.env, ...rabbitmq, FILAMENT_RESPONDER_URL: `http://127.0.0.1:${responderPort}/alerts` },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   /** @type {Record<string, string>} */

@@ -171,7 +171,7 @@ async function main() {
     if (external) say(`nothing answers at OTEL_EXPORTER_OTLP_ENDPOINT=${external}; starting the built collector instead`);
     const binary = collectorBinary();
     if (binary && alertingAvailable()) {
-      alerting = await startAlertingLoop({ ROOT, OUT, say, responderPort: await freePort(), children });
+      alerting = await startAlertingLoop({ ROOT, OUT, say, responderPort: await freePort(), prefix, children });
     } else if (binary) {
       say('Prometheus/Alertmanager not installed (`make alerting` installs them): no alerting loop');
     }
@@ -199,8 +199,9 @@ async function main() {
   if (alerting) await alerting.startResponder({ mesUrl: mes.url, amqpUrl: amqp.AMQP_URL, prefix, otel });
 
   // 3. The load, with its faults.
-  say(`running the load for ${SECONDS} s: orders, model uploads, a 5xx burst, poison messages, transient failures, an MES slowdown`);
-  if (process.env.FAULTS === 'none') say('FAULTS=none: the same traffic without faults');
+  say(process.env.FAULTS === 'none'
+    ? `running the load for ${SECONDS} s: orders and model uploads, no faults (FAULTS=none)`
+    : `running the load for ${SECONDS} s: orders, model uploads, a 5xx burst, poison messages, transient failures, an MES slowdown`);
   const load = spawn(process.execPath, [path.join(ROOT, 'examples', 'load', 'run.mjs')], {
     cwd: ROOT, env: { ...process.env, ...amqp, ORDERS_URL: orders.url, MES_URL: mes.url, DEMO_SECONDS: String(SECONDS) },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -5,9 +5,13 @@
 #   scripts/prometheus.sh check          promtool check rules + promtool test rules, amtool check-config
 #   scripts/prometheus.sh start DIR      start both with data under DIR; prints KEY=VALUE lines (URLs, pids)
 #   scripts/prometheus.sh stop DIR       stop what `start DIR` started (by its pid files)
+#   scripts/prometheus.sh rabbitmq-plugin
+#                                        enable RabbitMQ's rabbitmq_prometheus plugin online, bound to
+#                                        127.0.0.1:15692 (no restart); prints RABBITMQ_METRICS=host:port
 # Environment for start:
 #   FILAMENT_RESPONDER_URL       Alertmanager's webhook target (default http://127.0.0.1:9787/alerts)
 #   FILAMENT_RABBITMQ_METRICS    host:port of RabbitMQ's prometheus plugin to scrape (/metrics/per-object); unset = none
+#   FILAMENT_RABBITMQ_QUEUES     keep only queues whose name matches this regex (a shared broker); unset = all
 #   FILAMENT_RULE_INTERVAL       rule evaluation and scrape interval (default 5s; see docs/alerting.md)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -56,7 +60,11 @@ start() {
     echo "rule_files: ['$ALERTING/rules/*.yml']"
     echo "alerting: {alertmanagers: [{static_configs: [{targets: ['127.0.0.1:$am_port']}]}]}"
     if [ -n "${FILAMENT_RABBITMQ_METRICS:-}" ]; then
-      echo "scrape_configs: [{job_name: rabbitmq, metrics_path: /metrics/per-object, static_configs: [{targets: ['$FILAMENT_RABBITMQ_METRICS']}]}]"
+      local keep=""
+      if [ -n "${FILAMENT_RABBITMQ_QUEUES:-}" ]; then
+        keep=", metric_relabel_configs: [{source_labels: [queue], regex: '${FILAMENT_RABBITMQ_QUEUES}', action: keep}]"
+      fi
+      echo "scrape_configs: [{job_name: rabbitmq, metrics_path: /metrics/per-object, static_configs: [{targets: ['$FILAMENT_RABBITMQ_METRICS']}]$keep}]"
     else
       echo "scrape_configs: []"
     fi
@@ -90,10 +98,28 @@ stop() {
   done
 }
 
+# The plugin listens on 0.0.0.0 unless configured: its listener settings go into
+# the running node's application environment first, then the plugin is enabled
+# (online, no restart). If it still came up on another address, it is disabled again.
+rabbitmq_plugin() {
+  local port="${RABBITMQ_PROMETHEUS_PORT:-15692}"
+  export PATH="$PATH:/usr/sbin:/usr/lib/rabbitmq/bin"
+  if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    rabbitmqctl eval "application:set_env(rabbitmq_prometheus, tcp_config, [{ip, \"127.0.0.1\"}, {port, $port}])." >/dev/null
+    rabbitmq-plugins enable rabbitmq_prometheus >&2
+  fi
+  if ss -ltn 2>/dev/null | awk '{print $4}' | grep -Eq "^(0\.0\.0\.0|\*|\[::\]):$port$"; then
+    rabbitmq-plugins disable rabbitmq_prometheus >&2
+    echo "rabbitmq_prometheus came up on all interfaces; disabled it again" >&2; exit 1
+  fi
+  echo "RABBITMQ_METRICS=127.0.0.1:$port"
+}
+
 case "${1:-}" in
   install) install ;;
   check) check ;;
   start) [ -n "${2:-}" ] || { echo "usage: $0 start DIR" >&2; exit 2; }; start "$2" ;;
   stop) [ -n "${2:-}" ] || { echo "usage: $0 stop DIR" >&2; exit 2; }; stop "$2" ;;
-  *) echo "usage: $0 install|check|start DIR|stop DIR" >&2; exit 2 ;;
+  rabbitmq-plugin) rabbitmq_plugin ;;
+  *) echo "usage: $0 install|check|start DIR|stop DIR|rabbitmq-plugin" >&2; exit 2 ;;
 esac
