@@ -6,6 +6,7 @@
  * message (at-least-once), it never loses one.
  */
 import type { Channel, ConfirmChannel, GetMessage, Options } from 'amqplib';
+import { latestDeath } from '../amqp/deadLetterTap';
 import type { RedriveRunbook } from './config';
 
 /** Our own attempt counter (x-death's count is RabbitMQ's, per queue and reason). */
@@ -23,23 +24,6 @@ export interface RedriveCounts {
   parkedExhausted: number;
 }
 
-interface Death { queue?: string; reason?: string; exchange?: string; routingKey?: string }
-
-function newestDeath(headers: Record<string, unknown> | undefined): Death {
-  const deaths = headers?.['x-death'];
-  if (Array.isArray(deaths) && deaths.length > 0) {
-    const d = deaths[0] as Record<string, unknown>;
-    const keys = d['routing-keys'];
-    return {
-      queue: typeof d.queue === 'string' ? d.queue : undefined,
-      reason: typeof d.reason === 'string' ? d.reason : undefined,
-      exchange: typeof d.exchange === 'string' ? d.exchange : undefined,
-      routingKey: Array.isArray(keys) && typeof keys[0] === 'string' ? keys[0] : undefined,
-    };
-  }
-  return {};
-}
-
 function malformedJson(msg: GetMessage): boolean {
   if (!/json/i.test(String(msg.properties.contentType ?? ''))) return false;
   try {
@@ -54,15 +38,19 @@ function malformedJson(msg: GetMessage): boolean {
 export function classify(runbook: RedriveRunbook, msg: GetMessage):
   { to: 'work'; exchange: string; routingKey: string; attempt: number } | { to: 'parking'; why: string } {
   const headers = msg.properties.headers as Record<string, unknown> | undefined;
-  const death = newestDeath(headers);
+  const death = latestDeath(headers);
   const attempts = Number(headers?.[ATTEMPTS_HEADER] ?? 0) || 0;
   if (death.reason !== undefined && runbook.permanentReasons.includes(death.reason)) {
     return { to: 'parking', why: `permanent: dead-lettered as ${death.reason}` };
   }
   if (runbook.parkMalformedJson && malformedJson(msg)) return { to: 'parking', why: 'permanent: malformed JSON' };
   if (attempts >= runbook.maxAttempts) return { to: 'parking', why: `exhausted: ${attempts} re-drives` };
-  if (death.exchange === undefined || death.routingKey === undefined) return { to: 'parking', why: 'no x-death origin' };
-  return { to: 'work', exchange: death.exchange, routingKey: death.routingKey, attempt: attempts + 1 };
+  if (death.exchange !== undefined && death.routingKey !== undefined) {
+    return { to: 'work', exchange: death.exchange, routingKey: death.routingKey, attempt: attempts + 1 };
+  }
+  // Only x-last-death-* headers (no routing keys): straight back to the queue it died in.
+  if (death.queue !== undefined) return { to: 'work', exchange: '', routingKey: death.queue, attempt: attempts + 1 };
+  return { to: 'parking', why: 'no x-death origin' };
 }
 
 function republishOptions(msg: GetMessage, extra: Record<string, unknown>): Options.Publish {
