@@ -31,7 +31,7 @@ typecheck: install ## Type-check src/, test/ and bench/ (strict)
 test: build typecheck rabbitmq collector alerting ## Build, type-check, start RabbitMQ, build the collector, check the alert rules, run the mocha suite
 	npx mocha
 
-demo: build rabbitmq ## Run the reference platform under the preload with load and faults (DEMO_SECONDS=60), then summarise
+demo: build rabbitmq ## Run the platform under the preload with load and faults (DEMO_SECONDS=60, FAULTS=none), the alerting loop when Prometheus is installed, then summarise
 	node scripts/demo.mjs
 
 bench: build rabbitmq ## Benchmarks side by side: bare vs Filament vs upstream vs EDOT (QUICK=1: < 2 min) → docs/benchmarks.md
