@@ -128,7 +128,7 @@ describe('alerting: rules, Prometheus and Alertmanager', function () {
         responder!.audit().find((a) => a.alertname === 'FilamentApiErrorRatioHigh' && a.status === 'resolved'));
     });
 
-    it('poison messages fire FilamentDeadLetterBurst per queue and reason in Alertmanager within 30 s', async () => {
+    it('poison messages, transient failures to the delivery limit and expiry each fire FilamentDeadLetterBurst (queue, reason) within 30 s', async () => {
       const prefix = QUEUE_PREFIX;
       const consumer = await startFixture('amqp-poison.cjs', {
         otlp: collector!.httpUrl, readyText: 'READY',
@@ -138,15 +138,23 @@ describe('alerting: rules, Prometheus and Alertmanager', function () {
       try {
         const ch = await conn.createChannel();
         const onset = Date.now();
-        for (let i = 0; i < 5; i++) ch.sendToQueue(`${prefix}.work`, Buffer.from(`{"orderNumber": ${i}`), { contentType: 'application/json' });
-        const alert = await waitFor('FilamentDeadLetterBurst in Alertmanager', DETECTION_GOAL_MS, async () =>
-          (await alerting!.alerts('?filter=alertname%3D%22FilamentDeadLetterBurst%22')).find((a) => a.labels.queue_dead_letter_queue === `${prefix}.work`));
-        console.log(`      detection: first poison message → active in Alertmanager ${((Date.now() - onset) / 1000).toFixed(1)} s`);
-        assert.deepEqual(alert.labels, {
-          alertname: 'FilamentDeadLetterBurst', severity: 'warning', category: 'queue',
-          queue_dead_letter_queue: `${prefix}.work`, queue_dead_letter_reason: 'rejected',
+        for (let i = 0; i < 5; i++) {
+          ch.sendToQueue(`${prefix}.work`, Buffer.from(`{"orderNumber": ${i}`), { contentType: 'application/json' });
+          ch.sendToQueue(`${prefix}.quorum`, Buffer.from(JSON.stringify({ orderNumber: i })), { contentType: 'application/json' });
+          ch.sendToQueue(`${prefix}.ttl`, Buffer.from(JSON.stringify({ orderNumber: i })), { contentType: 'application/json' });
+        }
+        const expected = [['work', 'rejected'], ['quorum', 'delivery_limit'], ['ttl', 'expired']];
+        const alerts = await waitFor('three FilamentDeadLetterBurst alerts in Alertmanager', DETECTION_GOAL_MS, async () => {
+          const got = (await alerting!.alerts('?filter=alertname%3D%22FilamentDeadLetterBurst%22'))
+            .filter((a) => a.labels.queue_dead_letter_queue?.startsWith(`${prefix}.`));
+          return got.length === expected.length ? got : undefined;
         });
-        assert.equal(alert.annotations.summary, `5 messages dead-lettered from ${prefix}.work (rejected) in the last minute`);
+        console.log(`      detection: first dead letter → all three active in Alertmanager ${((Date.now() - onset) / 1000).toFixed(1)} s`);
+        assert.deepEqual(
+          alerts.map((a) => [a.labels.queue_dead_letter_queue, a.labels.queue_dead_letter_reason, a.annotations.summary]).sort(),
+          expected.map(([q, r]) => [`${prefix}.${q}`, r, `5 messages dead-lettered from ${prefix}.${q} (${r}) in the last minute`]).sort(),
+        );
+        for (const a of alerts) assert.deepEqual([a.labels.severity, a.labels.category, a.status.state], ['warning', 'queue', 'active']);
       } finally {
         await conn.close();
         await consumer.stop();
