@@ -142,7 +142,7 @@ export async function startAlertingLoop({ ROOT, OUT, say, responderPort, prefix,
           && !audit.some((r) => r.kind === 'action' && r.status === 'resolved' && r.fingerprint === a.fingerprint && r.startsAt === a.startsAt));
         if (seen.size > 0 && open.length === 0 && !pendingRedrive) return;
       }
-      say('some alerts were still open when the wait ended');
+      say(seen.size === 0 ? 'no alert fired' : 'some alerts were still open when the wait ended');
     },
 
     /** One line per fault, the dead-letter counts, alerts no fault explains. @param {Record<string,string>} faultAt */
