@@ -15,9 +15,18 @@ export function readCollectorYaml(file: string): Yaml {
   return parse(fs.readFileSync(path.join(ROOT, 'collector', file), 'utf8')) as Yaml;
 }
 
-/** Writes `<dir>/<overlay>` with exporter `exporter` replaced by `otlphttp/standin` → `url`; returns its path. */
-export function standInOverlay(overlay: string, exporter: string, url: string, dir: string): string {
+/**
+ * Writes `<dir>/<overlay>` with exporter `exporter` replaced by `otlphttp/standin` → `url`, and without
+ * the extensions in `dropExtensions` (ones only that exporter uses and our build lacks); returns its path.
+ */
+export function standInOverlay(overlay: string, exporter: string, url: string, dir: string, dropExtensions: string[] = []): string {
   const doc = readCollectorYaml(overlay);
+  for (const name of dropExtensions) {
+    delete (doc.extensions as Yaml)[name];
+    const service = doc.service as { extensions?: string[] };
+    service.extensions = service.extensions?.filter((e) => e !== name);
+  }
+  if (doc.extensions !== undefined && Object.keys(doc.extensions as Yaml).length === 0) delete doc.extensions;
   const exporters = doc.exporters as Yaml;
   if (exporters[exporter] === undefined) throw new Error(`${overlay} has no exporter ${exporter}`);
   delete exporters[exporter];
