@@ -276,3 +276,22 @@ describe('collector: config.elasticsearch.yaml settings (from the exporter READM
     }
   });
 });
+
+describe('why the collector makes durations and money doubles', function () {
+  this.timeout(60000);
+
+  it('the preload alone sends an integer-valued cost or duration as intValue (the OTLP serialiser decides by value)', async () => {
+    const receiver = await new OtlpReceiver().start();
+    try {
+      const app = await startFixture('http-express.cjs', { otlp: receiver.url });
+      await request(app.port as number, 'POST', '/models/price', { customerId: 'C-1', polygonCount: 1000, processingTimeMs: 12, cost: 10 });
+      await app.stop();
+      const priced = walk<RawLog>(receiver, '/v1/logs', 'resourceLogs', 'scopeLogs', 'logRecords').find((l) => l.eventName === 'model3d.priced');
+      // If this starts failing because the SDK sends doubleValue, transform/types in config.yaml is no longer needed.
+      assert.equal(Number(attr(priced?.attributes, 'model3d.cost')?.intValue), 10);
+      assert.equal(Number(attr(priced?.attributes, 'model3d.processing_time_ms')?.intValue), 12);
+    } finally {
+      await receiver.stop();
+    }
+  });
+});
