@@ -14,6 +14,7 @@ import { readCollectorYaml } from './support/standin';
 interface Service {
   image: string;
   user?: string;
+  stop_grace_period?: string;
   environment?: string[];
   volumes?: string[];
   ports?: string[];
@@ -88,6 +89,13 @@ describe('collector/docker-compose.yml (static: no Docker engine here)', () => {
     assert.match(cmd, new RegExp(`chown -R 10001:10001 ${mount}`));
     for (const dir of [e.FILAMENT_COLLECTOR_STORAGE_DIR, e.FILAMENT_COLLECTOR_ARCHIVE_DIR]) assert.ok(cmd.includes(dir as string), `mkdir ${dir}`);
     assert.deepEqual(collector.depends_on?.['collector-storage'], { condition: 'service_completed_successfully' });
+  });
+
+  it("stops the collector by a kill well before the exporter's retry deadline (a drained shutdown would lose the queue)", () => {
+    const grace = /^(\d+)s$/.exec(svc('collector').stop_grace_period ?? '');
+    const timeout = /^(\d+)m$/.exec(String(((readCollectorYaml('config.elasticsearch.yaml').exporters as Record<string, Record<string, unknown>>).elasticsearch)?.timeout));
+    assert.ok(grace && timeout, 'both set');
+    assert.ok(Number(grace[1]) < Number(timeout[1]) * 60);
   });
 
   it('mounts the shipped configs, the Elasticsearch overlay included', () => {
