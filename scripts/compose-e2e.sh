@@ -5,6 +5,8 @@
 # does not run it; run it where Docker is:
 #   bash scripts/compose-e2e.sh            # DEMO_SECONDS=90 by default
 # Checks:
+#  0. the contrib collector 0.161.0 accepts config.yaml with each overlay
+#     (config.elasticsearch.yaml, config.opensearch.yaml);
 #  1. each of the six events, a histogram (http.server.request.duration) and a
 #     trace are in their per-area data streams;
 #  2. nothing lost and nothing twice although, during the demo, Elasticsearch
@@ -23,6 +25,14 @@ DEMO_SECONDS=${DEMO_SECONDS:-90}
 ES=http://127.0.0.1:9200
 say() { printf 'compose-e2e: %s\n' "$*"; }
 fail() { say "FAIL: $*"; exit 1; }
+
+# 0. The overlays' exporter settings are checked by the contrib binary itself
+#    (our own build cannot contain these exporters).
+for overlay in config.elasticsearch.yaml config.opensearch.yaml; do
+  docker run --rm -v "$PWD/collector:/c:ro" otel/opentelemetry-collector-contrib:0.161.0 \
+    validate --config=/c/config.yaml --config=/c/$overlay || fail "the contrib collector 0.161.0 rejects $overlay"
+  say "contrib 0.161.0 accepts config.yaml + $overlay"
+done
 
 make up
 trap 'make down' EXIT

@@ -128,7 +128,7 @@ describe('collector/docker-compose.yml (static: no Docker engine here)', () => {
     execFileSync('bash', ['-n', file]);
     const script = fs.readFileSync(file, 'utf8');
     for (const needle of ['api.request', 'api.error', 'queue.message', 'queue.dead_lettered', 'order.status_changed', 'model3d.priced',
-      'http.server.request.duration', 'traces-filament.api.otel-*', 'restart elasticsearch', 'restart collector', 'make up', 'make down']) {
+      'http.server.request.duration', 'traces-filament.api.otel-*', 'restart elasticsearch', 'restart collector', 'make up', 'make down', 'validate --config=/c/config.yaml']) {
       assert.ok(script.includes(needle), needle);
     }
   });
