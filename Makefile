@@ -34,7 +34,8 @@ demo: build rabbitmq ## Run the reference platform under the preload with load a
 bench: build rabbitmq ## Benchmarks side by side: bare vs Filament vs upstream vs EDOT (QUICK=1: < 2 min) → docs/benchmarks.md
 	QUICK=$(QUICK) node --import tsx bench/run.ts
 
-up: ## Users with Docker: Elasticsearch, Kibana, the collector (contrib image) and RabbitMQ
+up: ## Users with Docker: Elasticsearch 9, Kibana, `filament setup`, the collector (contrib image), RabbitMQ; random passwords in collector/.env
+	@test -f collector/.env || (umask 077 && bash scripts/compose-env.sh > collector/.env && echo "wrote collector/.env (random passwords)")
 	docker compose -f collector/docker-compose.yml up -d
 
 down: ## Stop what `make up` started

@@ -70,6 +70,8 @@ export class OtlpReceiver {
   readonly logs: ReceivedLog[] = [];
   readonly spans: ReceivedSpan[] = [];
   readonly metrics: ReceivedMetric[] = [];
+  /** Every accepted request as sent (OTLP/JSON), for exact value types, temporality and span events. */
+  readonly requests: { path: string; body: Record<string, unknown> }[] = [];
   /** Log records per accepted /v1/logs request, in arrival order (export batch sizes). */
   readonly logBatches: number[] = [];
   /** Requests that were not valid OTLP/JSON (must stay empty). */
@@ -123,6 +125,7 @@ export class OtlpReceiver {
     this.spans.length = 0;
     this.metrics.length = 0;
     this.logBatches.length = 0;
+    this.requests.length = 0;
   }
 
   events(name: string): ReceivedLog[] {
@@ -140,6 +143,7 @@ export class OtlpReceiver {
   }
 
   private ingest(path: string, body: Record<string, unknown>): void {
+    this.requests.push({ path, body });
     if (path.endsWith('/v1/logs')) {
       const before = this.logs.length;
       for (const rl of (body.resourceLogs as Record<string, unknown>[]) ?? []) {
