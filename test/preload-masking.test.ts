@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { OtlpReceiver } from './support/otlpReceiver';
-import { startFixture } from './support/fixture';
+import { request, startFixture } from './support/fixture';
 
 describe('preload: masking of exported text', function () {
   this.timeout(90000);
@@ -43,5 +43,24 @@ describe('preload: masking of exported text', function () {
     for (const secret of ['Supe', 'hunter2', '"abc"', 'eyJhbGci', 'abc123', 'k-9f8e7d', 's3cr3t', 'sk-live', '078-05', ':1234', '"0000"']) {
       assert.ok(!all.includes(secret), `${secret} leaked`);
     }
+  });
+
+  it('spans: a thrown error\'s exception event and status message are masked like api.error', async () => {
+    const app = await startFixture('http-express.cjs', { otlp: otlp.url });
+    assert.equal((await request(app.port as number, 'GET', '/boom/1')).status, 500);
+    await app.stop('SIGTERM');
+    const traceId = otlp.events('api.error')[0]?.traceId;
+    const spans = otlp.spans.filter((s) => s.traceId === traceId);
+    const exceptions = spans.flatMap((s) => s.events.filter((e) => e.name === 'exception'));
+    assert.ok(exceptions.length > 0, `exception events in ${JSON.stringify(spans)}`);
+    for (const e of exceptions) {
+      assert.equal(e.attributes['exception.type'], 'TypeError');
+      assert.equal(e.attributes['exception.message'], 'slicer crashed for customer [MASKED]');
+      assert.match(e.attributes['exception.stacktrace'] as string, /^TypeError: slicer crashed for customer \[MASKED\]\n\s+at /);
+    }
+    const failed = spans.filter((s) => s.status.code === 2 && s.status.message !== undefined);
+    assert.ok(failed.length > 0, 'the handler span has an error status with a message');
+    for (const s of failed) assert.equal(s.status.message, 'slicer crashed for customer [MASKED]');
+    assert.ok(!JSON.stringify(otlp.spans).includes('alice@example.com'));
   });
 });
