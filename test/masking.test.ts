@@ -108,5 +108,12 @@ describe('unit: masking rules', () => {
     });
     assert.equal(masked, 5);
     assert.equal(record.user.password, 'hunter2', 'the input is not changed');
+    const error = new TypeError('no customer bob@example.org');
+    const { value: err, masked: errMasked } = masker.maskValue({ err: error });
+    const copied = (err as { err: Record<string, unknown> }).err;
+    assert.equal(copied.name, 'TypeError');
+    assert.equal(copied.message, `no customer ${MASK}`);
+    assert.match(copied.stack as string, /^TypeError: no customer \[MASKED\]\n/);
+    assert.equal(errMasked, 2);
   });
 });

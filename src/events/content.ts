@@ -332,8 +332,9 @@ export class Masker {
   /**
    * Masks a structured value — a bridged pino/winston record, a JSON document
    * already parsed: values under sensitive keys are replaced whole by
-   * `[MASKED]` whatever their type, strings are masked like text, everything
-   * else is copied. The input is not changed. Nesting deeper than 16 levels is
+   * `[MASKED]` whatever their type, strings are masked like text, an Error
+   * becomes a plain object with its name and masked message and stack,
+   * everything else is copied. The input is not changed. Nesting deeper than 16 levels is
    * replaced by `[MASKED]` rather than walked.
    */
   maskValue(value: unknown): MaskedValue {
@@ -356,6 +357,12 @@ export class Masker {
     if (Array.isArray(value)) return value.map((v) => this.maskNode(v, depth + 1, counter));
     if (value instanceof Date || ArrayBuffer.isView(value)) return value;
     const out: Record<string, unknown> = {};
+    // An Error's name, message and stack are not own enumerable properties: copied explicitly.
+    if (value instanceof Error) {
+      out.name = value.name;
+      out.message = this.maskNode(value.message, depth + 1, counter);
+      if (value.stack !== undefined) out.stack = this.maskNode(value.stack, depth + 1, counter);
+    }
     for (const key of Object.keys(value)) {
       const v = (value as Record<string, unknown>)[key];
       if (v !== null && v !== undefined && v !== MASK && this.isSensitiveKey(key)) {
