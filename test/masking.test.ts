@@ -18,6 +18,14 @@ describe('unit: masking rules', () => {
     }
   });
 
+  it('FILAMENT_MASK_KEYS entries match word-wise too, however they are written', () => {
+    const custom = new Masker(readConfig({ FILAMENT_MASK_KEYS: 'shippingAddress,date_of_birth' }).config.maskKeys);
+    for (const key of ['shipping_address_line1', 'shippingAddress', 'customerDateOfBirth', 'DATE-OF-BIRTH']) {
+      assert.equal(custom.isSensitiveKey(key), true, key);
+    }
+    assert.equal(custom.isSensitiveKey('shipping'), false);
+  });
+
   it('masks whole values under sensitive keys whatever their type', () => {
     const { text, masked } = masker.mask(
       '{"password":{"value":"hunter2","hint":["a","b"]},"token":["abc",{"t":"def"}],"pin":1234,"ok":true,"secret":null}');

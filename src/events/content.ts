@@ -174,12 +174,12 @@ const MAX_VALUE_DEPTH = 16;
 export class Masker {
   private readonly keys: Set<string>;
   private readonly suffixes: string[];
-  private readonly longestKeyWords: number;
+  private readonly longestKey: number;
 
   constructor(keys: readonly string[]) {
     this.keys = new Set(keys.map(normaliseKey).filter((k) => k !== ''));
     this.suffixes = [...this.keys].filter((k) => k.length >= 5);
-    this.longestKeyWords = Math.max(1, ...keys.map((k) => keyWords(k).length));
+    this.longestKey = Math.max(0, ...[...this.keys].map((k) => k.length));
   }
 
   /** The same few keys come in every message: decide once per key (bounded). */
@@ -202,8 +202,9 @@ export class Masker {
     // Runs of adjacent words, no longer than the longest configured key.
     for (let i = 0; i < words.length; i++) {
       let run = '';
-      for (let j = i; j < words.length && j - i < this.longestKeyWords; j++) {
+      for (let j = i; j < words.length; j++) {
         run += words[j] as string;
+        if (run.length > this.longestKey) break;
         if (this.keys.has(run)) return true;
       }
     }
