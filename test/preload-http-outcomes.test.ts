@@ -56,6 +56,17 @@ describe('preload: HTTP request outcomes', function () {
     }
   });
 
+  it('the same for Fastify (its own body reading)', async () => {
+    const app = await startFixture('http-fastify.mjs', { otlp: otlp.url, loader: 'import' });
+    await abortMidBody(app.port as number, '/v1/models/M-1/price');
+    assert.ok(await otlp.waitFor(() => otlp.events('api.request').length === 1), 'api.request for the aborted request');
+    await app.stop('SIGINT');
+    const [record] = otlp.events('api.request');
+    assert.equal(record?.attributes['error.type'], 'aborted', JSON.stringify(record?.attributes));
+    assert.equal(record?.attributes['http.response.status_code'], undefined);
+    assert.equal(otlp.events('api.error').length, 0);
+  });
+
   it('a request the client left while the handler worked is reported as aborted, with no status code', async () => {
     const app = await startFixture('http-express.cjs', { otlp: otlp.url });
     await abortWhileWaiting(app.port as number, '/slow/1');
