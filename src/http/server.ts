@@ -216,7 +216,7 @@ export class FilamentHttpServerInstrumentation extends OwnInstrumentation {
       // response never finished). A status code is reported only if one can have reached the
       // client: res.statusCode is otherwise the default 200, or an answer nobody received.
       const req = res.req as http.IncomingMessage | undefined;
-      const requestAborted = req !== undefined && !req.complete && req.errored !== null;
+      const requestAborted = req !== undefined && !req.complete && req.errored != null;
       const aborted = requestAborted || !res.writableFinished;
       const status = requestAborted || (aborted && !res.headersSent) ? undefined : res.statusCode;
       const route = metadata.route;
