@@ -63,10 +63,16 @@ export const DEFAULT_INSTRUMENTATIONS = ['http', 'express', 'fastify', 'amqplib'
 
 export const TEN_MIB = 10 * 1024 * 1024;
 
+/**
+ * Keys whose values are masked whole, whatever their type. Matched word-wise
+ * (src/events/content.ts, Masker): `secret` also masks `secretKey`,
+ * `client_secret`, `X-Secret`; `pin` masks `userPin` but not `spinner`.
+ */
 export const DEFAULT_MASK_KEYS = [
-  'password', 'passwd', 'pwd', 'secret', 'token', 'access_token', 'refresh_token',
-  'authorization', 'api_key', 'apikey', 'cookie', 'card', 'card_number', 'cardnumber',
-  'pan', 'cvv', 'cvc', 'iban', 'email', 'phone', 'telephone', 'mobile',
+  'password', 'passwd', 'pwd', 'pass', 'passphrase', 'secret', 'token', 'access_token', 'refresh_token',
+  'authorization', 'auth', 'credential', 'credentials', 'private_key', 'session_id', 'api_key', 'apikey',
+  'cookie', 'card', 'card_number', 'cardnumber', 'pan', 'cvv', 'cvc', 'pin', 'otp', 'ssn', 'iban',
+  'email', 'phone', 'telephone', 'mobile',
 ];
 
 export const DEFAULT_HTTP_IGNORE_PATHS = [
@@ -218,6 +224,17 @@ export function readConfig(env: Env = process.env): {
     } else {
       samplerRatio = r;
     }
+  } else if (ratioRaw !== undefined) {
+    // Usually a ratio meant for a sampler that was not switched: say so rather than sample everything.
+    problems.add('OTEL_TRACES_SAMPLER_ARG', ratioRaw,
+      `is not read by the sampler ${sampler} (only traceidratio and parentbased_traceidratio take one)`, 'it is ignored');
+  }
+
+  // An empty name is dropped by the SDK: every record would say unknown_service:<argv0>.
+  const serviceName = env.OTEL_SERVICE_NAME;
+  if (serviceName !== undefined && serviceName.trim() === '' && !/(^|,)\s*service\.name\s*=/.test(env.OTEL_RESOURCE_ATTRIBUTES ?? '')) {
+    problems.add('OTEL_SERVICE_NAME', serviceName, 'is empty',
+      `unknown_service:${process.argv0} (records cannot be told apart by service)`);
   }
 
   const propagators: ('tracecontext' | 'baggage')[] = [];

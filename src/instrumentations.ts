@@ -9,12 +9,12 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { Runtime } from './events/runtime';
-import { httpInstrumentationConfig } from './http/apiEvents';
+import { forwardUnrecordedExceptions, httpInstrumentationConfig } from './http/apiEvents';
 import { FilamentHttpServerInstrumentation } from './http/server';
 import { FilamentFastifyInstrumentation } from './http/fastify';
 import { onPublish, type PublishInfo } from './amqp/messages';
 import { FilamentAmqplibInstrumentation } from './amqp/instrumentation';
-import type { Span } from '@opentelemetry/api';
+import type { Span, TracerProvider } from '@opentelemetry/api';
 
 interface Entry {
   /** npm package of the upstream instrumentation, if any. */
@@ -128,6 +128,18 @@ function configFor(name: string, rt: Runtime): object {
   }
 }
 
+/**
+ * An upstream instrumentation records a handler's exception on its own span
+ * (Express: the request handler layer). When the sampler drops that span the
+ * exception is lost to `api.error`; a tracer that forwards it is handed in
+ * instead of the SDK's (src/http/apiEvents.ts, forwardUnrecordedExceptions).
+ */
+function withForwardedExceptions(instrumentation: Instrumentation): Instrumentation {
+  const setTracerProvider = instrumentation.setTracerProvider.bind(instrumentation);
+  instrumentation.setTracerProvider = (provider: TracerProvider) => setTracerProvider(forwardUnrecordedExceptions(provider));
+  return instrumentation;
+}
+
 function loadInto(out: Instrumentation[], problems: string[], name: string, load: () => Instrumentation[]): void {
   try {
     out.push(...load());
@@ -156,7 +168,7 @@ export function loadInstrumentations(rt: Runtime, explicit: boolean, problems: s
       loadInto(out, problems, name, () => {
         const Klass = instrumentationClass(load !== undefined ? load() : requirePackage(pkg));
         if (Klass === undefined) throw new Error(`${pkg} exports no instrumentation class`);
-        return [new Klass(configFor(name, rt))];
+        return [withForwardedExceptions(new Klass(configFor(name, rt)))];
       });
     }
     if (own !== undefined) loadInto(out, problems, name, () => own(rt));

@@ -36,6 +36,12 @@ export const ATTR_HTTP_ROUTE = 'http.route';
 export const ATTR_HTTP_RESPONSE_STATUS_CODE = 'http.response.status_code';
 export const ATTR_ERROR_TYPE = 'error.type';
 export const ATTR_ERROR_MESSAGE = 'error.message';
+/**
+ * `error.type` of a request whose client closed the connection before the
+ * response was complete. The semantic conventions define no value for it (only
+ * `_OTHER`); they ask for a low-cardinality, documented identifier (docs/events.md).
+ */
+export const ERROR_TYPE_ABORTED = 'aborted';
 export const ATTR_EXCEPTION_TYPE = 'exception.type';
 export const ATTR_EXCEPTION_MESSAGE = 'exception.message';
 export const ATTR_EXCEPTION_STACKTRACE = 'exception.stacktrace';

@@ -59,6 +59,21 @@ describe('preload: robustness', function () {
     assert.equal(otlp.events('api.request').length, 1, 'still instrumented with the fallbacks');
   });
 
+  it('silent settings are reported: an empty OTEL_SERVICE_NAME, a sampler argument the sampler does not take', async () => {
+    const app = await startFixture('http-express.cjs', {
+      otlp: otlp.url, env: { OTEL_SERVICE_NAME: '', OTEL_TRACES_SAMPLER_ARG: '2' },
+    });
+    assert.equal((await request(app.port as number, 'GET', '/orders/ORD-1')).status, 200);
+    await app.stop();
+    // The SDK's default is unknown_service:<process.argv0>; the line names what the records carry.
+    const serviceName = otlp.events('api.request')[0]?.resource['service.name'];
+    assert.match(String(serviceName), /^unknown_service:/);
+    assert.deepEqual(app.stderr().trim().split('\n').sort(), [
+      `filament-otel: OTEL_SERVICE_NAME="" is empty; using ${serviceName} (records cannot be told apart by service)`,
+      'filament-otel: OTEL_TRACES_SAMPLER_ARG="2" is not read by the sampler parentbased_always_on (only traceidratio and parentbased_traceidratio take one); using it is ignored',
+    ]);
+  });
+
   it('an invalid endpoint falls back to the default and is reported', async () => {
     const app = await startFixture('http-express.cjs', {
       otlp: otlp.url, env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'localhost 4318', FILAMENT_SHUTDOWN_TIMEOUT_MS: '1000' },

@@ -63,6 +63,23 @@ describe('unit: configuration', () => {
     assert.deepEqual(problems, ['filament-otel: FILAMENT_LOG_FILE_MAX_AGE_DAYS="365" is outside 1..180 days; using 180']);
   });
 
+  it('reports an empty OTEL_SERVICE_NAME unless OTEL_RESOURCE_ATTRIBUTES names the service', () => {
+    assert.deepEqual(readConfig({ OTEL_SERVICE_NAME: ' ' }).problems, [
+      `filament-otel: OTEL_SERVICE_NAME=" " is empty; using unknown_service:${process.argv0} (records cannot be told apart by service)`,
+    ]);
+    assert.deepEqual(readConfig({ OTEL_SERVICE_NAME: '', OTEL_RESOURCE_ATTRIBUTES: 'service.name=mes-api' }).problems, []);
+    assert.deepEqual(readConfig({ OTEL_SERVICE_NAME: 'order-service' }).problems, []);
+  });
+
+  it('reports OTEL_TRACES_SAMPLER_ARG set for a sampler that takes none, and reads it for the ratio samplers', () => {
+    assert.deepEqual(readConfig({ OTEL_TRACES_SAMPLER: 'always_off', OTEL_TRACES_SAMPLER_ARG: '0.5' }).problems, [
+      'filament-otel: OTEL_TRACES_SAMPLER_ARG="0.5" is not read by the sampler always_off (only traceidratio and parentbased_traceidratio take one); using it is ignored',
+    ]);
+    const ratio = readConfig({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' });
+    assert.deepEqual(ratio.problems, []);
+    assert.equal(ratio.config.samplerRatio, 0.25);
+  });
+
   it('rejects an out-of-range sampler ratio', () => {
     const { config, problems } = readConfig({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '1.5' });
     assert.equal(config.samplerRatio, 1);

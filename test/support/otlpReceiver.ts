@@ -27,6 +27,10 @@ export interface ReceivedSpan {
   spanId: string;
   parentSpanId: string | undefined;
   attributes: Record<string, Value>;
+  /** Span events (exceptions among them), in order. */
+  events: { name: string; attributes: Record<string, Value> }[];
+  /** 0 unset, 1 ok, 2 error. */
+  status: { code: number; message: string | undefined };
   resource: Record<string, Value>;
 }
 
@@ -178,6 +182,12 @@ export class OtlpReceiver {
               spanId: s.spanId as string,
               parentSpanId: id(s.parentSpanId),
               attributes: attrs(s.attributes as KeyValue[]),
+              events: ((s.events as { name: string; attributes?: KeyValue[] }[] | undefined) ?? [])
+                .map((e) => ({ name: e.name, attributes: attrs(e.attributes) })),
+              status: {
+                code: Number((s.status as { code?: number } | undefined)?.code ?? 0),
+                message: id((s.status as { message?: string } | undefined)?.message),
+              },
               resource,
             });
           }
