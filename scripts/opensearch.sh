@@ -174,7 +174,8 @@ EOF
   # which the node's user cannot write: point them into DIR.
   sed -i -e "s#file=logs/gc.log#file=$DIR/logs/gc.log#" -e "s#HeapDumpPath=data#HeapDumpPath=$DIR/data#" \
     -e "s#ErrorFile=logs/#ErrorFile=$DIR/logs/#" "$conf/jvm.options"
-  printf -- '-Xms%s\n-Xmx%s\n' "${OPENSEARCH_HEAP:-512m}" "${OPENSEARCH_HEAP:-512m}" >"$conf/jvm.options.d/filament.options"
+  # No hsperfdata files in /tmp: nothing of the node outlives DIR.
+  printf -- '-Xms%s\n-Xmx%s\n-XX:-UsePerfData\n' "${OPENSEARCH_HEAP:-512m}" "${OPENSEARCH_HEAP:-512m}" >"$conf/jvm.options.d/filament.options"
   local as_user=()
   if [ "$(id -u)" = 0 ]; then
     id -u "$NODE_USER" >/dev/null 2>&1 ||
