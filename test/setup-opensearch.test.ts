@@ -202,6 +202,70 @@ describe('filament setup --engine opensearch (real OpenSearch 2.19.1 with the se
     assert.equal((await asUser(node, SUPPORT, 'POST', '/logs-filament.*/_search')).status, 200);
   });
 
+  it('names any other role that can read the data streams (the ADR allows only support), without changing it', async () => {
+    const role = { index_permissions: [{ index_patterns: ['logs-*'], allowed_actions: ['read'] }] };
+    assert.equal((await asUser(node, node.admin, 'PUT', '/_plugins/_security/api/roles/analyst', role)).status, 201);
+    assert.equal((await asUser(node, node.admin, 'PUT', '/_plugins/_security/api/roles/metrics_other', { index_permissions: [{ index_patterns: ['metrics-other-*'], allowed_actions: ['read'] }] })).status, 201);
+    const r = await setup(node, ['--skip', 'retention']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^ {2}warning {6}role analyst can also read Filament's data streams \(the ADR allows only support\): review it$/m);
+    assert.doesNotMatch(r.stdout, /metrics_other/);
+    assert.match(r.stdout, /^no changes/m);
+    assert.equal((await asUser(node, node.admin, 'GET', '/_plugins/_security/api/roles/analyst')).status, 200);
+  });
+
+  it('imports the dashboards through the saved-objects API, once (a stand-in for OpenSearch Dashboards)', async () => {
+    // OpenSearch Dashboards cannot run here: a stand-in with the API's paths, statuses and its
+    // anti-CSRF rule records what setup sends; the objects themselves are checked in setup-contract.
+    const stored = new Map<string, { attributes: unknown }>();
+    const seen: Array<{ method: string; url: string; xsrf: string | undefined; auth: string | undefined }> = [];
+    const stub = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        seen.push({ method: req.method as string, url: req.url as string, xsrf: req.headers['osd-xsrf'] as string | undefined, auth: req.headers.authorization });
+        res.setHeader('content-type', 'application/json');
+        const get = /^\/api\/saved_objects\/([^/]+)\/([^/?]+)$/.exec(req.url ?? '');
+        if (req.method === 'GET' && req.url === '/api/status') { res.end('{"status":{"overall":{"state":"green"}}}'); return; }
+        if (req.method === 'GET' && get) {
+          const o = stored.get(`${get[1]}/${decodeURIComponent(get[2] as string)}`);
+          res.statusCode = o ? 200 : 404;
+          res.end(JSON.stringify(o ?? { statusCode: 404, error: 'Not Found' }));
+          return;
+        }
+        if (req.method === 'POST' && req.url === '/api/saved_objects/_import?overwrite=true') {
+          if (!req.headers['osd-xsrf']) { res.statusCode = 400; res.end('{"message":"Request must contain a osd-xsrf header."}'); return; }
+          const lines = Buffer.concat(chunks).toString('utf8').split(/\r?\n/).filter((l) => l.startsWith('{"id"'));
+          for (const l of lines) { const o = JSON.parse(l); stored.set(`${o.type}/${o.id}`, { attributes: o.attributes }); }
+          res.end(JSON.stringify({ success: true, successCount: lines.length }));
+          return;
+        }
+        res.statusCode = 404; res.end('{}');
+      });
+    });
+    await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r));
+    const dashboardsUrl = `http://127.0.0.1:${(stub.address() as AddressInfo).port}`;
+    try {
+      const firstImport = await setup(node, ['--skip', 'retention', '--dashboards-url', dashboardsUrl]);
+      assert.equal(firstImport.code, 0, firstImport.stderr);
+      assert.match(firstImport.stdout, /^ {2}created {6}OpenSearch Dashboards saved objects \(8 from dashboards\/opensearch-dashboards\.ndjson\)/m);
+      assert.equal(stored.size, 8);
+      assert.ok(stored.has('dashboard/filament-overview'));
+      const post = seen.find((r) => r.method === 'POST');
+      assert.equal(post?.xsrf, 'true');
+      assert.equal(post?.auth, `Basic ${Buffer.from(`admin:${node.admin.password}`).toString('base64')}`);
+      const again = await setup(node, ['--skip', 'retention', '--dashboards-url', dashboardsUrl]);
+      assert.match(again.stdout, /^ {2}unchanged {4}OpenSearch Dashboards saved objects/m);
+      assert.match(again.stdout, /^no changes/m);
+      assert.equal(seen.filter((r) => r.method === 'POST').length, 1);
+    } finally {
+      stub.close();
+    }
+    const unreachable = await setup(node, ['--skip', 'retention', '--dashboards-url', `http://127.0.0.1:${await freePort()}`]);
+    assert.equal(unreachable.code, 1);
+    assert.match(unreachable.stderr.trim(), /^filament setup: cannot reach the dashboards at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\): check --dashboards-url$/);
+  });
+
   describe('bad input: one line naming what is missing, nothing applied, non-zero exit', () => {
     function oneLine(r: CliResult): string {
       const lines = r.stderr.trim().split('\n');

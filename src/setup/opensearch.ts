@@ -318,6 +318,9 @@ export async function setupOpenSearch(options: SetupOptions, report: Report): Pr
         });
       });
     }
+    await apply('list roles', async () => {
+      for (const line of otherReaders((await os.security.getRoles()).body)) report.warn(line);
+    });
   } else report.add({ outcome: 'skipped', resource: 'roles and users' });
 
   if (!skip.has('audit')) {
@@ -335,6 +338,29 @@ export async function setupOpenSearch(options: SetupOptions, report: Report): Pr
       }
     });
   } else report.add({ outcome: 'skipped', resource: 'audit' });
+}
+
+/** Could `pattern` (an index pattern with `*`) match a name that `target` (also a pattern) matches? */
+function overlaps(pattern: string, target: string): boolean {
+  const prefix = (p: string) => p.split('*')[0] as string;
+  const a = prefix(pattern);
+  const b = prefix(target);
+  return a.startsWith(b) || b.startsWith(a);
+}
+
+/**
+ * The ADR: no role but support reads logs. Roles the cluster owner defined (not the plugin's
+ * reserved/static ones such as all_access) that can read a Filament data stream are named, not
+ * changed: they may be deliberate.
+ */
+export function otherReaders(roles: Record<string, Role>): string[] {
+  const readActions = /^(\*|read|search|get|crud|indices:data\/read)/;
+  return Object.entries(roles)
+    .filter(([name, role]) => name !== SUPPORT_ROLE && name !== WRITER_ROLE && !role.reserved && !role.static && !role.hidden)
+    .filter(([, role]) => (role.index_permissions ?? []).some((p) =>
+      (p.allowed_actions ?? []).some((a) => readActions.test(a)) &&
+      (p.index_patterns ?? []).some((ip) => ALL_DATA_STREAM_PATTERNS.some((ds) => overlaps(ip, ds)))))
+    .map(([name]) => `role ${name} can also read Filament's data streams (the ADR allows only support): review it`);
 }
 
 async function componentTemplate(os: Client, put: Ensure, name: string, desired: ComponentTemplateBody): Promise<void> {
