@@ -55,7 +55,7 @@ function setup(url: string, args: string[]): Promise<{ code: number; stdout: str
   });
 }
 
-describe('filament setup --engine elasticsearch: refusals before the first write (stand-in Elasticsearch)', () => {
+describe('filament setup --engine elasticsearch (stand-in Elasticsearch: none can run here)', () => {
   it('a basic licence has no audit logging: one line naming the licence and what it lacks, exit 1, nothing written', async () => {
     const es = await elasticsearchStandIn('basic', true);
     try {
@@ -79,6 +79,89 @@ describe('filament setup --engine elasticsearch: refusals before the first write
       assert.deepEqual(es.requests.filter((q) => q.startsWith('PUT')), []);
     } finally {
       es.close();
+    }
+  });
+
+  it('provisions ILM, @custom templates (keeping what was there), roles, users and audit settings; a second run changes nothing (stateful stand-in)', async () => {
+    // What this proves: the provisioner's calls, bodies and idempotency against responses shaped as
+    // the client's types describe them. What it cannot: that a real Elasticsearch accepts them.
+    const store = new Map<string, any>();
+    const passwords = new Map<string, string>([['elastic', 'changeme-1']]);
+    const writes: string[] = [];
+    // A logs@custom the cluster owner already had: setup must keep it.
+    store.set('ct:logs@custom', { template: { settings: { index: { codec: 'best_compression' } }, mappings: { dynamic_templates: [{ owners_template: { path_match: 'labels.*', mapping: { type: 'keyword' } } }] } } });
+    const server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const pathname = (req.url ?? '').split('?')[0] as string;
+        const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString()) : undefined;
+        const [user, pass] = Buffer.from((req.headers.authorization ?? '').replace('Basic ', ''), 'base64').toString().split(':');
+        res.setHeader('content-type', 'application/json');
+        res.setHeader('x-elastic-product', 'Elasticsearch');
+        const send = (status: number, b: unknown) => { res.statusCode = status; res.end(JSON.stringify(b)); };
+        const notFound = () => send(404, { error: { type: 'resource_not_found_exception', reason: 'not found' }, status: 404 });
+        if (passwords.get(user as string) !== pass) return send(401, { error: { type: 'security_exception', reason: 'unable to authenticate user' }, status: 401 });
+        if (req.method !== 'GET' && !pathname.endsWith('_has_privileges')) writes.push(`${req.method} ${pathname}`);
+        let m: RegExpExecArray | null;
+        if (pathname === '/') return send(200, { name: 'es', cluster_name: 'es', version: { number: '8.19.0', build_flavor: 'default' }, tagline: 'You Know, for Search' });
+        if (pathname === '/_security/_authenticate') return send(200, { username: user, roles: [], enabled: true });
+        if (pathname === '/_security/user/_has_privileges') return send(200, { username: user, has_all_requested: true, cluster: Object.fromEntries((body?.cluster ?? []).map((p: string) => [p, true])), index: {}, application: {} });
+        if (pathname === '/_license') return send(200, { license: { status: 'active', uid: 'x', type: 'platinum', issue_date: '2026-01-01T00:00:00.000Z', issue_date_in_millis: 0, max_nodes: 10, issued_to: 'es', issuer: 'elasticsearch', start_date_in_millis: -1 } });
+        if (pathname === '/_nodes/settings') return send(200, { nodes: { n1: { settings: { xpack: { security: { audit: { enabled: 'true' } } } } } } });
+        if ((m = /^\/_ilm\/policy\/(.+)$/.exec(pathname))) {
+          if (req.method === 'PUT') { store.set(`ilm:${m[1]}`, body.policy); return send(200, { acknowledged: true }); }
+          const p = store.get(`ilm:${m[1]}`);
+          return p ? send(200, { [m[1] as string]: { version: 1, modified_date: '2026-11-27T00:00:00Z', policy: p } }) : notFound();
+        }
+        if ((m = /^\/_component_template\/(.+)$/.exec(pathname))) {
+          const name = decodeURIComponent(m[1] as string);
+          if (req.method === 'PUT') { store.set(`ct:${name}`, body); return send(200, { acknowledged: true }); }
+          const t = store.get(`ct:${name}`);
+          return t ? send(200, { component_templates: [{ name, component_template: t }] }) : notFound();
+        }
+        if ((m = /^\/_security\/role\/(.+)$/.exec(pathname))) {
+          if (req.method === 'PUT') { store.set(`role:${m[1]}`, { ...body, metadata: {}, transient_metadata: { enabled: true } }); return send(200, { role: { created: true } }); }
+          const r = store.get(`role:${m[1]}`);
+          return r ? send(200, { [m[1] as string]: r }) : send(404, {});
+        }
+        if ((m = /^\/_security\/user\/(.+)$/.exec(pathname))) {
+          const name = m[1] as string;
+          if (req.method === 'PUT') { passwords.set(name, body.password); store.set(`user:${name}`, { username: name, roles: body.roles, full_name: body.full_name, email: null, metadata: {}, enabled: true }); return send(200, { created: true }); }
+          const u = store.get(`user:${name}`);
+          return u ? send(200, { [name]: u }) : send(404, {});
+        }
+        if (pathname === '/_cluster/settings') {
+          if (req.method === 'PUT') { store.set('settings', { ...store.get('settings'), ...body.persistent }); return send(200, { acknowledged: true, persistent: body.persistent, transient: {} }); }
+          return send(200, { persistent: store.get('settings') ?? {}, transient: {} });
+        }
+        return send(400, { error: { type: 'illegal_argument_exception', reason: `stand-in has no ${req.method} ${pathname}` }, status: 400 });
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const first = await setup(url, []);
+      assert.equal(first.code, 0, first.stderr + first.stdout);
+      for (const line of ['created      ILM policy filament-retention (delete after 180 days)', 'updated      component template logs@custom', 'created      component template traces@custom',
+        'created      role support', 'created      role filament_writer', 'created      user support', 'created      user filament_writer', 'updated      audit settings']) {
+        assert.ok(first.stdout.includes(line), `missing "${line}" in\n${first.stdout}`);
+      }
+      assert.match(first.stdout, /warning {6}Elasticsearch audit records go to each node's <cluster>_audit\.json log file \(Gold licence or higher\)/);
+      assert.equal(store.get('ilm:filament-retention').phases.delete.min_age, '179d');
+      const logsCustom = store.get('ct:logs@custom').template;
+      assert.equal(logsCustom.settings.index.codec, 'best_compression');
+      assert.equal(logsCustom.settings.index.lifecycle.name, 'filament-retention');
+      assert.ok('owners_template' in logsCustom.mappings.dynamic_templates[0]);
+      assert.ok(logsCustom.mappings.dynamic_templates.some((t: object) => 'filament_model3d_cost' in t));
+      assert.deepEqual(store.get('user:filament_writer').roles, ['filament_writer']);
+      const writesBefore = writes.length;
+      const second = await setup(url, []);
+      assert.equal(second.code, 0, second.stderr);
+      assert.match(second.stdout, /^no changes: everything was already in place$/m);
+      assert.equal(writes.length, writesBefore, `second run wrote: ${writes.slice(writesBefore).join(', ')}`);
+    } finally {
+      server.close();
     }
   });
 });

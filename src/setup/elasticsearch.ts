@@ -185,7 +185,8 @@ export async function setupElasticsearch(options: SetupOptions, report: Report):
       await apply(`put component template ${name}`, async () => {
         const current = (await get404(() => es.cluster.getComponentTemplate({ name })))?.component_templates?.[0]?.component_template;
         const desired = mergeCustom(current?.template as estypes.IndicesPutIndexTemplateIndexTemplateMapping | undefined, ours);
-        await put(`component template ${name}`, current?.template, ours, async () => {
+        // Compared with the merged whole: their own settings and dynamic templates stay as they are.
+        await put(`component template ${name}`, current?.template, desired, async () => {
           await es.cluster.putComponentTemplate({ name, template: desired, _meta: { managed_by: 'filament setup' } });
         });
       });
