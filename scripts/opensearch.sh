@@ -10,7 +10,7 @@
 #
 # start reads: OPENSEARCH_HTTP_PORT, OPENSEARCH_TRANSPORT_PORT (free loopback ports, required),
 # OPENSEARCH_ADMIN_PASSWORD (the internal `admin` user's password, required),
-# OPENSEARCH_HEAP (default 512m).
+# OPENSEARCH_HEAP (default 512m), OPENSEARCH_SECURITY=disabled (the plugin switched off).
 # OpenSearch refuses to run as root: as root the node runs as the system user `filament-opensearch`,
 # and the home is kept where that user can read it (/var/cache/filament, not root's 0700 home).
 set -euo pipefail
@@ -170,6 +170,9 @@ plugins.security.nodes_dn: ["CN=filament-opensearch-node,OU=test,O=filament"]
 plugins.security.restapi.roles_enabled: ["all_access", "security_rest_api_access"]
 plugins.security.audit.type: internal_opensearch
 EOF
+  # OPENSEARCH_SECURITY=disabled: the plugin stays installed but switched off — an engine without
+  # security, as `filament setup` must refuse it. Requests then need no credentials.
+  if [ "${OPENSEARCH_SECURITY:-enabled}" = disabled ]; then echo "plugins.security.disabled: true" >>"$conf/opensearch.yml"; fi
   # jvm.options names gc.log, heap dumps and error files relative to the home (bin/opensearch cds there),
   # which the node's user cannot write: point them into DIR.
   sed -i -e "s#file=logs/gc.log#file=$DIR/logs/gc.log#" -e "s#HeapDumpPath=data#HeapDumpPath=$DIR/data#" \

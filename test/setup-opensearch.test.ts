@@ -4,6 +4,7 @@
  * in a child process. Documents are written as the elasticsearch exporter's otel mode shapes them
  * (docs/collector.md). ISM is not on Maven Central, so retention runs with --skip retention here;
  * the retention request bodies are checked by types and contract (test/setup-contract.test.ts).
+ * OpenSearch Dashboards cannot run here either: its saved-objects API is a stand-in.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -12,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { freePort } from './support/collector';
 import { ROOT } from './support/fixture';
-import { asUser, startOpenSearch, type RunningOpenSearch } from './support/opensearch';
+import { asUser, startOpenSearch, withOpenSearchWithoutSecurity, type RunningOpenSearch } from './support/opensearch';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const WRITER = { username: 'filament_writer', password: 'Exporter-Writes-9x!' };
@@ -312,25 +313,11 @@ describe('filament setup --engine opensearch (real OpenSearch 2.19.1 with the se
       assert.match(oneLine(r), /is not Elasticsearch/);
     });
 
-    it('an OpenSearch without the security plugin (a stand-in answering as 2.19.1 does without it)', async () => {
-      // Without the plugin every /_plugins/_security/* path is unknown to the REST layer.
-      const stub = http.createServer((req, res) => {
-        res.setHeader('content-type', 'application/json');
-        if (req.url === '/' || req.url?.startsWith('/?')) {
-          res.end(JSON.stringify({ name: 'stub', cluster_name: 'stub', version: { distribution: 'opensearch', number: '2.19.1' }, tagline: 'The OpenSearch Project: https://opensearch.org/' }));
-          return;
-        }
-        res.statusCode = 400;
-        res.end(JSON.stringify({ error: `no handler found for uri [${req.url?.split('?')[0]}] and method [${req.method}]` }));
-      });
-      await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r));
-      try {
-        const r = await setup({ url: `http://127.0.0.1:${(stub.address() as AddressInfo).port}` }, ['--skip', 'retention']);
-        assert.equal(r.code, 1);
-        assert.match(oneLine(r), /has no security plugin \(opensearch-security\) enabled: roles, users and the audit log cannot be provisioned/);
-      } finally {
-        stub.close();
-      }
+    it('an OpenSearch without the security plugin (a real node with plugins.security.disabled; runs last: it stops the shared node)', async () => {
+      const r = await withOpenSearchWithoutSecurity((bare) => setup(bare, ['--skip', 'retention']));
+      assert.equal(r.code, 1, r.stdout);
+      assert.match(oneLine(r), /has no security plugin \(opensearch-security\) enabled: roles, users and the audit log cannot be provisioned; enable it, or --skip security,audit$/);
+      assert.doesNotMatch(r.stdout, /created|updated/);
     });
   });
 });

@@ -1,7 +1,7 @@
 /**
  * A real OpenSearch 2.19.1 node with the security plugin and its audit log (scripts/opensearch.sh),
  * started at most once per mocha run: every test file that calls startOpenSearch() shares it, and
- * the root after-all hook below stops it.
+ * the root after-all hook below stops it. withOpenSearchWithoutSecurity() runs a second kind, briefly.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -32,26 +32,43 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   });
 }
 
+async function launch(security: 'enabled' | 'disabled'): Promise<RunningOpenSearch> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'filament-opensearch-'));
+  // Strong enough for the security plugin's password rules, different every run.
+  const password = `Adm-${randomBytes(9).toString('base64url')}-9a!`;
+  const env = {
+    ...process.env,
+    OPENSEARCH_HTTP_PORT: String(await freePort()),
+    OPENSEARCH_TRANSPORT_PORT: String(await freePort()),
+    OPENSEARCH_ADMIN_PASSWORD: password,
+    OPENSEARCH_SECURITY: security,
+  };
+  await run(['install'], env); // downloads on a fresh machine: not part of the start-up time
+  const started = Date.now();
+  const out = await run(['start', dir], env);
+  const url = /^url=(\S+)$/m.exec(out)?.[1];
+  if (!url) throw new Error(`scripts/opensearch.sh start printed no url=…:\n${out}`);
+  return { url, admin: { username: 'admin', password }, dir, startSeconds: (Date.now() - started) / 1000 };
+}
+
 /** Installs (cached) and starts the shared node; resolves when it is green. */
 export function startOpenSearch(): Promise<RunningOpenSearch> {
-  running ??= (async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'filament-opensearch-'));
-    // Strong enough for the security plugin's password rules, different every run.
-    const password = `Adm-${randomBytes(9).toString('base64url')}-9a!`;
-    const env = {
-      ...process.env,
-      OPENSEARCH_HTTP_PORT: String(await freePort()),
-      OPENSEARCH_TRANSPORT_PORT: String(await freePort()),
-      OPENSEARCH_ADMIN_PASSWORD: password,
-    };
-    await run(['install'], env); // downloads on a fresh machine: not part of the start-up time
-    const started = Date.now();
-    const out = await run(['start', dir], env);
-    const url = /^url=(\S+)$/m.exec(out)?.[1];
-    if (!url) throw new Error(`scripts/opensearch.sh start printed no url=…:\n${out}`);
-    return { url, admin: { username: 'admin', password }, dir, startSeconds: (Date.now() - started) / 1000 };
-  })();
+  running ??= launch('enabled');
   return running;
+}
+
+/**
+ * A node of its own with the security plugin switched off (an engine without security). The
+ * shared node is stopped first so that one node at a time runs (the memory budget is per node).
+ */
+export async function withOpenSearchWithoutSecurity<T>(use: (node: RunningOpenSearch) => Promise<T>): Promise<T> {
+  await stopOpenSearch();
+  const node = await launch('disabled');
+  try {
+    return await use(node);
+  } finally {
+    await run(['stop', node.dir], process.env);
+  }
 }
 
 export async function stopOpenSearch(): Promise<void> {
