@@ -293,7 +293,7 @@ export async function setupOpenSearch(options: SetupOptions, report: Report): Pr
       await apply(`put ISM policy ${AUDIT_RETENTION_POLICY}`, () => ismPolicy(os, put, AUDIT_RETENTION_POLICY, auditRetentionPolicy(options.auditRetentionDays)));
       await apply(`attach ${AUDIT_RETENTION_POLICY} to existing indices`, () => attachPolicy(os, report, options.dryRun, AUDIT_RETENTION_POLICY, [OPENSEARCH_AUDIT_INDEX_PATTERN]));
     }
-  } else report.add({ outcome: 'skipped', resource: 'retention', detail: 'data is not deleted automatically' });
+  } else report.add({ outcome: 'skipped', resource: 'retention', detail: 'neither data nor audit records are deleted automatically' });
 
   if (!skip.has('security')) {
     for (const [role, body] of [[SUPPORT_ROLE, supportRole()], [WRITER_ROLE, writerRole()]] as const) {
