@@ -130,6 +130,12 @@ describe('filament setup: what runs nowhere here, verified by types and contract
     assert.deepEqual(auditSettings()['xpack.security.audit.logfile.events.ignore_filters.filament_writer.users'], ['filament_writer']);
   });
 
+  it('the engines\' clients stay out of the preload services load (the CLI is its own entry)', () => {
+    const preload = fs.readFileSync(path.join(ROOT, 'dist', 'preload.js'), 'utf8');
+    assert.doesNotMatch(preload, /@opensearch-project\/opensearch|@elastic\/elasticsearch|@elastic\/transport/);
+    assert.match(fs.readFileSync(path.join(ROOT, 'dist', 'cli.js'), 'utf8'), /^#!\/usr\/bin\/env node/);
+  });
+
   it('options: 180 days is the ceiling, 0 and fractions are refused, secrets come from the environment', () => {
     const env = { FILAMENT_SETUP_USERNAME: 'a', FILAMENT_SETUP_PASSWORD: 'b', FILAMENT_WRITER_PASSWORD: 'c', FILAMENT_SUPPORT_PASSWORD: 'd' };
     const ok = parseSetupOptions(['--engine', 'elasticsearch', '--url', 'http://127.0.0.1:9200/', '--retention-days', '180'], env);
