@@ -65,6 +65,11 @@ artifact() { # groupId artifactId version → path of the zip in the local repos
 install() {
   prerequisites
   if [ -f "$OS_HOME/.complete" ]; then echo "$OS_HOME"; return; fi
+  # Parallel runs (several worktrees, CI) build the home once: the others wait here.
+  mkdir -p "$HOME_BASE" "$CACHE"
+  exec 9>"$HOME_BASE/.opensearch-install.lock"
+  flock 9
+  if [ -f "$OS_HOME/.complete" ]; then echo "$OS_HOME"; return; fi
   local dist security scheduler
   # The integ-test distribution is a full OpenSearch home without a bundled JDK.
   dist=$(artifact org.opensearch.distribution.integ-test-zip opensearch "$VERSION")
