@@ -216,6 +216,8 @@ stop() {
     fi
   fi
   rm -rf "$DIR"
+  # The launcher's short-lived JVMs leave an empty perf-data directory behind (removed only if empty).
+  rmdir "${TMPDIR:-/tmp}/hsperfdata_$NODE_USER" 2>/dev/null || true
 }
 
 case "${1:-}" in
