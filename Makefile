@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export FILAMENT_CACHE ?= $(HOME)/.cache/filament
 
-.PHONY: help install build typecheck test rabbitmq collector up down demo bench clean
+.PHONY: help install build typecheck test rabbitmq collector opensearch setup up down demo bench clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -22,10 +22,16 @@ rabbitmq: ## Install RabbitMQ via apt when absent and start it on 127.0.0.1:5672
 collector: ## Build otelcol-filament with ocb (cached); last line = binary path
 	bash scripts/collector-build.sh
 
+opensearch: ## Install the test OpenSearch 2.19.1 + security plugin from Maven Central (JDK/maven via apt when absent; cached)
+	bash scripts/opensearch.sh install
+
+setup: build ## filament setup against FILAMENT_SETUP_URL (ENGINE=elasticsearch|opensearch, ARGS=…; credentials from the environment, docs/setup.md)
+	node dist/cli.js setup --engine $(or $(ENGINE),elasticsearch) --url $(or $(FILAMENT_SETUP_URL),http://127.0.0.1:9200) $(ARGS)
+
 typecheck: install ## Type-check src/, test/ and bench/ (strict)
 	npx tsc -p tsconfig.test.json
 
-test: build typecheck rabbitmq collector ## Build, type-check, start RabbitMQ, build the collector, run the mocha suite
+test: build typecheck rabbitmq collector opensearch ## Build, type-check, start RabbitMQ, build the collector, install OpenSearch, run the mocha suite
 	npx mocha
 
 demo: build rabbitmq ## Run the reference platform under the preload with load and faults (DEMO_SECONDS=60), then summarise

@@ -57,6 +57,9 @@ describe('collector/docker-compose.yml (static: no Docker engine here)', () => {
     const script = fs.readFileSync(path.join(ROOT, 'scripts', 'compose-setup.sh'), 'utf8');
     assert.match(script, /npm ci[\s\S]*npm run -s build[\s\S]*node dist\/cli\.js setup --engine elasticsearch --url "\$ELASTICSEARCH_URL"/);
     assert.equal(e.ELASTICSEARCH_URL, 'http://elasticsearch:9200');
+    // The basic licence has no audit: setup would refuse (exit 1) unless the step is skipped by name.
+    assert.equal(e.FILAMENT_SETUP_SKIP, '${FILAMENT_SETUP_SKIP-audit}');
+    assert.match(script, /skip="\$\{FILAMENT_SETUP_SKIP-audit\}"[\s\S]*--skip "\$skip"/);
     assert.match(script, /_security\/user\/kibana_system\/_password/);
     assert.ok(setup.command?.join(' ').includes('/repo/scripts/compose-setup.sh'));
     assert.ok(setup.volumes?.includes('..:/repo:ro'), 'the repository, read-only');
