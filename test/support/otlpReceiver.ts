@@ -86,6 +86,8 @@ export class OtlpReceiver {
   failStatus: number | undefined;
   /** How many requests were answered with failStatus. */
   refused = 0;
+  /** Trace ids of the log records in requests answered with failStatus (what the outage hit). */
+  readonly refusedLogTraceIds = new Set<string>();
 
   /** Listens on `port` (default: any free port; pass the old one to come back after stop()). */
   async start(port = 0): Promise<this> {
@@ -95,6 +97,7 @@ export class OtlpReceiver {
       req.on('end', () => {
         if (this.failStatus !== undefined) {
           this.refused++;
+          this.noteRefused(req, Buffer.concat(chunks));
           res.writeHead(this.failStatus, { 'content-type': 'application/json' }).end('{}');
           return;
         }
@@ -144,6 +147,21 @@ export class OtlpReceiver {
       await new Promise((r) => setTimeout(r, 50));
     }
     return predicate();
+  }
+
+  private noteRefused(req: http.IncomingMessage, raw: Buffer): void {
+    if (!(req.url ?? '').endsWith('/v1/logs') || !(req.headers['content-type'] ?? '').includes('json')) return;
+    try {
+      const text = (req.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(raw) : raw).toString('utf8');
+      const body = JSON.parse(text) as { resourceLogs?: { scopeLogs?: { logRecords?: { traceId?: string }[] }[] }[] };
+      for (const rl of body.resourceLogs ?? []) {
+        for (const sl of rl.scopeLogs ?? []) {
+          for (const r of sl.logRecords ?? []) if (r.traceId) this.refusedLogTraceIds.add(r.traceId);
+        }
+      }
+    } catch {
+      // Only bookkeeping: the request is refused either way.
+    }
   }
 
   private ingest(path: string, body: Record<string, unknown>): void {
