@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Run by the one-shot `setup` service of collector/docker-compose.yml (node
+# Run by the one-shot `setup` and `setup-dashboards` services of collector/docker-compose.yml (node
 # image, this repository mounted read-only at /repo): builds a throw-away copy,
 # runs `filament setup` against Elasticsearch as the admin user (roles
 # `support` and `filament_writer`, users `filament_writer` and `support`), then
 # sets the password of Kibana's built-in kibana_system user, which has none
-# until someone sets it. Idempotent: a second `make up` runs it again safely.
+# until someone sets it. With FILAMENT_DASHBOARDS_URL set (setup-dashboards,
+# once Kibana is up) `filament setup` imports the dashboards too. Idempotent: a second `make up` runs it again safely.
 set -euo pipefail
 : "${ELASTICSEARCH_URL:?}" "${FILAMENT_SETUP_USERNAME:?}" "${FILAMENT_SETUP_PASSWORD:?}" "${KIBANA_PASSWORD:?}"
 mkdir -p /build

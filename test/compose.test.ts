@@ -65,6 +65,16 @@ describe('collector/docker-compose.yml (static: no Docker engine here)', () => {
     assert.ok(setup.volumes?.includes('..:/repo:ro'), 'the repository, read-only');
   });
 
+  it('imports the dashboards once Kibana is healthy, with the same setup script and credentials', () => {
+    const d = svc('setup-dashboards');
+    assert.deepEqual(d.depends_on, { kibana: { condition: 'service_healthy' } });
+    assert.equal(env('setup-dashboards').FILAMENT_DASHBOARDS_URL, 'http://kibana:5601');
+    assert.deepEqual(d.command, svc('setup').command);
+    for (const k of ['FILAMENT_SETUP_USERNAME', 'FILAMENT_SETUP_PASSWORD', 'FILAMENT_WRITER_PASSWORD', 'FILAMENT_SUPPORT_PASSWORD', 'KIBANA_PASSWORD', 'FILAMENT_SETUP_SKIP']) {
+      assert.equal(env('setup-dashboards')[k], env('setup')[k], k);
+    }
+  });
+
   it('Kibana logs in as kibana_system with the password setup sets, and starts after setup', () => {
     assert.equal(env('kibana').ELASTICSEARCH_USERNAME, 'kibana_system');
     assert.equal(varOf(env('kibana').ELASTICSEARCH_PASSWORD), varOf(env('setup').KIBANA_PASSWORD));
