@@ -30,6 +30,8 @@ import type { FilamentConfig, OtlpProtocol } from './config';
 import { installContextManager } from './context';
 import { installRuntime, type Runtime } from './events/runtime';
 import { RequestExceptionCollector } from './http/apiEvents';
+import { Masker } from './events/content';
+import { BRIDGED_LOGGERS, BridgedLogProcessor } from './logs/bridge';
 import { loadInstrumentations } from './instrumentations';
 import { RotatingFileLogExporter } from './sinks/fileSink';
 import { LazyExporter, LazyMetricExporter } from './lazyExporter';
@@ -168,7 +170,12 @@ export function startSdk(config: FilamentConfig, invalidEndpointVars: readonly s
   if (meterProvider !== undefined) metrics.setGlobalMeterProvider(meterProvider);
 
   // ---- logs: OTLP and/or console, plus the rotated local files ----
+  const masker = new Masker(config.maskKeys);
   const logProcessors: LogRecordProcessor[] = [];
+  // First: the app's own log lines are masked and renamed before any exporter reads them.
+  if (config.logSending && config.instrumentations.some((name) => BRIDGED_LOGGERS.includes(name))) {
+    logProcessors.push(new BridgedLogProcessor(masker, config.contentMaxBytes));
+  }
   for (const name of config.logsExporters) {
     if (name === 'console') {
       logProcessors.push(new SimpleLogRecordProcessor({ exporter: new ConsoleLogRecordExporter() }));
@@ -203,7 +210,7 @@ export function startSdk(config: FilamentConfig, invalidEndpointVars: readonly s
   const tracerProvider = new TracerProvider({ resource, sampler: buildSampler(config), spanProcessors });
   trace.setGlobalTracerProvider(tracerProvider);
 
-  const runtime = installRuntime(config);
+  const runtime = installRuntime(config, masker);
   const instrumentations = loadInstrumentations(runtime, config.instrumentationsExplicit, problems);
   registerInstrumentations({ instrumentations, tracerProvider, meterProvider, loggerProvider });
 
