@@ -31,8 +31,8 @@ test: build typecheck rabbitmq collector ## Build, type-check, start RabbitMQ, b
 demo: build rabbitmq ## Run the reference platform under the preload with load and faults (DEMO_SECONDS=60), then summarise
 	node scripts/demo.mjs
 
-bench: build rabbitmq ## Benchmarks side by side: bare vs Filament vs upstream vs EDOT (QUICK=1: < 2 min) → docs/benchmarks.md
-	QUICK=$(QUICK) node --import tsx bench/run.ts
+bench: build rabbitmq ## Benchmarks side by side: bare vs Filament vs upstream vs EDOT (QUICK=1: < 2 min; ONLY=logs: logger calls only) → docs/benchmarks.md
+	QUICK=$(QUICK) ONLY=$(ONLY) node --import tsx bench/run.ts
 
 up: ## Users with Docker: Elasticsearch, Kibana, the collector (contrib image) and RabbitMQ
 	docker compose -f collector/docker-compose.yml up -d

@@ -172,10 +172,6 @@ export function startSdk(config: FilamentConfig, invalidEndpointVars: readonly s
   // ---- logs: OTLP and/or console, plus the rotated local files ----
   const masker = new Masker(config.maskKeys);
   const logProcessors: LogRecordProcessor[] = [];
-  // First: the app's own log lines are masked and renamed before any exporter reads them.
-  if (config.logSending && config.instrumentations.some((name) => BRIDGED_LOGGERS.includes(name))) {
-    logProcessors.push(new BridgedLogProcessor(masker, config.contentMaxBytes));
-  }
   for (const name of config.logsExporters) {
     if (name === 'console') {
       logProcessors.push(new SimpleLogRecordProcessor({ exporter: new ConsoleLogRecordExporter() }));
@@ -191,6 +187,10 @@ export function startSdk(config: FilamentConfig, invalidEndpointVars: readonly s
     const fileExporter = new RotatingFileLogExporter({ ...config.logFile, dir: config.logFile.dir });
     logProcessors.push(new BatchLogRecordProcessor({ exporter: fileExporter, ...config.blrp }));
     destinations.push(`JSON lines ${fileExporter.currentFile} (rotated at ${config.logFile.maxBytes} bytes)`);
+  }
+  // First: the app's own log lines are masked and renamed before any exporter reads them.
+  if (logProcessors.length > 0 && config.logSending && config.instrumentations.some((name) => BRIDGED_LOGGERS.includes(name))) {
+    logProcessors.unshift(new BridgedLogProcessor(masker, config.contentMaxBytes));
   }
   const loggerProvider = new LoggerProvider({ resource, processors: logProcessors });
   logs.setGlobalLoggerProvider(loggerProvider);
