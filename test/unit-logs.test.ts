@@ -82,6 +82,8 @@ describe('unit: bridged log records (BridgedLogProcessor)', () => {
   it('caps long text at the configured size, marked', () => {
     const out = emitted(pino, { body: 'x'.repeat(100) });
     assert.equal(out.body, `${'x'.repeat(64)}…[truncated]`);
+    assert.equal(out.attributes['filament.content.truncated'], true);
+    assert.equal(emitted(pino, { body: 'x'.repeat(64) }).attributes['filament.content.truncated'], undefined);
   });
 
   it('takes the six event names away from bridged records', () => {

@@ -8,8 +8,8 @@
  *
  * - the same masking as captured content (src/events/content.ts): a value
  *   under a sensitive key is replaced whole, text is masked by Masker.mask(),
- *   text longer than FILAMENT_CONTENT_MAX_BYTES characters is cut and marked;
- *   the count goes into `filament.content.masked`;
+ *   text longer than FILAMENT_CONTENT_MAX_BYTES characters is cut and marked
+ *   (`filament.content.truncated`); the count goes into `filament.content.masked`;
  * - the attribute-name contract (src/semconv.ts): a logger field whose name
  *   would clash with a Filament name by a dotted prefix (`order` beside
  *   `order.number`, `order.number.raw` below it), or with a name the collector
@@ -26,7 +26,7 @@ import type { AnyValue, LogAttributes } from '@opentelemetry/api-logs';
 import type { LogRecordProcessor, SdkLogRecord } from '@opentelemetry/sdk-logs';
 import { MASK, safeText, type Masker } from '../events/content';
 import {
-  ALL_ATTRIBUTE_NAMES, ATTR_FILAMENT_CONTENT_MASKED, BRIDGED_FIELD_PREFIX, EVENT_NAMES,
+  ALL_ATTRIBUTE_NAMES, ATTR_FILAMENT_CONTENT_MASKED, ATTR_FILAMENT_CONTENT_TRUNCATED, BRIDGED_FIELD_PREFIX, EVENT_NAMES,
 } from '../semconv';
 
 /** Instrumentation scope names of bridged records (the collector routes by them too). */
@@ -76,12 +76,14 @@ export class BridgedLogProcessor implements LogRecordProcessor {
   /** Field name → exported name; the same few fields come in every record (bounded). */
   private readonly names = new Map<string, string>();
   private masked = 0;
+  private truncated = false;
 
   constructor(private readonly masker: Masker, private readonly maxChars: number) {}
 
   onEmit(record: SdkLogRecord): void {
     if (!this.scopes.has(record.instrumentationScope.name)) return;
     this.masked = 0;
+    this.truncated = false;
     const attributes: LogAttributes = record.attributes;
     let renamed: string[] | undefined;
     for (const key in attributes) {
@@ -117,6 +119,7 @@ export class BridgedLogProcessor implements LogRecordProcessor {
       if (masked !== body) record.body = masked;
     }
     if (this.masked > 0) attributes[ATTR_FILAMENT_CONTENT_MASKED] = this.masked;
+    if (this.truncated) attributes[ATTR_FILAMENT_CONTENT_TRUNCATED] = true;
   }
 
   forceFlush(): Promise<void> {
@@ -146,6 +149,7 @@ export class BridgedLogProcessor implements LogRecordProcessor {
   /** Masks text and values under sensitive keys; copies only what changes (values may be the app's objects). */
   private maskValue(value: AnyValue, depth: number): AnyValue {
     if (typeof value === 'string') {
+      if (value.length > this.maxChars) this.truncated = true;
       const { text, masked } = safeText(value, this.maxChars, this.masker);
       this.masked += masked;
       return text;
