@@ -6,6 +6,21 @@ import { Masker } from '../src/events/content';
 import { BRIDGED_LOG_SCOPES, BridgedLogProcessor } from '../src/logs/bridge';
 import { ALL_ATTRIBUTE_NAMES, BRIDGED_FIELD_PREFIX } from '../src/semconv';
 
+describe('unit: bridged log settings', () => {
+  it('sends and correlates by default; FILAMENT_LOG_SENDING / FILAMENT_LOG_CORRELATION switch each off; bad values are reported', () => {
+    const defaults = readConfig({}).config;
+    assert.equal(defaults.logSending, true);
+    assert.equal(defaults.logCorrelation, true);
+    assert.ok(['pino', 'winston', 'bunyan'].every((n) => defaults.instrumentations.includes(n)));
+    const off = readConfig({ FILAMENT_LOG_SENDING: 'off', FILAMENT_LOG_CORRELATION: 'false' }).config;
+    assert.equal(off.logSending, false);
+    assert.equal(off.logCorrelation, false);
+    const { config, problems } = readConfig({ FILAMENT_LOG_CORRELATION: 'sometimes' });
+    assert.equal(config.logCorrelation, true);
+    assert.deepEqual(problems, ['filament-otel: FILAMENT_LOG_CORRELATION="sometimes" is not one of true/false/on/off; using true']);
+  });
+});
+
 describe('unit: bridged log records (BridgedLogProcessor)', () => {
   const exporter = new InMemoryLogRecordExporter();
   const provider = new LoggerProvider({
