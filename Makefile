@@ -37,8 +37,8 @@ test: build typecheck rabbitmq collector opensearch ## Build, type-check, start 
 demo: build rabbitmq ## Run the reference platform under the preload with load and faults (DEMO_SECONDS=60), then summarise
 	node scripts/demo.mjs
 
-bench: build rabbitmq ## Benchmarks side by side: bare vs Filament vs upstream vs EDOT (QUICK=1: < 2 min) → docs/benchmarks.md
-	QUICK=$(QUICK) node --import tsx bench/run.ts
+bench: build rabbitmq ## Benchmarks side by side: bare vs Filament vs upstream vs EDOT (QUICK=1: < 2 min; ONLY=logs: logger calls only) → docs/benchmarks.md
+	QUICK=$(QUICK) ONLY=$(ONLY) node --import tsx bench/run.ts
 
 up: ## Users with Docker: Elasticsearch 9, Kibana, `filament setup`, the collector (contrib image), RabbitMQ; random passwords in collector/.env
 	@test -f collector/.env || (umask 077 && bash scripts/compose-env.sh > collector/.env && echo "wrote collector/.env (random passwords)")

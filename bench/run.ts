@@ -13,6 +13,7 @@
  *   QUICK=1       one short round of everything (proves the harness; < 2 min)
  *   ROUNDS, SECONDS, CONNECTIONS, STARTUP_RUNS, OUTAGE_SECONDS, FIXED_RATE override
  *   PROFILE=1     also writes a CPU profile of the Filament trivial-route server
+ *   ONLY=logs     only the cost of the app's own logger calls with bridging (bench/results/logs.md)
  *
  * Writes docs/benchmarks.md (full runs) or bench/results/quick.md (QUICK).
  */
@@ -271,6 +272,81 @@ function emitBench(): { filament: number[]; pino: number[] } {
   return out;
 }
 
+// ---------------------------------------------------------------- the app's own log lines
+const LOGGERS = ['pino', 'winston', 'bunyan'] as const;
+type LoggerKind = (typeof LOGGERS)[number];
+/** filament512: Filament with upstream's export batch (512), to separate the batch-size trade-off from the bridging. */
+const LOG_VARIANTS = ['bare', 'filament', 'filament512', 'upstream'] as const;
+type LogRun = { cpuNsPerCall: number; wallNsPerCall: number };
+
+/**
+ * CPU per logger.info call (bench/servers/logcall.cjs): bare (no bridging) vs Filament and upstream's
+ * register, both bridging every line to an OTel log record and exporting it to the discard sink.
+ */
+function logBench(): Record<LoggerKind, Record<(typeof LOG_VARIANTS)[number], LogRun[]>> {
+  const out = {} as Record<LoggerKind, Record<(typeof LOG_VARIANTS)[number], LogRun[]>>;
+  for (const kind of LOGGERS) out[kind] = { bare: [], filament: [], filament512: [], upstream: [] };
+  for (let i = 0; i < ROUNDS; i++) {
+    for (const kind of LOGGERS) {
+      for (const variant of rotate([...LOG_VARIANTS], i)) {
+        const preload: Variant = variant === 'filament512' ? 'filament' : variant;
+        const res = spawnSync(process.execPath, [...preloadArgs(preload), path.join(SERVERS, 'logcall.cjs')], {
+          cwd: ROOT,
+          env: variantEnv(preload, {
+            LOG_KIND: kind, EMIT_CALLS: String(EMIT_CALLS), OTEL_BLRP_MAX_QUEUE_SIZE: String(EMIT_CALLS + 50000),
+            ...(variant === 'filament512' ? { OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '512' } : {}),
+          }),
+          encoding: 'utf8', timeout: 300000,
+        });
+        const line = res.stdout.trim().split('\n').find((l) => l.startsWith('{'));
+        if (!line) throw new Error(`log bench ${kind} ${variant} failed: ${res.stderr}`);
+        const run = JSON.parse(line) as LogRun;
+        out[kind][variant].push(run);
+        log(`round ${i + 1}/${ROUNDS} ${kind} ${variant}: ${Math.round(run.cpuNsPerCall)} ns CPU per call`);
+      }
+    }
+  }
+  return out;
+}
+
+function logTable(results: ReturnType<typeof logBench>): string[] {
+  const rows = [
+    `CPU per \`logger.info({3 fields}, msg)\` inside an active span, the line written to /dev/null; with bridging each line is also `
+      + 'an OTel log record exported over OTLP/HTTP protobuf to the discard sink (CPU = user + system time over the calls and the '
+      + `final flush, so the export is included; batch queues large enough that no record is dropped). ${EMIT_CALLS} calls, medians of ${ROUNDS} round(s).`,
+    '',
+    '| logger | bare ns | Filament ns | added | Filament, batch 512, ns | added | upstream register ns | added | Filament / upstream added (batch 128 / 512) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const kind of LOGGERS) {
+    const cpu = (v: (typeof LOG_VARIANTS)[number]): number => median(results[kind][v].map((r) => r.cpuNsPerCall));
+    const bare = cpu('bare');
+    const filament = cpu('filament') - bare;
+    const filament512 = cpu('filament512') - bare;
+    const upstream = cpu('upstream') - bare;
+    rows.push(`| ${kind} ${versionOf(kind)} | ${fmt(bare)} | ${fmt(cpu('filament'))} | +${fmt(filament)} | ${fmt(cpu('filament512'))} | +${fmt(filament512)} `
+      + `| ${fmt(cpu('upstream'))} | +${fmt(upstream)} | ${fmt(filament / upstream, 2)} / ${fmt(filament512 / upstream, 2)} |`);
+  }
+  rows.push('', 'Upstream exports log records in batches of 512, Filament in batches of 128 (shorter event-loop pauses, more export '
+    + 'requests; README, "Settings"): the batch-512 column is the like-for-like comparison of the bridging itself.');
+  return rows;
+}
+
+async function logsOnly(): Promise<void> {
+  const sink = await startServer(path.join(SERVERS, 'sink.cjs'), 'bare');
+  sinkUrl = sink.url;
+  try {
+    const table = ['### The app\'s own log lines: cost per logger call with bridging', '', ...logTable(logBench())].join('\n');
+    process.stdout.write(`\n${table}\n`);
+    const target = path.join(ROOT, 'bench', 'results', 'logs.md');
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, `# Benchmarks — ONLY=logs (${new Date().toISOString()})\n\n${table}\n`);
+    log(`written to ${path.relative(ROOT, target)}`);
+  } finally {
+    await stopServer(sink);
+  }
+}
+
 // ---------------------------------------------------------------- SDK floor
 interface FloorRun { recordNs: number; serializeNs: number }
 /** The official SDK's own work per request (bench/servers/floor.cjs), no preload. */
@@ -335,6 +411,7 @@ async function main(): Promise<void> {
     const http = await httpBench();
     const queue = await queueBench();
     const emit = emitBench();
+    const logCalls = logBench();
     const floor = floorBench();
     log(`memory with the OTLP endpoint down for ${OUTAGE_SECONDS} s`);
     const outage = await outageBench();
@@ -399,6 +476,10 @@ async function main(): Promise<void> {
     add(`| \`orderStatusChanged({...})\` (Filament) | ${fmt(median(emit.filament))} |`);
     add(`| \`logger.info({...}, msg)\` (pino ${versionOf('pino')}) | ${fmt(median(emit.pino))} |`);
     add('');
+    add('### The app\'s own log lines: cost per logger call with bridging');
+    add('');
+    for (const row of logTable(logCalls)) add(row);
+    add('');
     add('### The official SDK\'s floor per request');
     add('');
     add('What the SDK packages themselves cost for the telemetry of one request at 100 % sampling — a SERVER span with the '
@@ -451,7 +532,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
+(process.env.ONLY === 'logs' ? logsOnly() : main()).catch((error: unknown) => {
   process.stderr.write(`bench: ${error instanceof Error ? error.stack : String(error)}\n`);
   process.exitCode = 1;
 });

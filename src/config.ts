@@ -49,6 +49,10 @@ export interface FilamentConfig {
   readonly httpIgnorePaths: readonly string[];
   readonly amqpAssignMessageId: boolean;
   readonly deadLetterTap: boolean;
+  /** pino/winston/bunyan records sent as OTel log records (FILAMENT_LOG_SENDING). */
+  readonly logSending: boolean;
+  /** trace_id/span_id/trace_flags added to the app's own log lines inside a span (FILAMENT_LOG_CORRELATION). */
+  readonly logCorrelation: boolean;
   readonly logFile: {
     dir: string | undefined;
     maxBytes: number;
@@ -59,7 +63,9 @@ export interface FilamentConfig {
 }
 
 /** Instrumentations loaded when OTEL_NODE_ENABLED_INSTRUMENTATIONS is not set. */
-export const DEFAULT_INSTRUMENTATIONS = ['http', 'express', 'fastify', 'amqplib', 'undici', 'pg'] as const;
+export const DEFAULT_INSTRUMENTATIONS = [
+  'http', 'express', 'fastify', 'amqplib', 'undici', 'pg', 'pino', 'winston', 'bunyan',
+] as const;
 
 export const TEN_MIB = 10 * 1024 * 1024;
 
@@ -342,6 +348,8 @@ export function readConfig(env: Env = process.env): {
     httpIgnorePaths: httpIgnorePaths.filter((p) => p.startsWith('/')),
     amqpAssignMessageId,
     deadLetterTap: bool(env, problems, 'FILAMENT_DEAD_LETTER_TAP', true),
+    logSending: bool(env, problems, 'FILAMENT_LOG_SENDING', true),
+    logCorrelation: bool(env, problems, 'FILAMENT_LOG_CORRELATION', true),
     logFile: {
       dir: raw(env, 'FILAMENT_LOG_FILE_DIR'),
       // The ADR caps a log file at 10 MB: smaller is allowed, larger is not.

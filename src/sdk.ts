@@ -30,6 +30,8 @@ import type { FilamentConfig, OtlpProtocol } from './config';
 import { installContextManager } from './context';
 import { installRuntime, type Runtime } from './events/runtime';
 import { RequestExceptionCollector } from './http/apiEvents';
+import { Masker } from './events/content';
+import { BRIDGED_LOGGERS, BridgedLogProcessor } from './logs/bridge';
 import { loadInstrumentations } from './instrumentations';
 import { RotatingFileLogExporter } from './sinks/fileSink';
 import { LazyExporter, LazyMetricExporter } from './lazyExporter';
@@ -168,6 +170,7 @@ export function startSdk(config: FilamentConfig, invalidEndpointVars: readonly s
   if (meterProvider !== undefined) metrics.setGlobalMeterProvider(meterProvider);
 
   // ---- logs: OTLP and/or console, plus the rotated local files ----
+  const masker = new Masker(config.maskKeys);
   const logProcessors: LogRecordProcessor[] = [];
   for (const name of config.logsExporters) {
     if (name === 'console') {
@@ -184,6 +187,10 @@ export function startSdk(config: FilamentConfig, invalidEndpointVars: readonly s
     const fileExporter = new RotatingFileLogExporter({ ...config.logFile, dir: config.logFile.dir });
     logProcessors.push(new BatchLogRecordProcessor({ exporter: fileExporter, ...config.blrp }));
     destinations.push(`JSON lines ${fileExporter.currentFile} (rotated at ${config.logFile.maxBytes} bytes)`);
+  }
+  // First: the app's own log lines are masked and renamed before any exporter reads them.
+  if (logProcessors.length > 0 && config.logSending && config.instrumentations.some((name) => BRIDGED_LOGGERS.includes(name))) {
+    logProcessors.unshift(new BridgedLogProcessor(masker, config.contentMaxBytes));
   }
   const loggerProvider = new LoggerProvider({ resource, processors: logProcessors });
   logs.setGlobalLoggerProvider(loggerProvider);
@@ -203,7 +210,7 @@ export function startSdk(config: FilamentConfig, invalidEndpointVars: readonly s
   const tracerProvider = new TracerProvider({ resource, sampler: buildSampler(config), spanProcessors });
   trace.setGlobalTracerProvider(tracerProvider);
 
-  const runtime = installRuntime(config);
+  const runtime = installRuntime(config, masker);
   const instrumentations = loadInstrumentations(runtime, config.instrumentationsExplicit, problems);
   registerInstrumentations({ instrumentations, tracerProvider, meterProvider, loggerProvider });
 

@@ -93,6 +93,14 @@ export const ATTR_FILAMENT_CONTENT_TRUNCATED = 'filament.content.truncated';
 /** How many PII/secret values were masked in the body or message. */
 export const ATTR_FILAMENT_CONTENT_MASKED = 'filament.content.masked';
 
+// ---- bridged log records (pino, winston, bunyan; src/logs/bridge.ts) ----
+/**
+ * A logger's own field keeps its name unless that name clashes with one above by a
+ * dotted prefix (`order` beside `order.number`) or is a routing name (`data_stream.*`,
+ * `elasticsearch.*`): then it is exported as `field.<name>` (`field.order`).
+ */
+export const BRIDGED_FIELD_PREFIX = 'field.';
+
 // ---- metric names ----
 /** Counter of `api.error` events, by route and status (the ADR's error count and rate). */
 export const METRIC_API_ERRORS = 'filament.api.errors';

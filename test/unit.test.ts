@@ -26,7 +26,7 @@ describe('unit: configuration', () => {
     assert.equal(config.contentMaxBytes, 8192);
     assert.equal(config.logFile.maxBytes, TEN_MIB);
     assert.equal(config.logFile.maxAgeDays, 180);
-    assert.deepEqual(config.instrumentations, ['http', 'express', 'fastify', 'amqplib', 'undici', 'pg']);
+    assert.deepEqual(config.instrumentations, ['http', 'express', 'fastify', 'amqplib', 'undici', 'pg', 'pino', 'winston', 'bunyan']);
     assert.equal(config.instrumentationsExplicit, false);
     assert.equal(config.bsp.maxExportBatchSize, 128);
     assert.equal(config.blrp.maxExportBatchSize, 128);
@@ -35,7 +35,7 @@ describe('unit: configuration', () => {
 
   it('each literal loader (folded into the bundle) loads the package its entry names', () => {
     const bundled = Object.entries(INSTRUMENTATION_PACKAGES).filter(([, e]) => e.load !== undefined);
-    assert.deepEqual(bundled.map(([name]) => name), ['http', 'express', 'amqplib', 'undici', 'pg']);
+    assert.deepEqual(bundled.map(([name]) => name), ['http', 'express', 'amqplib', 'undici', 'pg', 'pino', 'winston', 'bunyan']);
     for (const [name, entry] of bundled) {
       assert.equal(entry.load?.(), require(entry.pkg as string), name);
     }
