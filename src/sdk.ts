@@ -182,8 +182,13 @@ export function startSdk(config: FilamentConfig, invalidEndpointVars: readonly s
   }
   if (config.logFile.dir !== undefined) {
     const fileExporter = new RotatingFileLogExporter({ ...config.logFile, dir: config.logFile.dir });
-    logProcessors.push(new BatchLogRecordProcessor({ exporter: fileExporter, ...config.blrp }));
-    destinations.push(`JSON lines ${fileExporter.currentFile} (rotated at ${config.logFile.maxBytes} bytes)`);
+    const unusable = fileExporter.prepare();
+    if (unusable === undefined) {
+      logProcessors.push(new BatchLogRecordProcessor({ exporter: fileExporter, ...config.blrp }));
+      destinations.push(`JSON lines ${fileExporter.currentFile} (rotated at ${config.logFile.maxBytes} bytes)`);
+    } else {
+      problems.push(`filament-otel: FILAMENT_LOG_FILE_DIR=${JSON.stringify(config.logFile.dir)} is not a writable directory (${unusable}); log records are not written to files`);
+    }
   }
   const loggerProvider = new LoggerProvider({ resource, processors: logProcessors });
   logs.setGlobalLoggerProvider(loggerProvider);
