@@ -34,9 +34,18 @@ function withDeadline(promise: Promise<unknown>, ms: number): Promise<void> {
 export function installShutdownHooks(sdk: FilamentSdk, timeoutMs: number): void {
   (globalThis as Holder)[SDK_KEY] = sdk;
   let stopping = false;
+  // When the stop began (the first signal): its deadline bounds the whole stop,
+  // also a shutdown that starts later on `beforeExit`.
+  let stopDeadline: number | undefined;
 
   const onSignal = (signal: NodeJS.Signals): void => {
     if (process.listenerCount(signal) > 1) {
+      if (stopDeadline === undefined) {
+        stopDeadline = Date.now() + timeoutMs;
+        // Past the deadline nothing of ours may keep the process alive after the
+        // app has closed its servers; unref'd, so the app may end sooner.
+        setTimeout(() => sdk.abandon(), timeoutMs).unref();
+      }
       void withDeadline(sdk.forceFlush(), timeoutMs);
       return;
     }
@@ -49,12 +58,12 @@ export function installShutdownHooks(sdk: FilamentSdk, timeoutMs: number): void 
       return;
     }
     stopping = true;
-    void withDeadline(sdk.shutdown(), timeoutMs).then(reraise);
+    void sdk.shutdown(stopDeadline ?? Date.now() + timeoutMs).then(reraise);
   };
 
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   process.once('beforeExit', () => {
-    void withDeadline(sdk.shutdown(), timeoutMs);
+    void sdk.shutdown(stopDeadline);
   });
 }
