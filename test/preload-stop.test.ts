@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { startFixture } from './support/fixture';
+import { request, startFixture } from './support/fixture';
+import { OtlpReceiver } from './support/otlpReceiver';
 
 const DEADLINE_MS = 1000;
 /** Deadline + start-up-free slack for a loaded 2-core machine; an unbounded stop takes 8–20 s. */
@@ -85,4 +86,47 @@ describe('preload: a stop ends by its deadline whatever the collector does', fun
       assertLossReported(app.stderr());
     });
   }
+});
+
+describe('preload: no silent drop', function () {
+  this.timeout(60000);
+  const otlp = new OtlpReceiver();
+  before(() => otlp.start());
+  after(() => otlp.stop());
+  beforeEach(() => otlp.clear());
+
+  it('a 5000-event burst and SIGTERM 50 ms later: all 5000 arrive with the defaults', async () => {
+    const app = await startFixture('http-express.cjs', { otlp: otlp.url });
+    assert.deepEqual((await request(app.port as number, 'POST', '/burst/5000')).body, { emitted: 5000 });
+    await new Promise((r) => setTimeout(r, 50));
+    const exit = await app.stop('SIGTERM');
+    assert.equal(exit.signal, 'SIGTERM');
+    const orders = otlp.events('order.status_changed');
+    assert.equal(new Set(orders.map((o) => o.attributes['order.number'])).size, 5000);
+    assert.equal(app.stderr(), '');
+  });
+
+  it('a full queue: drops counted in the SDK\'s metric and said on stderr once a minute, and at the stop', async () => {
+    const app = await startFixture('http-express.cjs', {
+      otlp: otlp.url, env: { OTEL_BLRP_MAX_QUEUE_SIZE: '1000', OTEL_BLRP_SCHEDULE_DELAY: '60000' },
+    });
+    await request(app.port as number, 'POST', '/burst/3000');
+    await new Promise((r) => setTimeout(r, 300));
+    await request(app.port as number, 'POST', '/burst/3000');
+    await new Promise((r) => setTimeout(r, 300));
+    const during = app.stderr().trim().split('\n');
+    assert.equal(during.length, 1, app.stderr());
+    assert.match(during[0] as string, /^filament-otel: OTLP logs: \d+ log records dropped because the batch queue was full \(OTEL_BLRP_MAX_QUEUE_SIZE=1000\) \(so far: \d+ dropped, 0 failed\)$/);
+    await app.stop('SIGTERM');
+    const lines = app.stderr().trim().split('\n');
+    assert.equal(lines.length, 2, 'the rest is said at the stop');
+    // Every record is accounted for: 6000 order events and the two requests' api.request.
+    const delivered = otlp.logs.length;
+    const totalDropped = Number(/so far: (\d+) dropped/.exec(lines[1] as string)?.[1]);
+    assert.ok(totalDropped > 3000, `${totalDropped} dropped`);
+    assert.equal(delivered + totalDropped, 6002, `${delivered} delivered + ${totalDropped} dropped`);
+    const processed = otlp.metrics.filter((m) => m.name === 'otel.sdk.processor.log.processed');
+    const queueFull = processed.flatMap((m) => m.points).filter((p) => p.attributes['error.type'] === 'queue_full');
+    assert.equal(Math.max(...queueFull.map((p) => p.value)), totalDropped, 'the SDK\'s own counter says the same');
+  });
 });
