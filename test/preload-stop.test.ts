@@ -130,3 +130,66 @@ describe('preload: no silent drop', function () {
     assert.equal(Math.max(...queueFull.map((p) => p.value)), totalDropped, 'the SDK\'s own counter says the same');
   });
 });
+
+describe('preload: a crash', function () {
+  this.timeout(60000);
+  const otlp = new OtlpReceiver();
+  before(() => otlp.start());
+  after(() => otlp.stop());
+  beforeEach(() => otlp.clear());
+
+  async function run(mode: string, loader: 'require' | 'none'): Promise<{ stderr: string; exit: { code: number | null; signal: NodeJS.Signals | null } }> {
+    const app = await startFixture('crash.cjs', { loader, otlp: otlp.url, args: [mode], readyText: 'READY', env: { OTEL_SERVICE_NAME: 'crash' } });
+    const exit = await app.exited;
+    return { stderr: app.stderr(), exit };
+  }
+
+  for (const [mode, type, origin] of [['throw', 'TypeError', 'uncaughtException'], ['reject', 'RangeError', 'unhandledRejection']] as const) {
+    it(`${origin}: buffered records and spans flushed, one ERROR record, then the same end as without Filament`, async () => {
+      const bare = await run(mode, 'none');
+      const withFilament = await run(mode, 'require');
+      assert.deepEqual(withFilament.exit, bare.exit);
+      assert.equal(bare.exit.code, 1);
+      assert.equal(withFilament.stderr, bare.stderr, 'the same stderr as Node without Filament');
+      assert.equal(otlp.events('order.status_changed').length, 200);
+      assert.equal(otlp.events('api.request').length, 1);
+      assert.ok(otlp.spans.some((s) => s.name === 'crash.work'), 'spans buffered at the crash are exported');
+      const crashes = otlp.events('process.crashed');
+      assert.equal(crashes.length, 1);
+      const crash = crashes[0];
+      assert.equal(crash?.severityNumber, 17);
+      assert.equal(crash?.severityText, 'ERROR');
+      assert.equal(crash?.attributes['exception.type'], type);
+      assert.equal(crash?.attributes['error.type'], type);
+      assert.equal(crash?.attributes['filament.crash.origin'], origin);
+      assert.match(String(crash?.attributes['exception.message']), /^(slicer crashed|price lookup failed) for \[MASKED\]$/);
+      assert.match(String(crash?.attributes['exception.stacktrace']), new RegExp(`^${type}: .* for \\[MASKED\\]\\n    at `));
+      assert.doesNotMatch(JSON.stringify(otlp.logs), /bob@example\.org/);
+      assert.equal(crash?.attributes['filament.content.masked'], 2);
+    });
+  }
+
+  for (const shape of ['esm', 'props', 'v8']) {
+    it(`the same stderr and exit code as Node for a crash in ${shape === 'esm' ? 'an ES module' : shape === 'props' ? 'an error with own properties' : 'a TypeError V8 throws'}`, async () => {
+      const crash = async (loader: 'import' | 'none') => {
+        const app = await startFixture('crash-shapes.mjs', { loader, otlp: otlp.url, args: [shape], readyText: '' });
+        return { exit: await app.exited, stderr: app.stderr() };
+      };
+      const bare = await crash('none');
+      const withFilament = await crash('import');
+      assert.deepEqual(bare.exit, { code: 1, signal: null });
+      assert.deepEqual(withFilament.exit, bare.exit);
+      assert.equal(withFilament.stderr, bare.stderr);
+      assert.equal(otlp.events('process.crashed').length, 1);
+    });
+  }
+
+  it('the app\'s own uncaughtException handler: Filament stays out of it', async () => {
+    const bare = await run('handled', 'none');
+    const withFilament = await run('handled', 'require');
+    assert.deepEqual(bare.exit, { code: 3, signal: null });
+    assert.deepEqual(withFilament.exit, bare.exit);
+    assert.equal(withFilament.stderr, bare.stderr);
+    assert.equal(otlp.events('process.crashed').length, 0);
+  });
+});
