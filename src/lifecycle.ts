@@ -10,6 +10,8 @@
  *   `beforeExit`. An app that calls process.exit() should `await shutdown()`
  *   from filament-otel first.
  * - Natural end of the event loop: shutdown on `beforeExit`.
+ * - A cluster worker whose primary left: flush, then exit 0 as Node would.
+ * Every stop ends by FILAMENT_SHUTDOWN_TIMEOUT_MS (sdk.ts, shutdown).
  */
 import type { FilamentSdk } from './sdk';
 
@@ -65,5 +67,26 @@ export function installShutdownHooks(sdk: FilamentSdk, timeoutMs: number): void 
   process.on('SIGINT', onSignal);
   process.once('beforeExit', () => {
     void sdk.shutdown(stopDeadline);
+  });
+  // Workers always have an IPC channel (Node has removed NODE_UNIQUE_ID by now).
+  if (process.channel !== undefined) flushClusterWorkerOnDisconnect(sdk);
+}
+
+/**
+ * A cluster worker whose primary goes away (SIGTERM to the primary: what
+ * Docker and Kubernetes send to PID 1) is ended by Node at once with
+ * `process.exit(0)`, before any flush. Node skips that exit when the
+ * disconnect was expected (`worker.exitedAfterDisconnect`); we mark it so,
+ * flush within the deadline, and then exit with the same code 0.
+ */
+function flushClusterWorkerOnDisconnect(sdk: FilamentSdk): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- only in cluster workers
+  const cluster = (require('node:cluster') as { default?: import('node:cluster').Cluster } & import('node:cluster').Cluster);
+  const worker = cluster.worker;
+  if (worker === undefined) return;
+  worker.once('disconnect', () => {
+    if (worker.exitedAfterDisconnect) return; // the worker's own disconnect(): it ends as it likes
+    worker.exitedAfterDisconnect = true;
+    void sdk.shutdown().then(() => process.exit(0));
   });
 }

@@ -193,3 +193,39 @@ describe('preload: a crash', function () {
     assert.equal(otlp.events('process.crashed').length, 0);
   });
 });
+
+describe('preload: Node\'s cluster', function () {
+  this.timeout(60000);
+  const otlp = new OtlpReceiver();
+  before(() => otlp.start());
+  after(() => otlp.stop());
+
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('SIGTERM to the primary: both workers flush before they leave (200/200)', async () => {
+    const app = await startFixture('cluster.cjs', {
+      otlp: otlp.url, readyText: 'READY', env: { OTEL_BLRP_SCHEDULE_DELAY: '60000', FILAMENT_SHUTDOWN_TIMEOUT_MS: '3000' },
+    });
+    const workers = (/READY (\d+) (\d+)/.exec(app.stdout()) ?? []).slice(1).map(Number);
+    assert.equal(workers.length, 2);
+    try {
+      const exit = await app.stop('SIGTERM');
+      assert.equal(exit.signal, 'SIGTERM');
+      const end = Date.now() + 15000;
+      while (workers.some(alive) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(workers.filter(alive), [], 'the workers are gone');
+      assert.ok(await otlp.waitFor(() => otlp.events('order.status_changed').length >= 200, 2000));
+      const numbers = new Set(otlp.events('order.status_changed').map((e) => e.attributes['order.number']));
+      assert.equal(numbers.size, 200);
+    } finally {
+      for (const pid of workers.filter(alive)) process.kill(pid, 'SIGKILL');
+    }
+  });
+});
