@@ -58,6 +58,7 @@ export class LazyExporter<T, E extends AnyExporter<T>> {
     // Answered once: by the exporter, or by abandon() if the stop deadline comes first.
     const once = (result: ExportResult): void => {
       if (!this.pending.delete(once)) return;
+      this.stop.lastExportFailed = result.code !== ExportResultCode.SUCCESS;
       resultCallback(result);
     };
     this.pending.add(once);
@@ -93,6 +94,8 @@ export class LazyExporter<T, E extends AnyExporter<T>> {
 export class StopSignal {
   private readonly waiters = new Set<() => void>();
   private generation = 0;
+  /** Whether the collector's latest answer (or silence) was a failure. */
+  lastExportFailed = false;
 
   /** Resolves with `promise`, or when abandon() is called first. */
   race<R>(promise: Promise<R>): Promise<R | void> {

@@ -66,7 +66,7 @@ export function installShutdownHooks(sdk: FilamentSdk, timeoutMs: number): void 
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   process.once('beforeExit', () => {
-    void sdk.shutdown(stopDeadline);
+    void sdk.shutdown(stopDeadline, stopDeadline === undefined);
   });
   // Workers always have an IPC channel (Node has removed NODE_UNIQUE_ID by now).
   if (process.channel !== undefined) flushClusterWorkerOnDisconnect(sdk);

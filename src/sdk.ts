@@ -49,8 +49,9 @@ export interface FilamentSdk {
    * FILAMENT_SHUTDOWN_TIMEOUT_MS) whatever the collector does: what is still
    * unexported then is abandoned, counted and reported on stderr. Until it
    * resolves a timer keeps the process alive; afterwards nothing of ours does.
+   * `atNaturalEnd` (beforeExit) after a failed export: abandons at once.
    */
-  shutdown(deadline?: number): Promise<void>;
+  shutdown(deadline?: number, atNaturalEnd?: boolean): Promise<void>;
   /**
    * A stop's deadline passed while the app still runs (it handles SIGTERM
    * itself): exports in flight and later ones fail at once, counted.
@@ -185,8 +186,14 @@ export function startSdk(config: FilamentConfig, invalidEndpointVars: readonly s
 
   // Every OTLP exporter, so a stop's deadline can abandon what they have in flight.
   const lazyExporters: { abandon(final: boolean): void }[] = [];
-  const lazy = <E extends object>(signal: Signal): E => {
+  const stops: StopSignal[] = [];
+  const newStop = (): StopSignal => {
     const stop = new StopSignal();
+    stops.push(stop);
+    return stop;
+  };
+  const lazy = <E extends object>(signal: Signal): E => {
+    const stop = newStop();
     const exporter = new LazyExporter(() => otlpExporter<E & AnyExporter>(signal, config.protocol[signal], invalidEndpointVars, stop, config.shutdownTimeoutMs), stop);
     lazyExporters.push(exporter);
     return exporter as unknown as E;
@@ -202,7 +209,7 @@ export function startSdk(config: FilamentConfig, invalidEndpointVars: readonly s
   const readers = config.metricsExporters.map((name) => {
     let exporter: PushMetricExporter = new ConsoleMetricExporter();
     if (name !== 'console') {
-      const stop = new StopSignal();
+      const stop = newStop();
       const lazyMetrics = new LazyMetricExporter(() => otlpExporter<PushMetricExporter>('metrics', config.protocol.metrics, invalidEndpointVars, stop, config.shutdownTimeoutMs), stop);
       lazyExporters.push(lazyMetrics);
       exporter = lazyMetrics;
@@ -281,7 +288,10 @@ export function startSdk(config: FilamentConfig, invalidEndpointVars: readonly s
     abandon() {
       abandon(true);
     },
-    shutdown(deadline = Date.now() + config.shutdownTimeoutMs) {
+    shutdown(deadline = Date.now() + config.shutdownTimeoutMs, atNaturalEnd = false) {
+      // The event loop ended just after an export failed (it held the loop for up to
+      // the deadline retrying): the collector is down, waiting once more is pointless.
+      if (atNaturalEnd && stops.some((s) => s.lastExportFailed)) deadline = Date.now();
       shutdownPromise ??= new Promise<void>((resolve) => {
         // Spans first: ending them can still emit log records and metrics.
         const stopped = tracerProvider.shutdown()
