@@ -68,10 +68,10 @@ export class LazyExporter<T, E extends AnyExporter<T>> {
   /**
    * The stop deadline passed: answer every export in flight as failed (the
    * processors then clear their own timers), cut the transport's retries short,
-   * and with `final`, fail every later export at once.
+   * and fail every later export at once.
    */
-  abandon(final: boolean): void {
-    if (final) this.stopped = true;
+  abandon(): void {
+    this.stopped = true;
     this.stop.abandon();
     for (const callback of [...this.pending]) callback({ code: ExportResultCode.FAILED, error: new Error(ABANDONED) });
   }

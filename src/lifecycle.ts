@@ -80,8 +80,8 @@ export function installShutdownHooks(sdk: FilamentSdk, timeoutMs: number): void 
  * flush within the deadline, and then exit with the same code 0.
  */
 function flushClusterWorkerOnDisconnect(sdk: FilamentSdk): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- only in cluster workers
-  const cluster = (require('node:cluster') as { default?: import('node:cluster').Cluster } & import('node:cluster').Cluster);
+  // Required here, not imported: only processes with an IPC channel pay for it.
+  const cluster = require('node:cluster') as import('node:cluster').Cluster;
   const worker = cluster.worker;
   if (worker === undefined) return;
   worker.once('disconnect', () => {

@@ -26,9 +26,6 @@ import {
   SimpleSpanProcessor, TraceIdRatioBasedSampler, TracerProvider, type Sampler, type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
-import type { ExportResult } from '@opentelemetry/core';
-
-type AnyExporter = { export(items: never, callback: (result: ExportResult) => void): void; shutdown(): Promise<void> };
 import type { FilamentConfig, OtlpProtocol } from './config';
 import { installContextManager } from './context';
 import { installRuntime, type Runtime } from './events/runtime';
@@ -38,6 +35,9 @@ import { RotatingFileLogExporter } from './sinks/fileSink';
 import { CountingLogRecordProcessor, CountingSpanProcessor, DeliveryLedger, ledgerMeterProvider } from './delivery';
 import { LazyExporter, LazyMetricExporter, makeStoppable, StopSignal, unrefAgent } from './lazyExporter';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
+import type { ExportResult } from '@opentelemetry/core';
+
+type AnyExporter = { export(items: never, callback: (result: ExportResult) => void): void; shutdown(): Promise<void> };
 
 export interface FilamentSdk {
   readonly runtime: Runtime;
@@ -185,7 +185,7 @@ export function startSdk(config: FilamentConfig, invalidEndpointVars: readonly s
   propagation.setGlobalPropagator(new CompositePropagator({ propagators }));
 
   // Every OTLP exporter, so a stop's deadline can abandon what they have in flight.
-  const lazyExporters: { abandon(final: boolean): void }[] = [];
+  const lazyExporters: { abandon(): void }[] = [];
   const stops: StopSignal[] = [];
   const newStop = (): StopSignal => {
     const stop = new StopSignal();
@@ -271,8 +271,8 @@ export function startSdk(config: FilamentConfig, invalidEndpointVars: readonly s
   const instrumentations = loadInstrumentations(runtime, config.instrumentationsExplicit, problems);
   registerInstrumentations({ instrumentations, tracerProvider, meterProvider, loggerProvider });
 
-  const abandon = (final: boolean): void => {
-    for (const exporter of lazyExporters) exporter.abandon(final);
+  const abandon = (): void => {
+    for (const exporter of lazyExporters) exporter.abandon();
   };
   let shutdownPromise: Promise<void> | undefined;
   return {
@@ -285,9 +285,7 @@ export function startSdk(config: FilamentConfig, invalidEndpointVars: readonly s
         loggerProvider.forceFlush(),
       ]);
     },
-    abandon() {
-      abandon(true);
-    },
+    abandon,
     shutdown(deadline = Date.now() + config.shutdownTimeoutMs, atNaturalEnd = false) {
       // The event loop ended just after an export failed (it held the loop for up to
       // the deadline retrying): the collector is down, waiting once more is pointless.
@@ -303,7 +301,7 @@ export function startSdk(config: FilamentConfig, invalidEndpointVars: readonly s
         // Ref'd on purpose: the process lives until the flush is done or the deadline passes.
         const timer = setTimeout(() => {
           const unsettled = ledgers.filter((l) => l.unsettled > 0).map((l) => `${l.unsettled} ${l.unit} (${l.destination})`);
-          abandon(true);
+          abandon();
           for (const l of ledgers) l.reportNow();
           if (unsettled.length > 0) {
             process.stderr.write(`filament-otel: the stop deadline (FILAMENT_SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}) passed; abandoned unexported: ${unsettled.join(', ')}\n`);

@@ -217,7 +217,7 @@ describe('unit: lazy exporters', () => {
       shutdown: () => Promise.resolve(),
     }));
     lazy.export([1, 2], (r) => results.push(r.code));
-    lazy.abandon(true);
+    lazy.abandon();
     lazy.export([3], (r) => results.push(r.code));
     assert.deepEqual(results, [1, 1]);
   });
