@@ -5,7 +5,6 @@
  * first line runs (docs/benchmarks.md, start-up).
  */
 import * as http from 'node:http';
-import * as https from 'node:https';
 import type * as net from 'node:net';
 import { diag } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
@@ -174,29 +173,37 @@ class StoppableRetryingTransport implements ExporterTransport {
   }
 }
 
-type WithTransport = { _delegate?: { _transport?: { _transport?: ExporterTransport } & Partial<ExporterTransport> } };
+type HttpTransportParameters = { agentFactory?: (protocol: string) => Promise<http.Agent> };
+type WithTransport = {
+  _delegate?: { _transport?: { _transport?: ExporterTransport & { _parameters?: HttpTransportParameters } } & Partial<ExporterTransport> };
+};
 
 /**
- * Puts the stoppable retrying transport under an OTLP exporter built by
+ * Puts the stoppable retrying transport under an OTLP/HTTP exporter built by
  * @opentelemetry/otlp-exporter-base (delegate → retrying transport → HTTP
- * transport). Private structure of a pinned version: a unit test fails if an
- * upgrade changes it. Returns whether it was replaced.
+ * transport), and unrefs the sockets of the agent the exporter makes (keeping
+ * its TLS settings from OTEL_EXPORTER_OTLP_*CERTIFICATE/CLIENT_KEY). Private
+ * structure of a pinned version: a unit test fails if an upgrade changes it.
+ * Returns whether it was replaced.
  */
 export function makeStoppable(exporter: object, stop: StopSignal, maxMs: number): boolean {
   const delegate = (exporter as WithTransport)._delegate;
   const inner = delegate?._transport?._transport;
+  const parameters = inner?._parameters;
   if (delegate === undefined || inner === undefined || typeof inner.send !== 'function') return false;
+  if (parameters === undefined || typeof parameters.agentFactory !== 'function') return false;
+  const makeAgent = parameters.agentFactory;
+  parameters.agentFactory = async (protocol) => unrefSockets(await makeAgent(protocol));
   (delegate as { _transport: ExporterTransport })._transport = new StoppableRetryingTransport(inner, stop, maxMs);
   return true;
 }
 
 /**
- * The OTLP/HTTP exporters' agent (keep-alive, as upstream) with unref'd
- * sockets: an export in flight never keeps a finished process alive; a stop
- * keeps the process alive itself, until its deadline.
+ * An export in flight never keeps a finished process alive: the agent's
+ * sockets are unref'd when made and again when reused (Node refs a reused
+ * keep-alive socket); a stop keeps the process alive itself, until its deadline.
  */
-export async function unrefAgent(protocol: string): Promise<http.Agent> {
-  const agent = protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+function unrefSockets(agent: http.Agent): http.Agent {
   type Internal = {
     createConnection(options: object, callback?: (error: Error | null, socket: net.Socket) => void): net.Socket;
     reuseSocket(socket: net.Socket, request: http.ClientRequest): void;

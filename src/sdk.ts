@@ -33,7 +33,7 @@ import { RequestExceptionCollector } from './http/apiEvents';
 import { loadInstrumentations } from './instrumentations';
 import { RotatingFileLogExporter } from './sinks/fileSink';
 import { CountingLogRecordProcessor, CountingSpanProcessor, DeliveryLedger, ledgerMeterProvider } from './delivery';
-import { LazyExporter, LazyMetricExporter, makeStoppable, StopSignal, unrefAgent } from './lazyExporter';
+import { LazyExporter, LazyMetricExporter, makeStoppable, StopSignal } from './lazyExporter';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 import type { ExportResult } from '@opentelemetry/core';
 
@@ -133,9 +133,7 @@ function otlpExporter<T extends object>(
   const mod = (load !== undefined ? load() : require(pkg)) as Record<string, new (config?: object) => T>;
   const Exporter = mod[EXPORTER_CLASS[signal]] as new (config?: object) => T;
   const url = endpointFor(signal, protocol, invalid);
-  const options: Record<string, unknown> = url === '' ? {} : { url };
-  if (protocol !== 'grpc') options.httpAgentOptions = unrefAgent;
-  const exporter = new Exporter(options);
+  const exporter = url === '' ? new Exporter() : new Exporter({ url });
   if (protocol !== 'grpc' && !makeStoppable(exporter, stop, maxExportMs)) {
     diag.warn('filament-otel: the OTLP exporter\'s transport has an unknown shape; a stop may outlast its deadline');
   }
