@@ -22,6 +22,16 @@ interface AnyExporter<T> {
 /** Why a batch left unexported at the stop deadline failed (the processors count it as failed). */
 export const ABANDONED = 'filament-otel: abandoned at the stop deadline';
 
+/**
+ * Its name is the `error.type` the SDK's `otel.sdk.processor.*.processed`
+ * counters carry for batches abandoned at the stop deadline (docs/events.md).
+ */
+function abandonedError(): Error {
+  const error = new Error(ABANDONED);
+  error.name = 'StopDeadlineExceeded';
+  return error;
+}
+
 export class LazyExporter<T, E extends AnyExporter<T>> {
   private real: E | undefined;
   private failed = false;
@@ -46,7 +56,7 @@ export class LazyExporter<T, E extends AnyExporter<T>> {
 
   export(items: T, resultCallback: (result: ExportResult) => void): void {
     if (this.stopped) {
-      resultCallback({ code: ExportResultCode.FAILED, error: new Error(ABANDONED) });
+      resultCallback({ code: ExportResultCode.FAILED, error: abandonedError() });
       return;
     }
     const real = this.exporter();
@@ -72,7 +82,7 @@ export class LazyExporter<T, E extends AnyExporter<T>> {
   abandon(): void {
     this.stopped = true;
     this.stop.abandon();
-    for (const callback of [...this.pending]) callback({ code: ExportResultCode.FAILED, error: new Error(ABANDONED) });
+    for (const callback of [...this.pending]) callback({ code: ExportResultCode.FAILED, error: abandonedError() });
   }
 
   shutdown(): Promise<void> {
@@ -149,7 +159,7 @@ class StoppableRetryingTransport implements ExporterTransport {
 
   async send(data: Uint8Array, exportTimeoutMillis: number): Promise<ExportResponse> {
     const epoch = this.stop.epoch;
-    const abandoned: ExportResponse = { status: 'failure', error: new Error(ABANDONED) };
+    const abandoned: ExportResponse = { status: 'failure', error: abandonedError() };
     // An export in flight when a script ends holds the process (the batch
     // processor's own timer is ref'd) until it is done: at most the stop deadline.
     const timeoutMillis = Math.min(exportTimeoutMillis, this.maxMs);
