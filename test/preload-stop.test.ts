@@ -6,8 +6,20 @@
  */
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { request, startFixture } from './support/fixture';
+import { request, startFixture as startTracked, type FixtureOptions, type RunningFixture } from './support/fixture';
 import { OtlpReceiver } from './support/otlpReceiver';
+
+/** Fixtures started here; whatever a failed assertion left running is killed after each test. */
+const running = new Set<RunningFixture>();
+async function startFixture(file: string, options: FixtureOptions): Promise<RunningFixture> {
+  const app = await startTracked(file, options);
+  running.add(app);
+  void app.exited.then(() => running.delete(app));
+  return app;
+}
+function killLeftovers(): void {
+  for (const app of running) app.child.kill('SIGKILL');
+}
 
 const DEADLINE_MS = 1000;
 /** Deadline + start-up-free slack for a loaded 2-core machine; an unbounded stop takes 8–20 s. */
@@ -29,6 +41,7 @@ function assertLossReported(stderr: string): void {
 
 describe('preload: a stop ends by its deadline whatever the collector does', function () {
   this.timeout(60000);
+  afterEach(killLeftovers);
   const blackHoleSockets = new Set<net.Socket>();
   const blackHole = net.createServer((socket) => {
     blackHoleSockets.add(socket);
@@ -90,6 +103,7 @@ describe('preload: a stop ends by its deadline whatever the collector does', fun
 
 describe('preload: no silent drop', function () {
   this.timeout(60000);
+  afterEach(killLeftovers);
   const otlp = new OtlpReceiver();
   before(() => otlp.start());
   after(() => otlp.stop());
@@ -133,6 +147,7 @@ describe('preload: no silent drop', function () {
 
 describe('preload: a crash', function () {
   this.timeout(60000);
+  afterEach(killLeftovers);
   const otlp = new OtlpReceiver();
   before(() => otlp.start());
   after(() => otlp.stop());
@@ -196,6 +211,7 @@ describe('preload: a crash', function () {
 
 describe('preload: Node\'s cluster', function () {
   this.timeout(60000);
+  afterEach(killLeftovers);
   const otlp = new OtlpReceiver();
   before(() => otlp.start());
   after(() => otlp.stop());
