@@ -171,8 +171,15 @@ function protocol(env: Env, problems: ConfigProblems, signal: string, fallback: 
  */
 export const DEFAULT_EXPORT_BATCH_SIZE = 128;
 
-function batchSettings(env: Env, problems: ConfigProblems, prefix: string, delayMs: number): BatchSettings {
-  const maxQueueSize = integer(env, problems, `${prefix}_MAX_QUEUE_SIZE`, 2048, 1, 1_000_000, 'records');
+/**
+ * Filament's default log-record queue: 8192, not the specification's 2048, so a
+ * burst of 5000 events just before a stop is delivered, not dropped (about
+ * 1 KiB of heap per queued event: docs/benchmarks.md, "queue"). Spans keep 2048.
+ */
+export const DEFAULT_LOG_QUEUE_SIZE = 8192;
+
+function batchSettings(env: Env, problems: ConfigProblems, prefix: string, delayMs: number, queueSize = 2048): BatchSettings {
+  const maxQueueSize = integer(env, problems, `${prefix}_MAX_QUEUE_SIZE`, queueSize, 1, 1_000_000, 'records');
   let maxExportBatchSize = integer(env, problems, `${prefix}_MAX_EXPORT_BATCH_SIZE`, DEFAULT_EXPORT_BATCH_SIZE, 1, 1_000_000, 'records');
   if (maxExportBatchSize > maxQueueSize) maxExportBatchSize = maxQueueSize;
   return {
@@ -281,7 +288,7 @@ export function readConfig(env: Env = process.env): {
   let metricExportTimeoutMs = integer(env, problems, 'OTEL_METRIC_EXPORT_TIMEOUT', 30000, 1, 86_400_000, 'milliseconds');
   if (metricExportTimeoutMs > metricExportIntervalMs) metricExportTimeoutMs = metricExportIntervalMs;
 
-  const blrp = batchSettings(env, problems, 'OTEL_BLRP', 1000);
+  const blrp = batchSettings(env, problems, 'OTEL_BLRP', 1000, DEFAULT_LOG_QUEUE_SIZE);
   const bsp = batchSettings(env, problems, 'OTEL_BSP', 5000);
 
   const detectorNames = ['env', 'host', 'os', 'process', 'serviceinstance'] as const;

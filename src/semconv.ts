@@ -30,6 +30,9 @@ export const EVENT_NAMES = [
 ] as const;
 export type FilamentEventName = (typeof EVENT_NAMES)[number];
 
+/** Not a business event: the one ERROR record a crash leaves (docs/events.md, "A crash"). */
+export const EVENT_PROCESS_CRASHED = 'process.crashed';
+
 // ---- semantic conventions (stable or registry names) ----
 export const ATTR_HTTP_REQUEST_METHOD = 'http.request.method';
 export const ATTR_HTTP_ROUTE = 'http.route';
@@ -92,6 +95,8 @@ export const ATTR_FILAMENT_CONTENT_KIND = 'filament.content.kind';
 export const ATTR_FILAMENT_CONTENT_TRUNCATED = 'filament.content.truncated';
 /** How many PII/secret values were masked in the body or message. */
 export const ATTR_FILAMENT_CONTENT_MASKED = 'filament.content.masked';
+/** `uncaughtException` | `unhandledRejection` (Node's `origin`), on `process.crashed`. */
+export const ATTR_FILAMENT_CRASH_ORIGIN = 'filament.crash.origin';
 
 // ---- bridged log records (pino, winston, bunyan; src/logs/bridge.ts) ----
 /**
@@ -127,4 +132,5 @@ export const ALL_ATTRIBUTE_NAMES: readonly string[] = [
   ATTR_QUEUE_DEAD_LETTER_REASON, ATTR_QUEUE_DEAD_LETTER_QUEUE,
   ATTR_QUEUE_DEAD_LETTER_EXCHANGE, ATTR_QUEUE_DEAD_LETTER_COUNT,
   ATTR_FILAMENT_CONTENT_KIND, ATTR_FILAMENT_CONTENT_TRUNCATED, ATTR_FILAMENT_CONTENT_MASKED,
+  ATTR_FILAMENT_CRASH_ORIGIN,
 ];

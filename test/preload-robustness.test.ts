@@ -155,6 +155,41 @@ describe('preload: robustness', function () {
     assert.equal(lookup.parentSpanId, work.spanId);
   });
 
+  // /proc makes Node 20's recursive mkdir loop for ever; /sys refuses; a file cannot hold a directory.
+  for (const unusable of ['/proc/filament-x', '/sys/filament-x', '<file>/x']) {
+    it(`FILAMENT_LOG_FILE_DIR=${unusable}: one stderr line, the service keeps answering and stops on SIGTERM`, async () => {
+      const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'filament-notdir-'));
+      const file = path.join(scratch, 'a-file');
+      fs.writeFileSync(file, '');
+      const dir = unusable.replace('<file>', file);
+      const app = await startFixture('http-express.cjs', { otlp: otlp.url, env: { FILAMENT_LOG_FILE_DIR: dir } });
+      const port = app.port as number;
+      const answered = async (urlPath: string, method = 'GET'): Promise<number> => {
+        const res = await fetch(`http://127.0.0.1:${port}${urlPath}`, { method, signal: AbortSignal.timeout(5000) });
+        await res.text();
+        return res.status;
+      };
+      try {
+        assert.equal(await answered('/burst/300', 'POST'), 200);
+        // Past several export rounds (OTEL_BLRP_SCHEDULE_DELAY=100): the old sink froze here.
+        for (let i = 0; i < 15; i++) {
+          assert.equal(await answered(`/orders/ORD-${i}`), 200);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      } catch (error) {
+        await app.stop('SIGKILL');
+        throw error;
+      }
+      const exit = await app.stop('SIGTERM', 10000);
+      fs.rmSync(scratch, { recursive: true, force: true });
+      assert.equal(exit.signal, 'SIGTERM', 'ended by its SIGTERM, not killed');
+      const lines = app.stderr().trim().split('\n');
+      assert.equal(lines.length, 1, app.stderr());
+      assert.match(lines[0] as string, new RegExp(`^filament-otel: FILAMENT_LOG_FILE_DIR="${dir.replace(/[/.]/g, '\\$&')}" is not a writable directory \\(E[A-Z]+[^)]*\\); log records are not written to files$`));
+      assert.equal(otlp.events('order.status_changed').length, 300, 'OTLP export is unaffected');
+    });
+  }
+
   it('writes JSON lines rotated below the size limit when FILAMENT_LOG_FILE_DIR is set', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'filament-files-'));
     const app = await startFixture('http-express.cjs', {

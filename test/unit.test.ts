@@ -12,7 +12,12 @@ import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InstrumentType } from '@opentelemetry/sdk-metrics';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
-import { LazyExporter, LazyMetricExporter } from '../src/lazyExporter';
+import { LazyExporter, LazyMetricExporter, makeStoppable, StopSignal } from '../src/lazyExporter';
+import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
+import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
+import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { probeResourceStores } from '../src/context';
 import { INSTRUMENTATION_PACKAGES } from '../src/instrumentations';
 
@@ -217,6 +222,24 @@ describe('unit: rotating file sink', () => {
 });
 
 describe('unit: lazy exporters', () => {
+  it('find the retrying transport of every OTLP/HTTP exporter (private structure of the pinned version)', () => {
+    for (const Exporter of [JsonLogExporter, ProtoLogExporter, JsonTraceExporter, ProtoTraceExporter, JsonMetricExporter, OTLPMetricExporter]) {
+      assert.equal(makeStoppable(new Exporter(), new StopSignal(), 1000), true, Exporter.name);
+    }
+  });
+
+  it('abandon() answers an export in flight as failed, once', () => {
+    const results: number[] = [];
+    const lazy = new LazyExporter<number[], { export(i: number[], cb: (r: { code: number }) => void): void; shutdown(): Promise<void> }>(() => ({
+      export: () => undefined, // a black hole: never answers
+      shutdown: () => Promise.resolve(),
+    }));
+    lazy.export([1, 2], (r) => results.push(r.code));
+    lazy.abandon();
+    lazy.export([3], (r) => results.push(r.code));
+    assert.deepEqual(results, [1, 1]);
+  });
+
   it('choose the same temporality as the real OTLP metric exporter, for every preference', () => {
     const saved = process.env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE;
     try {
