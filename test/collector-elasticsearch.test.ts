@@ -24,7 +24,7 @@ interface RawPoint { attributes?: KV[] }
 interface RawMetric {
   name: string;
   histogram?: { aggregationTemporality?: number; dataPoints?: RawPoint[] };
-  sum?: { aggregationTemporality?: number; dataPoints?: RawPoint[] };
+  sum?: { aggregationTemporality?: number; isMonotonic?: boolean; dataPoints?: RawPoint[] };
   gauge?: { dataPoints?: RawPoint[] };
 }
 
@@ -207,8 +207,12 @@ describe('collector: the Elasticsearch pipelines (real binary, exporter swapped 
     const names = new Set(histograms.map((m) => m.name));
     assert.ok(names.has('http.server.request.duration') && names.has('model3d.pricing.duration'), [...names].join(', '));
     for (const m of histograms) assert.equal(m.histogram?.aggregationTemporality, DELTA, m.name);
-    const sums = metrics.filter((m) => m.sum !== undefined);
-    for (const m of sums) assert.equal(m.sum?.aggregationTemporality, DELTA, m.name);
+    // Monotonic sums (counters) become delta too; an up-down counter (the SDK's own
+    // otel.sdk.processor.*.queue.capacity, …) stays cumulative — cumulativetodelta converts
+    // monotonic sums only (an up-down counter's value is a level, not a count to add up).
+    const counters = metrics.filter((m) => m.sum?.isMonotonic === true);
+    assert.ok(counters.some((m) => m.name === 'messaging.client.sent.messages'), counters.map((m) => m.name).join(', '));
+    for (const m of counters) assert.equal(m.sum?.aggregationTemporality, DELTA, m.name);
   });
 
   it('durations and money are always doubles, even when the value is a whole number', () => {
