@@ -34,7 +34,9 @@ describe('preload: robustness', function () {
     const started = Date.now();
     const exit = await app.stop('SIGTERM', 10000);
     assert.equal(exit.signal, 'SIGTERM');
-    assert.ok(Date.now() - started < 8000, 'stop is bounded by FILAMENT_SHUTDOWN_TIMEOUT_MS');
+    // Below the default deadline (5000 ms): fails if the 1500 ms setting were ignored. The
+    // precise guarantee (deadline + ~200 ms) is measured in bench/stop-deadline.mjs.
+    assert.ok(Date.now() - started < 4000, `stop took ${Date.now() - started} ms; FILAMENT_SHUTDOWN_TIMEOUT_MS is 1500`);
   });
 
   it('bad configuration: one clear line per variable naming the fallback; the service starts', async () => {
