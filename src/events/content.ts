@@ -499,6 +499,10 @@ function jsonOrText(decoded: string): ContentKind {
   return first === '{' || first === '[' ? 'json' : 'text';
 }
 
+/** Caps of an error's text wherever it is exported: api.error, span exception events, process.crashed. */
+export const MAX_ERROR_MESSAGE_CHARS = 1024;
+export const MAX_ERROR_STACK_CHARS = 8192;
+
 /**
  * Masks and caps a short free-text value such as an error message or stack:
  * masked first (reading a little past the cap), then cut at `maxChars`
