@@ -23,7 +23,7 @@ import {
 } from './semconv';
 import type { FilamentSdk } from './sdk';
 
-export function installCrashHandler(sdk: FilamentSdk, runtime: Runtime, timeoutMs: number): void {
+export function installCrashHandler(sdk: FilamentSdk, timeoutMs: number): void {
   let crashing = false;
   const onCrash = (error: unknown, origin: NodeJS.UncaughtExceptionOrigin): void => {
     // The app's own handler decides what a crash means; Filament stays out.
@@ -31,7 +31,7 @@ export function installCrashHandler(sdk: FilamentSdk, runtime: Runtime, timeoutM
     if (crashing) return; // a second error while flushing: the first one ends the process
     crashing = true;
     try {
-      emitCrash(runtime, error, origin);
+      emitCrash(sdk.runtime, error, origin);
     } catch {
       // never in the way of the crash itself
     }
