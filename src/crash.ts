@@ -82,7 +82,7 @@ function endAsNode(error: unknown, origin: NodeJS.UncaughtExceptionOrigin): void
  * `throw` before it on the same line moves the caret there. An error thrown far
  * from where it was made shows its construction line (docs/events.md).
  */
-export function fatalText(error: unknown): string | undefined {
+function fatalText(error: unknown): string | undefined {
   if (!(error instanceof Error) || typeof error.stack !== 'string') return undefined;
   const frame = error.stack.split('\n').find((line) => line.startsWith('    at '));
   const where = frame === undefined ? null : /\(?((?:file:\/\/)?\/[^()]*?):(\d+):(\d+)\)?$/.exec(frame);

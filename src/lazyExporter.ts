@@ -20,7 +20,7 @@ interface AnyExporter<T> {
 }
 
 /** Why a batch left unexported at the stop deadline failed (the processors count it as failed). */
-export const ABANDONED = 'filament-otel: abandoned at the stop deadline';
+const ABANDONED = 'filament-otel: abandoned at the stop deadline';
 
 /**
  * Its name is the `error.type` the SDK's `otel.sdk.processor.*.processed`
