@@ -373,8 +373,10 @@ export class Masker {
       tally.masked += masked;
       return text;
     }
-    if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value) || value instanceof Date) return value;
+    if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return value;
     if (depth >= MAX_VALUE_DEPTH) return TOO_DEEP;
+    // Other typed arrays and dates hold nothing to mask: what walking them would return, without the walk.
+    if (ArrayBuffer.isView(value) || value instanceof Date) return value;
     if (Array.isArray(value)) {
       let copy: unknown[] | undefined;
       for (let i = 0; i < value.length; i++) {
