@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import { SeverityNumber, type LogAttributes } from '@opentelemetry/api-logs';
-import { safeText } from './events/content';
+import { MAX_ERROR_MESSAGE_CHARS, MAX_ERROR_STACK_CHARS, safeText } from './events/content';
 import type { Runtime } from './events/runtime';
 import {
   ATTR_ERROR_TYPE, ATTR_EXCEPTION_MESSAGE, ATTR_EXCEPTION_STACKTRACE, ATTR_EXCEPTION_TYPE,
@@ -23,10 +23,7 @@ import {
 } from './semconv';
 import type { FilamentSdk } from './sdk';
 
-const MAX_MESSAGE_CHARS = 1024;
-const MAX_STACK_CHARS = 8192;
-
-export function installCrashHandler(sdk: FilamentSdk, runtime: Runtime, timeoutMs: number): void {
+export function installCrashHandler(sdk: FilamentSdk, timeoutMs: number): void {
   let crashing = false;
   const onCrash = (error: unknown, origin: NodeJS.UncaughtExceptionOrigin): void => {
     // The app's own handler decides what a crash means; Filament stays out.
@@ -34,7 +31,7 @@ export function installCrashHandler(sdk: FilamentSdk, runtime: Runtime, timeoutM
     if (crashing) return; // a second error while flushing: the first one ends the process
     crashing = true;
     try {
-      emitCrash(runtime, error, origin);
+      emitCrash(sdk.runtime, error, origin);
     } catch {
       // never in the way of the crash itself
     }
@@ -48,7 +45,7 @@ export function installCrashHandler(sdk: FilamentSdk, runtime: Runtime, timeoutM
 
 function emitCrash(runtime: Runtime, error: unknown, origin: string): void {
   const type = error instanceof Error ? error.constructor.name || error.name : typeof error;
-  const message = safeText(error instanceof Error ? error.message : inspect(error), MAX_MESSAGE_CHARS, runtime.masker);
+  const message = safeText(error instanceof Error ? error.message : inspect(error), MAX_ERROR_MESSAGE_CHARS, runtime.masker);
   const attributes: LogAttributes = {
     [ATTR_EXCEPTION_TYPE]: type,
     [ATTR_ERROR_TYPE]: type,
@@ -57,7 +54,7 @@ function emitCrash(runtime: Runtime, error: unknown, origin: string): void {
   };
   let masked = message.masked;
   if (error instanceof Error && typeof error.stack === 'string') {
-    const stack = safeText(error.stack, MAX_STACK_CHARS, runtime.masker);
+    const stack = safeText(error.stack, MAX_ERROR_STACK_CHARS, runtime.masker);
     attributes[ATTR_EXCEPTION_STACKTRACE] = stack.text;
     masked += stack.masked;
   }
@@ -85,7 +82,7 @@ function endAsNode(error: unknown, origin: NodeJS.UncaughtExceptionOrigin): void
  * `throw` before it on the same line moves the caret there. An error thrown far
  * from where it was made shows its construction line (docs/events.md).
  */
-export function fatalText(error: unknown): string | undefined {
+function fatalText(error: unknown): string | undefined {
   if (!(error instanceof Error) || typeof error.stack !== 'string') return undefined;
   const frame = error.stack.split('\n').find((line) => line.startsWith('    at '));
   const where = frame === undefined ? null : /\(?((?:file:\/\/)?\/[^()]*?):(\d+):(\d+)\)?$/.exec(frame);

@@ -14,7 +14,7 @@ import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace
 export type Unit = 'log records' | 'spans';
 
 /** At most one stderr report per minute (the issue's and the ADR's budget for noise). */
-export const REPORT_INTERVAL_MS = 60_000;
+const REPORT_INTERVAL_MS = 60_000;
 
 export class DeliveryLedger {
   /** Handed to the batch processor (sampled spans only: the processor ignores the rest). */

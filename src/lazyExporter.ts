@@ -20,7 +20,7 @@ interface AnyExporter<T> {
 }
 
 /** Why a batch left unexported at the stop deadline failed (the processors count it as failed). */
-export const ABANDONED = 'filament-otel: abandoned at the stop deadline';
+const ABANDONED = 'filament-otel: abandoned at the stop deadline';
 
 /**
  * Its name is the `error.type` the SDK's `otel.sdk.processor.*.processed`
@@ -37,7 +37,6 @@ export class LazyExporter<T, E extends AnyExporter<T>> {
   private failed = false;
   /** Result callbacks of the exports in flight: abandon() answers them. */
   private readonly pending = new Set<(result: ExportResult) => void>();
-  private stopped = false;
 
   constructor(private readonly create: () => E, private readonly stop: StopSignal = new StopSignal()) {}
 
@@ -55,7 +54,7 @@ export class LazyExporter<T, E extends AnyExporter<T>> {
   }
 
   export(items: T, resultCallback: (result: ExportResult) => void): void {
-    if (this.stopped) {
+    if (this.stop.epoch > 0) { // abandoned: every later export fails at once
       resultCallback({ code: ExportResultCode.FAILED, error: abandonedError() });
       return;
     }
@@ -80,7 +79,6 @@ export class LazyExporter<T, E extends AnyExporter<T>> {
    * and fail every later export at once.
    */
   abandon(): void {
-    this.stopped = true;
     this.stop.abandon();
     for (const callback of [...this.pending]) callback({ code: ExportResultCode.FAILED, error: abandonedError() });
   }

@@ -24,7 +24,7 @@ export function startPreload(): FilamentSdk | undefined {
     }
     const sdk = startSdk(config, invalidEndpointVars, problems);
     installShutdownHooks(sdk, config.shutdownTimeoutMs);
-    installCrashHandler(sdk, sdk.runtime, config.shutdownTimeoutMs);
+    installCrashHandler(sdk, config.shutdownTimeoutMs);
     for (const line of problems) process.stderr.write(`${line}\n`);
     return sdk;
   } catch (error) {

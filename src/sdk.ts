@@ -34,7 +34,7 @@ import { Masker } from './events/content';
 import { BRIDGED_LOGGERS, BridgedLogProcessor } from './logs/bridge';
 import { loadInstrumentations } from './instrumentations';
 import { RotatingFileLogExporter } from './sinks/fileSink';
-import { CountingLogRecordProcessor, CountingSpanProcessor, DeliveryLedger, ledgerMeterProvider } from './delivery';
+import { CountingLogRecordProcessor, CountingSpanProcessor, DeliveryLedger, ledgerMeterProvider, type Unit } from './delivery';
 import { LazyExporter, LazyMetricExporter, makeStoppable, StopSignal } from './lazyExporter';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 import type { ExportResult } from '@opentelemetry/core';
@@ -199,7 +199,7 @@ export function startSdk(config: FilamentConfig, invalidEndpointVars: readonly s
     return exporter as unknown as E;
   };
   const ledgers: DeliveryLedger[] = [];
-  const ledger = (destination: string, unit: 'log records' | 'spans', variable: string, size: number): DeliveryLedger => {
+  const ledger = (destination: string, unit: Unit, variable: string, size: number): DeliveryLedger => {
     const l = new DeliveryLedger(destination, unit, variable, size);
     ledgers.push(l);
     return l;

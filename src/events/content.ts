@@ -147,14 +147,22 @@ function lineValueEnd(text: string, start: number): number {
   return i;
 }
 
-/** A masked value: the copy and how many values were replaced in it. */
+/** A masked value: the (copy-on-change) value, how many values were replaced in it, whether text was cut. */
 export interface MaskedValue {
   readonly value: unknown;
   readonly masked: number;
+  readonly truncated: boolean;
+}
+
+/** The running counts of a maskField / maskNode walk. */
+export interface MaskTally {
+  masked: number;
+  truncated: boolean;
 }
 
 /** Nesting below this depth is not walked by maskValue: it is replaced, not exported unmasked. */
 const MAX_VALUE_DEPTH = 16;
+const TOO_DEEP = '[nested too deep, not exported]';
 
 /**
  * Masks secrets and PII. Built once per configuration (`getRuntime().masker`).
@@ -331,49 +339,66 @@ export class Masker {
   }
 
   /**
-   * Masks a structured value — a bridged pino/winston record, a JSON document
-   * already parsed: values under sensitive keys are replaced whole by
-   * `[MASKED]` whatever their type, strings are masked like text, an Error
-   * becomes a plain object with its name and masked message and stack,
-   * everything else is copied. The input is not changed. Nesting deeper than 16 levels is
-   * replaced by `[MASKED]` rather than walked.
+   * Masks a structured value — a bridged pino/winston/bunyan record, a JSON
+   * document already parsed: values under sensitive keys are replaced whole by
+   * `[MASKED]` whatever their type, strings are masked like text and, longer
+   * than `maxChars`, cut and marked (safeText), an Error becomes a plain object
+   * with its name and masked message and stack. The input is never changed:
+   * what changes is copied, what does not is shared. Nesting deeper than 16
+   * levels is replaced by a marker rather than walked.
    */
-  maskValue(value: unknown): MaskedValue {
-    const counter = { masked: 0 };
-    const out = this.maskNode(value, 0, counter);
-    return { value: out, masked: counter.masked };
+  maskValue(value: unknown, maxChars = Infinity): MaskedValue {
+    const tally: MaskTally = { masked: 0, truncated: false };
+    const out = this.maskNode(value, maxChars, tally, 0);
+    return { value: out, masked: tally.masked, truncated: tally.truncated };
   }
 
-  private maskNode(value: unknown, depth: number, counter: { masked: number }): unknown {
+  /**
+   * maskValue for one field of a record: replaced whole under a sensitive key
+   * (unless null or already masked), walked otherwise. Counts go into `tally`,
+   * which the caller reuses, so a record with nothing to mask allocates nothing.
+   */
+  maskField(key: string, value: unknown, maxChars: number, tally: MaskTally, depth = 0): unknown {
+    if (value === undefined || value === null || !this.isSensitiveKey(key)) return this.maskNode(value, maxChars, tally, depth);
+    if (value === MASK) return value;
+    tally.masked++;
+    return MASK;
+  }
+
+  /** maskValue's walk, counting into `tally` (see maskField). */
+  maskNode(value: unknown, maxChars: number, tally: MaskTally, depth: number): unknown {
     if (typeof value === 'string') {
-      const r = this.mask(value);
-      counter.masked += r.masked;
-      return r.text;
+      if (value.length > maxChars) tally.truncated = true;
+      const { text, masked } = safeText(value, maxChars, this);
+      tally.masked += masked;
+      return text;
     }
-    if (value === null || typeof value !== 'object') return value;
-    if (depth >= MAX_VALUE_DEPTH) {
-      counter.masked++;
-      return MASK;
-    }
-    if (Array.isArray(value)) return value.map((v) => this.maskNode(v, depth + 1, counter));
-    if (value instanceof Date || ArrayBuffer.isView(value)) return value;
-    const out: Record<string, unknown> = {};
-    // An Error's name, message and stack are not own enumerable properties: copied explicitly.
-    if (value instanceof Error) {
-      out.name = value.name;
-      out.message = this.maskNode(value.message, depth + 1, counter);
-      if (value.stack !== undefined) out.stack = this.maskNode(value.stack, depth + 1, counter);
-    }
-    for (const key of Object.keys(value)) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v !== null && v !== undefined && v !== MASK && this.isSensitiveKey(key)) {
-        out[key] = MASK;
-        counter.masked++;
-      } else {
-        out[key] = this.maskNode(v, depth + 1, counter);
+    if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return value;
+    if (depth >= MAX_VALUE_DEPTH) return TOO_DEEP;
+    // Other typed arrays and dates hold nothing to mask: what walking them would return, without the walk.
+    if (ArrayBuffer.isView(value) || value instanceof Date) return value;
+    if (Array.isArray(value)) {
+      let copy: unknown[] | undefined;
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
+        const masked = this.maskNode(item, maxChars, tally, depth + 1);
+        if (masked !== item) (copy ??= value.slice())[i] = masked;
       }
+      return copy ?? value;
     }
-    return out;
+    const map = value as Record<string, unknown>;
+    // An Error's name, message and stack are not enumerable properties: copied explicitly.
+    let copy: Record<string, unknown> | undefined;
+    if (value instanceof Error) {
+      copy = { name: value.name, message: this.maskNode(value.message, maxChars, tally, depth + 1), ...map };
+      if (value.stack !== undefined) copy.stack = this.maskNode(value.stack, maxChars, tally, depth + 1);
+    }
+    for (const key in map) {
+      const item = map[key];
+      const masked = this.maskField(key, item, maxChars, tally, depth + 1);
+      if (masked !== item) (copy ??= { ...map })[key] = masked;
+    }
+    return copy ?? value;
   }
 }
 
@@ -475,6 +500,10 @@ function jsonOrText(decoded: string): ContentKind {
   const first = firstNonSpace(decoded);
   return first === '{' || first === '[' ? 'json' : 'text';
 }
+
+/** Caps of an error's text wherever it is exported: api.error, span exception events, process.crashed. */
+export const MAX_ERROR_MESSAGE_CHARS = 1024;
+export const MAX_ERROR_STACK_CHARS = 8192;
 
 /**
  * Masks and caps a short free-text value such as an error message or stack:

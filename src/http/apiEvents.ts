@@ -16,7 +16,7 @@ import { getRPCMetadata, isTracingSuppressed, type RPCMetadata } from '@opentele
 import type { ReadableSpan, Span as SdkSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
 import { emitEvent, getRuntime, type Runtime } from '../events/runtime';
-import { safeText } from '../events/content';
+import { MAX_ERROR_MESSAGE_CHARS, MAX_ERROR_STACK_CHARS, safeText } from '../events/content';
 import {
   ATTR_API_REQUEST_DURATION_MS, ATTR_API_REQUEST_NAME, ATTR_ERROR_MESSAGE, ATTR_ERROR_TYPE,
   ATTR_EXCEPTION_MESSAGE, ATTR_EXCEPTION_STACKTRACE, ATTR_EXCEPTION_TYPE, ATTR_FILAMENT_CONTENT_MASKED,
@@ -36,8 +36,6 @@ type RpcWithError = RPCMetadata & { [kError]?: ExceptionInfo };
 type SpanWithRpc = { [kRpc]?: RpcWithError };
 
 export const KNOWN_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
-const MAX_MESSAGE_CHARS = 1024;
-const MAX_STACK_CHARS = 8192;
 
 function exceptionFromEvent(attributes: SpanAttributes): ExceptionInfo {
   const a = attributes;
@@ -79,14 +77,14 @@ export class RequestExceptionCollector implements SpanProcessor {
         const a = e.attributes;
         if (md !== undefined && md[kError] === undefined) md[kError] = exceptionFromEvent(a);
         if (typeof a[ATTR_EXCEPTION_MESSAGE] === 'string') {
-          a[ATTR_EXCEPTION_MESSAGE] = safeText(a[ATTR_EXCEPTION_MESSAGE], MAX_MESSAGE_CHARS, masker).text;
+          a[ATTR_EXCEPTION_MESSAGE] = safeText(a[ATTR_EXCEPTION_MESSAGE], MAX_ERROR_MESSAGE_CHARS, masker).text;
         }
         if (typeof a[ATTR_EXCEPTION_STACKTRACE] === 'string') {
-          a[ATTR_EXCEPTION_STACKTRACE] = safeText(a[ATTR_EXCEPTION_STACKTRACE], MAX_STACK_CHARS, masker).text;
+          a[ATTR_EXCEPTION_STACKTRACE] = safeText(a[ATTR_EXCEPTION_STACKTRACE], MAX_ERROR_STACK_CHARS, masker).text;
         }
       }
       if (status.code === SpanStatusCode.ERROR && status.message !== undefined) {
-        span.setStatus({ code: SpanStatusCode.ERROR, message: safeText(status.message, MAX_MESSAGE_CHARS, masker).text });
+        span.setStatus({ code: SpanStatusCode.ERROR, message: safeText(status.message, MAX_ERROR_MESSAGE_CHARS, masker).text });
       }
     } catch {
       // Never break the ending of a span.
@@ -268,12 +266,12 @@ export function emitRequestEvents(rt: Runtime, outcome: RequestOutcome, ctx: Con
   if (exception !== undefined) {
     errAttrs[ATTR_ERROR_TYPE] = exception.type ?? String(status);
     if (exception.type !== undefined) errAttrs[ATTR_EXCEPTION_TYPE] = exception.type;
-    const message = safeText(exception.message ?? STATUS_CODES[status] ?? 'error', MAX_MESSAGE_CHARS, rt.masker);
+    const message = safeText(exception.message ?? STATUS_CODES[status] ?? 'error', MAX_ERROR_MESSAGE_CHARS, rt.masker);
     masked += message.masked;
     errAttrs[ATTR_ERROR_MESSAGE] = message.text;
     errAttrs[ATTR_EXCEPTION_MESSAGE] = message.text;
     if (exception.stack !== undefined) {
-      const stack = safeText(exception.stack, MAX_STACK_CHARS, rt.masker);
+      const stack = safeText(exception.stack, MAX_ERROR_STACK_CHARS, rt.masker);
       masked += stack.masked;
       errAttrs[ATTR_EXCEPTION_STACKTRACE] = stack.text;
     }

@@ -24,7 +24,7 @@
  */
 import type { AnyValue, LogAttributes } from '@opentelemetry/api-logs';
 import type { LogRecordProcessor, SdkLogRecord } from '@opentelemetry/sdk-logs';
-import { MASK, safeText, type Masker } from '../events/content';
+import type { MaskTally, Masker } from '../events/content';
 import {
   ALL_ATTRIBUTE_NAMES, ATTR_FILAMENT_CONTENT_MASKED, ATTR_FILAMENT_CONTENT_TRUNCATED, BRIDGED_FIELD_PREFIX, EVENT_NAMES,
 } from '../semconv';
@@ -43,10 +43,6 @@ export const BRIDGED_LOGGERS: readonly string[] = ['pino', 'winston', 'bunyan'];
 const ROUTING_NAMES = ['data_stream', 'elasticsearch'];
 /** The collector turns this (deprecated) attribute into the record's event name. */
 const ATTR_EVENT_NAME_DEPRECATED = 'event.name';
-
-/** Nesting beyond this is replaced by a marker: no stack risk on hostile records. */
-const MAX_DEPTH = 16;
-const TOO_DEEP = '[nested too deep, not exported]';
 
 const EVENT_NAME_SET: ReadonlySet<string> = new Set(EVENT_NAMES);
 
@@ -75,23 +71,23 @@ export class BridgedLogProcessor implements LogRecordProcessor {
   private readonly clashes = buildClashTest();
   /** Field name → exported name; the same few fields come in every record (bounded). */
   private readonly names = new Map<string, string>();
-  private masked = 0;
-  private truncated = false;
+  /** Reused for every record: a record with nothing to mask allocates nothing. */
+  private readonly tally: MaskTally = { masked: 0, truncated: false };
 
   constructor(private readonly masker: Masker, private readonly maxChars: number) {}
 
   onEmit(record: SdkLogRecord): void {
     if (!this.scopes.has(record.instrumentationScope.name)) return;
-    this.masked = 0;
-    this.truncated = false;
+    const tally = this.tally;
+    tally.masked = 0;
+    tally.truncated = false;
     const attributes: LogAttributes = record.attributes;
     let renamed: string[] | undefined;
     for (const key in attributes) {
       const value = attributes[key];
       const exported = this.exportedName(key);
-      const masked = value !== undefined && value !== null && this.masker.isSensitiveKey(key)
-        ? this.maskWhole(value)
-        : this.maskValue(value, 0);
+      // The app's objects are copied where they change, never changed.
+      const masked = this.masker.maskField(key, value, this.maxChars, tally) as AnyValue;
       if (exported !== key) {
         // Applied after the loop: keys added while iterating may or may not be visited.
         (renamed ??= []).push(key, exported);
@@ -115,11 +111,11 @@ export class BridgedLogProcessor implements LogRecordProcessor {
     }
     const body = record.body;
     if (body !== undefined && body !== null) {
-      const masked = this.maskValue(body, 0);
+      const masked = this.masker.maskNode(body, this.maxChars, tally, 0) as AnyValue;
       if (masked !== body) record.body = masked;
     }
-    if (this.masked > 0) attributes[ATTR_FILAMENT_CONTENT_MASKED] = this.masked;
-    if (this.truncated) attributes[ATTR_FILAMENT_CONTENT_TRUNCATED] = true;
+    if (tally.masked > 0) attributes[ATTR_FILAMENT_CONTENT_MASKED] = tally.masked;
+    if (tally.truncated) attributes[ATTR_FILAMENT_CONTENT_TRUNCATED] = true;
   }
 
   forceFlush(): Promise<void> {
@@ -138,42 +134,5 @@ export class BridgedLogProcessor implements LogRecordProcessor {
       this.names.set(key, exported);
     }
     return exported;
-  }
-
-  private maskWhole(value: AnyValue): AnyValue {
-    if (value === MASK) return value;
-    this.masked++;
-    return MASK;
-  }
-
-  /** Masks text and values under sensitive keys; copies only what changes (values may be the app's objects). */
-  private maskValue(value: AnyValue, depth: number): AnyValue {
-    if (typeof value === 'string') {
-      if (value.length > this.maxChars) this.truncated = true;
-      const { text, masked } = safeText(value, this.maxChars, this.masker);
-      this.masked += masked;
-      return text;
-    }
-    if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return value;
-    if (depth >= MAX_DEPTH) return TOO_DEEP;
-    if (Array.isArray(value)) {
-      let copy: AnyValue[] | undefined;
-      for (let i = 0; i < value.length; i++) {
-        const item = value[i] as AnyValue;
-        const masked = this.maskValue(item, depth + 1);
-        if (masked !== item) (copy ??= value.slice())[i] = masked;
-      }
-      return copy ?? value;
-    }
-    const map = value as Record<string, AnyValue>;
-    let copy: Record<string, AnyValue> | undefined;
-    for (const key in map) {
-      const item = map[key];
-      const masked = item !== undefined && item !== null && this.masker.isSensitiveKey(key)
-        ? this.maskWhole(item)
-        : this.maskValue(item, depth + 1);
-      if (masked !== item) (copy ??= { ...map })[key] = masked;
-    }
-    return copy ?? value;
   }
 }

@@ -27,7 +27,7 @@ import {
   type SignalType,
 } from './contract';
 import { elasticsearchDynamicTemplates } from './mappings';
-import { describe, SetupError, statusOf } from './errors';
+import { describe, provisioning, SetupError, statusOf } from './errors';
 import { ensure } from './ensure';
 import type { SetupOptions } from './options';
 import type { Report } from './report';
@@ -151,14 +151,7 @@ export async function setupElasticsearch(options: SetupOptions, report: Report):
 
   // ---- apply
   const put = ensure(report, options.dryRun);
-  const apply = async (doing: string, call: () => Promise<void>): Promise<void> => {
-    try {
-      await call();
-    } catch (error) {
-      const e = describe(error, doing, url, username);
-      throw new SetupError(`${e.message} — provisioning stopped part-way (${report.changes} change(s) made before); fix and rerun`, 2);
-    }
-  };
+  const apply = provisioning(report, url, username);
   const get404 = async <T>(call: () => Promise<T>): Promise<T | undefined> => {
     try {
       return await call();

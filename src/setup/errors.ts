@@ -2,6 +2,8 @@
  * One-line errors. Every failure a user can cause (wrong URL, wrong credentials, an engine without
  * the security or ISM plugin, a licence without audit) ends as a SetupError naming what is missing.
  */
+import type { Report } from './report';
+
 export class SetupError extends Error {
   /** 1: nothing was applied (preflight); 2: provisioning stopped part-way. */
   constructor(message: string, readonly exitCode: 1 | 2 = 1) {
@@ -58,4 +60,19 @@ export function describe(error: unknown, doing: string, url: string, user: strin
   if (status === 403) return new SetupError(`user "${user}" may not ${doing}: ${reasonOf(error)}`);
   if (status !== undefined) return new SetupError(`${doing} failed with HTTP ${status}: ${reasonOf(error)}`);
   return new SetupError(`${doing} failed: ${e?.message ?? String(error)}`);
+}
+
+/**
+ * Runs one provisioning step (after preflight): a failure becomes a SetupError with exit code 2
+ * saying how many changes were made before it.
+ */
+export function provisioning(report: Report, url: string, user: string): (doing: string, call: () => Promise<void>) => Promise<void> {
+  return async (doing, call) => {
+    try {
+      await call();
+    } catch (error) {
+      const e = describe(error, doing, url, user);
+      throw new SetupError(`${e.message} — provisioning stopped part-way (${report.changes} change(s) made before); fix and rerun`, 2);
+    }
+  };
 }

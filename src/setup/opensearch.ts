@@ -29,7 +29,7 @@ import {
 } from './contract';
 import { ATTRIBUTE_FIELDS, DOCUMENT_FIELDS, propertyTree, type ContractFieldType } from './mappings';
 import { union } from './compare';
-import { describe, isNoHandler, reasonOf, SetupError, statusOf } from './errors';
+import { describe, isNoHandler, provisioning, reasonOf, SetupError, statusOf } from './errors';
 import type { SetupOptions } from './options';
 import type { Report } from './report';
 import { ensure, type Ensure } from './ensure';
@@ -259,14 +259,7 @@ export async function setupOpenSearch(options: SetupOptions, report: Report): Pr
   }
   // ---- apply
   const put: Ensure = ensure(report, options.dryRun);
-  const apply = async (doing: string, call: () => Promise<void>): Promise<void> => {
-    try {
-      await call();
-    } catch (error) {
-      const e = describe(error, doing, url, username);
-      throw new SetupError(`${e.message} — provisioning stopped part-way (${report.changes} change(s) made before); fix and rerun`, 2);
-    }
-  };
+  const apply = provisioning(report, url, username);
 
   if (!skip.has('mappings')) {
     for (const signal of SIGNAL_TYPES) {

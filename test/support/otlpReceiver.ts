@@ -70,6 +70,11 @@ function id(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
+/** A request's body as text; the collector's otlphttp exporter compresses with gzip by default. */
+function bodyText(req: http.IncomingMessage, raw: Buffer): string {
+  return (req.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(raw) : raw).toString('utf8');
+}
+
 export class OtlpReceiver {
   readonly logs: ReceivedLog[] = [];
   readonly spans: ReceivedSpan[] = [];
@@ -102,9 +107,7 @@ export class OtlpReceiver {
           return;
         }
         try {
-          const raw = Buffer.concat(chunks);
-          // The collector's otlphttp exporter compresses with gzip by default.
-          const text = (req.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(raw) : raw).toString('utf8');
+          const text = bodyText(req, Buffer.concat(chunks));
           if (!(req.headers['content-type'] ?? '').includes('json')) {
             this.rejected.push(`${req.url}: content-type ${req.headers['content-type']}`);
           } else {
@@ -152,8 +155,7 @@ export class OtlpReceiver {
   private noteRefused(req: http.IncomingMessage, raw: Buffer): void {
     if (!(req.url ?? '').endsWith('/v1/logs') || !(req.headers['content-type'] ?? '').includes('json')) return;
     try {
-      const text = (req.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(raw) : raw).toString('utf8');
-      const body = JSON.parse(text) as { resourceLogs?: { scopeLogs?: { logRecords?: { traceId?: string }[] }[] }[] };
+      const body = JSON.parse(bodyText(req, raw)) as { resourceLogs?: { scopeLogs?: { logRecords?: { traceId?: string }[] }[] }[] };
       for (const rl of body.resourceLogs ?? []) {
         for (const sl of rl.scopeLogs ?? []) {
           for (const r of sl.logRecords ?? []) if (r.traceId) this.refusedLogTraceIds.add(r.traceId);
