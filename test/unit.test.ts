@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -142,7 +143,9 @@ describe('unit: semantic conventions contract', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'));
     assert.equal(PACKAGE_NAME, pkg.name);
     assert.equal(PACKAGE_VERSION, pkg.version);
-    assert.equal(pkg.engines.node, '>=20.6.0');
+    // engines names exactly the Node lines the project tests on (scripts/node.sh pins them).
+    const lines = execFileSync('bash', [path.join(__dirname, '..', 'scripts', 'node.sh'), 'lines'], { encoding: 'utf8' }).trim().split('\n');
+    assert.deepEqual(String(pkg.engines.node).split(' || ').map((range) => /^\^(\d+)\./.exec(range)?.[1]).sort().reverse(), lines);
   });
 });
 
