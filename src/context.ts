@@ -58,6 +58,10 @@ export function installContextManager(): boolean {
   if (!context.setGlobalContextManager(candidate)) return false;
   manager = candidate;
   resourceStoresPersist = typeof candidate.attach === 'function' && probeResourceStores();
+  // At start-up, not on the first request: changing a prototype later throws away the code V8 has
+  // optimised for everything that depends on it (seen as a burst of deoptimisations under load).
+  patchEmit(IncomingMessage.prototype as unknown as { emit: EmitFn });
+  patchEmit(ServerResponse.prototype as unknown as { emit: EmitFn });
   return true;
 }
 
@@ -100,15 +104,9 @@ function patchEmit(proto: { emit: EmitFn } & { [kOriginalEmit]?: EmitFn }): void
 
 /** Gives req and res `ctx` for their later events (see the top of this file). */
 function carryContext(ctx: Context, req: IncomingMessage, res: ServerResponse): void {
-  if (!emittersPatched) {
-    patchEmit(IncomingMessage.prototype as unknown as { emit: EmitFn });
-    patchEmit(ServerResponse.prototype as unknown as { emit: EmitFn });
-    emittersPatched = true;
-  }
   (req as Carrier)[kRequestContext] = ctx;
   (res as Carrier)[kRequestContext] = ctx;
 }
-let emittersPatched = false;
 
 /**
  * Emits the server's 'request' with `ctx` active for the rest of the request:
