@@ -39,7 +39,7 @@ typecheck: install ## Type-check src/, test/ and bench/ (strict)
 test: build typecheck rabbitmq collector ## Build, type-check, start RabbitMQ, build the collector, run the mocha suite (NODE_VERSION=24; SPEC='test/a.test.ts …' for a subset)
 	$(call with_node,$(or $(NODE_VERSION),system),SPEC='$(SPEC)' npx mocha)
 
-demo: build rabbitmq ## Run the reference platform under the preload with load and faults (DEMO_SECONDS=60), then summarise
+demo: build rabbitmq ## Run the reference platform under the preload with load and faults (DEMO_SECONDS=60; NODE_VERSION=26), then summarise
 	$(call with_node,$(or $(NODE_VERSION),system),node scripts/demo.mjs)
 
 bench: build rabbitmq ## Benchmarks side by side: bare vs Filament vs upstream vs EDOT on NODE_VERSION (default: newest LTS; QUICK=1: < 2 min) → docs/benchmarks.md
