@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -139,7 +140,7 @@ describe('unit: content capture and masking', () => {
 describe('unit: request context', () => {
   it('the cheap path (store entered on the parser resource) is taken where AsyncLocalStorage keeps stores on resources', () => {
     // Node 20 and 22 keep the store on the async resource; Node 24+ uses async context frames,
-    // where entering does not outlive the callback and requests fall back to binding.
+    // where entering does not outlive the callback and requests carry their context on req/res.
     const frames = Number(process.versions.node.split('.')[0]) >= 24 || process.execArgv.includes('--experimental-async-context-frame');
     assert.equal(probeResourceStores(), !frames);
   });
@@ -165,7 +166,9 @@ describe('unit: semantic conventions contract', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'));
     assert.equal(PACKAGE_NAME, pkg.name);
     assert.equal(PACKAGE_VERSION, pkg.version);
-    assert.equal(pkg.engines.node, '>=20.6.0');
+    // engines names exactly the Node lines the project tests on (scripts/node.sh pins them).
+    const lines = execFileSync('bash', [path.join(__dirname, '..', 'scripts', 'node.sh'), 'lines'], { encoding: 'utf8' }).trim().split('\n');
+    assert.deepEqual(String(pkg.engines.node).split(' || ').map((range) => /^\^(\d+)\./.exec(range)?.[1]).sort().reverse(), lines);
   });
 });
 
