@@ -1,8 +1,16 @@
 # Filament — make help lists the targets. Every target installs what it needs.
 SHELL := /bin/bash
 export FILAMENT_CACHE ?= $(HOME)/.cache/filament
+# The Node that runs the tests, the demo and the benchmarks — and, through process.execPath, every
+# fixture, service and load generator they start: a supported line (26, 24, 22, 20), an exact version,
+# or `system` (the node on PATH). scripts/node.sh installs it into $(FILAMENT_CACHE)/node (cached) and
+# holds the pinned versions. Default: system for test/demo, the newest LTS for bench.
+NODE_VERSION ?=
+node_for = $(shell bash scripts/node.sh $(1) | tail -n 1)
+# Runs $(2) with the Node of line/version $(1) first on PATH (npx, mocha and `node` all resolve to it).
+with_node = NODE_BIN="$(call node_for,$(1))" && [ -x "$$NODE_BIN" ] && PATH="$$(dirname "$$NODE_BIN"):$$PATH" && export PATH && echo "node: $$(node --version) ($$NODE_BIN)" && $(2)
 
-.PHONY: help install build typecheck test rabbitmq collector alerting up down demo bench clean
+.PHONY: help install build typecheck test rabbitmq collector node opensearch setup alerting up down demo bench clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -19,8 +27,17 @@ build: install ## Compile src/ to dist/ and bundle the preload services load int
 rabbitmq: ## Install RabbitMQ via apt when absent and start it on 127.0.0.1:5672
 	bash scripts/rabbitmq.sh start
 
+node: ## Install the Node of NODE_VERSION (a line or version; default: newest LTS) into the cache; last line = binary path
+	bash scripts/node.sh $(NODE_VERSION)
+
 collector: ## Build otelcol-filament with ocb (cached); last line = binary path
 	bash scripts/collector-build.sh
+
+opensearch: ## Install the test OpenSearch 2.19.1 + security plugin from Maven Central (JDK/maven via apt when absent; cached)
+	bash scripts/opensearch.sh install
+
+setup: build ## filament setup against FILAMENT_SETUP_URL (ENGINE=elasticsearch|opensearch, ARGS=…; credentials from the environment, docs/setup.md)
+	node dist/cli.js setup --engine $(or $(ENGINE),elasticsearch) --url $(or $(FILAMENT_SETUP_URL),http://127.0.0.1:9200) $(ARGS)
 
 alerting: ## Install Prometheus + Alertmanager via apt when absent; promtool check/test the rules (alerting/)
 	bash scripts/prometheus.sh check
@@ -28,16 +45,17 @@ alerting: ## Install Prometheus + Alertmanager via apt when absent; promtool che
 typecheck: install ## Type-check src/, test/ and bench/ (strict)
 	npx tsc -p tsconfig.test.json
 
-test: build typecheck rabbitmq collector alerting ## Build, type-check, start RabbitMQ, build the collector, check the alert rules, run the mocha suite
-	npx mocha
+test: build typecheck rabbitmq collector opensearch alerting ## Build, type-check, start RabbitMQ, build the collector, install OpenSearch, check the alert rules, run the mocha suite (NODE_VERSION=24; SPEC='test/a.test.ts …' for a subset)
+	$(call with_node,$(or $(NODE_VERSION),system),SPEC='$(SPEC)' npx mocha)
 
-demo: build rabbitmq ## Run the platform under the preload with load and faults (DEMO_SECONDS=60, FAULTS=none), the alerting loop when Prometheus is installed, then summarise
-	node scripts/demo.mjs
+demo: build rabbitmq ## Run the platform under the preload with load and faults (DEMO_SECONDS=60, FAULTS=none; NODE_VERSION=26), the alerting loop when Prometheus is installed, then summarise
+	$(call with_node,$(or $(NODE_VERSION),system),node scripts/demo.mjs)
 
-bench: build rabbitmq ## Benchmarks side by side: bare vs Filament vs upstream vs EDOT (QUICK=1: < 2 min) → docs/benchmarks.md
-	QUICK=$(QUICK) node --import tsx bench/run.ts
+bench: build rabbitmq ## Benchmarks side by side: bare vs Filament vs upstream vs EDOT on NODE_VERSION (default: newest LTS; QUICK=1: < 2 min; ONLY=logs: logger calls only) → docs/benchmarks.md
+	$(call with_node,$(NODE_VERSION),QUICK=$(QUICK) ONLY=$(ONLY) node --import tsx bench/run.ts)
 
-up: ## Users with Docker: Elasticsearch, Kibana, the collector (contrib image) and RabbitMQ
+up: ## Users with Docker: Elasticsearch 9, Kibana, `filament setup`, the collector (contrib image), RabbitMQ; random passwords in collector/.env
+	@test -f collector/.env || (umask 077 && bash scripts/compose-env.sh > collector/.env && echo "wrote collector/.env (random passwords)")
 	docker compose -f collector/docker-compose.yml up -d
 
 down: ## Stop what `make up` started

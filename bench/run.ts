@@ -13,6 +13,7 @@
  *   QUICK=1       one short round of everything (proves the harness; < 2 min)
  *   ROUNDS, SECONDS, CONNECTIONS, STARTUP_RUNS, OUTAGE_SECONDS, FIXED_RATE override
  *   PROFILE=1     also writes a CPU profile of the Filament trivial-route server
+ *   ONLY=logs     only the cost of the app's own logger calls with bridging (bench/results/logs.md)
  *
  * Writes docs/benchmarks.md (full runs) or bench/results/quick.md (QUICK).
  */
@@ -112,7 +113,23 @@ async function stopServer(s: Server, deadlineMs = 3000): Promise<void> {
   clearTimeout(timer);
 }
 
-interface Load { reqPerSec: number; p50: number; p99: number; errors: number; fixedP50?: number; fixedP99?: number }
+interface Load {
+  reqPerSec: number; p50: number; p99: number; errors: number; requests: number;
+  fixedP50?: number; fixedP99?: number;
+  /** Server-process CPU (all threads, user + system) per request during the fixed-rate phase, µs. */
+  fixedCpuUs?: number;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ: 100 on Linux). */
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** CPU seconds a process has used so far, all its threads, user + system (/proc/<pid>/stat utime + stime). */
+function processCpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at state, field 3; utime and stime are 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
 
 async function drive(url: string, seconds: number, opts: Partial<autocannon.Options> = {}): Promise<Load> {
   const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, ...opts });
@@ -121,6 +138,7 @@ async function drive(url: string, seconds: number, opts: Partial<autocannon.Opti
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx,
+    requests: result.requests.total,
   };
 }
 
@@ -156,13 +174,15 @@ async function httpBench(): Promise<Record<Target, Record<Variant, Load[]>>> {
         const server = await startServer(t.file, variant);
         await drive(server.url + t.path, WARMUP_SECONDS, t.opts);
         const load = await drive(server.url + t.path, SECONDS, t.opts);
+        const cpuBefore = processCpuSeconds(server.pid);
         const fixed = await drive(server.url + t.path, SECONDS, { ...t.opts, overallRate: FIXED_RATE });
+        load.fixedCpuUs = ((processCpuSeconds(server.pid) - cpuBefore) * 1e6) / fixed.requests;
         load.fixedP50 = fixed.p50;
         load.fixedP99 = fixed.p99;
         load.errors += fixed.errors;
         await stopServer(server);
         results[target][variant].push(load);
-        log(`round ${round + 1}/${ROUNDS} ${target} ${variant}: ${Math.round(load.reqPerSec)} req/s, p99 ${load.p99} ms, at ${FIXED_RATE} req/s p99 ${fixed.p99} ms${load.errors ? `, ${load.errors} errors` : ''}`);
+        log(`round ${round + 1}/${ROUNDS} ${target} ${variant}: ${Math.round(load.reqPerSec)} req/s, p99 ${load.p99} ms, at ${FIXED_RATE} req/s p99 ${fixed.p99} ms, CPU ${fmt(load.fixedCpuUs, 1)} µs/req${load.errors ? `, ${load.errors} errors` : ''}`);
       }
     }
   }
@@ -170,8 +190,9 @@ async function httpBench(): Promise<Record<Target, Record<Variant, Load[]>>> {
 }
 
 // ---------------------------------------------------------------- queue
-async function queueBench(): Promise<Record<'bare' | 'filament' | 'upstream', number[]>> {
-  const out = { bare: [] as number[], filament: [] as number[], upstream: [] as number[] };
+interface QueueRun { perSecond: number; cpuUs: number }
+async function queueBench(): Promise<Record<'bare' | 'filament' | 'upstream', QueueRun[]>> {
+  const out = { bare: [] as QueueRun[], filament: [] as QueueRun[], upstream: [] as QueueRun[] };
   const seconds = QUICK ? 2 : 5;
   for (let round = 0; round < ROUNDS; round++) {
     for (const variant of rotate(['bare', 'filament', 'upstream'] as const, round)) {
@@ -181,9 +202,10 @@ async function queueBench(): Promise<Record<'bare' | 'filament' | 'upstream', nu
       });
       const line = res.stdout.trim().split('\n').find((l) => l.startsWith('{'));
       if (!line) throw new Error(`queue bench ${variant} failed: ${res.stderr}`);
-      const r = JSON.parse(line) as { roundTrips: number; seconds: number };
-      out[variant].push(r.roundTrips / r.seconds);
-      log(`round ${round + 1}/${ROUNDS} queue ${variant}: ${Math.round(r.roundTrips / r.seconds)} round trips/s`);
+      const r = JSON.parse(line) as { roundTrips: number; seconds: number; cpuUs: number };
+      const run = { perSecond: r.roundTrips / r.seconds, cpuUs: r.cpuUs / r.roundTrips };
+      out[variant].push(run);
+      log(`round ${round + 1}/${ROUNDS} queue ${variant}: ${Math.round(run.perSecond)} round trips/s, CPU ${fmt(run.cpuUs, 1)} µs per round trip`);
     }
   }
   return out;
@@ -271,6 +293,81 @@ function emitBench(): { filament: number[]; pino: number[] } {
   return out;
 }
 
+// ---------------------------------------------------------------- the app's own log lines
+const LOGGERS = ['pino', 'winston', 'bunyan'] as const;
+type LoggerKind = (typeof LOGGERS)[number];
+/** filament512: Filament with upstream's export batch (512), to separate the batch-size trade-off from the bridging. */
+const LOG_VARIANTS = ['bare', 'filament', 'filament512', 'upstream'] as const;
+type LogRun = { cpuNsPerCall: number; wallNsPerCall: number };
+
+/**
+ * CPU per logger.info call (bench/servers/logcall.cjs): bare (no bridging) vs Filament and upstream's
+ * register, both bridging every line to an OTel log record and exporting it to the discard sink.
+ */
+function logBench(): Record<LoggerKind, Record<(typeof LOG_VARIANTS)[number], LogRun[]>> {
+  const out = {} as Record<LoggerKind, Record<(typeof LOG_VARIANTS)[number], LogRun[]>>;
+  for (const kind of LOGGERS) out[kind] = { bare: [], filament: [], filament512: [], upstream: [] };
+  for (let i = 0; i < ROUNDS; i++) {
+    for (const kind of LOGGERS) {
+      for (const variant of rotate([...LOG_VARIANTS], i)) {
+        const preload: Variant = variant === 'filament512' ? 'filament' : variant;
+        const res = spawnSync(process.execPath, [...preloadArgs(preload), path.join(SERVERS, 'logcall.cjs')], {
+          cwd: ROOT,
+          env: variantEnv(preload, {
+            LOG_KIND: kind, EMIT_CALLS: String(EMIT_CALLS), OTEL_BLRP_MAX_QUEUE_SIZE: String(EMIT_CALLS + 50000),
+            ...(variant === 'filament512' ? { OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '512' } : {}),
+          }),
+          encoding: 'utf8', timeout: 300000,
+        });
+        const line = res.stdout.trim().split('\n').find((l) => l.startsWith('{'));
+        if (!line) throw new Error(`log bench ${kind} ${variant} failed: ${res.stderr}`);
+        const run = JSON.parse(line) as LogRun;
+        out[kind][variant].push(run);
+        log(`round ${i + 1}/${ROUNDS} ${kind} ${variant}: ${Math.round(run.cpuNsPerCall)} ns CPU per call`);
+      }
+    }
+  }
+  return out;
+}
+
+function logTable(results: ReturnType<typeof logBench>): string[] {
+  const rows = [
+    `CPU per \`logger.info({3 fields}, msg)\` inside an active span, the line written to /dev/null; with bridging each line is also `
+      + 'an OTel log record exported over OTLP/HTTP protobuf to the discard sink (CPU = user + system time over the calls and the '
+      + `final flush, so the export is included; batch queues large enough that no record is dropped). ${EMIT_CALLS} calls, medians of ${ROUNDS} round(s).`,
+    '',
+    '| logger | bare ns | Filament ns | added | Filament, batch 512, ns | added | upstream register ns | added | Filament / upstream added (batch 128 / 512) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const kind of LOGGERS) {
+    const cpu = (v: (typeof LOG_VARIANTS)[number]): number => median(results[kind][v].map((r) => r.cpuNsPerCall));
+    const bare = cpu('bare');
+    const filament = cpu('filament') - bare;
+    const filament512 = cpu('filament512') - bare;
+    const upstream = cpu('upstream') - bare;
+    rows.push(`| ${kind} ${versionOf(kind)} | ${fmt(bare)} | ${fmt(cpu('filament'))} | +${fmt(filament)} | ${fmt(cpu('filament512'))} | +${fmt(filament512)} `
+      + `| ${fmt(cpu('upstream'))} | +${fmt(upstream)} | ${fmt(filament / upstream, 2)} / ${fmt(filament512 / upstream, 2)} |`);
+  }
+  rows.push('', 'Upstream exports log records in batches of 512, Filament in batches of 128 (shorter event-loop pauses, more export '
+    + 'requests; README, "Settings"): the batch-512 column is the like-for-like comparison of the bridging itself.');
+  return rows;
+}
+
+async function logsOnly(): Promise<void> {
+  const sink = await startServer(path.join(SERVERS, 'sink.cjs'), 'bare');
+  sinkUrl = sink.url;
+  try {
+    const table = ['### The app\'s own log lines: cost per logger call with bridging', '', ...logTable(logBench())].join('\n');
+    process.stdout.write(`\n${table}\n`);
+    const target = path.join(ROOT, 'bench', 'results', 'logs.md');
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, `# Benchmarks — ONLY=logs (${new Date().toISOString()})\n\n${table}\n`);
+    log(`written to ${path.relative(ROOT, target)}`);
+  } finally {
+    await stopServer(sink);
+  }
+}
+
 // ---------------------------------------------------------------- SDK floor
 interface FloorRun { recordNs: number; serializeNs: number }
 /** The official SDK's own work per request (bench/servers/floor.cjs), no preload. */
@@ -335,6 +432,7 @@ async function main(): Promise<void> {
     const http = await httpBench();
     const queue = await queueBench();
     const emit = emitBench();
+    const logCalls = logBench();
     const floor = floorBench();
     log(`memory with the OTLP endpoint down for ${OUTAGE_SECONDS} s`);
     const outage = await outageBench();
@@ -374,12 +472,36 @@ async function main(): Promise<void> {
       }
     }
     add('');
+    add(`### HTTP: server CPU per request at a fixed ${FIXED_RATE} req/s`);
+    add('');
+    add('The server process\'s CPU time (all threads, user + system, from `/proc/<pid>/stat` before and after the fixed-rate '
+      + 'phase) divided by the requests served in it. Unlike req/s at saturation this does not depend on how much of the '
+      + 'two cores the load generator takes, so it is the figure to compare on a shared machine (10 ms clock ticks: ±1 %).');
+    add('');
+    add('| route | variant | CPU µs per request | added µs |');
+    add('|---|---|---:|---:|');
+    for (const target of Object.keys(TARGETS) as Target[]) {
+      const baseCpu = median(http[target].bare.map((l) => l.fixedCpuUs ?? NaN));
+      for (const v of VARIANTS) {
+        const cpu = median(http[target][v].map((l) => l.fixedCpuUs ?? NaN));
+        add(`| ${target === 'trivial' ? 'trivial (node:http hello)' : 'MES pricing (Fastify, 12-triangle STL)'} | ${LABEL[v]} | ${fmt(cpu, 1)} | ${v === 'bare' ? '' : fmt(cpu - baseCpu, 1)} |`);
+      }
+    }
+    add('');
     add('### Queue: publish + consume round trips through RabbitMQ (20 in flight)');
     add('');
-    add('| variant | round trips/s | × bare |');
-    add('|---|---:|---:|');
-    const qBase = median(queue.bare);
-    for (const v of ['bare', 'filament', 'upstream'] as const) add(`| ${LABEL[v]} | ${fmt(median(queue[v]))} | ${fmt(median(queue[v]) / qBase, 2)} |`);
+    add('Round trips per second at saturation, and the process\'s CPU (all threads, user + system, `process.cpuUsage()` over '
+      + 'the measured window) per round trip: one publish and one consume, with its telemetry.');
+    add('');
+    add('| variant | round trips/s | × bare | CPU µs per round trip | added µs |');
+    add('|---|---:|---:|---:|---:|');
+    const qBase = median(queue.bare.map((r) => r.perSecond));
+    const qCpuBase = median(queue.bare.map((r) => r.cpuUs));
+    for (const v of ['bare', 'filament', 'upstream'] as const) {
+      const perSecond = median(queue[v].map((r) => r.perSecond));
+      const cpu = median(queue[v].map((r) => r.cpuUs));
+      add(`| ${LABEL[v]} | ${fmt(perSecond)} | ${fmt(perSecond / qBase, 2)} | ${fmt(cpu, 1)} | ${v === 'bare' ? '' : fmt(cpu - qCpuBase, 1)} |`);
+    }
     add('');
     add('### Start-up and memory');
     add('');
@@ -398,6 +520,10 @@ async function main(): Promise<void> {
     add('|---|---:|');
     add(`| \`orderStatusChanged({...})\` (Filament) | ${fmt(median(emit.filament))} |`);
     add(`| \`logger.info({...}, msg)\` (pino ${versionOf('pino')}) | ${fmt(median(emit.pino))} |`);
+    add('');
+    add('### The app\'s own log lines: cost per logger call with bridging');
+    add('');
+    for (const row of logTable(logCalls)) add(row);
     add('');
     add('### The official SDK\'s floor per request');
     add('');
@@ -451,7 +577,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
+(process.env.ONLY === 'logs' ? logsOnly() : main()).catch((error: unknown) => {
   process.stderr.write(`bench: ${error instanceof Error ? error.stack : String(error)}\n`);
   process.exitCode = 1;
 });

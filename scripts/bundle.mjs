@@ -8,6 +8,9 @@
 //   copy per version range, resolved the way npm installed it;
 // - import-in-the-middle: dist/preload.mjs registers its loader hook, which
 //   must talk to the very copy the instrumentations use;
+// - @opentelemetry/winston-transport: instrumentation-winston requires it only when
+//   an app configures a winston logger; bundled it would bring winston-transport and
+//   readable-stream into every service's start-up;
 // - whatever is required by a computed name (instrumentations named in
 //   OTEL_NODE_ENABLED_INSTRUMENTATIONS beyond the defaults, gRPC exporters).
 // dist/index.js (the public API) stays unbundled and small; it meets the
@@ -28,7 +31,10 @@ const result = await build({
   // No keepNames: its __name() calls run on every closure creation (measured
   // ~1 µs per request); the CJS inputs are wrapped per module, so class names
   // (src/instrumentations.ts finds classes by name) are never renamed.
-  external: ['@opentelemetry/api', '@opentelemetry/api-logs', 'import-in-the-middle', '@grpc/grpc-js'],
+  external: [
+    '@opentelemetry/api', '@opentelemetry/api-logs', 'import-in-the-middle', '@grpc/grpc-js',
+    '@opentelemetry/winston-transport',
+  ],
   sourcemap: 'linked',
   sourcesContent: false,
   // Licence notices (@license, /*! … */) of the bundled packages, kept next to the bundle.

@@ -29,10 +29,18 @@ if (!disabled && !globalThis[Symbol.for('filament-otel.started.v1')]) {
     // The hook must be the import-in-the-middle copy the instrumentations use: the one
     // dist/preload.js (which bundles @opentelemetry/instrumentation) requires from here.
     const iitm = require('import-in-the-middle');
-    const hookUrl = pathToFileURL(require.resolve('import-in-the-middle/hook.mjs'));
-    // Only modules an enabled instrumentation hooks are intercepted.
+    // Only modules an enabled instrumentation hooks are intercepted: the instrumentations' Hook()
+    // calls reach the loader over this channel, acknowledged before the app's imports resolve.
     const { registerOptions, waitForAllMessagesAcknowledged } = iitm.createAddHookMessageChannel();
-    register(hookUrl, import.meta.url, registerOptions);
+    const syncHooks = await import(pathToFileURL(require.resolve('import-in-the-middle/register-hooks.mjs')).href);
+    if (syncHooks.supportsSyncHooks()) {
+      // In-thread hooks (module.registerHooks) where Node supports them: module.register() is
+      // deprecated from Node 26 (DEP0205, a warning on every start) and runs a loader thread.
+      syncHooks.register(registerOptions.data);
+      registerOptions.data.addHookMessagePort.unref(); // the channel must not keep the app alive
+    } else {
+      register(pathToFileURL(require.resolve('import-in-the-middle/hook.mjs')), import.meta.url, registerOptions);
+    }
     waitForHooks = waitForAllMessagesAcknowledged;
   } catch (error) {
     process.stderr.write('filament-otel: ESM loader hook not registered (' + (error && error.message) + '); ESM modules are not instrumented\\n');

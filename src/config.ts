@@ -49,6 +49,10 @@ export interface FilamentConfig {
   readonly httpIgnorePaths: readonly string[];
   readonly amqpAssignMessageId: boolean;
   readonly deadLetterTap: boolean;
+  /** pino/winston/bunyan records sent as OTel log records (FILAMENT_LOG_SENDING). */
+  readonly logSending: boolean;
+  /** trace_id/span_id/trace_flags added to the app's own log lines inside a span (FILAMENT_LOG_CORRELATION). */
+  readonly logCorrelation: boolean;
   readonly logFile: {
     dir: string | undefined;
     maxBytes: number;
@@ -59,14 +63,22 @@ export interface FilamentConfig {
 }
 
 /** Instrumentations loaded when OTEL_NODE_ENABLED_INSTRUMENTATIONS is not set. */
-export const DEFAULT_INSTRUMENTATIONS = ['http', 'express', 'fastify', 'amqplib', 'undici', 'pg'] as const;
+export const DEFAULT_INSTRUMENTATIONS = [
+  'http', 'express', 'fastify', 'amqplib', 'undici', 'pg', 'pino', 'winston', 'bunyan',
+] as const;
 
 export const TEN_MIB = 10 * 1024 * 1024;
 
+/**
+ * Keys whose values are masked whole, whatever their type. Matched word-wise
+ * (src/events/content.ts, Masker): `secret` also masks `secretKey`,
+ * `client_secret`, `X-Secret`; `pin` masks `userPin` but not `spinner`.
+ */
 export const DEFAULT_MASK_KEYS = [
-  'password', 'passwd', 'pwd', 'secret', 'token', 'access_token', 'refresh_token',
-  'authorization', 'api_key', 'apikey', 'cookie', 'card', 'card_number', 'cardnumber',
-  'pan', 'cvv', 'cvc', 'iban', 'email', 'phone', 'telephone', 'mobile',
+  'password', 'passwd', 'pwd', 'pass', 'passphrase', 'secret', 'token', 'access_token', 'refresh_token',
+  'authorization', 'auth', 'credential', 'credentials', 'private_key', 'session_id', 'api_key', 'apikey',
+  'cookie', 'card', 'card_number', 'cardnumber', 'pan', 'cvv', 'cvc', 'pin', 'otp', 'ssn', 'iban',
+  'email', 'phone', 'telephone', 'mobile',
 ];
 
 export const DEFAULT_HTTP_IGNORE_PATHS = [
@@ -159,8 +171,15 @@ function protocol(env: Env, problems: ConfigProblems, signal: string, fallback: 
  */
 export const DEFAULT_EXPORT_BATCH_SIZE = 128;
 
-function batchSettings(env: Env, problems: ConfigProblems, prefix: string, delayMs: number): BatchSettings {
-  const maxQueueSize = integer(env, problems, `${prefix}_MAX_QUEUE_SIZE`, 2048, 1, 1_000_000, 'records');
+/**
+ * Filament's default log-record queue: 8192, not the specification's 2048, so a
+ * burst of 5000 events just before a stop is delivered, not dropped (about
+ * 1 KiB of heap per queued event: docs/benchmarks.md, "queue"). Spans keep 2048.
+ */
+export const DEFAULT_LOG_QUEUE_SIZE = 8192;
+
+function batchSettings(env: Env, problems: ConfigProblems, prefix: string, delayMs: number, queueSize = 2048): BatchSettings {
+  const maxQueueSize = integer(env, problems, `${prefix}_MAX_QUEUE_SIZE`, queueSize, 1, 1_000_000, 'records');
   let maxExportBatchSize = integer(env, problems, `${prefix}_MAX_EXPORT_BATCH_SIZE`, DEFAULT_EXPORT_BATCH_SIZE, 1, 1_000_000, 'records');
   if (maxExportBatchSize > maxQueueSize) maxExportBatchSize = maxQueueSize;
   return {
@@ -221,6 +240,17 @@ export function readConfig(env: Env = process.env): {
     } else {
       samplerRatio = r;
     }
+  } else if (ratioRaw !== undefined) {
+    // Usually a ratio meant for a sampler that was not switched: say so rather than sample everything.
+    problems.add('OTEL_TRACES_SAMPLER_ARG', ratioRaw,
+      `is not read by the sampler ${sampler} (only traceidratio and parentbased_traceidratio take one)`, 'it is ignored');
+  }
+
+  // An empty name is dropped by the SDK: every record would say unknown_service:<argv0>.
+  const serviceName = env.OTEL_SERVICE_NAME;
+  if (serviceName !== undefined && serviceName.trim() === '' && !/(^|,)\s*service\.name\s*=/.test(env.OTEL_RESOURCE_ATTRIBUTES ?? '')) {
+    problems.add('OTEL_SERVICE_NAME', serviceName, 'is empty',
+      `unknown_service:${process.argv0} (records cannot be told apart by service)`);
   }
 
   const propagators: ('tracecontext' | 'baggage')[] = [];
@@ -263,7 +293,7 @@ export function readConfig(env: Env = process.env): {
   let metricExportTimeoutMs = integer(env, problems, 'OTEL_METRIC_EXPORT_TIMEOUT', 30000, 1, 86_400_000, 'milliseconds');
   if (metricExportTimeoutMs > metricExportIntervalMs) metricExportTimeoutMs = metricExportIntervalMs;
 
-  const blrp = batchSettings(env, problems, 'OTEL_BLRP', 1000);
+  const blrp = batchSettings(env, problems, 'OTEL_BLRP', 1000, DEFAULT_LOG_QUEUE_SIZE);
   const bsp = batchSettings(env, problems, 'OTEL_BSP', 5000);
 
   const detectorNames = ['env', 'host', 'os', 'process', 'serviceinstance'] as const;
@@ -337,6 +367,8 @@ export function readConfig(env: Env = process.env): {
     httpIgnorePaths: httpIgnorePaths.filter((p) => p.startsWith('/')),
     amqpAssignMessageId,
     deadLetterTap: bool(env, problems, 'FILAMENT_DEAD_LETTER_TAP', true),
+    logSending: bool(env, problems, 'FILAMENT_LOG_SENDING', true),
+    logCorrelation: bool(env, problems, 'FILAMENT_LOG_CORRELATION', true),
     logFile: {
       dir: raw(env, 'FILAMENT_LOG_FILE_DIR'),
       // The ADR caps a log file at 10 MB: smaller is allowed, larger is not.

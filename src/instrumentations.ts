@@ -9,12 +9,13 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { Runtime } from './events/runtime';
-import { httpInstrumentationConfig } from './http/apiEvents';
+import { forwardUnrecordedExceptions, httpInstrumentationConfig } from './http/apiEvents';
 import { FilamentHttpServerInstrumentation } from './http/server';
 import { FilamentFastifyInstrumentation } from './http/fastify';
 import { onPublish, type PublishInfo } from './amqp/messages';
 import { FilamentAmqplibInstrumentation } from './amqp/instrumentation';
-import type { Span } from '@opentelemetry/api';
+import type { Span, TracerProvider } from '@opentelemetry/api';
+import { BRIDGED_LOGGERS } from './logs/bridge';
 
 interface Entry {
   /** npm package of the upstream instrumentation, if any. */
@@ -27,8 +28,8 @@ interface Entry {
   readonly load?: () => Record<string, unknown>;
   /** Filament's own instrumentations for the name, registered after the package's. */
   readonly own?: (rt: Runtime) => Instrumentation[];
-  /** The library it instruments: defaults load only when it is installed. */
-  readonly target?: string;
+  /** The library it instruments (or libraries that bring it): defaults load only when one is installed. */
+  readonly target?: string | readonly string[];
 }
 
 /** Short name → package, as in upstream's OTEL_NODE_ENABLED_INSTRUMENTATIONS. */
@@ -64,12 +65,29 @@ export const INSTRUMENTATION_PACKAGES: Readonly<Record<string, Entry>> = {
     load: () => require('@opentelemetry/instrumentation-pg'),
     target: 'pg',
   },
+  // The apps' own log lines (src/logs/bridge.ts). Fastify logs through its own pino,
+  // which an app need not depend on directly.
+  pino: {
+    pkg: '@opentelemetry/instrumentation-pino',
+    load: () => require('@opentelemetry/instrumentation-pino'),
+    target: ['pino', 'fastify'],
+  },
+  winston: {
+    pkg: '@opentelemetry/instrumentation-winston',
+    load: () => require('@opentelemetry/instrumentation-winston'),
+    target: 'winston',
+  },
+  bunyan: {
+    pkg: '@opentelemetry/instrumentation-bunyan',
+    load: () => require('@opentelemetry/instrumentation-bunyan'),
+    target: 'bunyan',
+  },
   ...Object.fromEntries(
     [
-      'aws-lambda', 'aws-sdk', 'bunyan', 'cassandra-driver', 'connect', 'cucumber', 'dataloader', 'dns', 'fs',
+      'aws-lambda', 'aws-sdk', 'cassandra-driver', 'connect', 'cucumber', 'dataloader', 'dns', 'fs',
       'generic-pool', 'graphql', 'grpc', 'hapi', 'host-metrics', 'ioredis', 'kafkajs', 'knex', 'koa',
       'lru-memoizer', 'memcached', 'mongodb', 'mongoose', 'mysql', 'mysql2', 'nestjs-core', 'net', 'openai',
-      'oracledb', 'pino', 'redis', 'restify', 'router', 'runtime-node', 'socket.io', 'tedious', 'winston',
+      'oracledb', 'redis', 'restify', 'router', 'runtime-node', 'socket.io', 'tedious',
     ].map((name) => [name, { pkg: `@opentelemetry/instrumentation-${name}` }]),
   ),
 };
@@ -103,6 +121,10 @@ function appResolvable(name: string): boolean {
   }
 }
 
+function targetInstalled(target: string | readonly string[]): boolean {
+  return typeof target === 'string' ? appResolvable(target) : target.some(appResolvable);
+}
+
 type InstrumentationClass = new (config?: object) => Instrumentation;
 
 function instrumentationClass(mod: Record<string, unknown>): InstrumentationClass | undefined {
@@ -120,12 +142,31 @@ function configFor(name: string, rt: Runtime): object {
       return {
         publishHook: (span: Span, info: PublishInfo) => onPublish(rt, span, info),
       };
+    case 'pino':
+    case 'winston':
+    case 'bunyan':
+      return {
+        disableLogSending: !rt.config.logSending,
+        disableLogCorrelation: !rt.config.logCorrelation,
+      };
     case 'fastify-otel':
       // Hooks every Fastify instance through its diagnostics channel: no app change.
       return { registerOnInitialization: true };
     default:
       return {};
   }
+}
+
+/**
+ * An upstream instrumentation records a handler's exception on its own span
+ * (Express: the request handler layer). When the sampler drops that span the
+ * exception is lost to `api.error`; a tracer that forwards it is handed in
+ * instead of the SDK's (src/http/apiEvents.ts, forwardUnrecordedExceptions).
+ */
+function withForwardedExceptions(instrumentation: Instrumentation): Instrumentation {
+  const setTracerProvider = instrumentation.setTracerProvider.bind(instrumentation);
+  instrumentation.setTracerProvider = (provider: TracerProvider) => setTracerProvider(forwardUnrecordedExceptions(provider));
+  return instrumentation;
 }
 
 function loadInto(out: Instrumentation[], problems: string[], name: string, load: () => Instrumentation[]): void {
@@ -149,14 +190,16 @@ export function loadInstrumentations(rt: Runtime, explicit: boolean, problems: s
       problems.push(`filament-otel: OTEL_NODE_ENABLED_INSTRUMENTATIONS names "${name}", which is not a known instrumentation; it is ignored`);
       continue;
     }
-    if (!explicit && entry.target !== undefined && !appResolvable(entry.target)) continue;
+    if (!explicit && entry.target !== undefined && !targetInstalled(entry.target)) continue;
+    // Neither sending nor correlation: nothing for a logger instrumentation to do.
+    if (BRIDGED_LOGGERS.includes(name) && !rt.config.logSending && !rt.config.logCorrelation) continue;
     // Upstream's package and our own hooks load independently: one failing does not take the other.
     const { pkg, load, own } = entry;
     if (pkg !== undefined) {
       loadInto(out, problems, name, () => {
         const Klass = instrumentationClass(load !== undefined ? load() : requirePackage(pkg));
         if (Klass === undefined) throw new Error(`${pkg} exports no instrumentation class`);
-        return [new Klass(configFor(name, rt))];
+        return [withForwardedExceptions(new Klass(configFor(name, rt)))];
       });
     }
     if (own !== undefined) loadInto(out, problems, name, () => own(rt));

@@ -10,6 +10,8 @@
  *   `beforeExit`. An app that calls process.exit() should `await shutdown()`
  *   from filament-otel first.
  * - Natural end of the event loop: shutdown on `beforeExit`.
+ * - A cluster worker whose primary left: flush, then exit 0 as Node would.
+ * Every stop ends by FILAMENT_SHUTDOWN_TIMEOUT_MS (sdk.ts, shutdown).
  */
 import type { FilamentSdk } from './sdk';
 
@@ -34,9 +36,18 @@ function withDeadline(promise: Promise<unknown>, ms: number): Promise<void> {
 export function installShutdownHooks(sdk: FilamentSdk, timeoutMs: number): void {
   (globalThis as Holder)[SDK_KEY] = sdk;
   let stopping = false;
+  // When the stop began (the first signal): its deadline bounds the whole stop,
+  // also a shutdown that starts later on `beforeExit`.
+  let stopDeadline: number | undefined;
 
   const onSignal = (signal: NodeJS.Signals): void => {
     if (process.listenerCount(signal) > 1) {
+      if (stopDeadline === undefined) {
+        stopDeadline = Date.now() + timeoutMs;
+        // Past the deadline nothing of ours may keep the process alive after the
+        // app has closed its servers; unref'd, so the app may end sooner.
+        setTimeout(() => sdk.abandon(), timeoutMs).unref();
+      }
       void withDeadline(sdk.forceFlush(), timeoutMs);
       return;
     }
@@ -49,12 +60,33 @@ export function installShutdownHooks(sdk: FilamentSdk, timeoutMs: number): void 
       return;
     }
     stopping = true;
-    void withDeadline(sdk.shutdown(), timeoutMs).then(reraise);
+    void sdk.shutdown(stopDeadline ?? Date.now() + timeoutMs).then(reraise);
   };
 
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   process.once('beforeExit', () => {
-    void withDeadline(sdk.shutdown(), timeoutMs);
+    void sdk.shutdown(stopDeadline, stopDeadline === undefined);
+  });
+  // Workers always have an IPC channel (Node has removed NODE_UNIQUE_ID by now).
+  if (process.channel !== undefined) flushClusterWorkerOnDisconnect(sdk);
+}
+
+/**
+ * A cluster worker whose primary goes away (SIGTERM to the primary: what
+ * Docker and Kubernetes send to PID 1) is ended by Node at once with
+ * `process.exit(0)`, before any flush. Node skips that exit when the
+ * disconnect was expected (`worker.exitedAfterDisconnect`); we mark it so,
+ * flush within the deadline, and then exit with the same code 0.
+ */
+function flushClusterWorkerOnDisconnect(sdk: FilamentSdk): void {
+  // Required here, not imported: only processes with an IPC channel pay for it.
+  const cluster = require('node:cluster') as import('node:cluster').Cluster;
+  const worker = cluster.worker;
+  if (worker === undefined) return;
+  worker.once('disconnect', () => {
+    if (worker.exitedAfterDisconnect) return; // the worker's own disconnect(): it ends as it likes
+    worker.exitedAfterDisconnect = true;
+    void sdk.shutdown().then(() => process.exit(0));
   });
 }

@@ -5,6 +5,7 @@
  * Nothing here may stop the host service from starting.
  */
 import { readConfig } from './config';
+import { installCrashHandler } from './crash';
 import { installShutdownHooks } from './lifecycle';
 import { startSdk, type FilamentSdk } from './sdk';
 
@@ -23,6 +24,7 @@ export function startPreload(): FilamentSdk | undefined {
     }
     const sdk = startSdk(config, invalidEndpointVars, problems);
     installShutdownHooks(sdk, config.shutdownTimeoutMs);
+    installCrashHandler(sdk, config.shutdownTimeoutMs);
     for (const line of problems) process.stderr.write(`${line}\n`);
     return sdk;
   } catch (error) {

@@ -30,17 +30,35 @@ import type { FilamentConfig, OtlpProtocol } from './config';
 import { installContextManager } from './context';
 import { installRuntime, type Runtime } from './events/runtime';
 import { RequestExceptionCollector } from './http/apiEvents';
+import { Masker } from './events/content';
+import { BRIDGED_LOGGERS, BridgedLogProcessor } from './logs/bridge';
 import { loadInstrumentations } from './instrumentations';
 import { RotatingFileLogExporter } from './sinks/fileSink';
-import { LazyExporter, LazyMetricExporter } from './lazyExporter';
+import { CountingLogRecordProcessor, CountingSpanProcessor, DeliveryLedger, ledgerMeterProvider, type Unit } from './delivery';
+import { LazyExporter, LazyMetricExporter, makeStoppable, StopSignal } from './lazyExporter';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
+import type { ExportResult } from '@opentelemetry/core';
+
+type AnyExporter = { export(items: never, callback: (result: ExportResult) => void): void; shutdown(): Promise<void> };
 
 export interface FilamentSdk {
   readonly runtime: Runtime;
   /** Where log records go, for people (the demo prints it). */
   readonly destinations: readonly string[];
   forceFlush(): Promise<void>;
-  shutdown(): Promise<void>;
+  /**
+   * Flushes and stops, resolving by `deadline` (epoch ms; default: now +
+   * FILAMENT_SHUTDOWN_TIMEOUT_MS) whatever the collector does: what is still
+   * unexported then is abandoned, counted and reported on stderr. Until it
+   * resolves a timer keeps the process alive; afterwards nothing of ours does.
+   * `atNaturalEnd` (beforeExit) after a failed export: abandons at once.
+   */
+  shutdown(deadline?: number, atNaturalEnd?: boolean): Promise<void>;
+  /**
+   * A stop's deadline passed while the app still runs (it handles SIGTERM
+   * itself): exports in flight and later ones fail at once, counted.
+   */
+  abandon(): void;
 }
 
 type Signal = 'traces' | 'metrics' | 'logs';
@@ -104,14 +122,24 @@ const HTTP_EXPORTERS: Record<Signal, Partial<Record<OtlpProtocol, () => unknown>
   },
 };
 
-/** Requires only the exporter package of the configured protocol. */
-function otlpExporter<T>(signal: Signal, protocol: OtlpProtocol, invalid: readonly string[]): T {
+/**
+ * Requires only the exporter package of the configured protocol. OTLP/HTTP
+ * exporters get unref'd sockets and a retry that a stop can cut short
+ * (lazyExporter.ts), so a stop ends by its deadline whatever the collector does.
+ */
+function otlpExporter<T extends object>(
+  signal: Signal, protocol: OtlpProtocol, invalid: readonly string[], stop: StopSignal, maxExportMs: number,
+): T {
   const pkg = `@opentelemetry/exporter-${PACKAGE_SIGNAL[signal]}-otlp-${EXPORTER_PACKAGE[protocol]}`;
   const load = HTTP_EXPORTERS[signal][protocol];
   const mod = (load !== undefined ? load() : require(pkg)) as Record<string, new (config?: object) => T>;
   const Exporter = mod[EXPORTER_CLASS[signal]] as new (config?: object) => T;
   const url = endpointFor(signal, protocol, invalid);
-  return url === '' ? new Exporter() : new Exporter({ url });
+  const exporter = url === '' ? new Exporter() : new Exporter({ url });
+  if (protocol !== 'grpc' && !makeStoppable(exporter, stop, maxExportMs)) {
+    diag.warn('filament-otel: the OTLP exporter\'s transport has an unknown shape; a stop may outlast its deadline');
+  }
+  return exporter;
 }
 
 /**
@@ -156,34 +184,75 @@ export function startSdk(config: FilamentConfig, invalidEndpointVars: readonly s
     p === 'tracecontext' ? new W3CTraceContextPropagator() : new W3CBaggagePropagator());
   propagation.setGlobalPropagator(new CompositePropagator({ propagators }));
 
+  // Every OTLP exporter, so a stop's deadline can abandon what they have in flight.
+  const lazyExporters: { abandon(): void }[] = [];
+  const stops: StopSignal[] = [];
+  const newStop = (): StopSignal => {
+    const stop = new StopSignal();
+    stops.push(stop);
+    return stop;
+  };
+  const lazy = <E extends object>(signal: Signal): E => {
+    const stop = newStop();
+    const exporter = new LazyExporter(() => otlpExporter<E & AnyExporter>(signal, config.protocol[signal], invalidEndpointVars, stop, config.shutdownTimeoutMs), stop);
+    lazyExporters.push(exporter);
+    return exporter as unknown as E;
+  };
+  const ledgers: DeliveryLedger[] = [];
+  const ledger = (destination: string, unit: Unit, variable: string, size: number): DeliveryLedger => {
+    const l = new DeliveryLedger(destination, unit, variable, size);
+    ledgers.push(l);
+    return l;
+  };
+
   // ---- metrics (before instrumentations, so they get the real meter) ----
-  const readers = config.metricsExporters.map((name) => new PeriodicExportingMetricReader({
-    exporter: name === 'console'
-      ? new ConsoleMetricExporter()
-      : new LazyMetricExporter(() => otlpExporter<PushMetricExporter>('metrics', config.protocol.metrics, invalidEndpointVars)),
-    exportIntervalMillis: config.metricExportIntervalMs,
-    exportTimeoutMillis: config.metricExportTimeoutMs,
-  }));
+  const readers = config.metricsExporters.map((name) => {
+    let exporter: PushMetricExporter = new ConsoleMetricExporter();
+    if (name !== 'console') {
+      const stop = newStop();
+      const lazyMetrics = new LazyMetricExporter(() => otlpExporter<PushMetricExporter>('metrics', config.protocol.metrics, invalidEndpointVars, stop, config.shutdownTimeoutMs), stop);
+      lazyExporters.push(lazyMetrics);
+      exporter = lazyMetrics;
+    }
+    return new PeriodicExportingMetricReader({
+      exporter,
+      exportIntervalMillis: config.metricExportIntervalMs,
+      exportTimeoutMillis: config.metricExportTimeoutMs,
+    });
+  });
   const meterProvider = readers.length > 0 ? new MeterProvider({ resource, readers }) : undefined;
   if (meterProvider !== undefined) metrics.setGlobalMeterProvider(meterProvider);
 
   // ---- logs: OTLP and/or console, plus the rotated local files ----
+  const masker = new Masker(config.maskKeys);
   const logProcessors: LogRecordProcessor[] = [];
+  const batchLogs = (exporter: LogRecordExporter, destination: string): LogRecordProcessor => {
+    const counted = ledger(destination, 'log records', 'OTEL_BLRP_MAX_QUEUE_SIZE', config.blrp.maxQueueSize);
+    return new CountingLogRecordProcessor(new BatchLogRecordProcessor({
+      exporter, ...config.blrp, selfObsMeterProvider: ledgerMeterProvider(counted, meterProvider),
+    }), counted);
+  };
   for (const name of config.logsExporters) {
     if (name === 'console') {
       logProcessors.push(new SimpleLogRecordProcessor({ exporter: new ConsoleLogRecordExporter() }));
     } else {
-      logProcessors.push(new BatchLogRecordProcessor({
-        exporter: new LazyExporter(() => otlpExporter<LogRecordExporter>('logs', config.protocol.logs, invalidEndpointVars)),
-        ...config.blrp,
-      }));
+      logProcessors.push(batchLogs(lazy<LogRecordExporter>('logs'), 'OTLP logs'));
       destinations.push(`OTLP ${config.protocol.logs} ${otlpTarget('logs', config.protocol.logs)}`);
     }
   }
   if (config.logFile.dir !== undefined) {
     const fileExporter = new RotatingFileLogExporter({ ...config.logFile, dir: config.logFile.dir });
-    logProcessors.push(new BatchLogRecordProcessor({ exporter: fileExporter, ...config.blrp }));
-    destinations.push(`JSON lines ${fileExporter.currentFile} (rotated at ${config.logFile.maxBytes} bytes)`);
+    const unusable = fileExporter.prepare();
+    if (unusable === undefined) {
+      logProcessors.push(batchLogs(fileExporter, 'log files'));
+      destinations.push(`JSON lines ${fileExporter.currentFile} (rotated at ${config.logFile.maxBytes} bytes)`);
+    } else {
+      problems.push(`filament-otel: FILAMENT_LOG_FILE_DIR=${JSON.stringify(config.logFile.dir)} is not a writable directory (${unusable}); log records are not written to files`);
+    }
+  }
+  // First: the app's own log lines are masked and renamed before any exporter reads them.
+  if (logProcessors.length > 0 && config.logSending && config.instrumentations.some((name) => BRIDGED_LOGGERS.includes(name))) {
+    logProcessors.unshift(new BridgedLogProcessor(masker, config.contentMaxBytes));
   }
   const loggerProvider = new LoggerProvider({ resource, processors: logProcessors });
   logs.setGlobalLoggerProvider(loggerProvider);
@@ -194,19 +263,22 @@ export function startSdk(config: FilamentConfig, invalidEndpointVars: readonly s
     if (name === 'console') {
       spanProcessors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
     } else {
-      spanProcessors.push(new BatchSpanProcessor({
-        exporter: new LazyExporter(() => otlpExporter<SpanExporter>('traces', config.protocol.traces, invalidEndpointVars)),
-        ...config.bsp,
-      }));
+      const counted = ledger('OTLP traces', 'spans', 'OTEL_BSP_MAX_QUEUE_SIZE', config.bsp.maxQueueSize);
+      spanProcessors.push(new CountingSpanProcessor(new BatchSpanProcessor({
+        exporter: lazy<SpanExporter>('traces'), ...config.bsp, selfObsMeterProvider: ledgerMeterProvider(counted, meterProvider),
+      }), counted));
     }
   }
   const tracerProvider = new TracerProvider({ resource, sampler: buildSampler(config), spanProcessors });
   trace.setGlobalTracerProvider(tracerProvider);
 
-  const runtime = installRuntime(config);
+  const runtime = installRuntime(config, masker);
   const instrumentations = loadInstrumentations(runtime, config.instrumentationsExplicit, problems);
   registerInstrumentations({ instrumentations, tracerProvider, meterProvider, loggerProvider });
 
+  const abandon = (): void => {
+    for (const exporter of lazyExporters) exporter.abandon();
+  };
   let shutdownPromise: Promise<void> | undefined;
   return {
     runtime,
@@ -218,15 +290,35 @@ export function startSdk(config: FilamentConfig, invalidEndpointVars: readonly s
         loggerProvider.forceFlush(),
       ]);
     },
-    shutdown() {
-      // Spans first: ending them can still emit log records and metrics.
-      shutdownPromise ??= tracerProvider.shutdown()
-        .catch(() => undefined)
-        .then(() => Promise.all([
-          loggerProvider.shutdown().catch(() => undefined),
-          meterProvider?.shutdown().catch(() => undefined),
-        ]))
-        .then(() => undefined);
+    abandon,
+    shutdown(deadline = Date.now() + config.shutdownTimeoutMs, atNaturalEnd = false) {
+      // The event loop ended just after an export failed (it held the loop for up to
+      // the deadline retrying): the collector is down, waiting once more is pointless.
+      if (atNaturalEnd && stops.some((s) => s.lastExportFailed)) deadline = Date.now();
+      shutdownPromise ??= new Promise<void>((resolve) => {
+        // Spans first: ending them can still emit log records and metrics.
+        const stopped = tracerProvider.shutdown()
+          .catch(() => undefined)
+          .then(() => Promise.all([
+            loggerProvider.shutdown().catch(() => undefined),
+            meterProvider?.shutdown().catch(() => undefined),
+          ]));
+        // Ref'd on purpose: the process lives until the flush is done or the deadline passes.
+        const timer = setTimeout(() => {
+          const unsettled = ledgers.filter((l) => l.unsettled > 0).map((l) => `${l.unsettled} ${l.unit} (${l.destination})`);
+          abandon();
+          for (const l of ledgers) l.reportNow();
+          if (unsettled.length > 0) {
+            process.stderr.write(`filament-otel: the stop deadline (FILAMENT_SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}) passed; abandoned unexported: ${unsettled.join(', ')}\n`);
+          }
+          resolve();
+        }, Math.max(0, deadline - Date.now()));
+        void stopped.then(() => {
+          clearTimeout(timer);
+          for (const l of ledgers) l.reportNow();
+          resolve();
+        });
+      });
       return shutdownPromise;
     },
   };

@@ -30,12 +30,21 @@ export const EVENT_NAMES = [
 ] as const;
 export type FilamentEventName = (typeof EVENT_NAMES)[number];
 
+/** Not a business event: the one ERROR record a crash leaves (docs/events.md, "A crash"). */
+export const EVENT_PROCESS_CRASHED = 'process.crashed';
+
 // ---- semantic conventions (stable or registry names) ----
 export const ATTR_HTTP_REQUEST_METHOD = 'http.request.method';
 export const ATTR_HTTP_ROUTE = 'http.route';
 export const ATTR_HTTP_RESPONSE_STATUS_CODE = 'http.response.status_code';
 export const ATTR_ERROR_TYPE = 'error.type';
 export const ATTR_ERROR_MESSAGE = 'error.message';
+/**
+ * `error.type` of a request whose client closed the connection before the
+ * response was complete. The semantic conventions define no value for it (only
+ * `_OTHER`); they ask for a low-cardinality, documented identifier (docs/events.md).
+ */
+export const ERROR_TYPE_ABORTED = 'aborted';
 export const ATTR_EXCEPTION_TYPE = 'exception.type';
 export const ATTR_EXCEPTION_MESSAGE = 'exception.message';
 export const ATTR_EXCEPTION_STACKTRACE = 'exception.stacktrace';
@@ -86,6 +95,16 @@ export const ATTR_FILAMENT_CONTENT_KIND = 'filament.content.kind';
 export const ATTR_FILAMENT_CONTENT_TRUNCATED = 'filament.content.truncated';
 /** How many PII/secret values were masked in the body or message. */
 export const ATTR_FILAMENT_CONTENT_MASKED = 'filament.content.masked';
+/** `uncaughtException` | `unhandledRejection` (Node's `origin`), on `process.crashed`. */
+export const ATTR_FILAMENT_CRASH_ORIGIN = 'filament.crash.origin';
+
+// ---- bridged log records (pino, winston, bunyan; src/logs/bridge.ts) ----
+/**
+ * A logger's own field keeps its name unless that name clashes with one above by a
+ * dotted prefix (`order` beside `order.number`) or is a routing name (`data_stream.*`,
+ * `elasticsearch.*`): then it is exported as `field.<name>` (`field.order`).
+ */
+export const BRIDGED_FIELD_PREFIX = 'field.';
 
 // ---- metric names ----
 /** Counter of `api.error` events, by route and status (the ADR's error count and rate). */
@@ -115,4 +134,5 @@ export const ALL_ATTRIBUTE_NAMES: readonly string[] = [
   ATTR_QUEUE_DEAD_LETTER_REASON, ATTR_QUEUE_DEAD_LETTER_QUEUE,
   ATTR_QUEUE_DEAD_LETTER_EXCHANGE, ATTR_QUEUE_DEAD_LETTER_COUNT,
   ATTR_FILAMENT_CONTENT_KIND, ATTR_FILAMENT_CONTENT_TRUNCATED, ATTR_FILAMENT_CONTENT_MASKED,
+  ATTR_FILAMENT_CRASH_ORIGIN,
 ];

@@ -62,7 +62,10 @@ describe('collector: persistent queue to the analyzer survives an outage and a r
   it('503 for 30 s while traffic continues: afterwards every event arrives, none twice', async () => {
     await traffic(150, 30000);
     assert.ok(receiver.refused > 0, 'the collector tried to deliver during the outage');
-    assert.equal(delivered().size, 0, 'nothing was accepted during the outage');
+    // The outage was in this traffic's path: its records were offered and refused, so what
+    // arrives below was held and retried by the collector, not sent for the first time.
+    const offered = sent.filter((t) => receiver.refusedLogTraceIds.has(t)).length;
+    assert.ok(offered > 0, `none of the ${sent.length} api.request records was offered during the outage (refused ${receiver.refused} requests)`);
     receiver.failStatus = undefined;
     const ok = await receiver.waitFor(() => sent.every((t) => delivered().has(t)), 30000);
     const seen = delivered();

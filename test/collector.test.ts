@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { collectorBinary, readArchive, startCollector, type ArchivedLog, type RunningCollector } from './support/collector';
 import { request, ROOT, startFixture } from './support/fixture';
 
@@ -45,6 +46,13 @@ describe('collector: otelcol-filament (real binary built with ocb)', function ()
     const out = execFileSync(collectorBinary(), ['components'], { encoding: 'utf8' });
     for (const name of ['otlp', 'memory_limiter', 'batch', 'transform', 'filter', 'attributes', 'redaction', 'file', 'otlp_http', 'health_check', 'file_storage', 'count']) {
       assert.match(out, new RegExp(`name: ${name}\\b`), name);
+    }
+    // "Only": per kind, the modules the binary reports are exactly the manifest's gomod entries.
+    type Listed = { module: string }[] | undefined;
+    const shipped = parseYaml(out) as Record<string, Listed>;
+    const manifest = parseYaml(fs.readFileSync(path.join(ROOT, 'collector', 'builder-config.yaml'), 'utf8')) as Record<string, { gomod: string }[] | undefined>;
+    for (const kind of ['receivers', 'processors', 'exporters', 'connectors', 'extensions', 'providers']) {
+      assert.deepEqual((shipped[kind] ?? []).map((c) => c.module).sort(), (manifest[kind] ?? []).map((c) => c.gomod).sort(), kind);
     }
   });
 

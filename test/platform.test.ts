@@ -16,9 +16,11 @@ interface EventDoc {
   '@timestamp': string;
   severity_text: string;
   severity_number: number;
+  /** Absent on the services' own log lines (bridged from their loggers). */
   event_name: string;
   trace_id?: string;
   body?: { text?: string };
+  scope?: { name?: string };
   attributes: Record<string, unknown>;
   resource: { attributes: Record<string, unknown> };
 }
@@ -43,6 +45,8 @@ describe('platform: orders + MES API + RabbitMQ under the preload (make demo, sh
   let stdout = '';
   let exitCode: number | null;
   let events: EventDoc[];
+  /** The services' own log lines (no event name). */
+  let lines: EventDoc[];
 
   before(async function () {
     const binary = collectorBinary();
@@ -55,7 +59,9 @@ describe('platform: orders + MES API + RabbitMQ under the preload (make demo, sh
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { stdout += d.toString(); });
     exitCode = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    events = readEvents(path.join(out, 'events'));
+    const all = readEvents(path.join(out, 'events'));
+    events = all.filter((d) => d.event_name !== undefined);
+    lines = all.filter((d) => d.event_name === undefined);
   });
 
   after(() => {
@@ -149,9 +155,32 @@ describe('platform: orders + MES API + RabbitMQ under the preload (make demo, sh
     assert.equal(new Set(ids).size, ids.length);
   });
 
+  it('the services\' own log lines arrive correlated: orders through winston, mes-api through Fastify\'s pino', () => {
+    const bridged = lines.filter((d) => d.scope?.name === '@opentelemetry/winston-transport' || d.scope?.name === '@opentelemetry/instrumentation-pino');
+    const created = events.find((d) => d.event_name === 'order.status_changed' && d.attributes['order.status'] === 'created' && d.trace_id);
+    const orderNumber = created?.attributes['order.number'];
+    const createdLine = bridged.find((d) => d.body?.text === 'order created, pricing requested' && d.attributes.orderNumber === orderNumber);
+    assert.equal(createdLine?.scope?.name, '@opentelemetry/winston-transport');
+    assert.equal(createdLine?.trace_id, created?.trace_id);
+    assert.equal(createdLine?.severity_number, 9);
+    const priced = bridged.filter((d) => d.body?.text === 'model priced');
+    assert.ok(priced.length > 0);
+    for (const d of priced) {
+      assert.equal(service(d), 'mes-api');
+      assert.equal(d.scope?.name, '@opentelemetry/instrumentation-pino');
+      assert.match(String(d.trace_id), /^[0-9a-f]{32}$/);
+    }
+    // Fastify's error handler logs each 5xx through pino: as many ERROR lines as api.error events.
+    const fastifyErrors = bridged.filter((d) => service(d) === 'mes-api' && d.severity_number === 17);
+    assert.equal(fastifyErrors.length, events.filter((d) => d.event_name === 'api.error').length);
+    assert.equal(fastifyErrors[0]?.attributes['exception.type'], 'SlicerFault');
+    assert.match(stdout, /^ {4}orders {3}winston +[1-9]\d* records, at collector [1-9]\d*$/m);
+    assert.match(stdout, /^ {4}mes-api {2}pino +[1-9]\d* records, at collector [1-9]\d*$/m);
+  });
+
   it('everything reached the collector archive, and no record carries the command line', () => {
     const archived = readArchive(path.join(out, 'collector', 'archive'));
-    assert.equal(archived.length, events.length);
+    assert.equal(archived.length, events.length + lines.length);
     for (const e of events) assert.equal(e.resource.attributes['process.command_args'], undefined);
     for (const a of archived) assert.equal(a.resource['process.command_args'], undefined);
   });

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -12,7 +13,12 @@ import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InstrumentType } from '@opentelemetry/sdk-metrics';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
-import { LazyExporter, LazyMetricExporter } from '../src/lazyExporter';
+import { LazyExporter, LazyMetricExporter, makeStoppable, StopSignal } from '../src/lazyExporter';
+import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
+import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
+import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { probeResourceStores } from '../src/context';
 import { INSTRUMENTATION_PACKAGES } from '../src/instrumentations';
 import { parseResponderConfig, ResponderConfigError } from '../src/responder/config';
@@ -40,7 +46,7 @@ describe('unit: configuration', () => {
     assert.equal(config.contentMaxBytes, 8192);
     assert.equal(config.logFile.maxBytes, TEN_MIB);
     assert.equal(config.logFile.maxAgeDays, 180);
-    assert.deepEqual(config.instrumentations, ['http', 'express', 'fastify', 'amqplib', 'undici', 'pg']);
+    assert.deepEqual(config.instrumentations, ['http', 'express', 'fastify', 'amqplib', 'undici', 'pg', 'pino', 'winston', 'bunyan']);
     assert.equal(config.instrumentationsExplicit, false);
     assert.equal(config.bsp.maxExportBatchSize, 128);
     assert.equal(config.blrp.maxExportBatchSize, 128);
@@ -49,7 +55,7 @@ describe('unit: configuration', () => {
 
   it('each literal loader (folded into the bundle) loads the package its entry names', () => {
     const bundled = Object.entries(INSTRUMENTATION_PACKAGES).filter(([, e]) => e.load !== undefined);
-    assert.deepEqual(bundled.map(([name]) => name), ['http', 'express', 'amqplib', 'undici', 'pg']);
+    assert.deepEqual(bundled.map(([name]) => name), ['http', 'express', 'amqplib', 'undici', 'pg', 'pino', 'winston', 'bunyan']);
     for (const [name, entry] of bundled) {
       assert.equal(entry.load?.(), require(entry.pkg as string), name);
     }
@@ -77,6 +83,23 @@ describe('unit: configuration', () => {
     assert.deepEqual(problems, ['filament-otel: FILAMENT_LOG_FILE_MAX_AGE_DAYS="365" is outside 1..180 days; using 180']);
   });
 
+  it('reports an empty OTEL_SERVICE_NAME unless OTEL_RESOURCE_ATTRIBUTES names the service', () => {
+    assert.deepEqual(readConfig({ OTEL_SERVICE_NAME: ' ' }).problems, [
+      `filament-otel: OTEL_SERVICE_NAME=" " is empty; using unknown_service:${process.argv0} (records cannot be told apart by service)`,
+    ]);
+    assert.deepEqual(readConfig({ OTEL_SERVICE_NAME: '', OTEL_RESOURCE_ATTRIBUTES: 'service.name=mes-api' }).problems, []);
+    assert.deepEqual(readConfig({ OTEL_SERVICE_NAME: 'order-service' }).problems, []);
+  });
+
+  it('reports OTEL_TRACES_SAMPLER_ARG set for a sampler that takes none, and reads it for the ratio samplers', () => {
+    assert.deepEqual(readConfig({ OTEL_TRACES_SAMPLER: 'always_off', OTEL_TRACES_SAMPLER_ARG: '0.5' }).problems, [
+      'filament-otel: OTEL_TRACES_SAMPLER_ARG="0.5" is not read by the sampler always_off (only traceidratio and parentbased_traceidratio take one); using it is ignored',
+    ]);
+    const ratio = readConfig({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' });
+    assert.deepEqual(ratio.problems, []);
+    assert.equal(ratio.config.samplerRatio, 0.25);
+  });
+
   it('rejects an out-of-range sampler ratio', () => {
     const { config, problems } = readConfig({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '1.5' });
     assert.equal(config.samplerRatio, 1);
@@ -88,10 +111,11 @@ describe('unit: content capture and masking', () => {
   const masker = new Masker(readConfig({}).config.maskKeys);
 
   it('masks e-mail, international phone, Luhn-valid card numbers and sensitive keys', () => {
+    // The e-mail, phone and card sit under keys that are not sensitive: only the value patterns can mask them.
     const { text, masked } = masker.mask(
-      '{"customerEmail":"a.b@example.org","password":"x","cardNumber":"4111111111111111","polygons":123456789,"order":"ORD-2026-000123"}');
-    assert.equal(text, `{"customerEmail":"${MASK}","password":"${MASK}","cardNumber":"${MASK}","polygons":123456789,"order":"ORD-2026-000123"}`);
-    assert.equal(masked, 3);
+      '{"contact":"a.b@example.org","note":"call +49 30 1234567 today","ref":"4111 1111 1111 1111","password":"x","polygons":123456789,"order":"ORD-2026-000123"}');
+    assert.equal(text, `{"contact":"${MASK}","note":"call ${MASK} today","ref":"${MASK}","password":"${MASK}","polygons":123456789,"order":"ORD-2026-000123"}`);
+    assert.equal(masked, 4);
   });
 
   it('masks a sensitive key found after null, already-masked and escaped values; leaves clean JSON as it was', () => {
@@ -130,7 +154,7 @@ describe('unit: content capture and masking', () => {
 describe('unit: request context', () => {
   it('the cheap path (store entered on the parser resource) is taken where AsyncLocalStorage keeps stores on resources', () => {
     // Node 20 and 22 keep the store on the async resource; Node 24+ uses async context frames,
-    // where entering does not outlive the callback and requests fall back to binding.
+    // where entering does not outlive the callback and requests carry their context on req/res.
     const frames = Number(process.versions.node.split('.')[0]) >= 24 || process.execArgv.includes('--experimental-async-context-frame');
     assert.equal(probeResourceStores(), !frames);
   });
@@ -156,7 +180,9 @@ describe('unit: semantic conventions contract', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'));
     assert.equal(PACKAGE_NAME, pkg.name);
     assert.equal(PACKAGE_VERSION, pkg.version);
-    assert.equal(pkg.engines.node, '>=20.6.0');
+    // engines names exactly the Node lines the project tests on (scripts/node.sh pins them).
+    const lines = execFileSync('bash', [path.join(__dirname, '..', 'scripts', 'node.sh'), 'lines'], { encoding: 'utf8' }).trim().split('\n');
+    assert.deepEqual(String(pkg.engines.node).split(' || ').map((range) => /^\^(\d+)\./.exec(range)?.[1]).sort().reverse(), lines);
   });
 });
 
@@ -213,6 +239,24 @@ describe('unit: rotating file sink', () => {
 });
 
 describe('unit: lazy exporters', () => {
+  it('find the retrying transport of every OTLP/HTTP exporter (private structure of the pinned version)', () => {
+    for (const Exporter of [JsonLogExporter, ProtoLogExporter, JsonTraceExporter, ProtoTraceExporter, JsonMetricExporter, OTLPMetricExporter]) {
+      assert.equal(makeStoppable(new Exporter(), new StopSignal(), 1000), true, Exporter.name);
+    }
+  });
+
+  it('abandon() answers an export in flight as failed, once', () => {
+    const results: number[] = [];
+    const lazy = new LazyExporter<number[], { export(i: number[], cb: (r: { code: number }) => void): void; shutdown(): Promise<void> }>(() => ({
+      export: () => undefined, // a black hole: never answers
+      shutdown: () => Promise.resolve(),
+    }));
+    lazy.export([1, 2], (r) => results.push(r.code));
+    lazy.abandon();
+    lazy.export([3], (r) => results.push(r.code));
+    assert.deepEqual(results, [1, 1]);
+  });
+
   it('choose the same temporality as the real OTLP metric exporter, for every preference', () => {
     const saved = process.env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE;
     try {

@@ -1,5 +1,6 @@
 // Publish + consume round trips through real RabbitMQ for BENCH_SECONDS,
-// WINDOW messages in flight. Prints one JSON line {roundTrips, seconds}.
+// WINDOW messages in flight. Prints one JSON line {roundTrips, seconds, cpuUs} (CPU of the
+// whole process over the measured window).
 const amqp = require('amqplib');
 
 async function main() {
@@ -28,10 +29,12 @@ async function main() {
   await new Promise((r) => setTimeout(r, 1000));
   measuring = true;
   const start = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
   await ended;
   const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+  const cpu = process.cpuUsage(cpuStart); // the whole process, all threads: user + system µs
   measuring = false;
-  process.stdout.write(`${JSON.stringify({ roundTrips: done, seconds: elapsed })}\n`);
+  process.stdout.write(`${JSON.stringify({ roundTrips: done, seconds: elapsed, cpuUs: cpu.user + cpu.system })}\n`);
   await new Promise((r) => setTimeout(r, 200));
   await conn.close();
 }

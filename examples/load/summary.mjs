@@ -8,8 +8,9 @@
  *
  *   node examples/load/summary.mjs <events-dir> [<collector-archive-dir>]
  *
- * Exit code 1 when one of the six events is missing or no order could be
- * followed from the order service through the queue into the MES.
+ * Exit code 1 when one of the six events is missing, no order could be
+ * followed from the order service through the queue into the MES, or no line
+ * of the services' own loggers was bridged.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -23,6 +24,13 @@ export const SIX_EVENTS = /** @type {const} */ ([
   ['queue.dead_lettered', 'WARN', 'a queue message was dead-lettered'],
   ['api.error', 'ERROR', 'an API call failed on the server side'],
 ]);
+
+/** Instrumentation scopes of the services' own log lines (pino, winston, bunyan), as in src/logs/bridge.ts. */
+export const BRIDGED_SCOPES = /** @type {Record<string, string>} */ ({
+  '@opentelemetry/instrumentation-pino': 'pino',
+  '@opentelemetry/winston-transport': 'winston',
+  '@opentelemetry/instrumentation-bunyan': 'bunyan',
+});
 
 /** @typedef {{ time: string, service: string, event: string, severity: string, traceId?: string, attributes: Record<string, unknown> }} EventDoc */
 
@@ -71,6 +79,32 @@ export function readEventFiles(dir) {
   return out.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
 }
 
+/**
+ * The services' own log lines in the event files (bridged from pino, winston,
+ * bunyan), as documents whose `event` is `log <logger>` and `body` the message.
+ * @param {string} dir @returns {Array<EventDoc & { logger: string, body: string }>}
+ */
+export function readBridgedLines(dir) {
+  const out = [];
+  for (const file of filesUnder(dir, (n) => n.endsWith('.jsonl'))) {
+    for (const doc of jsonLines(file)) {
+      const logger = BRIDGED_SCOPES[doc.scope?.name];
+      if (logger === undefined) continue;
+      out.push({
+        time: doc['@timestamp'],
+        service: String(doc.resource?.attributes?.['service.name'] ?? '?'),
+        event: `log ${logger}`,
+        logger,
+        severity: doc.severity_text,
+        traceId: doc.trace_id,
+        attributes: doc.attributes ?? {},
+        body: String(doc.body?.text ?? ''),
+      });
+    }
+  }
+  return out.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+}
+
 /** @param {Array<{key: string, value: Record<string, unknown>}> | undefined} kvs */
 function flat(kvs) {
   /** @type {Record<string, unknown>} */
@@ -85,14 +119,26 @@ function flat(kvs) {
 export function readCollectorArchive(dir) {
   /** @type {Map<string, number>} */
   const events = new Map();
+  /** The services' own log lines by "service logger", and how many were in dataset filament.app. */
+  /** @type {Map<string, number>} */
+  const bridged = new Map();
+  let bridgedInAppDataset = 0;
   /** @type {Map<string, Array<{ service: string, name: string, kind: number, start: bigint }>>} */
   const spansByTrace = new Map();
   for (const file of filesUnder(dir, (n) => n.startsWith('filament-logs') && n.endsWith('.jsonl'))) {
     for (const doc of jsonLines(file)) {
       for (const rl of doc.resourceLogs ?? []) {
+        const service = String(flat(rl.resource?.attributes)['service.name'] ?? '?');
         for (const sl of rl.scopeLogs ?? []) {
+          const logger = BRIDGED_SCOPES[sl.scope?.name];
           for (const r of sl.logRecords ?? []) {
-            if (r.eventName) events.set(r.eventName, (events.get(r.eventName) ?? 0) + 1);
+            if (logger !== undefined) {
+              const key = `${service} ${logger}`;
+              bridged.set(key, (bridged.get(key) ?? 0) + 1);
+              if (flat(r.attributes)['data_stream.dataset'] === 'filament.app') bridgedInAppDataset++;
+            } else if (r.eventName) {
+              events.set(r.eventName, (events.get(r.eventName) ?? 0) + 1);
+            }
           }
         }
       }
@@ -112,7 +158,7 @@ export function readCollectorArchive(dir) {
       }
     }
   }
-  return { events, spansByTrace };
+  return { events, bridged, bridgedInAppDataset, spansByTrace };
 }
 
 /**
@@ -157,7 +203,7 @@ function describe(d) {
 
 /**
  * @param {{ eventsDir: string, archiveDir?: string, destinations?: string[], out?: (line: string) => void }} options
- * @returns {{ ok: boolean, counts: Record<string, number>, orderTrace?: string }}
+ * @returns {{ ok: boolean, counts: Record<string, number>, bridged: Record<string, number>, orderTrace?: string }}
  */
 export function summarise({ eventsDir, archiveDir, destinations = [], out = (l) => process.stdout.write(`${l}\n`) }) {
   const docs = readEventFiles(eventsDir);
@@ -197,6 +243,28 @@ export function summarise({ eventsDir, archiveDir, destinations = [], out = (l) 
   }
   if (Object.keys(errors).length > 0) out(`  API errors: ${Object.entries(errors).map(([k, n]) => `${k} × ${n}`).join(', ')}`);
 
+  const lines = readBridgedLines(eventsDir);
+  /** @type {Map<string, number>} */
+  const bridged = new Map();
+  for (const l of lines) bridged.set(`${l.service} ${l.logger}`, (bridged.get(`${l.service} ${l.logger}`) ?? 0) + 1);
+  out('');
+  out(`  the services' own log lines (bridged from their loggers, dataset filament.app):`);
+  if (bridged.size === 0) {
+    problems.push('no log line of the services\' own loggers (pino, winston) was bridged');
+    out('    none');
+  }
+  for (const [key, n] of [...bridged].sort()) {
+    const [service, logger] = key.split(' ');
+    const atCollector = archive ? `, at collector ${archive.bridged.get(key) ?? 0}` : '';
+    out(`    ${String(service).padEnd(8)} ${String(logger).padEnd(8)} ${String(n).padStart(6)} records${atCollector}`);
+  }
+  if (archive && archive.bridged.size > 0) {
+    const total = [...archive.bridged.values()].reduce((a, b) => a + b, 0);
+    if (archive.bridgedInAppDataset !== total) {
+      problems.push(`${total - archive.bridgedInAppDataset} bridged log records at the collector were not routed to filament.app`);
+    }
+  }
+
   out('');
   out('  where they went:');
   for (const d of destinations) out(`    - ${d}`);
@@ -208,7 +276,13 @@ export function summarise({ eventsDir, archiveDir, destinations = [], out = (l) 
     problems.push('no order could be followed from the order service through the queue into the MES in one trace');
   } else {
     out(`  one order followed: ${followed.orderNumber}, trace id ${followed.traceId}`);
-    for (const d of followed.events) out(`    ${d.time}  ${d.service.padEnd(8)} ${d.event.padEnd(21)} ${describe(d)}`);
+    // The six events and the services' own log lines of that trace, in time order.
+    const inTrace = [...followed.events, ...lines.filter((l) => l.traceId === followed.traceId)]
+      .sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+    for (const d of inTrace) {
+      const what = 'logger' in d ? `${d.severity} "${d.body}"` : describe(d);
+      out(`    ${d.time}  ${d.service.padEnd(8)} ${d.event.padEnd(21)} ${what}`);
+    }
     // The hops only: server (2), producer (4) and consumer (5) spans.
     const spans = (archive?.spansByTrace.get(followed.traceId) ?? []).filter((s) => s.kind === 2 || s.kind === 4 || s.kind === 5);
     if (spans.length > 0) {
@@ -223,7 +297,7 @@ export function summarise({ eventsDir, archiveDir, destinations = [], out = (l) 
   } else {
     out('  all six events present; one order traced across orders → RabbitMQ → mes-api');
   }
-  return { ok: problems.length === 0, counts, orderTrace: followed?.traceId };
+  return { ok: problems.length === 0, counts, bridged: Object.fromEntries(bridged), orderTrace: followed?.traceId };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {

@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import amqp from 'amqplib';
 import { modelPriced } from 'filament-otel';
 import { ModelError, parseModel } from './mesh/parse.mjs';
@@ -36,8 +36,11 @@ class SlicerFault extends Error {
   }
 }
 
-/** Parses and prices a model; reports it through the typed Filament API. */
-function price(buffer, { customerId, material, filename }) {
+/**
+ * Parses and prices a model; reports it through the typed Filament API and
+ * logs it through Fastify's logger (pino; `log` is the request's or the app's).
+ */
+function price(buffer, { customerId, material, filename }, log) {
   const parsed = parseModel(buffer, { filename, maxBytes: MAX_MODEL_BYTES });
   const quote = priceModel(parsed, { material });
   modelPriced({
@@ -49,10 +52,24 @@ function price(buffer, { customerId, material, filename }) {
     format: parsed.format,
     material: quote.material,
   });
+  log.info({ customerId, polygons: parsed.triangles, format: parsed.format, material: quote.material, cost: quote.cost },
+    'model priced');
   return { ...quote, polygonCount: parsed.triangles, format: parsed.format, volumeMm3: parsed.volumeMm3 };
 }
 
-const app = Fastify({ bodyLimit: MAX_MODEL_BYTES });
+// Fastify's own logger (pino, JSON on stdout). Its per-request lines are off — the
+// preload's api.request event already records every call; what is logged is the
+// service's own story (prices, refused models, faults, poison messages) and the 5xx
+// errors Fastify's error handler logs. Under the preload each line is also an OTel log record.
+class ServiceLogLines extends LogController {
+  incomingRequest() {}
+  requestCompleted() {}
+}
+const app = Fastify({
+  bodyLimit: MAX_MODEL_BYTES,
+  logger: { level: process.env.LOG_LEVEL ?? 'info' },
+  logController: new ServiceLogLines(),
+});
 app.addContentTypeParser(['application/octet-stream', 'model/stl', 'model/obj'], { parseAs: 'buffer' },
   (_req, body, done) => done(null, body));
 
@@ -64,6 +81,7 @@ app.post('/admin/faults', async (req) => {
   faults.errorRate = Number(b.errorRate ?? 0);
   faults.failQueueRate = Number(b.failQueueRate ?? 0);
   faults.until = Date.now() + Number(b.durationS ?? 10) * 1000;
+  req.log.warn({ faults }, 'faults injected');
   return { ...faults };
 });
 
@@ -75,9 +93,10 @@ app.post('/v1/models/price', async (req, reply) => {
     return reply.code(415).send({ error: 'unsupported_media_type', message: 'send the model as application/octet-stream' });
   }
   try {
-    return price(req.body, { customerId: q.customerId ?? 'anonymous', material: q.material, filename: q.filename });
+    return price(req.body, { customerId: q.customerId ?? 'anonymous', material: q.material, filename: q.filename }, req.log);
   } catch (error) {
     if (error instanceof ModelError) {
+      req.log.warn({ reason: error.code, filename: q.filename }, `model refused: ${error.message}`);
       const status = error.code === 'too_large' ? 413 : error.code === 'bad_material' ? 400 : 422;
       return reply.code(status).send({ error: error.code, message: error.message });
     }
@@ -98,22 +117,25 @@ async function onPricingRequest(msg, retriable) {
     request = JSON.parse(msg.content.toString('utf8'));
     if (typeof request.model !== 'string' || typeof request.orderNumber !== 'string') throw new Error('missing fields');
   } catch {
+    app.log.warn({ messageId: msg.properties.messageId }, 'poison pricing request dead-lettered');
     ch.reject(msg, false); // poison: straight to the dead-letter queue
     return;
   }
   if (active() && faults.slowMs > 0) await sleep(faults.slowMs);
   if (retriable && active() && Math.random() < faults.failQueueRate) {
+    app.log.warn({ orderNumber: request.orderNumber }, 'transient pricing failure, requeued');
     ch.nack(msg, false, true); // transient failure: try again (until the delivery limit)
     return;
   }
   try {
     const buffer = await readFile(path.join(MODELS, path.basename(request.model)));
-    const result = price(buffer, { customerId: request.customerId, material: request.material, filename: request.model });
+    const result = price(buffer, { customerId: request.customerId, material: request.material, filename: request.model }, app.log);
     ch.sendToQueue(names.results, Buffer.from(JSON.stringify({ orderNumber: request.orderNumber, ...result })), {
       contentType: 'application/json', correlationId: request.orderNumber, persistent: true,
     });
     ch.ack(msg);
-  } catch {
+  } catch (error) {
+    app.log.warn({ orderNumber: request.orderNumber, err: error }, 'unknown or malformed model, dead-lettered');
     ch.reject(msg, false); // unknown or malformed model: poison as well
   }
 }

@@ -9,11 +9,21 @@ const fs = require('node:fs');
 const path = require('node:path');
 const express = require('express');
 const amqp = require('amqplib');
+const winston = require('winston');
 const { orderStatusChanged } = require('filament-otel');
 const { names, declareTopology, AMQP_URL } = require('../shared/topology.cjs');
 
 const MES_URL = process.env.MES_URL || 'http://127.0.0.1:8081';
 const MODELS = path.join(__dirname, '..', 'models');
+
+// The service's own log lines (JSON on stdout). Under the preload each line is also an
+// OpenTelemetry log record with the trace of the request it was logged in.
+const log = winston.createLogger({
+  level: process.env.LOG_LEVEL || 'info',
+  format: winston.format.json(),
+  defaultMeta: { component: 'orders' },
+  transports: [new winston.transports.Console()],
+});
 
 /** Allowed transitions: action → [from statuses, to status]. */
 const TRANSITIONS = {
@@ -48,9 +58,11 @@ async function main() {
         order.cost = result.cost;
         order.currency = result.currency;
         setStatus(order, 'priced');
+        log.info('order priced', { orderNumber: order.orderNumber, cost: result.cost, currency: result.currency });
       }
       ch.ack(msg);
-    } catch {
+    } catch (error) {
+      log.warn('unreadable pricing result dead-lettered', { err: error });
       ch.reject(msg, false);
     }
   });
@@ -69,6 +81,7 @@ async function main() {
     const order = { orderNumber, customerId, model, material, status: 'created' };
     orders.set(orderNumber, order);
     orderStatusChanged({ customerId, orderNumber, status: 'created' });
+    log.info('order created, pricing requested', { orderNumber, customerId, model, material, expedite: Boolean(expedite) });
     ch.sendToQueue(expedite ? names.expedite : names.requests,
       Buffer.from(JSON.stringify({ orderNumber, customerId, model, material })),
       { contentType: 'application/json', correlationId: orderNumber, persistent: true });
@@ -88,6 +101,7 @@ async function main() {
     if (!transition) return res.status(404).json({ error: 'unknown_action' });
     const [from, to] = transition;
     if (!from.includes(order.status)) {
+      log.warn('order transition refused', { orderNumber: order.orderNumber, action: req.params.action, status: order.status });
       return res.status(409).json({ error: 'invalid_transition', message: `cannot ${req.params.action} an order that is ${order.status}` });
     }
     setStatus(order, to);
@@ -102,15 +116,19 @@ async function main() {
       const model = await fs.promises.readFile(path.join(MODELS, path.basename(order.model)));
       const url = `${MES_URL}/v1/models/price?customerId=${encodeURIComponent(order.customerId)}&material=${order.material}&filename=${encodeURIComponent(order.model)}`;
       const mes = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: model });
+      if (mes.status !== 200) log.error('MES quote failed', { orderNumber: order.orderNumber, mesStatus: mes.status });
       res.status(mes.status === 200 ? 200 : 502).json(await mes.json());
     } catch (error) {
+      log.error('quote failed', { orderNumber: req.params.orderNumber, err: error });
       next(error);
     }
   });
 
   const server = app.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
     const address = server.address();
-    process.stdout.write(`LISTENING ${typeof address === 'object' && address ? address.port : ''}\n`);
+    const port = typeof address === 'object' && address ? address.port : '';
+    log.info('orders service listening', { port, mesUrl: MES_URL });
+    process.stdout.write(`LISTENING ${port}\n`);
   });
 
   const stop = () => {

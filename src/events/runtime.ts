@@ -64,11 +64,12 @@ export function createInstruments(): Instruments {
   };
 }
 
-export function installRuntime(config: FilamentConfig): Runtime {
+/** `masker`: the preload's one masker, shared with the bridged-log processor. */
+export function installRuntime(config: FilamentConfig, masker: Masker = new Masker(config.maskKeys)): Runtime {
   const runtime: Runtime = {
     config,
     logger: logs.getLogger(PACKAGE_NAME, PACKAGE_VERSION),
-    masker: new Masker(config.maskKeys),
+    masker,
     instruments: createInstruments(),
     counts: new Map(),
   };

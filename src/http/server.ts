@@ -27,12 +27,14 @@ import { errorMonitor } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Runtime } from '../events/runtime';
 import {
-  ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE,
+  ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE, ERROR_TYPE_ABORTED,
 } from '../semconv';
 import { emitInRequestContext } from '../context';
 import { OwnInstrumentation } from '../ownInstrumentation';
 import { PACKAGE_VERSION } from '../version';
-import { attachRequestMetadata, emitRequestEvents, KNOWN_METHODS, pathOf, type RequestOutcome } from './apiEvents';
+import {
+  attachRequestMetadata, emitRequestEvents, KNOWN_METHODS, pathOf, recordRequestException, type RequestOutcome,
+} from './apiEvents';
 
 const kServerPort = Symbol('filament.http.serverPort');
 const kOriginalEmit = Symbol('filament.http.originalEmit');
@@ -195,8 +197,10 @@ export class FilamentHttpServerInstrumentation extends OwnInstrumentation {
       // request's context — see src/context.ts.
       return emitInRequestContext(ctx, original, server, req, res);
     } catch (error) {
-      // A synchronous throw from a request listener: recorded, then the host's own handling.
+      // A synchronous throw from a request listener: recorded (for api.error too, sampled or not),
+      // then the host's own handling.
       if (error instanceof Error) span.recordException(error);
+      recordRequestException(metadata, error);
       throw error;
     }
   }
@@ -206,32 +210,55 @@ export class FilamentHttpServerInstrumentation extends OwnInstrumentation {
     const { span, metadata, ctx, method, scheme, start, failure } = state;
     try {
       const seconds = (performance.now() - start) / 1000;
-      const status = res.statusCode;
+      // The client went away before the response was complete: mid-body (the request ended in
+      // Node's `aborted` error; whatever the app answers afterwards — a body parser's 400 — goes to
+      // a dead socket, yet counts as finished), or while the handler worked or streamed (the
+      // response never finished). A status code is reported only if one can have reached the
+      // client: res.statusCode is otherwise the default 200, or an answer nobody received.
+      const req = res.req as http.IncomingMessage | undefined;
+      const requestAborted = req !== undefined && !req.complete && req.errored != null;
+      const aborted = requestAborted || !res.writableFinished;
+      const status = requestAborted || (aborted && !res.headersSent) ? undefined : res.statusCode;
       const route = metadata.route;
       const metricAttributes: Attributes = {
         [ATTR_HTTP_REQUEST_METHOD]: method,
         [ATTR_URL_SCHEME]: scheme,
-        [ATTR_HTTP_RESPONSE_STATUS_CODE]: status,
       };
-      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+      if (status !== undefined) {
+        metricAttributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = status;
+        span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+      }
       if (route !== undefined) {
         span.setAttribute(ATTR_HTTP_ROUTE, route);
         span.updateName(`${method} ${route}`);
         metricAttributes[ATTR_HTTP_ROUTE] = route;
       }
+      let errorType: string | undefined;
       if (failure !== undefined) {
         span.recordException(failure);
         span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
-        span.setAttribute(ATTR_ERROR_TYPE, failure.name);
-        metricAttributes[ATTR_ERROR_TYPE] = failure.name;
-      } else if (status >= 500) {
+        errorType = failure.name;
+      } else if (aborted) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: 'the client closed the connection before the response was complete' });
+        errorType = ERROR_TYPE_ABORTED;
+      } else if (status !== undefined && status >= 500) {
         span.setStatus({ code: SpanStatusCode.ERROR });
-        span.setAttribute(ATTR_ERROR_TYPE, String(status));
-        metricAttributes[ATTR_ERROR_TYPE] = String(status);
+        errorType = String(status);
+      }
+      if (errorType !== undefined) {
+        span.setAttribute(ATTR_ERROR_TYPE, errorType);
+        metricAttributes[ATTR_ERROR_TYPE] = errorType;
       }
       span.end();
       this.duration.record(seconds, metricAttributes);
-      const outcome: RequestOutcome = { method, status, durationMs: Math.round(seconds * 1e6) / 1000, metadata };
+      const outcome: RequestOutcome = {
+        method,
+        status,
+        // What went wrong besides the status code, for api.request (a 5xx is api.error's).
+        failure: failure !== undefined || aborted ? errorType : undefined,
+        durationMs: Math.round(seconds * 1e6) / 1000,
+        metadata,
+      };
       emitRequestEvents(this.rt, outcome, ctx);
     } catch {
       // Never break the host's response path.

@@ -43,6 +43,28 @@ export function toDocument(r: ReadableLogRecord): Record<string, unknown> {
   return doc;
 }
 
+/** mkdir -p, one component at a time (see RotatingFileLogExporter.prepare). */
+function makeDirectory(dir: string): void {
+  const missing: string[] = [];
+  for (let d = dir; ; d = path.dirname(d)) {
+    try {
+      if (fs.statSync(d).isDirectory()) break;
+      throw Object.assign(new Error(`${d} is not a directory`), { code: 'ENOTDIR', syscall: 'mkdir', path: d });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      missing.push(d);
+      if (path.dirname(d) === d) break;
+    }
+  }
+  for (const d of missing.reverse()) {
+    try {
+      fs.mkdirSync(d);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+}
+
 export class RotatingFileLogExporter implements LogRecordExporter {
   private readonly dir: string;
   private readonly prefix: string;
@@ -111,9 +133,27 @@ export class RotatingFileLogExporter implements LogRecordExporter {
     return Promise.resolve();
   }
 
+  /**
+   * Creates the directory and opens the current file, once, at start-up — never
+   * on the export path. Returns why the directory cannot be used, or undefined.
+   * Bounded: one stat or mkdir per path component. `mkdirSync({recursive: true})`
+   * is not used: on Node 20 it never returns for a path under /proc (it retries
+   * the failing mkdir for ever, holding the event loop).
+   */
+  prepare(): string | undefined {
+    try {
+      makeDirectory(this.dir);
+      this.open();
+      return undefined;
+    } catch (error) {
+      this.stopped = true;
+      const e = error as NodeJS.ErrnoException;
+      return e.code !== undefined ? `${e.code}: ${e.syscall ?? 'open'} ${e.path ?? this.dir}` : String(error);
+    }
+  }
+
   private open(): void {
     if (this.fd !== undefined) return;
-    fs.mkdirSync(this.dir, { recursive: true });
     this.fd = fs.openSync(this.current, 'a');
     this.size = fs.fstatSync(this.fd).size;
     if (this.size >= this.options.maxBytes) this.rotate();

@@ -43,7 +43,7 @@ export interface RunningCollector {
 }
 
 export interface CollectorOptions {
-  /** Overlays merged over collector/config.yaml, e.g. ['config.analyzer.yaml']. */
+  /** Overlays merged over collector/config.yaml, e.g. ['config.analyzer.yaml'] (or absolute paths). */
   overlays?: string[];
   /** Reuse the storage and archive of an earlier run (a restart). */
   dir?: string;
@@ -63,7 +63,8 @@ export async function startCollector(extraEnv: Record<string, string> = {}, opti
     FILAMENT_COLLECTOR_ARCHIVE_DIR: archiveDir,
     ...extraEnv,
   };
-  const configs = ['config.yaml', ...(options.overlays ?? [])].flatMap((f) => ['--config', path.join(ROOT, 'collector', f)]);
+  const configs = ['config.yaml', ...(options.overlays ?? [])]
+    .flatMap((f) => ['--config', path.isAbsolute(f) ? f : path.join(ROOT, 'collector', f)]);
   const child: ChildProcess = spawn(collectorBinary(), configs, {
     env, stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -27,6 +27,10 @@ export interface ReceivedSpan {
   spanId: string;
   parentSpanId: string | undefined;
   attributes: Record<string, Value>;
+  /** Span events (exceptions among them), in order. */
+  events: { name: string; attributes: Record<string, Value> }[];
+  /** 0 unset, 1 ok, 2 error. */
+  status: { code: number; message: string | undefined };
   resource: Record<string, Value>;
 }
 
@@ -66,10 +70,17 @@ function id(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
+/** A request's body as text; the collector's otlphttp exporter compresses with gzip by default. */
+function bodyText(req: http.IncomingMessage, raw: Buffer): string {
+  return (req.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(raw) : raw).toString('utf8');
+}
+
 export class OtlpReceiver {
   readonly logs: ReceivedLog[] = [];
   readonly spans: ReceivedSpan[] = [];
   readonly metrics: ReceivedMetric[] = [];
+  /** Every accepted request as sent (OTLP/JSON), for exact value types, temporality and span events. */
+  readonly requests: { path: string; body: Record<string, unknown> }[] = [];
   /** Log records per accepted /v1/logs request, in arrival order (export batch sizes). */
   readonly logBatches: number[] = [];
   /** Requests that were not valid OTLP/JSON (must stay empty). */
@@ -80,6 +91,8 @@ export class OtlpReceiver {
   failStatus: number | undefined;
   /** How many requests were answered with failStatus. */
   refused = 0;
+  /** Trace ids of the log records in requests answered with failStatus (what the outage hit). */
+  readonly refusedLogTraceIds = new Set<string>();
 
   /** Listens on `port` (default: any free port; pass the old one to come back after stop()). */
   async start(port = 0): Promise<this> {
@@ -89,13 +102,12 @@ export class OtlpReceiver {
       req.on('end', () => {
         if (this.failStatus !== undefined) {
           this.refused++;
+          this.noteRefused(req, Buffer.concat(chunks));
           res.writeHead(this.failStatus, { 'content-type': 'application/json' }).end('{}');
           return;
         }
         try {
-          const raw = Buffer.concat(chunks);
-          // The collector's otlphttp exporter compresses with gzip by default.
-          const text = (req.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(raw) : raw).toString('utf8');
+          const text = bodyText(req, Buffer.concat(chunks));
           if (!(req.headers['content-type'] ?? '').includes('json')) {
             this.rejected.push(`${req.url}: content-type ${req.headers['content-type']}`);
           } else {
@@ -123,6 +135,7 @@ export class OtlpReceiver {
     this.spans.length = 0;
     this.metrics.length = 0;
     this.logBatches.length = 0;
+    this.requests.length = 0;
   }
 
   events(name: string): ReceivedLog[] {
@@ -139,7 +152,22 @@ export class OtlpReceiver {
     return predicate();
   }
 
+  private noteRefused(req: http.IncomingMessage, raw: Buffer): void {
+    if (!(req.url ?? '').endsWith('/v1/logs') || !(req.headers['content-type'] ?? '').includes('json')) return;
+    try {
+      const body = JSON.parse(bodyText(req, raw)) as { resourceLogs?: { scopeLogs?: { logRecords?: { traceId?: string }[] }[] }[] };
+      for (const rl of body.resourceLogs ?? []) {
+        for (const sl of rl.scopeLogs ?? []) {
+          for (const r of sl.logRecords ?? []) if (r.traceId) this.refusedLogTraceIds.add(r.traceId);
+        }
+      }
+    } catch {
+      // Only bookkeeping: the request is refused either way.
+    }
+  }
+
   private ingest(path: string, body: Record<string, unknown>): void {
+    this.requests.push({ path, body });
     if (path.endsWith('/v1/logs')) {
       const before = this.logs.length;
       for (const rl of (body.resourceLogs as Record<string, unknown>[]) ?? []) {
@@ -174,6 +202,12 @@ export class OtlpReceiver {
               spanId: s.spanId as string,
               parentSpanId: id(s.parentSpanId),
               attributes: attrs(s.attributes as KeyValue[]),
+              events: ((s.events as { name: string; attributes?: KeyValue[] }[] | undefined) ?? [])
+                .map((e) => ({ name: e.name, attributes: attrs(e.attributes) })),
+              status: {
+                code: Number((s.status as { code?: number } | undefined)?.code ?? 0),
+                message: id((s.status as { message?: string } | undefined)?.message),
+              },
               resource,
             });
           }

@@ -1,0 +1,96 @@
+// @ts-check
+/**
+ * What the deterministic document ids (collector/config.yaml,
+ * transform/document_id: SHA-256 over the record) cost the collector:
+ * 100 000 api.request-like records posted over OTLP/HTTP to the real
+ * otelcol-filament, with and without that processor in the logs pipeline;
+ * collector CPU time from /proc (Linux), twice each. Run:
+ *   node bench/collector-ids.mjs
+ * Result and date in docs/collector.md ("Elasticsearch: what is guaranteed").
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = execFileSync('bash', [path.join(ROOT, 'scripts', 'collector-build.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop() ?? '';
+const RECORDS_PER_POST = 2000;
+const POSTS = 50;
+
+/** @returns {Promise<number>} */
+const freePort = () => new Promise((resolve) => {
+  const s = net.createServer().listen(0, '127.0.0.1', () => {
+    const { port } = /** @type {net.AddressInfo} */ (s.address());
+    s.close(() => resolve(port));
+  });
+});
+/** @param {number} pid */
+const cpuTicks = (pid) => {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return Number(f[11]) + Number(f[12]); // utime + stime, in clock ticks (100/s)
+};
+
+/** @param {number} post */
+function records(post) {
+  const now = BigInt(Date.now()) * 1000000n;
+  return Array.from({ length: RECORDS_PER_POST }, (_, i) => ({
+    timeUnixNano: String(now + BigInt(i)), observedTimeUnixNano: String(now + BigInt(i)), severityNumber: 9, eventName: 'api.request',
+    traceId: '5b8efff798038103d269b633813fc60c', spanId: 'eee19b7ec3c1b174',
+    attributes: [
+      { key: 'api.request.name', value: { stringValue: 'GET /orders/:id' } },
+      { key: 'http.request.method', value: { stringValue: 'GET' } },
+      { key: 'http.response.status_code', value: { intValue: 200 } },
+      { key: 'http.route', value: { stringValue: '/orders/:id' } },
+      { key: 'api.request.duration_ms', value: { doubleValue: 1.5 + i } },
+      { key: 'order.number', value: { stringValue: `ORD-${post}-${i}` } },
+    ],
+  }));
+}
+
+/** @param {string} label @param {string[]} overlays */
+async function run(label, overlays) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'filament-bench-ids-'));
+  fs.mkdirSync(path.join(dir, 'archive'));
+  const [http, grpc, health] = [await freePort(), await freePort(), await freePort()];
+  const child = spawn(BIN, ['--config', path.join(ROOT, 'collector', 'config.yaml'), ...overlays.flatMap((o) => ['--config', o])], {
+    stdio: 'ignore',
+    env: {
+      PATH: process.env.PATH, FILAMENT_COLLECTOR_HTTP_ENDPOINT: `127.0.0.1:${http}`, FILAMENT_COLLECTOR_GRPC_ENDPOINT: `127.0.0.1:${grpc}`,
+      FILAMENT_COLLECTOR_HEALTH_ENDPOINT: `127.0.0.1:${health}`, FILAMENT_COLLECTOR_STORAGE_DIR: path.join(dir, 'storage'),
+      FILAMENT_COLLECTOR_ARCHIVE_DIR: path.join(dir, 'archive'),
+    },
+  });
+  const exited = new Promise((r) => child.on('exit', r));
+  for (;;) {
+    try { if ((await fetch(`http://127.0.0.1:${health}/`)).ok) break; } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const before = cpuTicks(child.pid ?? 0);
+  for (let p = 0; p < POSTS; p++) {
+    const res = await fetch(`http://127.0.0.1:${http}/v1/logs`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ resourceLogs: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'orders' } }] }, scopeLogs: [{ scope: { name: 'bench' }, logRecords: records(p) }] }] }),
+    });
+    await res.text();
+  }
+  await new Promise((r) => setTimeout(r, 2500)); // batch timeout, archive written
+  const ticks = cpuTicks(child.pid ?? 0) - before;
+  child.kill('SIGTERM');
+  await exited;
+  fs.rmSync(dir, { recursive: true, force: true });
+  const n = RECORDS_PER_POST * POSTS;
+  process.stdout.write(`${label}: ${n} records, collector CPU ${(ticks / 100).toFixed(2)} s = ${((ticks * 10000) / n).toFixed(1)} µs/record\n`);
+}
+
+const without = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'filament-bench-ids-')), 'without-ids.yaml');
+const config = fs.readFileSync(path.join(ROOT, 'collector', 'config.yaml'), 'utf8');
+const logsProcessors = /logs:\n\s+receivers: \[otlp\]\n\s+processors: \[([^\]]+)\]/.exec(config)?.[1];
+if (!logsProcessors) throw new Error('logs pipeline not found in collector/config.yaml');
+fs.writeFileSync(without, `service:\n  pipelines:\n    logs:\n      processors: [${logsProcessors.split(', ').filter((p) => p !== 'transform/document_id').join(', ')}]\n`);
+for (let i = 0; i < 2; i++) {
+  await run('without transform/document_id', [without]);
+  await run('with transform/document_id   ', []);
+}

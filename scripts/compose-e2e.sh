@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# End to end with Docker: the stack of collector/docker-compose.yml, the demo
+# against it, and what must be in Elasticsearch afterwards. Needs a Docker
+# engine, so it cannot run on our CI machines (they have none) and `make test`
+# does not run it; run it where Docker is:
+#   bash scripts/compose-e2e.sh            # DEMO_SECONDS=90 by default
+# Checks:
+#  0. the contrib collector 0.161.0 accepts config.yaml with each overlay
+#     (config.elasticsearch.yaml, config.opensearch.yaml);
+#  1. each of the six events, a histogram (http.server.request.duration) and a
+#     trace are in their per-area data streams;
+#  2. nothing lost and nothing twice although, during the demo, Elasticsearch
+#     is restarted and later stopped while the collector is stopped and
+#     started again: per event, the documents in Elasticsearch equal the
+#     distinct records (document ids) the collector accepted — its archive
+#     file, written in the same pipeline — and are no more than the services
+#     emitted. What the services emitted (their
+#     local JSON-lines copy in demo-output/events/) is printed beside it: the
+#     services' own retries cannot bridge a collector that is down for its
+#     whole stop grace period, and that gap is not the Elasticsearch leg's.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+COMPOSE=(docker compose -f collector/docker-compose.yml)
+DEMO_SECONDS=${DEMO_SECONDS:-90}
+ES=http://127.0.0.1:9200
+say() { printf 'compose-e2e: %s\n' "$*"; }
+fail() { say "FAIL: $*"; exit 1; }
+
+# 0. The overlays' exporter settings are checked by the contrib binary itself
+#    (our own build cannot contain these exporters).
+for overlay in config.elasticsearch.yaml config.opensearch.yaml; do
+  docker run --rm -v "$PWD/collector:/c:ro" otel/opentelemetry-collector-contrib:0.161.0 \
+    validate --config=/c/config.yaml --config=/c/$overlay || fail "the contrib collector 0.161.0 rejects $overlay"
+  say "contrib 0.161.0 accepts config.yaml + $overlay"
+done
+
+make up
+trap 'make down' EXIT
+set -a; source collector/.env; set +a
+AUTH=(-u "elastic:${ELASTIC_PASSWORD}")
+
+wait_for() { # description, command...
+  local what=$1; shift
+  for _ in $(seq 1 90); do "$@" >/dev/null 2>&1 && return 0; sleep 2; done
+  fail "$what did not come up"
+}
+wait_for "Elasticsearch" curl -fs "${AUTH[@]}" "$ES/_cluster/health?wait_for_status=yellow&timeout=1s"
+wait_for "the collector" curl -fs http://127.0.0.1:13133/
+wait_for "RabbitMQ" "${COMPOSE[@]}" exec -T rabbitmq rabbitmq-diagnostics -q ping
+
+rm -rf demo-output
+say "demo for ${DEMO_SECONDS}s against the collector on 127.0.0.1:4318"
+OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 TOPOLOGY_PREFIX=compose-e2e DEMO_SECONDS=$DEMO_SECONDS make demo &
+demo=$!
+
+sleep $((DEMO_SECONDS / 4))
+say "restarting Elasticsearch during the run"
+"${COMPOSE[@]}" restart elasticsearch
+sleep $((DEMO_SECONDS / 4))
+say "Elasticsearch down, collector stopped gracefully and started again, then Elasticsearch back"
+"${COMPOSE[@]}" stop elasticsearch
+sleep 10
+"${COMPOSE[@]}" restart collector
+sleep 10
+"${COMPOSE[@]}" start elasticsearch
+wait "$demo" || fail "the demo failed"
+wait_for "Elasticsearch after the run" curl -fs "${AUTH[@]}" "$ES/_cluster/health?wait_for_status=yellow&timeout=1s"
+
+count() { # index pattern, query string → document count
+  curl -fs "${AUTH[@]}" -G "$ES/$1/_count" --data-urlencode "q=$2" --data-urlencode 'ignore_unavailable=true' |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).count))'
+}
+emitted() { # event name → records the services emitted (their local copy)
+  cat demo-output/events/*/*.jsonl 2>/dev/null | node -e '
+    let s=""; process.stdin.on("data",d=>s+=d).on("end",()=>{ let n=0;
+      for (const l of s.split("\n")) { if (!l) continue; try { if (JSON.parse(l).event_name === process.argv[1]) n++; } catch {} }
+      console.log(n); })' "$1"
+}
+ARCHIVE=$(mktemp)
+archived() { # event name → distinct document ids of that event in the collector's archive
+  node -e '
+    const ids = new Set(); const want = process.argv[1];
+    for (const line of require("fs").readFileSync(process.argv[2], "utf8").split("\n")) {
+      let doc; try { doc = JSON.parse(line); } catch { continue; } // a line cut by a kill
+      for (const rl of doc.resourceLogs ?? []) for (const sl of rl.scopeLogs ?? []) for (const r of sl.logRecords ?? []) {
+        if (r.eventName !== want) continue;
+        const id = (r.attributes ?? []).find((a) => a.key === "elasticsearch.document_id");
+        if (id) ids.add(id.value.stringValue);
+      }
+    }
+    console.log(ids.size);' "$1" "$ARCHIVE"
+}
+
+declare -A STREAM=(
+  [api.request]=logs-filament.api.otel-* [api.error]=logs-filament.api.otel-*
+  [queue.message]=logs-filament.queue.otel-* [queue.dead_lettered]=logs-filament.queue.otel-*
+  [order.status_changed]=logs-filament.orders.otel-* [model3d.priced]=logs-filament.mes.otel-*
+)
+say "waiting for the persistent queue to drain"
+sleep 15
+# The archive lives on the collector's volume; the contrib image has no shell, so read it from a throw-away container.
+docker run --rm -v filament_otelcol:/v:ro busybox:1.37 sh -c 'cat /v/archive/filament-logs*.jsonl' >"$ARCHIVE"
+for event in "${!STREAM[@]}"; do
+  want=$(archived "$event")
+  sent=$(emitted "$event")
+  [ "$want" -gt 0 ] || fail "the collector accepted no $event (the services emitted $sent)"
+  for _ in $(seq 1 60); do
+    curl -fs "${AUTH[@]}" -X POST "$ES/${STREAM[$event]}/_refresh" >/dev/null || true
+    got=$(count "${STREAM[$event]}" "event_name:\"$event\"")
+    [ "$got" -ge "$want" ] && break
+    sleep 5
+  done
+  # Lost: fewer documents than the collector accepted. Twice: more than the services emitted
+  # (with document ids a copy cannot get a second _id, so this is the only way to see one).
+  [ "$got" -ge "$want" ] || fail "$event: $got documents in ${STREAM[$event]} for $want accepted by the collector (lost)"
+  [ "$got" -le "$sent" ] || fail "$event: $got documents in ${STREAM[$event]} for $sent emitted by the services (duplicated)"
+  say "$event: $got in ${STREAM[$event]}; accepted by the collector $want, emitted by the services $sent"
+done
+
+# otel-mode metric documents keep the metric under its name (metrics.<name> in some versions).
+h=$(count 'metrics-filament.api.otel-*' '_exists_:http.server.request.duration OR _exists_:metrics.http.server.request.duration')
+[ "$h" -gt 0 ] || fail "no http.server.request.duration histogram in metrics-filament.api.otel-*"
+say "histogram: $h documents with http.server.request.duration"
+p=$(count 'metrics-filament.mes.otel-*' '_exists_:model3d.pricing.duration OR _exists_:metrics.model3d.pricing.duration')
+[ "$p" -gt 0 ] || fail "no model3d.pricing.duration histogram in metrics-filament.mes.otel-*"
+t=$(count 'traces-filament.api.otel-*' '*')
+q=$(count 'traces-filament.queue.otel-*' '*')
+[ "$t" -gt 0 ] && [ "$q" -gt 0 ] || fail "traces missing: api $t, queue $q"
+say "traces: $t spans in traces-filament.api.otel-*, $q in traces-filament.queue.otel-*"
+say "PASS"

@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+/**
+ * `filament` — the command line of this package (bin in package.json). A separate entry from the
+ * preload: nothing here is loaded into an instrumented service, and the engines' clients stay out
+ * of the preload bundle.
+ *
+ *   filament setup --engine elasticsearch|opensearch --url URL [--dry-run] …   (docs/setup.md)
+ */
+import { runSetup } from './setup/run';
+
+const USAGE = `usage: filament <command>
+
+commands:
+  setup    provision retention, mappings, roles and users, audit and dashboards (filament setup --help)`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === 'setup') return runSetup(rest, process.env, (line) => process.stdout.write(`${line}\n`), (line) => process.stderr.write(`${line}\n`));
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return command === undefined ? 1 : 0;
+  }
+  process.stderr.write(`filament: unknown command "${command}"\n${USAGE}\n`);
+  return 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (error: unknown) => {
+    process.stderr.write(`filament: ${(error as Error)?.stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

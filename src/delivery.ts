@@ -1,0 +1,151 @@
+/**
+ * No silent loss: what the batch processors accept, export, fail to export and
+ * drop is counted here, from the SDK's own processor metric
+ * (`otel.sdk.processor.log.processed` / `otel.sdk.processor.span.processed`,
+ * `error.type = queue_full` for a full queue), and losses are reported on
+ * stderr at most once a minute (docs/events.md, "Delivery").
+ */
+import {
+  createNoopMeter, TraceFlags, type Attributes, type Context, type Counter, type Meter, type MeterProvider,
+} from '@opentelemetry/api';
+import type { LogRecordProcessor, SdkLogRecord } from '@opentelemetry/sdk-logs';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+
+export type Unit = 'log records' | 'spans';
+
+/** At most one stderr report per minute (the issue's and the ADR's budget for noise). */
+const REPORT_INTERVAL_MS = 60_000;
+
+export class DeliveryLedger {
+  /** Handed to the batch processor (sampled spans only: the processor ignores the rest). */
+  accepted = 0;
+  exported = 0;
+  failed = 0;
+  dropped = 0;
+  /** Losses not yet written to stderr. */
+  private unreportedDropped = 0;
+  private unreportedFailed = 0;
+  private lastReportAt = -Infinity;
+  private reportTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    /** What the report names: `OTLP logs`, `log files`, `OTLP traces`. */
+    readonly destination: string,
+    readonly unit: Unit,
+    private readonly queueVariable: string,
+    private readonly queueSize: number,
+  ) {}
+
+  /** Accepted but neither exported, failed nor dropped: queued or in flight. */
+  get unsettled(): number {
+    return Math.max(0, this.accepted - this.exported - this.failed - this.dropped);
+  }
+
+  settle(count: number, errorType: string | undefined): void {
+    if (errorType === undefined) {
+      this.exported += count;
+    } else if (errorType === 'queue_full') {
+      this.dropped += count;
+      this.unreportedDropped += count;
+      this.scheduleReport();
+    } else {
+      this.failed += count;
+      this.unreportedFailed += count;
+      this.scheduleReport();
+    }
+  }
+
+  /** Writes what is unreported now (at a stop: the process may end before the minute is up). */
+  reportNow(): void {
+    if (this.reportTimer !== undefined) clearTimeout(this.reportTimer);
+    this.reportTimer = undefined;
+    const parts: string[] = [];
+    if (this.unreportedDropped > 0) {
+      parts.push(`${this.unreportedDropped} ${this.unit} dropped because the batch queue was full (${this.queueVariable}=${this.queueSize})`);
+    }
+    if (this.unreportedFailed > 0) parts.push(`${this.unreportedFailed} ${this.unit} could not be exported`);
+    if (parts.length === 0) return;
+    this.unreportedDropped = 0;
+    this.unreportedFailed = 0;
+    this.lastReportAt = Date.now();
+    process.stderr.write(`filament-otel: ${this.destination}: ${parts.join('; ')} (so far: ${this.dropped} dropped, ${this.failed} failed)\n`);
+  }
+
+  private scheduleReport(): void {
+    if (this.reportTimer !== undefined) return;
+    const wait = Math.max(0, this.lastReportAt + REPORT_INTERVAL_MS - Date.now());
+    // Never written from inside the app's call that emitted the record.
+    this.reportTimer = setTimeout(() => this.reportNow(), wait);
+    this.reportTimer.unref();
+  }
+}
+
+const ERROR_TYPE = 'error.type';
+
+/**
+ * Gives a batch processor the real meter (so the SDK's processor metrics are
+ * exported when metrics are) and feeds its `*.processed` counter to the ledger.
+ */
+export function ledgerMeterProvider(ledger: DeliveryLedger, real: MeterProvider | undefined): MeterProvider {
+  return {
+    getMeter(name, version, options): Meter {
+      const meter = real?.getMeter(name, version, options) ?? createNoopMeter();
+      return new Proxy(meter, {
+        get(target, property, receiver) {
+          if (property !== 'createCounter') return Reflect.get(target, property, receiver) as unknown;
+          return (counterName: string, counterOptions?: object): Counter => {
+            const counter = target.createCounter(counterName, counterOptions);
+            if (!counterName.endsWith('.processed')) return counter;
+            return {
+              add(value: number, attributes?: Attributes, context?: Context): void {
+                counter.add(value, attributes, context);
+                const errorType = attributes?.[ERROR_TYPE];
+                ledger.settle(value, errorType === undefined ? undefined : String(errorType));
+              },
+            };
+          };
+        },
+      });
+    },
+  };
+}
+
+/** Counts what a batch log processor is given. */
+export class CountingLogRecordProcessor implements LogRecordProcessor {
+  constructor(private readonly inner: LogRecordProcessor, private readonly ledger: DeliveryLedger) {}
+
+  onEmit(record: SdkLogRecord, context?: Context): void {
+    this.ledger.accepted++;
+    this.inner.onEmit(record, context);
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+}
+
+/** Counts the sampled spans a batch span processor is given. */
+export class CountingSpanProcessor implements SpanProcessor {
+  constructor(private readonly inner: SpanProcessor, private readonly ledger: DeliveryLedger) {}
+
+  onStart(span: Span, context: Context): void {
+    this.inner.onStart(span, context);
+  }
+
+  onEnd(span: ReadableSpan): void {
+    if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0) this.ledger.accepted++;
+    this.inner.onEnd(span);
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * One-line errors. Every failure a user can cause (wrong URL, wrong credentials, an engine without
+ * the security or ISM plugin, a licence without audit) ends as a SetupError naming what is missing.
+ */
+import type { Report } from './report';
+
+export class SetupError extends Error {
+  /** 1: nothing was applied (preflight); 2: provisioning stopped part-way. */
+  constructor(message: string, readonly exitCode: 1 | 2 = 1) {
+    super(message);
+    this.name = 'SetupError';
+  }
+}
+
+interface ClientErrorShape {
+  name?: string;
+  message?: string;
+  meta?: { statusCode?: number | null; body?: unknown };
+}
+
+/** HTTP status of a client ResponseError, if it is one. */
+export function statusOf(error: unknown): number | undefined {
+  return (error as ClientErrorShape | null)?.meta?.statusCode ?? undefined;
+}
+
+/** The engine's own reason text, from an error body like `{error: {reason}}` or `{error: "…"}`. */
+export function reasonOf(error: unknown): string {
+  const body = (error as ClientErrorShape | null)?.meta?.body;
+  if (typeof body === 'string') return body.trim().split('\n')[0] ?? '';
+  if (body && typeof body === 'object') {
+    const e = (body as { error?: unknown; message?: unknown }).error;
+    if (typeof e === 'string') return e;
+    if (e && typeof e === 'object') {
+      const r = (e as { reason?: unknown; root_cause?: Array<{ reason?: unknown }> });
+      if (typeof r.reason === 'string') return r.reason;
+    }
+    const r = (body as { reason?: unknown }).reason;
+    if (typeof r === 'string') return r;
+    const m = (body as { message?: unknown }).message;
+    if (typeof m === 'string') return m;
+  }
+  return (error as ClientErrorShape | null)?.message ?? String(error);
+}
+
+/** True for the engines' answer to an endpoint no installed plugin serves. */
+export function isNoHandler(error: unknown): boolean {
+  const status = statusOf(error);
+  return (status === 400 || status === 404 || status === 405) && /no handler found|unrecognized|Incorrect HTTP method/i.test(reasonOf(error));
+}
+
+/** A client error as one line: what we were doing, and why the engine said no. */
+export function describe(error: unknown, doing: string, url: string, user: string): SetupError {
+  if (error instanceof SetupError) return error;
+  const e = error as ClientErrorShape;
+  const status = statusOf(error);
+  if (status === undefined && /ConnectionError|TimeoutError|NoLivingConnections/.test(e?.name ?? '')) {
+    return new SetupError(`cannot reach ${url} (${e.message ?? 'connection failed'}): check --url`);
+  }
+  if (status === 401) return new SetupError(`authentication failed for user "${user}" at ${url}: wrong user name or password`);
+  if (status === 403) return new SetupError(`user "${user}" may not ${doing}: ${reasonOf(error)}`);
+  if (status !== undefined) return new SetupError(`${doing} failed with HTTP ${status}: ${reasonOf(error)}`);
+  return new SetupError(`${doing} failed: ${e?.message ?? String(error)}`);
+}
+
+/**
+ * Runs one provisioning step (after preflight): a failure becomes a SetupError with exit code 2
+ * saying how many changes were made before it.
+ */
+export function provisioning(report: Report, url: string, user: string): (doing: string, call: () => Promise<void>) => Promise<void> {
+  return async (doing, call) => {
+    try {
+      await call();
+    } catch (error) {
+      const e = describe(error, doing, url, user);
+      throw new SetupError(`${e.message} — provisioning stopped part-way (${report.changes} change(s) made before); fix and rerun`, 2);
+    }
+  };
+}

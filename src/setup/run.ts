@@ -1,0 +1,38 @@
+/**
+ * `filament setup`: parse, provision the chosen engine, import the dashboards, print the verdict.
+ * Returns the exit status: 0 done or nothing to do, 1 nothing applied, 2 stopped part-way.
+ */
+import { checkDashboardsReachable, importDashboards } from './dashboards';
+import { setupElasticsearch } from './elasticsearch';
+import { SetupError } from './errors';
+import { setupOpenSearch } from './opensearch';
+import { parseSetupOptions, SETUP_USAGE } from './options';
+import { Report } from './report';
+
+export async function runSetup(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void, err: (line: string) => void): Promise<number> {
+  let report: Report | undefined;
+  try {
+    const options = parseSetupOptions(argv, env);
+    if (options === 'help') {
+      out(SETUP_USAGE);
+      return 0;
+    }
+    out(`filament setup: ${options.engine} at ${options.url}${options.dryRun ? ' (dry run)' : ''}`);
+    if (options.dashboardsUrl && !options.skip.has('dashboards')) await checkDashboardsReachable(options.dashboardsUrl);
+    report = new Report(out);
+    if (options.engine === 'opensearch') await setupOpenSearch(options, report);
+    else await setupElasticsearch(options, report);
+    if (options.skip.has('dashboards')) report.add({ outcome: 'skipped', resource: 'dashboards' });
+    else if (options.dashboardsUrl) await importDashboards(options, report);
+    else report.add({ outcome: 'skipped', resource: 'dashboards', detail: 'no --dashboards-url' });
+    out(report.summary(options.dryRun));
+    return 0;
+  } catch (error) {
+    if (error instanceof SetupError) {
+      err(`filament setup: ${error.message}`);
+      if (report && error.exitCode === 1 && report.changes > 0) return 2;
+      return error.exitCode;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * No dotted-prefix clash in what reaches storage: Elasticsearch (and any
+ * mapping that expands dots) cannot hold `a.b` as a value and `a.b.c` under
+ * it as an object. Names considered: every attribute the preload emits
+ * (src/semconv.ts), every name the instrumentations it enables by default
+ * can emit (read from their built code: semantic-convention constants they
+ * reference and dotted string literals), minus what the shipped collector
+ * configs delete, plus what they set — for config.yaml alone and with each
+ * overlay. Also: every duration and money attribute is made a double there.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as stableSemconv from '@opentelemetry/semantic-conventions';
+import * as incubatingSemconv from '@opentelemetry/semantic-conventions/incubating';
+import { INSTRUMENTATION_PACKAGES } from '../src/instrumentations';
+import { ALL_ATTRIBUTE_NAMES } from '../src/semconv';
+import { ROOT } from './support/fixture';
+import { readCollectorYaml, type Yaml } from './support/standin';
+
+const CONSTANTS: Record<string, unknown> = { ...incubatingSemconv, ...stableSemconv };
+
+function jsFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? jsFiles(path.join(dir, e.name)) : e.name.endsWith('.js') ? [path.join(dir, e.name)] : []);
+}
+
+/** Attribute names a package's built code can emit (comments stripped). */
+function namesIn(pkg: string): Set<string> {
+  const root = path.dirname(require.resolve(`${pkg}/package.json`, { paths: [ROOT] }));
+  const names = new Set<string>();
+  for (const file of jsFiles(path.join(root, 'build', 'src'))) {
+    const code = fs.readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+    for (const m of code.matchAll(/\b((?:ATTR|SEMATTRS|SEMRESATTRS)_[A-Z0-9_]+)\b/g)) {
+      const value = CONSTANTS[m[1] as string];
+      if (typeof value === 'string') names.add(value);
+    }
+    for (const m of code.matchAll(/['"`]([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)['"`]/g)) names.add(m[1] as string);
+  }
+  return names;
+}
+
+/** The upstream packages loaded by default (the preload's own names are in src/semconv.ts). */
+const DEFAULT_PACKAGES = Object.values(INSTRUMENTATION_PACKAGES).filter((e) => e.load !== undefined).map((e) => e.pkg as string);
+
+function transformStatements(doc: Yaml): string[] {
+  const out: string[] = [];
+  for (const [name, p] of Object.entries((doc.processors as Yaml | undefined) ?? {})) {
+    if (!name.startsWith('transform')) continue;
+    for (const [key, groups] of Object.entries(p as Yaml)) {
+      if (!key.endsWith('_statements')) continue;
+      for (const g of groups as { statements: string[] }[]) out.push(...g.statements);
+    }
+  }
+  return out;
+}
+const setNames = (stmts: string[]) => stmts.flatMap((s) => [...s.matchAll(/^set\(\w+\.attributes\["([^"]+)"\]/g)].map((m) => m[1] as string));
+const deletedNames = (stmts: string[]) => stmts.flatMap((s) => [...s.matchAll(/^delete_key\(\w+\.attributes, "([^"]+)"\)/g)].map((m) => m[1] as string));
+
+function clashes(names: Iterable<string>): string[] {
+  const all = [...new Set(names)];
+  return all.flatMap((a) => all.filter((b) => b.startsWith(`${a}.`)).map((b) => `${a} / ${b}`));
+}
+
+const OVERLAYS = fs.readdirSync(path.join(ROOT, 'collector')).filter((f) => /^config\..+\.yaml$/.test(f));
+
+describe('attribute names: no dotted-prefix clash after the shipped collector configs', () => {
+  const emitted = new Set<string>(ALL_ATTRIBUTE_NAMES);
+  for (const pkg of DEFAULT_PACKAGES) for (const n of namesIn(pkg)) emitted.add(n);
+  const base = transformStatements(readCollectorYaml('config.yaml'));
+
+  it('reads the instrumentations: the default set includes amqplib, whose old names clash with the preload\'s', () => {
+    assert.ok(DEFAULT_PACKAGES.includes('@opentelemetry/instrumentation-amqplib'));
+    assert.ok(emitted.has('messaging.operation') && emitted.has('messaging.destination') && emitted.has('http.request.method'));
+    // Without the collector's clean-up these clash: the reason for transform/traces.
+    const raw = clashes(emitted);
+    assert.ok(raw.includes('messaging.operation / messaging.operation.type'), raw.join(', '));
+    assert.ok(raw.includes('messaging.destination / messaging.destination.name'), raw.join(', '));
+  });
+
+  for (const overlay of ['(none)', ...OVERLAYS]) {
+    it(`config.yaml${overlay === '(none)' ? '' : ` + ${overlay}`}: no clash`, () => {
+      const stmts = overlay === '(none)' ? base : [...base, ...transformStatements(readCollectorYaml(overlay))];
+      const removed = new Set(deletedNames(stmts));
+      const final = [...emitted].filter((n) => !removed.has(n)).concat(setNames(stmts));
+      assert.deepEqual(clashes(final), []);
+    });
+  }
+
+  it('every duration and money attribute the preload emits is made a double by the collector', () => {
+    const doubled = new Set(base.flatMap((s) => [...s.matchAll(/^set\(log\.attributes\["([^"]+)"\], Double\(log\.attributes\["\1"\]\)\)/g)].map((m) => m[1])));
+    const needed = ALL_ATTRIBUTE_NAMES.filter((n) => /_ms$|duration|cost|price|amount/.test(n));
+    assert.ok(needed.length >= 3);
+    for (const n of needed) assert.ok(doubled.has(n), n);
+  });
+});

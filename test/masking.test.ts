@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { readConfig } from '../src/config';
+import { captureContent, Masker, MASK, safeText } from '../src/events/content';
+
+describe('unit: masking rules', () => {
+  const masker = new Masker(readConfig({}).config.maskKeys);
+
+  it('sensitive keys match word-wise in camelCase, snake_case, kebab-case and SCREAMING_CASE', () => {
+    for (const key of [
+      'password', 'secretKey', 'secret_key', 'SECRET-KEY', 'clientSecret', 'ssn', 'customer_ssn', 'pin', 'PIN', 'userPin',
+      'pin_code', 'apiKey', 'APIKey', 'x-api-key', 'X-Api-Key', 'accessToken', 'access_token', 'Set-Cookie',
+      'userpassword', 'customerEmail', 'cardNumber', 'private_key', 'credentials',
+    ]) {
+      assert.equal(masker.isSensitiveKey(key), true, key);
+    }
+    for (const key of ['spinner', 'pinned', 'pinnacle', 'company', 'orderNumber', 'polygonCount', 'secretary', 'passport', 'keyboard', 'shipping']) {
+      assert.equal(masker.isSensitiveKey(key), false, key);
+    }
+  });
+
+  it('FILAMENT_MASK_KEYS entries match word-wise too, however they are written', () => {
+    const custom = new Masker(readConfig({ FILAMENT_MASK_KEYS: 'shippingAddress,date_of_birth' }).config.maskKeys);
+    for (const key of ['shipping_address_line1', 'shippingAddress', 'customerDateOfBirth', 'DATE-OF-BIRTH']) {
+      assert.equal(custom.isSensitiveKey(key), true, key);
+    }
+    assert.equal(custom.isSensitiveKey('shipping'), false);
+  });
+
+  it('masks whole values under sensitive keys whatever their type', () => {
+    const { text, masked } = masker.mask(
+      '{"password":{"value":"hunter2","hint":["a","b"]},"token":["abc",{"t":"def"}],"pin":1234,"ok":true,"secret":null}');
+    assert.equal(text, `{"password":"${MASK}","token":"${MASK}","pin":"${MASK}","ok":true,"secret":null}`);
+    assert.equal(masked, 3);
+  });
+
+  it('masks a value cut off at the end of the text (an open string, object or array)', () => {
+    assert.equal(masker.mask('{"a":1,"password":"hunter2-and-mo').text, `{"a":1,"password":"${MASK}"`);
+    assert.equal(masker.mask('{"auth":{"user":"bob","pass').text, `{"auth":"${MASK}"`);
+  });
+
+  it('masks header-style credentials in text, to the end of the line', () => {
+    const { text, masked } = masker.mask(
+      'request failed\nAuthorization: Basic Ym9iOmh1bnRlcjI=\nproxy-authorization: Bearer xyz.abc.def\n'
+      + 'Cookie: session=abc; theme=dark\nContent-Type: text/plain\nX-Api-Key:k-1\n');
+    assert.equal(text, `request failed\nAuthorization: ${MASK}\nproxy-authorization: ${MASK}\n`
+      + `Cookie: ${MASK}\nContent-Type: text/plain\nX-Api-Key:${MASK}\n`);
+    assert.equal(masked, 4);
+    // Inside a JSON string the value stops at the closing quote: the JSON stays well-formed.
+    assert.equal(masker.mask('{"msg":"upstream said Authorization: Bearer abc.def","n":1}').text,
+      `{"msg":"upstream said Authorization: ${MASK}","n":1}`);
+    // A colon after a JSON key, a time or a URL scheme is not a header.
+    const clean = '{"at":"12:30","url":"https://example.org/x","note":"token expired"}\nat 10:15:00 GET /x';
+    assert.deepEqual(masker.mask(clean), { text: clean, masked: 0 });
+  });
+
+  it('masks bearer tokens and URL credentials in free text', () => {
+    assert.equal(masker.mask('sent Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig upstream').text, `sent Bearer ${MASK} upstream`);
+    assert.equal(masker.mask('connect amqp://guest:s3cret@mq:5672 failed').text, `connect amqp://guest:${MASK}@mq:5672 failed`);
+    assert.equal(masker.mask('Basic auth is off').text, 'Basic auth is off');
+  });
+
+  it('leaves clean text alone', () => {
+    for (const clean of [
+      '{"orderNumber":"ORD-1","status":"paid","polygons":12,"spinner":true}',
+      'GET /orders/ORD-1 took 12 ms at 10:15:00',
+      'plain words, no secrets',
+    ]) {
+      assert.deepEqual(masker.mask(clean), { text: clean, masked: 0 });
+    }
+  });
+
+  it('captureContent masks before capping: a secret across the cap leaks nothing, the mask is kept whole', () => {
+    // The value starts 4 bytes before the cap (capping first exported `"Sup`).
+    const body = `{"pad":"${'a'.repeat(75)}","password":"SuperSecret-123456","n":1}`;
+    const cut = captureContent(Buffer.from(body), 'application/json', 100, masker);
+    assert.equal(cut.text, `{"pad":"${'a'.repeat(75)}","password":"${MASK}…[truncated, ${body.length} bytes]`);
+    assert.equal(cut.truncated, true);
+    assert.equal(cut.masked, 1);
+    // A form value and an e-mail across the cap.
+    const form = `${'x'.repeat(20)}&token=abcdefghijklmnop&y=1`;
+    assert.equal(captureContent(Buffer.from(form), 'text/plain', 30, masker).text,
+      `${'x'.repeat(20)}&token=${MASK}…[truncated, ${form.length} bytes]`);
+    const mail = `${'x'.repeat(20)} bob.builder@example.org tail-tail`;
+    assert.equal(captureContent(Buffer.from(mail), 'text/plain', 25, masker).text,
+      `${'x'.repeat(20)} ${MASK}…[truncated, ${mail.length} bytes]`);
+  });
+
+  it('captureContent: masking that shrinks the text below the cap keeps the whole content, unmarked', () => {
+    const body = `{"token":"${'t'.repeat(120)}"}`;
+    const whole = captureContent(Buffer.from(body), 'application/json', 100, masker);
+    assert.deepEqual(whole, { text: `{"token":"${MASK}"}`, kind: 'json', truncated: false, masked: 1, size: body.length });
+  });
+
+  it('safeText masks before capping', () => {
+    const message = `${'e'.repeat(10)} password=SuperSecret-123456 and more`;
+    const { text, masked } = safeText(message, 22, masker);
+    assert.equal(text, `${'e'.repeat(10)} password=${MASK}…[truncated]`);
+    assert.equal(masked, 1);
+  });
+
+  it('maskValue masks structured records (bridged log records): sensitive keys whole, strings by content', () => {
+    const record = {
+      msg: 'login by bob@example.org',
+      user: { name: 'bob', password: 'hunter2', tokens: ['a'] },
+      headers: { authorization: 'Bearer xyz', 'x-request-id': 'r-1' },
+      list: [{ apiKey: 'k' }, 'Cookie: a=b', 3],
+      ok: true,
+    };
+    const { value, masked } = masker.maskValue(record);
+    assert.deepEqual(value, {
+      msg: `login by ${MASK}`,
+      user: { name: 'bob', password: MASK, tokens: ['a'] },
+      headers: { authorization: MASK, 'x-request-id': 'r-1' },
+      list: [{ apiKey: MASK }, `Cookie: ${MASK}`, 3],
+      ok: true,
+    });
+    assert.equal(masked, 5);
+    assert.equal(record.user.password, 'hunter2', 'the input is not changed');
+    const error = new TypeError('no customer bob@example.org');
+    const { value: err, masked: errMasked } = masker.maskValue({ err: error });
+    const copied = (err as { err: Record<string, unknown> }).err;
+    assert.equal(copied.name, 'TypeError');
+    assert.equal(copied.message, `no customer ${MASK}`);
+    assert.match(copied.stack as string, /^TypeError: no customer \[MASKED\]\n/);
+    assert.equal(errMasked, 2);
+  });
+});

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { OtlpReceiver } from './support/otlpReceiver';
+import { request, startFixture } from './support/fixture';
+
+describe('preload: masking of exported text', function () {
+  this.timeout(90000);
+  const otlp = new OtlpReceiver();
+  before(() => otlp.start());
+  after(() => otlp.stop());
+  beforeEach(() => otlp.clear());
+
+  it('queue content: masks before the cap, whole structured values, header credentials, word-wise keys', async () => {
+    const app = await startFixture('amqp-secrets.cjs', {
+      otlp: otlp.url, readyText: 'READY', env: { FIXTURE_PREFIX: `s${process.pid}${Date.now()}` },
+    });
+    await app.waitForOutput('CONSUMED', 60000);
+    await app.stop('SIGTERM');
+    const sent = (id: string) => otlp.events('queue.message').find(
+      (e) => e.attributes['messaging.message.id'] === id && e.attributes['messaging.operation.type'] === 'send');
+
+    const straddle = sent('s-straddle');
+    const size = 8 + 8166 + 14 + 40 + 10 + 100 + 2;
+    // Masked first, then capped: the cap falls inside the mask, which is kept whole.
+    assert.equal(straddle?.body, `{"pad":"${'a'.repeat(8166)}","password":"[MASKED]…[truncated, ${size} bytes]`);
+    assert.equal(straddle?.attributes['filament.content.truncated'], true);
+    assert.equal(straddle?.attributes['filament.content.masked'], 1);
+
+    const structured = sent('s-structured');
+    assert.equal(structured?.body, '{"password":"[MASKED]","token":"[MASKED]","user":"bob","n":1}');
+    assert.equal(structured?.attributes['filament.content.masked'], 2);
+
+    const headers = sent('s-headers');
+    assert.equal(headers?.body, 'GET /orders HTTP/1.1\r\nAuthorization: [MASKED]\r\nCookie: [MASKED]\r\n'
+      + 'X-Api-Key: [MASKED]\r\nSet-Cookie: [MASKED]\r\nAccept: */*\r\n');
+    assert.equal(headers?.attributes['filament.content.masked'], 4);
+
+    const keys = sent('s-keys');
+    assert.equal(keys?.body,
+      '{"secretKey":"[MASKED]","ssn":"[MASKED]","pin":"[MASKED]","user_pin":"[MASKED]","spinner":true,"pinned":"yes"}');
+    assert.equal(keys?.attributes['filament.content.masked'], 4);
+
+    const all = JSON.stringify(otlp.logs);
+    for (const secret of ['Supe', 'hunter2', '"abc"', 'eyJhbGci', 'abc123', 'k-9f8e7d', 's3cr3t', 'sk-live', '078-05', ':1234', '"0000"']) {
+      assert.ok(!all.includes(secret), `${secret} leaked`);
+    }
+  });
+
+  it('spans: a thrown error\'s exception event and status message are masked like api.error', async () => {
+    const app = await startFixture('http-express.cjs', { otlp: otlp.url });
+    assert.equal((await request(app.port as number, 'GET', '/boom/1')).status, 500);
+    await app.stop('SIGTERM');
+    const traceId = otlp.events('api.error')[0]?.traceId;
+    const spans = otlp.spans.filter((s) => s.traceId === traceId);
+    const exceptions = spans.flatMap((s) => s.events.filter((e) => e.name === 'exception'));
+    assert.ok(exceptions.length > 0, `exception events in ${JSON.stringify(spans)}`);
+    for (const e of exceptions) {
+      assert.equal(e.attributes['exception.type'], 'TypeError');
+      assert.equal(e.attributes['exception.message'], 'slicer crashed for customer [MASKED]');
+      assert.match(e.attributes['exception.stacktrace'] as string, /^TypeError: slicer crashed for customer \[MASKED\]\n\s+at /);
+    }
+    const failed = spans.filter((s) => s.status.code === 2 && s.status.message !== undefined);
+    assert.ok(failed.length > 0, 'the handler span has an error status with a message');
+    for (const s of failed) assert.equal(s.status.message, 'slicer crashed for customer [MASKED]');
+    assert.ok(!JSON.stringify(otlp.spans).includes('alice@example.com'));
+  });
+});

@@ -1,0 +1,323 @@
+/**
+ * `filament setup --engine opensearch` against a real OpenSearch 2.19.1 with the security plugin and
+ * its audit log (scripts/opensearch.sh). The CLI runs as a user runs it: `node dist/cli.js setup …`
+ * in a child process. Documents are written as the elasticsearch exporter's otel mode shapes them
+ * (docs/collector.md). ISM is not on Maven Central, so retention runs with --skip retention here;
+ * the retention request bodies are checked by types and contract (test/setup-contract.test.ts).
+ * OpenSearch Dashboards cannot run here either: its saved-objects API is a stand-in.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { freePort } from './support/collector';
+import { ROOT } from './support/fixture';
+import { asUser, startOpenSearch, withOpenSearchWithoutSecurity, type RunningOpenSearch } from './support/opensearch';
+
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+const WRITER = { username: 'filament_writer', password: 'Exporter-Writes-9x!' };
+const SUPPORT = { username: 'support', password: 'Helpdesk-Reads-7q!' };
+const OUTSIDER = { username: 'warehouse', password: 'Outsider-Reads-4k!' };
+
+interface CliResult { code: number; stdout: string; stderr: string }
+
+function setup(node: RunningOpenSearch | { url: string }, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const admin = 'admin' in node ? node.admin : { username: 'admin', password: 'unused' };
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, 'setup', '--engine', 'opensearch', '--url', node.url, ...args], {
+      env: {
+        PATH: process.env.PATH,
+        FILAMENT_SETUP_USERNAME: admin.username,
+        FILAMENT_SETUP_PASSWORD: admin.password,
+        FILAMENT_WRITER_PASSWORD: WRITER.password,
+        FILAMENT_SUPPORT_PASSWORD: SUPPORT.password,
+        ...env,
+      },
+      timeout: 120_000,
+    }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** An otel-mode log document as the elasticsearch exporter writes it (docs/collector.md). */
+function otelLog(eventName: string, attributes: Record<string, unknown>, service = 'mes-api', severity: [string, number] = ['INFO', 9]) {
+  return {
+    '@timestamp': new Date().toISOString().replace('Z', '123456Z'), // nanosecond precision, as the exporter sends
+    observed_timestamp: new Date().toISOString(),
+    event_name: eventName,
+    severity_text: severity[0],
+    severity_number: severity[1],
+    trace_id: '85a78318be85fd2380ddcd773d86da07',
+    span_id: '1d2e3f4a5b6c7d8e',
+    attributes,
+    resource: { attributes: { 'service.name': service, 'telemetry.distro.name': 'filament-otel' } },
+    scope: { name: 'filament-otel' },
+    body: { text: '' },
+    data_stream: { type: 'logs', dataset: eventName.startsWith('api.') ? 'filament.api.otel' : 'filament.mes.otel', namespace: 'default' },
+  };
+}
+
+/** The exporter's bulk: `create` actions into data streams. */
+function bulk(docs: Array<[string, unknown]>): string {
+  return docs.map(([index, doc]) => `${JSON.stringify({ create: { _index: index } })}\n${JSON.stringify(doc)}\n`).join('');
+}
+
+async function auditRecords(node: RunningOpenSearch, query: unknown, attempts = 60): Promise<any[]> {
+  // Audit documents are written asynchronously (observed 0.2–0.6 s): poll, never sleep a fixed time.
+  for (let i = 0; i < attempts; i++) {
+    await asUser(node, node.admin, 'POST', '/security-auditlog-*/_refresh');
+    const res = await asUser(node, node.admin, 'POST', '/security-auditlog-*/_search', { size: 20, query, sort: [{ '@timestamp': 'desc' }] });
+    if (res.status === 200 && res.body.hits.hits.length > 0) return res.body.hits.hits.map((h: { _source: unknown }) => h._source);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return [];
+}
+
+describe('filament setup --engine opensearch (real OpenSearch 2.19.1 with the security plugin)', function () {
+  this.timeout(10 * 60 * 1000); // a fresh machine downloads ~100 MB from Maven Central first
+  let node: RunningOpenSearch;
+  let first: CliResult;
+
+  before(async () => {
+    node = await startOpenSearch();
+    first = await setup(node, ['--skip', 'retention']);
+  });
+
+  it('provisions templates, roles, users and the audit configuration (exit 0)', () => {
+    assert.equal(first.code, 0, first.stderr + first.stdout);
+    for (const line of [
+      'created      component template filament-events@mappings',
+      'created      index template filament-logs (logs-filament.*)',
+      'created      role support',
+      'created      role filament_writer',
+      'created      user support',
+      'created      user filament_writer',
+      'updated      audit configuration',
+      'skipped      retention',
+    ]) assert.ok(first.stdout.includes(line), `missing "${line}" in:\n${first.stdout}`);
+  });
+
+  it('the writer creates otel-mode documents in the data streams but cannot read them', async () => {
+    const docs: Array<[string, unknown]> = [
+      // A whole-number cost first: dynamic mapping would make model3d.cost a long and truncate 7.35.
+      ['logs-filament.mes.otel-default', otelLog('model3d.priced', { 'customer.id': '42', 'model3d.polygon_count': 12, 'model3d.processing_time_ms': 120, 'model3d.cost': 7, 'model3d.currency': 'EUR' })],
+      ['logs-filament.mes.otel-default', otelLog('model3d.priced', { 'customer.id': '43', 'model3d.polygon_count': 1200, 'model3d.processing_time_ms': 250.5, 'model3d.cost': 7.35, 'model3d.currency': 'EUR' })],
+      ['logs-filament.api.otel-default', otelLog('api.request', { 'api.request.name': 'POST /v1/models/:modelId/price', 'http.request.method': 'POST', 'http.route': '/v1/models/:modelId/price', 'http.response.status_code': 200, 'api.request.duration_ms': 12 })],
+      ['logs-filament.api.otel-default', otelLog('api.error', { 'api.request.name': 'POST /v1/models/:modelId/price', 'http.request.method': 'POST', 'http.route': '/v1/models/:modelId/price', 'http.response.status_code': 503, 'error.type': '503', 'error.message': 'pricing backend unavailable' }, 'mes-api', ['ERROR', 17])],
+    ];
+    const write = await asUser(node, WRITER, 'POST', '/_bulk?refresh=true', bulk(docs), 'application/x-ndjson');
+    assert.equal(write.status, 200, JSON.stringify(write.body));
+    assert.equal(write.body.errors, false, JSON.stringify(write.body.items));
+    assert.deepEqual(write.body.items.map((i: { create: { status: number } }) => i.create.status), [201, 201, 201, 201]);
+
+    const read = await asUser(node, WRITER, 'GET', '/logs-filament.*/_search');
+    assert.equal(read.status, 403, JSON.stringify(read.body));
+    assert.match(JSON.stringify(read.body), /no permissions for \[indices:data\/read\/search\] and User \[name=filament_writer/);
+  });
+
+  it('maps the event contract with the intended types', async () => {
+    const res = await asUser(node, node.admin, 'GET', '/logs-filament.mes.otel-default/_mapping');
+    assert.equal(res.status, 200);
+    const mapping = (Object.values(res.body)[0] as { mappings: any }).mappings.properties;
+    const attrs = mapping.attributes.properties;
+    assert.equal(mapping['@timestamp'].type, 'date_nanos');
+    assert.equal(mapping.event_name.type, 'keyword');
+    assert.equal(mapping.trace_id.type, 'keyword');
+    assert.equal(mapping.resource.properties.attributes.properties.service.properties.name.type, 'keyword');
+    assert.equal(attrs.customer.properties.id.type, 'keyword');
+    assert.equal(attrs.model3d.properties.polygon_count.type, 'long');
+    assert.equal(attrs.model3d.properties.cost.type, 'double');
+    assert.equal(attrs.model3d.properties.processing_time_ms.type, 'double');
+    // The 7.35 survived a whole-number first value: a range only a double matches.
+    const search = await asUser(node, node.admin, 'POST', '/logs-filament.mes.otel-default/_search', { query: { range: { 'attributes.model3d.cost': { gt: 7.1 } } } });
+    assert.equal(search.body.hits.total.value, 1, JSON.stringify(search.body));
+  });
+
+  it('support searches logs-filament.* (200) and cannot write (403); a user without the role is refused (403)', async () => {
+    const query = { query: { term: { event_name: 'api.error' } } };
+    const read = await asUser(node, SUPPORT, 'POST', '/logs-filament.*/_search', query);
+    assert.equal(read.status, 200, JSON.stringify(read.body));
+    assert.equal(read.body.hits.total.value, 1);
+    assert.equal(read.body.hits.hits[0]._source.attributes['error.message'], 'pricing backend unavailable');
+
+    const write = await asUser(node, SUPPORT, 'POST', '/logs-filament.api.otel-default/_doc', otelLog('api.request', {}));
+    assert.equal(write.status, 403, JSON.stringify(write.body));
+
+    const created = await asUser(node, node.admin, 'PUT', `/_plugins/_security/api/internalusers/${OUTSIDER.username}`, { password: OUTSIDER.password });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const refused = await asUser(node, OUTSIDER, 'POST', '/logs-filament.*/_search', query);
+    assert.equal(refused.status, 403, JSON.stringify(refused.body));
+    assert.match(JSON.stringify(refused.body), /no permissions for \[indices:data\/read\/search\] and User \[name=warehouse/);
+  });
+
+  it('the audit log names the support user, the time, the indices and the query of the search, and the refused user', async () => {
+    const marker = `audit-marker-${Date.now()}`;
+    const before = Date.now();
+    const read = await asUser(node, SUPPORT, 'POST', '/logs-filament.*/_search', { query: { match: { 'body.text': marker } } });
+    assert.equal(read.status, 200);
+    const refused = await asUser(node, OUTSIDER, 'POST', '/logs-filament.*/_search', { query: { match: { 'body.text': marker } } });
+    assert.equal(refused.status, 403);
+
+    const granted = await auditRecords(node, { bool: { filter: [
+      { match: { audit_category: 'GRANTED_PRIVILEGES' } },
+      { match: { audit_request_effective_user: 'support' } },
+      { match_phrase: { audit_request_body: marker } },
+    ] } });
+    assert.ok(granted.length > 0, 'no GRANTED_PRIVILEGES audit record for the support search');
+    const g = granted[0];
+    assert.equal(g.audit_request_privilege, 'indices:data/read/search');
+    assert.ok(g.audit_trace_indices.includes('logs-filament.*'), JSON.stringify(g));
+    assert.ok(Date.parse(g['@timestamp']) >= before - 1000 && Date.parse(g['@timestamp']) <= Date.now(), g['@timestamp']);
+
+    const missing = await auditRecords(node, { bool: { filter: [
+      { match: { audit_category: 'MISSING_PRIVILEGES' } },
+      { match: { audit_request_effective_user: OUTSIDER.username } },
+    ] } });
+    assert.ok(missing.length > 0, 'no MISSING_PRIVILEGES audit record for the refused user');
+    assert.equal(missing[0].audit_request_privilege, 'indices:data/read/search');
+
+    // The writer's bulk traffic is not in the trail (it reads nothing and would drown it).
+    const writer = await auditRecords(node, { bool: { filter: [{ match: { audit_category: 'GRANTED_PRIVILEGES' } }, { match: { audit_request_effective_user: WRITER.username } }] } }, 1);
+    assert.equal(writer.length, 0);
+  });
+
+  it('a second run changes nothing and says so', async () => {
+    const again = await setup(node, ['--skip', 'retention']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.doesNotMatch(again.stdout, /^\s+(created|updated)\s/m, again.stdout);
+    assert.match(again.stdout, /^no changes: everything was already in place$/m);
+  });
+
+  it('--dry-run reports what it would change and changes nothing; the next run restores it', async () => {
+    const removed = await asUser(node, node.admin, 'DELETE', '/_plugins/_security/api/roles/support');
+    assert.equal(removed.status, 200, JSON.stringify(removed.body));
+    const dry = await setup(node, ['--skip', 'retention', '--dry-run']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /^ {2}would create role support$/m);
+    assert.match(dry.stdout, /^dry run: 1 change\(s\) would be made; nothing was applied$/m);
+    assert.equal((await asUser(node, node.admin, 'GET', '/_plugins/_security/api/roles/support')).status, 404);
+    const fixed = await setup(node, ['--skip', 'retention']);
+    assert.match(fixed.stdout, /^ {2}created {6}role support$/m);
+    assert.equal((await asUser(node, SUPPORT, 'POST', '/logs-filament.*/_search')).status, 200);
+  });
+
+  it('names any other role that can read the data streams (the ADR allows only support), without changing it', async () => {
+    const role = { index_permissions: [{ index_patterns: ['logs-*'], allowed_actions: ['read'] }] };
+    assert.equal((await asUser(node, node.admin, 'PUT', '/_plugins/_security/api/roles/analyst', role)).status, 201);
+    assert.equal((await asUser(node, node.admin, 'PUT', '/_plugins/_security/api/roles/metrics_other', { index_permissions: [{ index_patterns: ['metrics-other-*'], allowed_actions: ['read'] }] })).status, 201);
+    const r = await setup(node, ['--skip', 'retention']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^ {2}warning {6}role analyst can also read Filament's data streams \(the ADR allows only support\): review it$/m);
+    assert.doesNotMatch(r.stdout, /metrics_other/);
+    assert.match(r.stdout, /^no changes/m);
+    assert.equal((await asUser(node, node.admin, 'GET', '/_plugins/_security/api/roles/analyst')).status, 200);
+  });
+
+  it('imports the dashboards through the saved-objects API, once (a stand-in for OpenSearch Dashboards)', async () => {
+    // OpenSearch Dashboards cannot run here: a stand-in with the API's paths, statuses and its
+    // anti-CSRF rule records what setup sends; the objects themselves are checked in setup-contract.
+    const stored = new Map<string, { attributes: unknown }>();
+    const seen: Array<{ method: string; url: string; xsrf: string | undefined; auth: string | undefined }> = [];
+    const stub = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        seen.push({ method: req.method as string, url: req.url as string, xsrf: req.headers['osd-xsrf'] as string | undefined, auth: req.headers.authorization });
+        res.setHeader('content-type', 'application/json');
+        const get = /^\/api\/saved_objects\/([^/]+)\/([^/?]+)$/.exec(req.url ?? '');
+        if (req.method === 'GET' && req.url === '/api/status') { res.end('{"status":{"overall":{"state":"green"}}}'); return; }
+        if (req.method === 'GET' && get) {
+          const o = stored.get(`${get[1]}/${decodeURIComponent(get[2] as string)}`);
+          res.statusCode = o ? 200 : 404;
+          res.end(JSON.stringify(o ?? { statusCode: 404, error: 'Not Found' }));
+          return;
+        }
+        if (req.method === 'POST' && req.url === '/api/saved_objects/_import?overwrite=true') {
+          if (!req.headers['osd-xsrf']) { res.statusCode = 400; res.end('{"message":"Request must contain a osd-xsrf header."}'); return; }
+          const lines = Buffer.concat(chunks).toString('utf8').split(/\r?\n/).filter((l) => l.startsWith('{"id"'));
+          for (const l of lines) { const o = JSON.parse(l); stored.set(`${o.type}/${o.id}`, { attributes: o.attributes }); }
+          res.end(JSON.stringify({ success: true, successCount: lines.length }));
+          return;
+        }
+        res.statusCode = 404; res.end('{}');
+      });
+    });
+    await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r));
+    const dashboardsUrl = `http://127.0.0.1:${(stub.address() as AddressInfo).port}`;
+    try {
+      const firstImport = await setup(node, ['--skip', 'retention', '--dashboards-url', dashboardsUrl]);
+      assert.equal(firstImport.code, 0, firstImport.stderr);
+      assert.match(firstImport.stdout, /^ {2}created {6}OpenSearch Dashboards saved objects \(8 from dashboards\/opensearch-dashboards\.ndjson\)/m);
+      assert.equal(stored.size, 8);
+      assert.ok(stored.has('dashboard/filament-overview'));
+      const post = seen.find((r) => r.method === 'POST');
+      assert.equal(post?.xsrf, 'true');
+      assert.equal(post?.auth, `Basic ${Buffer.from(`admin:${node.admin.password}`).toString('base64')}`);
+      const again = await setup(node, ['--skip', 'retention', '--dashboards-url', dashboardsUrl]);
+      assert.match(again.stdout, /^ {2}unchanged {4}OpenSearch Dashboards saved objects/m);
+      assert.match(again.stdout, /^no changes/m);
+      assert.equal(seen.filter((r) => r.method === 'POST').length, 1);
+    } finally {
+      stub.close();
+    }
+    const unreachable = await setup(node, ['--skip', 'retention', '--dashboards-url', `http://127.0.0.1:${await freePort()}`]);
+    assert.equal(unreachable.code, 1);
+    assert.match(unreachable.stderr.trim(), /^filament setup: cannot reach the dashboards at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\): check --dashboards-url$/);
+  });
+
+  describe('bad input: one line naming what is missing, nothing applied, non-zero exit', () => {
+    function oneLine(r: CliResult): string {
+      const lines = r.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, r.stderr);
+      return lines[0] as string;
+    }
+
+    it('an engine without ISM: retention refused unless skipped', async () => {
+      const r = await setup(node, []);
+      assert.equal(r.code, 1);
+      assert.match(oneLine(r), /has no Index State Management plugin \(opensearch-index-management\): retention cannot be applied/);
+      assert.doesNotMatch(r.stdout, /created|updated/);
+    });
+
+    it('a wrong URL', async () => {
+      const r = await setup({ url: `http://127.0.0.1:${await freePort()}` }, []);
+      assert.equal(r.code, 1);
+      assert.match(oneLine(r), /^filament setup: cannot reach http:\/\/127\.0\.0\.1:\d+ \(.*\): check --url$/);
+    });
+
+    it('wrong credentials', async () => {
+      const r = await setup(node, ['--skip', 'retention'], { FILAMENT_SETUP_PASSWORD: 'not-the-password' });
+      assert.equal(r.code, 1);
+      assert.equal(oneLine(r), `filament setup: authentication failed for user "admin" at ${node.url}: wrong user name or password`);
+    });
+
+    it('a user without the security REST API permission', async () => {
+      const r = await setup(node, ['--skip', 'retention'], { FILAMENT_SETUP_USERNAME: SUPPORT.username, FILAMENT_SETUP_PASSWORD: SUPPORT.password });
+      assert.equal(r.code, 1);
+      assert.match(oneLine(r), /^filament setup: user "support" may not read the cluster information: no permissions for \[cluster:monitor\/main\]/);
+    });
+
+    it('retention above the ADR ceiling of 180 days', async () => {
+      const r = await setup(node, ['--retention-days', '181']);
+      assert.equal(r.code, 1);
+      assert.equal(oneLine(r), 'filament setup: --retention-days 181 is above 180: the logging ADR keeps logs at most 6 months');
+    });
+
+    it('the Elasticsearch engine pointed at OpenSearch', async () => {
+      const r = await new Promise<CliResult>((resolve) => execFile(process.execPath, [CLI, 'setup', '--engine', 'elasticsearch', '--url', node.url, '--skip', 'security'], {
+        env: { PATH: process.env.PATH, FILAMENT_SETUP_USERNAME: 'admin', FILAMENT_SETUP_PASSWORD: node.admin.password },
+      }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr })));
+      assert.equal(r.code, 1);
+      assert.match(oneLine(r), /is not Elasticsearch/);
+    });
+
+    it('an OpenSearch without the security plugin (a real node with plugins.security.disabled; runs last: it stops the shared node)', async () => {
+      const r = await withOpenSearchWithoutSecurity((bare) => setup(bare, ['--skip', 'retention']));
+      assert.equal(r.code, 1, r.stdout);
+      assert.match(oneLine(r), /has no security plugin \(opensearch-security\) enabled: roles, users and the audit log cannot be provisioned; enable it, or --skip security,audit$/);
+      assert.doesNotMatch(r.stdout, /created|updated/);
+    });
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * A real OpenSearch 2.19.1 node with the security plugin and its audit log (scripts/opensearch.sh),
+ * started at most once per mocha run: every test file that calls startOpenSearch() shares it, and
+ * the root after-all hook below stops it. withOpenSearchWithoutSecurity() runs a second kind, briefly.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { freePort } from './collector';
+import { ROOT } from './fixture';
+
+export interface RunningOpenSearch {
+  url: string;
+  /** The internal `admin` user (all_access). */
+  admin: { username: string; password: string };
+  dir: string;
+  /** Seconds from start to green, as measured by this run. */
+  startSeconds: number;
+}
+
+const SCRIPT = path.join(ROOT, 'scripts', 'opensearch.sh');
+let running: Promise<RunningOpenSearch> | undefined;
+
+function run(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('bash', [SCRIPT, ...args], { env, cwd: ROOT, timeout: 15 * 60 * 1000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`scripts/opensearch.sh ${args[0]} failed: ${error.message}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+async function launch(security: 'enabled' | 'disabled'): Promise<RunningOpenSearch> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'filament-opensearch-'));
+  // Strong enough for the security plugin's password rules, different every run.
+  const password = `Adm-${randomBytes(9).toString('base64url')}-9a!`;
+  const env = {
+    ...process.env,
+    OPENSEARCH_HTTP_PORT: String(await freePort()),
+    OPENSEARCH_TRANSPORT_PORT: String(await freePort()),
+    OPENSEARCH_ADMIN_PASSWORD: password,
+    OPENSEARCH_SECURITY: security,
+  };
+  await run(['install'], env); // downloads on a fresh machine: not part of the start-up time
+  const started = Date.now();
+  const out = await run(['start', dir], env);
+  const url = /^url=(\S+)$/m.exec(out)?.[1];
+  if (!url) throw new Error(`scripts/opensearch.sh start printed no url=…:\n${out}`);
+  return { url, admin: { username: 'admin', password }, dir, startSeconds: (Date.now() - started) / 1000 };
+}
+
+/** Installs (cached) and starts the shared node; resolves when it is green. */
+export function startOpenSearch(): Promise<RunningOpenSearch> {
+  running ??= launch('enabled');
+  return running;
+}
+
+/**
+ * A node of its own with the security plugin switched off (an engine without security). The
+ * shared node is stopped first so that one node at a time runs (the memory budget is per node).
+ */
+export async function withOpenSearchWithoutSecurity<T>(use: (node: RunningOpenSearch) => Promise<T>): Promise<T> {
+  await stopOpenSearch();
+  const node = await launch('disabled');
+  try {
+    return await use(node);
+  } finally {
+    await run(['stop', node.dir], process.env);
+  }
+}
+
+export async function stopOpenSearch(): Promise<void> {
+  if (!running) return;
+  const node = await running.catch(() => undefined);
+  running = undefined;
+  if (node) await run(['stop', node.dir], process.env);
+}
+
+// Root hook: the shared node lives until the whole run ends.
+after(async function () {
+  this.timeout(60_000);
+  await stopOpenSearch();
+});
+
+/** Fetch as a user with basic auth; JSON in, status and parsed body out. */
+export async function asUser(
+  node: RunningOpenSearch,
+  user: { username: string; password: string },
+  method: string,
+  pathAndQuery: string,
+  body?: unknown,
+  contentType = 'application/json',
+): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${node.url}${pathAndQuery}`, {
+    method,
+    headers: {
+      authorization: `Basic ${Buffer.from(`${user.username}:${user.password}`).toString('base64')}`,
+      ...(body === undefined ? {} : { 'content-type': contentType }),
+    },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch { /* plain text answers (e.g. 401 "Unauthorized") stay text */ }
+  return { status: res.status, body: parsed };
+}

@@ -1,0 +1,41 @@
+/**
+ * Overlays whose exporter cannot be built here (contrib elasticsearch,
+ * opensearch): a copy of the shipped overlay in which only that exporter is
+ * swapped for an OTLP/HTTP (JSON) exporter to an in-test receiver, so the
+ * real binary runs the overlay's own pipelines and processors unchanged.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse, stringify } from 'yaml';
+import { ROOT } from './fixture';
+
+export type Yaml = Record<string, unknown>;
+
+export function readCollectorYaml(file: string): Yaml {
+  return parse(fs.readFileSync(path.join(ROOT, 'collector', file), 'utf8')) as Yaml;
+}
+
+/**
+ * Writes `<dir>/<overlay>` with exporter `exporter` replaced by `otlphttp/standin` → `url`, and without
+ * the extensions in `dropExtensions` (ones only that exporter uses and our build lacks); returns its path.
+ */
+export function standInOverlay(overlay: string, exporter: string, url: string, dir: string, dropExtensions: string[] = []): string {
+  const doc = readCollectorYaml(overlay);
+  for (const name of dropExtensions) {
+    delete (doc.extensions as Yaml)[name];
+    const service = doc.service as { extensions?: string[] };
+    service.extensions = service.extensions?.filter((e) => e !== name);
+  }
+  if (doc.extensions !== undefined && Object.keys(doc.extensions as Yaml).length === 0) delete doc.extensions;
+  const exporters = doc.exporters as Yaml;
+  if (exporters[exporter] === undefined) throw new Error(`${overlay} has no exporter ${exporter}`);
+  delete exporters[exporter];
+  exporters['otlphttp/standin'] = { endpoint: url, encoding: 'json' };
+  const pipelines = (doc.service as { pipelines: Record<string, { exporters?: string[] }> }).pipelines;
+  for (const p of Object.values(pipelines)) {
+    if (p.exporters) p.exporters = p.exporters.map((e) => (e === exporter ? 'otlphttp/standin' : e));
+  }
+  const out = path.join(dir, overlay);
+  fs.writeFileSync(out, stringify(doc));
+  return out;
+}
