@@ -12,7 +12,7 @@
  */
 import * as diagnostics from 'node:diagnostics_channel';
 import { OwnInstrumentation } from '../ownInstrumentation';
-import { recordRequestException, requestMetadata } from './apiEvents';
+import { recordRequestException, requestMetadata } from './requestMetadata';
 
 const CHANNEL = 'fastify.initialization';
 type Done = (error?: Error) => void;
