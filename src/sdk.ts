@@ -3,8 +3,8 @@
  * @opentelemetry/sdk-node composes (sdk-trace, sdk-metrics, sdk-logs,
  * resources, the OTLP exporters), honouring the same OTEL_* variables.
  * We do not load sdk-node's index itself: it requires every exporter it knows
- * (gRPC, protobuf, JSON, Zipkin, Prometheus) at startup, ~170 ms measured on
- * our machines, where this loads only the exporters the configuration names.
+ * at start-up (cost: docs/benchmarks.md, "What we found and changed"), where
+ * this loads only the exporters the configuration names.
  */
 import { diag, DiagConsoleLogger, DiagLogLevel, metrics, propagation, trace } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
