@@ -19,8 +19,8 @@ import { MAX_ERROR_MESSAGE_CHARS, MAX_ERROR_STACK_CHARS, safeText } from './even
 import type { Runtime } from './events/runtime';
 import {
   ATTR_ERROR_TYPE, ATTR_EXCEPTION_MESSAGE, ATTR_EXCEPTION_STACKTRACE, ATTR_EXCEPTION_TYPE,
-  ATTR_FILAMENT_CONTENT_MASKED, ATTR_FILAMENT_CRASH_ORIGIN, EVENT_PROCESS_CRASHED,
-} from './semconv';
+} from '@opentelemetry/semantic-conventions';
+import { ATTR_FILAMENT_CONTENT_MASKED, ATTR_FILAMENT_CRASH_ORIGIN, EVENT_PROCESS_CRASHED } from './semconv';
 import type { FilamentSdk } from './sdk';
 
 export function installCrashHandler(sdk: FilamentSdk, timeoutMs: number): void {

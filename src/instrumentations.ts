@@ -9,7 +9,8 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { Runtime } from './events/runtime';
-import { forwardUnrecordedExceptions, httpInstrumentationConfig } from './http/apiEvents';
+import { httpInstrumentationConfig } from './http/outgoing';
+import { forwardUnrecordedExceptions } from './http/unsampledExceptions';
 import { FilamentHttpServerInstrumentation } from './http/server';
 import { FilamentFastifyInstrumentation } from './http/fastify';
 import { onPublish, type PublishInfo } from './amqp/messages';
@@ -161,7 +162,7 @@ function configFor(name: string, rt: Runtime): object {
  * An upstream instrumentation records a handler's exception on its own span
  * (Express: the request handler layer). When the sampler drops that span the
  * exception is lost to `api.error`; a tracer that forwards it is handed in
- * instead of the SDK's (src/http/apiEvents.ts, forwardUnrecordedExceptions).
+ * instead of the SDK's (src/http/unsampledExceptions.ts).
  */
 function withForwardedExceptions(instrumentation: Instrumentation): Instrumentation {
   const setTracerProvider = instrumentation.setTracerProvider.bind(instrumentation);

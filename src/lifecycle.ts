@@ -14,23 +14,13 @@
  * Every stop ends by FILAMENT_SHUTDOWN_TIMEOUT_MS (sdk.ts, shutdown).
  */
 import type { FilamentSdk } from './sdk';
+import { settleWithin } from './settle';
 
 const SDK_KEY = Symbol.for('filament-otel.sdk.v1');
 type Holder = { [SDK_KEY]?: FilamentSdk };
 
 export function registeredSdk(): FilamentSdk | undefined {
   return (globalThis as Holder)[SDK_KEY];
-}
-
-function withDeadline(promise: Promise<unknown>, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    timer.unref();
-    promise.then(
-      () => { clearTimeout(timer); resolve(); },
-      () => { clearTimeout(timer); resolve(); },
-    );
-  });
 }
 
 export function installShutdownHooks(sdk: FilamentSdk, timeoutMs: number): void {
@@ -48,7 +38,7 @@ export function installShutdownHooks(sdk: FilamentSdk, timeoutMs: number): void 
         // app has closed its servers; unref'd, so the app may end sooner.
         setTimeout(() => sdk.abandon(), timeoutMs).unref();
       }
-      void withDeadline(sdk.forceFlush(), timeoutMs);
+      void settleWithin(sdk.forceFlush(), timeoutMs);
       return;
     }
     const reraise = (): void => {

@@ -7,30 +7,28 @@
 import { readConfig } from './config';
 import { installCrashHandler } from './crash';
 import { installShutdownHooks } from './lifecycle';
-import { startSdk, type FilamentSdk } from './sdk';
+import { startSdk } from './sdk';
 
 const STARTED = Symbol.for('filament-otel.started.v1');
 type Holder = { [STARTED]?: boolean };
 
-export function startPreload(): FilamentSdk | undefined {
+function startPreload(): void {
   const holder = globalThis as Holder;
-  if (holder[STARTED] === true) return undefined; // --require and --import together
+  if (holder[STARTED] === true) return; // --require and --import together
   holder[STARTED] = true;
   try {
     const { config, problems, invalidEndpointVars } = readConfig();
     if (config.disabled) {
       for (const line of problems) process.stderr.write(`${line}\n`);
-      return undefined;
+      return;
     }
     const sdk = startSdk(config, invalidEndpointVars, problems);
     installShutdownHooks(sdk, config.shutdownTimeoutMs);
     installCrashHandler(sdk, config.shutdownTimeoutMs);
     for (const line of problems) process.stderr.write(`${line}\n`);
-    return sdk;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     process.stderr.write(`filament-otel: start-up failed (${reason}); the service runs without telemetry\n`);
-    return undefined;
   }
 }
 

@@ -3,8 +3,8 @@
  * @opentelemetry/sdk-node composes (sdk-trace, sdk-metrics, sdk-logs,
  * resources, the OTLP exporters), honouring the same OTEL_* variables.
  * We do not load sdk-node's index itself: it requires every exporter it knows
- * (gRPC, protobuf, JSON, Zipkin, Prometheus) at startup, ~170 ms measured on
- * our machines, where this loads only the exporters the configuration names.
+ * at start-up (cost: docs/benchmarks.md, "What we found and changed"), where
+ * this loads only the exporters the configuration names.
  */
 import { diag, DiagConsoleLogger, DiagLogLevel, metrics, propagation, trace } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
@@ -43,8 +43,6 @@ type AnyExporter = { export(items: never, callback: (result: ExportResult) => vo
 
 export interface FilamentSdk {
   readonly runtime: Runtime;
-  /** Where log records go, for people (the demo prints it). */
-  readonly destinations: readonly string[];
   forceFlush(): Promise<void>;
   /**
    * Flushes and stops, resolving by `deadline` (epoch ms; default: now +
@@ -174,7 +172,6 @@ export function startSdk(config: FilamentConfig, invalidEndpointVars: readonly s
     diag.setLogger(new DiagConsoleLogger(), { logLevel: level });
   }
   const resource = buildResource(config);
-  const destinations: string[] = [];
 
   // ---- context and propagation ----
   if (!installContextManager()) {
@@ -237,7 +234,6 @@ export function startSdk(config: FilamentConfig, invalidEndpointVars: readonly s
       logProcessors.push(new SimpleLogRecordProcessor({ exporter: new ConsoleLogRecordExporter() }));
     } else {
       logProcessors.push(batchLogs(lazy<LogRecordExporter>('logs'), 'OTLP logs'));
-      destinations.push(`OTLP ${config.protocol.logs} ${otlpTarget('logs', config.protocol.logs)}`);
     }
   }
   if (config.logFile.dir !== undefined) {
@@ -245,7 +241,6 @@ export function startSdk(config: FilamentConfig, invalidEndpointVars: readonly s
     const unusable = fileExporter.prepare();
     if (unusable === undefined) {
       logProcessors.push(batchLogs(fileExporter, 'log files'));
-      destinations.push(`JSON lines ${fileExporter.currentFile} (rotated at ${config.logFile.maxBytes} bytes)`);
     } else {
       problems.push(`filament-otel: FILAMENT_LOG_FILE_DIR=${JSON.stringify(config.logFile.dir)} is not a writable directory (${unusable}); log records are not written to files`);
     }
@@ -282,7 +277,6 @@ export function startSdk(config: FilamentConfig, invalidEndpointVars: readonly s
   let shutdownPromise: Promise<void> | undefined;
   return {
     runtime,
-    destinations,
     async forceFlush() {
       await Promise.all([
         tracerProvider.forceFlush(),
@@ -322,11 +316,4 @@ export function startSdk(config: FilamentConfig, invalidEndpointVars: readonly s
       return shutdownPromise;
     },
   };
-}
-
-function otlpTarget(signal: Signal, protocol: OtlpProtocol): string {
-  const specific = process.env[`OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`]?.trim();
-  if (specific) return specific;
-  const base = process.env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || (protocol === 'grpc' ? 'http://localhost:4317' : 'http://localhost:4318');
-  return protocol === 'grpc' ? base : `${base.replace(/\/$/, '')}/${SIGNAL_PATH[signal]}`;
 }

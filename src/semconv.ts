@@ -3,7 +3,7 @@
  * that dashboards, the collector config and Elasticsearch mappings rely on.
  * docs/events.md publishes the same table for people.
  *
- * Rules (checked by test/semconv.test.ts):
+ * Rules (checked by test/unit.test.ts, "semantic conventions contract"):
  * - OpenTelemetry semantic conventions wherever one exists (http.*, messaging.*,
  *   error.*, exception.*); domain names live under order.*, customer.*, model3d.*,
  *   queue.*, api.* and filament.* (markers about how a value was captured).
@@ -33,12 +33,16 @@ export type FilamentEventName = (typeof EVENT_NAMES)[number];
 /** Not a business event: the one ERROR record a crash leaves (docs/events.md, "A crash"). */
 export const EVENT_PROCESS_CRASHED = 'process.crashed';
 
-// ---- semantic conventions (stable or registry names) ----
+// ---- semantic conventions ----
+// Stable names: the preload's modules import them from @opentelemetry/semantic-conventions
+// (as the contrib instrumentations do). They are also spelled out here, for the contract list
+// below and the public `semconv` export: dist/index.js is not bundled, and importing the
+// package here would load its whole index into every app that calls the API (start-up,
+// docs/benchmarks.md). test/attribute-names.test.ts checks each equals the package's constant.
 export const ATTR_HTTP_REQUEST_METHOD = 'http.request.method';
 export const ATTR_HTTP_ROUTE = 'http.route';
 export const ATTR_HTTP_RESPONSE_STATUS_CODE = 'http.response.status_code';
 export const ATTR_ERROR_TYPE = 'error.type';
-export const ATTR_ERROR_MESSAGE = 'error.message';
 /**
  * `error.type` of a request whose client closed the connection before the
  * response was complete. The semantic conventions define no value for it (only
@@ -49,6 +53,8 @@ export const ATTR_EXCEPTION_TYPE = 'exception.type';
 export const ATTR_EXCEPTION_MESSAGE = 'exception.message';
 export const ATTR_EXCEPTION_STACKTRACE = 'exception.stacktrace';
 export const ATTR_SERVICE_NAME = 'service.name';
+// Not stable yet (incubating in @opentelemetry/semantic-conventions, which asks that they be copied).
+export const ATTR_ERROR_MESSAGE = 'error.message';
 export const ATTR_MESSAGING_SYSTEM = 'messaging.system';
 export const ATTR_MESSAGING_OPERATION_TYPE = 'messaging.operation.type';
 export const ATTR_MESSAGING_DESTINATION_NAME = 'messaging.destination.name';

@@ -3,6 +3,8 @@
  * queue.dead_letter.count: FILAMENT_AMQP_MESSAGE_ID=keep leaves messages without an id
  * untouched; FILAMENT_DEAD_LETTER_TAP=off declares no tap queue and reports no dead letter;
  * with the tap on, the count is RabbitMQ's x-death count for that queue and reason.
+ * With OTEL_LOGS_EXPORTER=none the AMQP hooks build no record (no content captured), while
+ * spans and metrics stay as they are (test/amqp-records.test.ts proves nothing is masked).
  * RabbitMQ must be running (make test starts it via scripts/rabbitmq.sh).
  */
 import assert from 'node:assert/strict';
@@ -114,5 +116,28 @@ describe('preload: AMQP settings and dead-letter counts (real broker)', function
     assert.equal(messages('receive', 'reject me twice').length, 3, 'the work consumer saw all three deliveries');
     assert.deepEqual(otlp.events('queue.dead_lettered'), []);
     assert.deepEqual(otlp.metrics.filter((m) => m.name === 'filament.queue.dead_letters').flatMap((m) => m.points), []);
+  });
+
+  it('OTEL_LOGS_EXPORTER=none: no record at all; spans keep their message ids, the messaging and dead-letter metrics still count', async () => {
+    const prefix = newPrefix('logsoff');
+    const app = await startFixture('amqp-settings.cjs', {
+      otlp: otlp.url, readyText: 'SETTLED', env: { FIXTURE_PREFIX: prefix, OTEL_LOGS_EXPORTER: 'none' },
+    });
+    const deadLetterPoints = (): [unknown, unknown, unknown][] | undefined => {
+      const counter = otlp.metrics.filter((m) => m.name === 'filament.queue.dead_letters');
+      return counter[counter.length - 1]?.points.map((p) => [p.attributes['queue.dead_letter.queue'], p.attributes['queue.dead_letter.reason'], p.value]);
+    };
+    const counted = await otlp.waitFor(() => (deadLetterPoints() ?? []).reduce((n, p) => n + Number(p[2]), 0) >= 4, 30000);
+    assert.ok(counted, `dead-letter points: ${JSON.stringify(deadLetterPoints())}\n${app.stderr()}`);
+    assert.deepEqual(await app.stop('SIGTERM'), { code: 0, signal: null }, app.stderr());
+    assert.equal(app.stderr(), '');
+    assert.deepEqual(otlp.logs, []);
+    assert.deepEqual(deadLetterPoints()?.sort(), [[`${prefix}.retry`, 'expired', 2], [`${prefix}.work`, 'rejected', 2]]);
+    const sent = otlp.spans.filter((s) => s.attributes['messaging.operation.type'] === 'send').map((s) => String(s.attributes['messaging.message.id']));
+    assert.ok(sent.includes('m-id') && sent.includes('m-twice'), sent.join(', '));
+    assert.ok(sent.some((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id)), `an assigned id: ${sent.join(', ')}`);
+    for (const name of ['messaging.client.sent.messages', 'messaging.client.consumed.messages']) {
+      assert.ok(otlp.metrics.some((m) => m.name === name && m.points.length > 0), name);
+    }
   });
 });

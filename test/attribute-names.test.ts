@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import * as stableSemconv from '@opentelemetry/semantic-conventions';
 import * as incubatingSemconv from '@opentelemetry/semantic-conventions/incubating';
 import { INSTRUMENTATION_PACKAGES } from '../src/instrumentations';
+import * as ourSemconv from '../src/semconv';
 import { ALL_ATTRIBUTE_NAMES } from '../src/semconv';
 import { ROOT } from './support/fixture';
 import { readCollectorYaml, type Yaml } from './support/standin';
@@ -92,5 +93,22 @@ describe('attribute names: no dotted-prefix clash after the shipped collector co
     const needed = ALL_ATTRIBUTE_NAMES.filter((n) => /_ms$|duration|cost|price|amount/.test(n));
     assert.ok(needed.length >= 3);
     for (const n of needed) assert.ok(doubled.has(n), n);
+  });
+});
+
+describe('attribute names: src/semconv.ts and @opentelemetry/semantic-conventions', () => {
+  it('the stable names spelled out in src/semconv.ts are the package\'s, constant for constant', () => {
+    const shared = Object.entries(ourSemconv).filter(([k]) => k in stableSemconv);
+    assert.deepEqual(shared.map(([k]) => k).sort(), [
+      'ATTR_ERROR_TYPE', 'ATTR_EXCEPTION_MESSAGE', 'ATTR_EXCEPTION_STACKTRACE', 'ATTR_EXCEPTION_TYPE',
+      'ATTR_HTTP_REQUEST_METHOD', 'ATTR_HTTP_RESPONSE_STATUS_CODE', 'ATTR_HTTP_ROUTE', 'ATTR_SERVICE_NAME',
+    ]);
+    for (const [k, v] of shared) assert.equal(v, (stableSemconv as Record<string, unknown>)[k], k);
+  });
+
+  it('the incubating names spelled out there are the incubating package\'s', () => {
+    const incubating = Object.entries(ourSemconv).filter(([k]) => k.startsWith('ATTR_') && !(k in stableSemconv) && k in incubatingSemconv);
+    assert.ok(incubating.length >= 7, incubating.map(([k]) => k).join(', '));
+    for (const [k, v] of incubating) assert.equal(v, (incubatingSemconv as Record<string, unknown>)[k], k);
   });
 });

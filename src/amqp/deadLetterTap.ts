@@ -15,10 +15,9 @@
 import { propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import { SeverityNumber, type LogAttributes } from '@opentelemetry/api-logs';
 import { emitEvent, type Runtime } from '../events/runtime';
-import { contentAttributes, type AmqpMessage } from './messages';
+import { contentAttributes, identifierAttributes, type AmqpMessage } from './messages';
 import {
-  ATTR_MESSAGING_DESTINATION_NAME, ATTR_MESSAGING_MESSAGE_CONVERSATION_ID, ATTR_MESSAGING_MESSAGE_ID,
-  ATTR_MESSAGING_RABBITMQ_ROUTING_KEY, ATTR_MESSAGING_SYSTEM, ATTR_QUEUE_DEAD_LETTER_COUNT,
+  ATTR_MESSAGING_DESTINATION_NAME, ATTR_MESSAGING_RABBITMQ_ROUTING_KEY, ATTR_MESSAGING_SYSTEM, ATTR_QUEUE_DEAD_LETTER_COUNT,
   ATTR_QUEUE_DEAD_LETTER_EXCHANGE, ATTR_QUEUE_DEAD_LETTER_QUEUE, ATTR_QUEUE_DEAD_LETTER_REASON,
   EVENT_QUEUE_DEAD_LETTERED, MESSAGING_SYSTEM_RABBITMQ,
 } from '../semconv';
@@ -269,28 +268,25 @@ export class DeadLetterTap {
     const rt = this.rt;
     const headers = msg.properties.headers;
     const death = latestDeath(headers);
-    const attrs: LogAttributes = {
-      [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_RABBITMQ,
-      [ATTR_QUEUE_DEAD_LETTER_REASON]: death.reason ?? 'unknown',
-    };
-    if (death.queue !== undefined) {
-      attrs[ATTR_QUEUE_DEAD_LETTER_QUEUE] = death.queue;
-      attrs[ATTR_MESSAGING_DESTINATION_NAME] = death.queue;
+    if (rt.logsEnabled) {
+      const attrs: LogAttributes = {
+        [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_RABBITMQ,
+        [ATTR_QUEUE_DEAD_LETTER_REASON]: death.reason ?? 'unknown',
+      };
+      if (death.queue !== undefined) {
+        attrs[ATTR_QUEUE_DEAD_LETTER_QUEUE] = death.queue;
+        attrs[ATTR_MESSAGING_DESTINATION_NAME] = death.queue;
+      }
+      if (death.exchange !== undefined) attrs[ATTR_QUEUE_DEAD_LETTER_EXCHANGE] = death.exchange;
+      if (death.count !== undefined) attrs[ATTR_QUEUE_DEAD_LETTER_COUNT] = death.count;
+      const routingKey = death.routingKey ?? msg.fields.routingKey;
+      if (routingKey !== undefined) attrs[ATTR_MESSAGING_RABBITMQ_ROUTING_KEY] = routingKey;
+      identifierAttributes(attrs, msg.properties);
+      const body = contentAttributes(rt, attrs, msg.content, msg.properties.contentType);
+      // The copy keeps the publisher's trace headers: the WARN joins the order's trace.
+      const ctx = headers === undefined ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, headers);
+      emitEvent(rt, EVENT_QUEUE_DEAD_LETTERED, SeverityNumber.WARN, attrs, body, ctx);
     }
-    if (death.exchange !== undefined) attrs[ATTR_QUEUE_DEAD_LETTER_EXCHANGE] = death.exchange;
-    if (death.count !== undefined) attrs[ATTR_QUEUE_DEAD_LETTER_COUNT] = death.count;
-    const routingKey = death.routingKey ?? msg.fields.routingKey;
-    if (routingKey !== undefined) attrs[ATTR_MESSAGING_RABBITMQ_ROUTING_KEY] = routingKey;
-    const messageId = msg.properties.messageId;
-    if (typeof messageId === 'string' && messageId !== '') attrs[ATTR_MESSAGING_MESSAGE_ID] = messageId;
-    const correlationId = msg.properties.correlationId;
-    if (typeof correlationId === 'string' && correlationId !== '') {
-      attrs[ATTR_MESSAGING_MESSAGE_CONVERSATION_ID] = correlationId;
-    }
-    const body = contentAttributes(rt, attrs, msg.content, msg.properties.contentType);
-    // The copy keeps the publisher's trace headers: the WARN joins the order's trace.
-    const ctx = headers === undefined ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, headers);
-    emitEvent(rt, EVENT_QUEUE_DEAD_LETTERED, SeverityNumber.WARN, attrs, body, ctx);
     rt.instruments.deadLetters.add(1, {
       [ATTR_QUEUE_DEAD_LETTER_QUEUE]: death.queue ?? 'unknown',
       [ATTR_QUEUE_DEAD_LETTER_REASON]: death.reason ?? 'unknown',

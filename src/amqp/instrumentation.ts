@@ -12,6 +12,7 @@ import {
   type InstrumentationConfig,
 } from '@opentelemetry/instrumentation';
 import type { Runtime } from '../events/runtime';
+import { settleWithin } from '../settle';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
 import { DeadLetterTap, kTapChannel, type TapChannel } from './deadLetterTap';
 import { onReceive, type AmqpMessage } from './messages';
@@ -43,13 +44,6 @@ function unwrapMethod(proto: object, name: string): void {
 
 /** Waits for the tap, but never holds a declaration longer than this. */
 const TAP_WAIT_MS = 2000;
-function bounded(promise: Promise<void>): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, TAP_WAIT_MS);
-    timer.unref();
-    promise.then(() => { clearTimeout(timer); resolve(); }, () => { clearTimeout(timer); resolve(); });
-  });
-}
 
 interface ChannelPrototype {
   consume: (...args: unknown[]) => unknown;
@@ -90,26 +84,24 @@ export class FilamentAmqplibInstrumentation extends InstrumentationBase<Instrume
   private patch(exports: ChannelModelExports, promiseModel: boolean): ChannelModelExports {
     const proto = exports.Channel.prototype;
     const rt = this.rt;
-    {
-      wrapMethod(proto, 'consume', (original) =>
-        function consume(this: object, queue: unknown, onMessage: unknown, ...rest: unknown[]): unknown {
-          if (typeof onMessage !== 'function' || (this as Record<symbol, unknown>)[kTapChannel] === true) {
-            return original.call(this, queue, onMessage, ...rest);
-          }
-          const queueName = typeof queue === 'string' && queue !== '' ? queue : 'amq.server-named';
-          const wrapped = function (this: unknown, msg: AmqpMessage | null): unknown {
-            if (msg !== null && msg !== undefined) {
-              try {
-                onReceive(rt, queueName, msg);
-              } catch {
-                // never break the consumer
-              }
+    wrapMethod(proto, 'consume', (original) =>
+      function consume(this: object, queue: unknown, onMessage: unknown, ...rest: unknown[]): unknown {
+        if (typeof onMessage !== 'function' || (this as Record<symbol, unknown>)[kTapChannel] === true) {
+          return original.call(this, queue, onMessage, ...rest);
+        }
+        const queueName = typeof queue === 'string' && queue !== '' ? queue : 'amq.server-named';
+        const wrapped = function (this: unknown, msg: AmqpMessage | null): unknown {
+          if (msg !== null && msg !== undefined) {
+            try {
+              onReceive(rt, queueName, msg);
+            } catch {
+              // never break the consumer
             }
-            return (onMessage as (m: AmqpMessage | null) => unknown).call(this, msg);
-          };
-          return original.call(this, queue, wrapped, ...rest);
-        });
-    }
+          }
+          return (onMessage as (m: AmqpMessage | null) => unknown).call(this, msg);
+        };
+        return original.call(this, queue, wrapped, ...rest);
+      });
     // The tap needs promise channels; the callback API gets queue.message only.
     if (promiseModel && rt.config.deadLetterTap) {
       const Channel = exports.Channel;
@@ -124,10 +116,10 @@ export class FilamentAmqplibInstrumentation extends InstrumentationBase<Instrume
             const connection = this.connection;
             if (typeof dlx === 'string' && connection !== undefined && result instanceof Promise) {
               return result.then(async (ok: { queue?: string }) => {
-                await bounded(tap.watch(
+                await settleWithin(tap.watch(
                   connection, dlx, typeof dlrk === 'string' ? dlrk : undefined,
                   ok?.queue ?? (typeof queue === 'string' ? queue : ''),
-                ));
+                ), TAP_WAIT_MS);
                 return ok;
               });
             }
@@ -136,9 +128,6 @@ export class FilamentAmqplibInstrumentation extends InstrumentationBase<Instrume
           }
           return result;
         });
-    }
-    if (promiseModel && rt.config.deadLetterTap) {
-      const tap = this.tap as DeadLetterTap;
       wrapMethod(proto, 'assertExchange', (original) =>
         function assertExchange(this: { connection?: object }, ...args: unknown[]): unknown {
           const result = original.apply(this, args);
@@ -146,7 +135,7 @@ export class FilamentAmqplibInstrumentation extends InstrumentationBase<Instrume
           if (typeof args[0] === 'string' && connection !== undefined && result instanceof Promise) {
             const name = args[0];
             return result.then(async (ok: unknown) => {
-              await bounded(tap.exchangeDeclared(connection, name));
+              await settleWithin(tap.exchangeDeclared(connection, name), TAP_WAIT_MS);
               return ok;
             });
           }

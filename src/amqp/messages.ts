@@ -37,10 +37,25 @@ export interface PublishInfo {
   options?: AmqpProperties;
 }
 
-function str(v: unknown): string | undefined {
+/**
+ * An AMQP id property (messageId, correlationId) as exported, one rule for
+ * publish, receive and dead-letter records: a non-empty string as is, a finite
+ * number as its decimal text (clients other than amqplib may send one);
+ * anything else is not reported (docs/events.md, `messaging.message.id`).
+ */
+export function amqpIdentifier(v: unknown): string | undefined {
   if (typeof v === 'string' && v !== '') return v;
   if (typeof v === 'number' && Number.isFinite(v)) return String(v);
   return undefined;
+}
+
+/** Puts `messaging.message.id` and `messaging.message.conversation_id` on a record; returns the message id. */
+export function identifierAttributes(attrs: LogAttributes, properties: AmqpProperties | undefined): string | undefined {
+  const messageId = amqpIdentifier(properties?.messageId);
+  if (messageId !== undefined) attrs[ATTR_MESSAGING_MESSAGE_ID] = messageId;
+  const correlationId = amqpIdentifier(properties?.correlationId);
+  if (correlationId !== undefined) attrs[ATTR_MESSAGING_MESSAGE_CONVERSATION_ID] = correlationId;
+  return messageId;
 }
 
 /** Adds the body (capped, masked) and its markers to a record. */
@@ -70,28 +85,25 @@ function publishDestination(exchange: string, routingKey: string): string {
  */
 export function onPublish(rt: Runtime, span: Span, info: PublishInfo): void {
   const options = info.options;
-  let messageId = str(options?.messageId);
-  if (messageId === undefined && rt.config.amqpAssignMessageId && options !== undefined) {
-    messageId = randomUUID();
-    options.messageId = messageId;
+  if (rt.config.amqpAssignMessageId && options !== undefined && amqpIdentifier(options.messageId) === undefined) {
+    options.messageId = randomUUID();
   }
   const destination = publishDestination(info.exchange, info.routingKey);
-  const attrs: LogAttributes = {
-    [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_RABBITMQ,
-    [ATTR_MESSAGING_OPERATION_TYPE]: MESSAGING_OPERATION_SEND,
-    [ATTR_MESSAGING_DESTINATION_NAME]: destination,
-    [ATTR_MESSAGING_RABBITMQ_ROUTING_KEY]: info.routingKey,
-  };
-  if (messageId !== undefined) {
-    attrs[ATTR_MESSAGING_MESSAGE_ID] = messageId;
-    span.setAttribute(ATTR_MESSAGING_MESSAGE_ID, messageId);
-  }
-  const correlationId = str(options?.correlationId);
-  if (correlationId !== undefined) attrs[ATTR_MESSAGING_MESSAGE_CONVERSATION_ID] = correlationId;
+  const messageId = amqpIdentifier(options?.messageId);
+  if (messageId !== undefined) span.setAttribute(ATTR_MESSAGING_MESSAGE_ID, messageId);
   span.setAttribute(ATTR_MESSAGING_DESTINATION_NAME, destination);
   span.setAttribute(ATTR_MESSAGING_OPERATION_TYPE, MESSAGING_OPERATION_SEND);
-  const body = contentAttributes(rt, attrs, info.content, options?.contentType);
-  emitEvent(rt, EVENT_QUEUE_MESSAGE, SeverityNumber.INFO, attrs, body, trace.setSpan(context.active(), span));
+  if (rt.logsEnabled) {
+    const attrs: LogAttributes = {
+      [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_RABBITMQ,
+      [ATTR_MESSAGING_OPERATION_TYPE]: MESSAGING_OPERATION_SEND,
+      [ATTR_MESSAGING_DESTINATION_NAME]: destination,
+      [ATTR_MESSAGING_RABBITMQ_ROUTING_KEY]: info.routingKey,
+    };
+    identifierAttributes(attrs, options);
+    const body = contentAttributes(rt, attrs, info.content, options?.contentType);
+    emitEvent(rt, EVENT_QUEUE_MESSAGE, SeverityNumber.INFO, attrs, body, trace.setSpan(context.active(), span));
+  }
   rt.instruments.messagesSent.add(1, {
     [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_RABBITMQ,
     [ATTR_MESSAGING_DESTINATION_NAME]: destination,
@@ -111,20 +123,19 @@ export function messageContext(headers: Record<string, unknown> | undefined): Co
 
 /** Called for each delivery to an application consumer. */
 export function onReceive(rt: Runtime, queue: string, msg: AmqpMessage): void {
-  const props = msg.properties;
-  const attrs: LogAttributes = {
-    [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_RABBITMQ,
-    [ATTR_MESSAGING_OPERATION_TYPE]: MESSAGING_OPERATION_RECEIVE,
-    [ATTR_MESSAGING_DESTINATION_NAME]: queue,
-  };
-  const routingKey = msg.fields.routingKey;
-  if (routingKey !== undefined) attrs[ATTR_MESSAGING_RABBITMQ_ROUTING_KEY] = routingKey;
-  const messageId = str(props.messageId);
-  if (messageId !== undefined) attrs[ATTR_MESSAGING_MESSAGE_ID] = messageId;
-  const correlationId = str(props.correlationId);
-  if (correlationId !== undefined) attrs[ATTR_MESSAGING_MESSAGE_CONVERSATION_ID] = correlationId;
-  const body = contentAttributes(rt, attrs, msg.content, props.contentType);
-  emitEvent(rt, EVENT_QUEUE_MESSAGE, SeverityNumber.INFO, attrs, body, messageContext(props.headers));
+  if (rt.logsEnabled) {
+    const props = msg.properties;
+    const attrs: LogAttributes = {
+      [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_RABBITMQ,
+      [ATTR_MESSAGING_OPERATION_TYPE]: MESSAGING_OPERATION_RECEIVE,
+      [ATTR_MESSAGING_DESTINATION_NAME]: queue,
+    };
+    const routingKey = msg.fields.routingKey;
+    if (routingKey !== undefined) attrs[ATTR_MESSAGING_RABBITMQ_ROUTING_KEY] = routingKey;
+    identifierAttributes(attrs, props);
+    const body = contentAttributes(rt, attrs, msg.content, props.contentType);
+    emitEvent(rt, EVENT_QUEUE_MESSAGE, SeverityNumber.INFO, attrs, body, messageContext(props.headers));
+  }
   rt.instruments.messagesConsumed.add(1, {
     [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_RABBITMQ,
     [ATTR_MESSAGING_DESTINATION_NAME]: queue,

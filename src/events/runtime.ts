@@ -28,8 +28,13 @@ export interface Runtime {
   readonly logger: Logger;
   readonly masker: Masker;
   readonly instruments: Instruments;
-  /** Events emitted by this process, by name (the demo summary reads it). */
-  readonly counts: Map<string, number>;
+  /**
+   * Whether log records go anywhere (an OTLP/console logs exporter or the local
+   * files). Decided once: where it is false, hooks that only feed log records
+   * (AMQP content capture and masking) skip their work, as pino replaces a
+   * disabled level with a no-op.
+   */
+  readonly logsEnabled: boolean;
 }
 
 const RUNTIME_KEY = Symbol.for('filament-otel.runtime.v1');
@@ -64,6 +69,11 @@ export function createInstruments(): Instruments {
   };
 }
 
+/** Whether the configuration sends log records anywhere: a logs exporter other than `none`, or the local files. */
+export function logsEnabled(config: FilamentConfig): boolean {
+  return config.logsExporters.length > 0 || config.logFile.dir !== undefined;
+}
+
 /** `masker`: the preload's one masker, shared with the bridged-log processor. */
 export function installRuntime(config: FilamentConfig, masker: Masker = new Masker(config.maskKeys)): Runtime {
   const runtime: Runtime = {
@@ -71,7 +81,7 @@ export function installRuntime(config: FilamentConfig, masker: Masker = new Mask
     logger: logs.getLogger(PACKAGE_NAME, PACKAGE_VERSION),
     masker,
     instruments: createInstruments(),
-    counts: new Map(),
+    logsEnabled: logsEnabled(config),
   };
   (globalThis as Holder)[RUNTIME_KEY] = runtime;
   return runtime;
@@ -100,7 +110,6 @@ export function emitEvent(
   body?: AnyValue,
   context?: Context,
 ): void {
-  runtime.counts.set(eventName, (runtime.counts.get(eventName) ?? 0) + 1);
   const record: LogRecord = {
     eventName,
     severityNumber,

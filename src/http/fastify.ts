@@ -8,11 +8,11 @@
  * `request.routeOptions.url` on the request's RPC metadata and one `onError`
  * hook that keeps the exception for `api.error`. Hook-level spans are
  * @fastify/otel's job: enable it by name (`fastify-otel`) when wanted —
- * it costs about a fifth of a small route's throughput (docs/benchmarks.md).
+ * its cost on a small route is in docs/benchmarks.md.
  */
 import * as diagnostics from 'node:diagnostics_channel';
 import { OwnInstrumentation } from '../ownInstrumentation';
-import { recordRequestException, requestMetadata } from './apiEvents';
+import { recordRequestException, requestMetadata } from './requestMetadata';
 
 const CHANNEL = 'fastify.initialization';
 type Done = (error?: Error) => void;
