@@ -41,6 +41,7 @@ function harness(env: Record<string, string>): Harness {
     instruments: {
       apiErrors: counter('apiErrors'),
       pricingDuration: { record: () => undefined } as unknown as Histogram,
+      pricingPolygons: counter('pricingPolygons'),
       deadLetters: counter('deadLetters'),
       messagesSent: counter('messagesSent'),
       messagesConsumed: counter('messagesConsumed'),
