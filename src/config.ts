@@ -162,10 +162,10 @@ function protocol(env: Env, problems: ConfigProblems, signal: string, fallback: 
 
 /**
  * Filament's default export batch: 128 records, not the specification's 512.
- * A batch is serialised synchronously on the service's event loop; 512 spans or
- * records block it for ~5 ms, which every request arriving then waits out. At
- * 2000 req/s on the MES pricing route p99 was +8 ms over bare with 512 and about
- * +1 ms with 128 (docs/benchmarks.md). Smaller batches mean more export requests
+ * A batch is serialised synchronously on the service's event loop, and every
+ * request arriving meanwhile waits it out: a larger batch is a longer pause and a
+ * worse tail latency (measured at a fixed rate: docs/benchmarks.md, findings on
+ * export batches). Smaller batches mean more export requests
  * (one in flight per processor), so throughput to a far-away collector is lower:
  * set OTEL_BSP_/OTEL_BLRP_MAX_EXPORT_BATCH_SIZE=512 when exporting across a slow link.
  */

@@ -6,8 +6,8 @@
  * our `emit('request')` hook — so the context set around the hook is gone by
  * then. instrumentation-http answers this with `context.bind(ctx, req)` and
  * `(ctx, res)`, which patches both emitters to wrap every listener added later
- * in a closure: ~12 µs a request on a hello-world server here (about a fifth of
- * what the preload costs there, measured in bench/).
+ * in a closure: a large share of what the preload costs a hello-world request
+ * (measured: docs/benchmarks.md).
  *
  * Where AsyncLocalStorage keeps its store on the current async resource (Node
  * 20 and 22 by default), the parser's callbacks for a connection all run in ONE

@@ -29,7 +29,7 @@ import {
 import type { FilamentConfig, OtlpProtocol } from './config';
 import { installContextManager } from './context';
 import { installRuntime, type Runtime } from './events/runtime';
-import { RequestExceptionCollector } from './http/apiEvents';
+import { RequestExceptionCollector } from './http/requestExceptionCollector';
 import { Masker } from './events/content';
 import { BRIDGED_LOGGERS, BridgedLogProcessor } from './logs/bridge';
 import { loadInstrumentations } from './instrumentations';

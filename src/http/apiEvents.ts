@@ -21,12 +21,6 @@ import {
 } from '../semconv';
 import { firstException } from './requestMetadata';
 
-// Re-exported for src/http/server.ts and src/sdk.ts, which other work has open:
-// they import from the files named here once that work is merged.
-export { attachRequestMetadata, recordRequestException } from './requestMetadata';
-export { KNOWN_METHODS, pathOf } from './requestLine';
-export { RequestExceptionCollector } from './requestExceptionCollector';
-
 /** What the server hook knows when a response closes. */
 export interface RequestOutcome {
   method: string;

@@ -4,8 +4,8 @@
  * `Server.prototype.emit('request')` of node:http and node:https.
  *
  * Why our own and not @opentelemetry/instrumentation-http's server side: it
- * caps a hello-world server at ~0.34× bare req/s even with every exporter
- * off (measured, docs/benchmarks.md) — header capture hooks, synthetic source
+ * costs a hello-world server a large share of its throughput even with every
+ * exporter off (measured: docs/benchmarks.md) — header capture hooks, synthetic source
  * detection, query redaction, per-request attribute and closure churn. This
  * hook does what the services here need and allocates little per request.
  * instrumentation-http stays loaded for OUTGOING requests (client spans and
@@ -32,9 +32,9 @@ import {
 import { emitInRequestContext } from '../context';
 import { OwnInstrumentation } from '../ownInstrumentation';
 import { PACKAGE_VERSION } from '../version';
-import {
-  attachRequestMetadata, emitRequestEvents, KNOWN_METHODS, pathOf, recordRequestException, type RequestOutcome,
-} from './apiEvents';
+import { emitRequestEvents, type RequestOutcome } from './apiEvents';
+import { attachRequestMetadata, recordRequestException } from './requestMetadata';
+import { KNOWN_METHODS, pathOf } from './requestLine';
 
 const kServerPort = Symbol('filament.http.serverPort');
 const kOriginalEmit = Symbol('filament.http.originalEmit');
