@@ -101,6 +101,10 @@ stop() {
 # The plugin listens on 0.0.0.0 unless configured: its listener settings go into
 # the running node's application environment first, then the plugin is enabled
 # (online, no restart). If it still came up on another address, it is disabled again.
+on_all_interfaces() {
+  ss -ltn 2>/dev/null | awk '{print $4}' | grep -Eq "^(0\.0\.0\.0|\*|\[::\]):$1$"
+}
+
 rabbitmq_plugin() {
   local port="${RABBITMQ_PROMETHEUS_PORT:-15692}"
   export PATH="$PATH:/usr/sbin:/usr/lib/rabbitmq/bin"
@@ -108,7 +112,14 @@ rabbitmq_plugin() {
     rabbitmqctl eval "application:set_env(rabbitmq_prometheus, tcp_config, [{ip, \"127.0.0.1\"}, {port, $port}])." >/dev/null
     rabbitmq-plugins enable rabbitmq_prometheus >&2
   fi
-  if ss -ltn 2>/dev/null | awk '{print $4}' | grep -Eq "^(0\.0\.0\.0|\*|\[::\]):$port$"; then
+  if on_all_interfaces "$port"; then
+    # A node started by something other than scripts/rabbitmq.sh, with the plugin
+    # already enabled: restart the plugin with the loopback listener.
+    rabbitmq-plugins disable rabbitmq_prometheus >&2
+    rabbitmqctl eval "application:set_env(rabbitmq_prometheus, tcp_config, [{ip, \"127.0.0.1\"}, {port, $port}])." >/dev/null
+    rabbitmq-plugins enable rabbitmq_prometheus >&2
+  fi
+  if on_all_interfaces "$port"; then
     rabbitmq-plugins disable rabbitmq_prometheus >&2
     echo "rabbitmq_prometheus came up on all interfaces; disabled it again" >&2; exit 1
   fi

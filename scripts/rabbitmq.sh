@@ -10,6 +10,14 @@ export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
 export RABBITMQ_NODE_PORT="$PORT"
 # The management plugin and the distribution port are not needed here.
 export RABBITMQ_DIST_PORT="${RABBITMQ_DIST_PORT:-25672}"
+# Loopback for everything else the node opens too: the Erlang distribution port,
+# epmd, and the rabbitmq_prometheus listener (scripts/prometheus.sh enables that
+# plugin, and `rabbitmq-plugins enable` persists it, so the next start brings it
+# up at once -- on 0.0.0.0 unless told otherwise here).
+# https://www.rabbitmq.com/docs/networking#epmd-inet-dist-port-range
+# https://www.rabbitmq.com/docs/prometheus#configuration
+export ERL_EPMD_ADDRESS=127.0.0.1
+export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="${RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS:-} -kernel inet_dist_use_interface {127,0,0,1} -rabbitmq_prometheus tcp_config [{ip,\"127.0.0.1\"},{port,${RABBITMQ_PROMETHEUS_PORT:-15692}}]"
 
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; }
 
