@@ -17,12 +17,12 @@ function startPreload(): void {
   if (holder[STARTED] === true) return; // --require and --import together
   holder[STARTED] = true;
   try {
-    const { config, problems, invalidEndpointVars } = readConfig();
+    const { config, problems } = readConfig();
     if (config.disabled) {
       for (const line of problems) process.stderr.write(`${line}\n`);
       return;
     }
-    const sdk = startSdk(config, invalidEndpointVars, problems);
+    const sdk = startSdk(config, problems);
     installShutdownHooks(sdk, config.shutdownTimeoutMs);
     installCrashHandler(sdk, config.shutdownTimeoutMs);
     for (const line of problems) process.stderr.write(`${line}\n`);

@@ -18,6 +18,7 @@ import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs
 import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { OTLPTraceExporter as GrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { probeResourceStores } from '../src/context';
 import { INSTRUMENTATION_PACKAGES } from '../src/instrumentations';
@@ -98,6 +99,73 @@ describe('unit: configuration', () => {
     const ratio = readConfig({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' });
     assert.deepEqual(ratio.problems, []);
     assert.equal(ratio.config.samplerRatio, 0.25);
+  });
+
+  it('resolves each signal\'s OTLP endpoint as the exporters do, an invalid one replaced by the default', () => {
+    assert.deepEqual(readConfig({}).config.endpoints, {
+      traces: 'http://localhost:4318/v1/traces', metrics: 'http://localhost:4318/v1/metrics', logs: 'http://localhost:4318/v1/logs',
+    });
+    const general = readConfig({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector:4318/otlp', OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://logs:9999',
+    });
+    assert.deepEqual(general.problems, []);
+    assert.deepEqual(general.config.endpoints, {
+      traces: 'https://collector:4318/otlp/v1/traces', metrics: 'https://collector:4318/otlp/v1/metrics', logs: 'http://logs:9999/',
+    });
+    const grpc = readConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4317' });
+    assert.deepEqual(grpc.config.endpoints, { traces: 'http://collector:4317', metrics: 'http://collector:4317', logs: 'http://collector:4317' });
+    // An invalid signal-specific endpoint means the default, not the general one (the fallback its line names).
+    const invalid = readConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'collector:4318' });
+    assert.deepEqual(invalid.problems, [
+      'filament-otel: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT="collector:4318" is not an http(s) URL; using the default endpoint http://localhost:4318',
+    ]);
+    assert.deepEqual(invalid.config.endpoints, {
+      traces: 'http://localhost:4318/v1/traces', metrics: 'http://collector:4318/v1/metrics', logs: 'http://collector:4318/v1/logs',
+    });
+    assert.equal(readConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: 'nope' }).config.endpoints.logs, 'http://localhost:4317');
+  });
+
+  it('gives each exporter the URL it would resolve from the same environment itself', () => {
+    type Transport = { _delegate: { _transport: { _transport?: { _parameters: { url: string } }; _parameters?: { address: string } } } };
+    const cases: Record<string, string>[] = [
+      {},
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' },
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector:4318/otlp/' },
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://traces:1234/custom' },
+      { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces:1234' },
+    ];
+    const vars = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'];
+    const saved = vars.map((v) => process.env[v]);
+    try {
+      for (const env of cases) {
+        for (const v of vars) {
+          if (env[v] === undefined) delete process.env[v];
+          else process.env[v] = env[v];
+        }
+        const { config } = readConfig(env);
+        const grpc = readConfig({ ...env, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }).config;
+        const url = (e: object): string => (e as Transport)._delegate._transport._transport?._parameters.url as string;
+        const address = (e: object): string => (e as Transport)._delegate._transport._parameters?.address as string;
+        assert.equal(config.endpoints.traces, url(new ProtoTraceExporter()), JSON.stringify(env));
+        assert.equal(config.endpoints.logs, url(new JsonLogExporter()), JSON.stringify(env));
+        assert.equal(address(new GrpcTraceExporter({ url: grpc.endpoints.traces })), address(new GrpcTraceExporter()), JSON.stringify(env));
+      }
+    } finally {
+      vars.forEach((v, i) => {
+        if (saved[i] === undefined) delete process.env[v];
+        else process.env[v] = saved[i];
+      });
+    }
+  });
+
+  it('reads the metrics temporality preference and reports an unknown one', () => {
+    assert.equal(readConfig({}).config.metricsTemporality, 'cumulative');
+    assert.equal(readConfig({ OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'Delta' }).config.metricsTemporality, 'delta');
+    const bogus = readConfig({ OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'bogus' });
+    assert.equal(bogus.config.metricsTemporality, 'cumulative');
+    assert.deepEqual(bogus.problems, [
+      'filament-otel: OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE="bogus" is not cumulative, delta or lowmemory; using cumulative',
+    ]);
   });
 
   it('rejects an out-of-range sampler ratio', () => {
@@ -265,7 +333,8 @@ describe('unit: lazy exporters', () => {
         else process.env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE = preference;
         const real = new OTLPMetricExporter();
         let created = false;
-        const lazy = new LazyMetricExporter(() => { created = true; return real; });
+        const { config } = readConfig(process.env);
+        const lazy = new LazyMetricExporter(() => { created = true; return real; }, config.metricsTemporality);
         for (const type of Object.values(InstrumentType)) {
           assert.equal(lazy.selectAggregationTemporality(type), real.selectAggregationTemporality(type), `${preference} ${type}`);
           assert.deepEqual(lazy.selectAggregation(type), real.selectAggregation(type));
