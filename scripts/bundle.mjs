@@ -15,7 +15,7 @@
 // - whatever is required by a computed name (instrumentations named in
 //   OTEL_NODE_ENABLED_INSTRUMENTATIONS beyond the defaults, gRPC exporters).
 // dist/index.js (the public API) stays unbundled and small; it meets the
-// preload's state through globalThis (src/events/runtime.ts, src/lifecycle.ts).
+// preload's state through globalThis (src/symbols.ts).
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 

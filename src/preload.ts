@@ -8,16 +8,14 @@ import { readConfig } from './config';
 import { installCrashHandler } from './crash';
 import { installShutdownHooks } from './lifecycle';
 import { startSdk } from './sdk';
-
-const STARTED = Symbol.for('filament-otel.started.v1');
-type Holder = { [STARTED]?: boolean };
+import { globals, kConfig, kStarted } from './symbols';
 
 function startPreload(): void {
-  const holder = globalThis as Holder;
-  if (holder[STARTED] === true) return; // --require and --import together
-  holder[STARTED] = true;
+  if (globals[kStarted] === true) return; // --require and --import together
+  globals[kStarted] = true;
   try {
     const { config, problems } = readConfig();
+    globals[kConfig] = { config };
     if (config.disabled) {
       for (const line of problems) process.stderr.write(`${line}\n`);
       return;

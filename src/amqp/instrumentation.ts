@@ -13,8 +13,9 @@ import {
 } from '@opentelemetry/instrumentation';
 import type { Runtime } from '../events/runtime';
 import { settleWithin } from '../settle';
+import { kTapChannel } from '../symbols';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
-import { DeadLetterTap, kTapChannel, type TapChannel } from './deadLetterTap';
+import { DeadLetterTap, type TapChannel } from './deadLetterTap';
 import { onReceive, type AmqpMessage } from './messages';
 
 const SUPPORTED = ['>=0.10.0 <3'];
