@@ -1,16 +1,24 @@
 /**
- * `node --require filament-otel/preload app.js` (and, through preload.mjs,
+ * `node --require filament-otel/preload app.js` (and, through preload.mts,
  * `node --import filament-otel/preload app.mjs`). Thin on purpose: read the
  * configuration, start the SDK, install the stop hooks, report problems.
  * Nothing here may stop the host service from starting.
  */
+import { isMainThread } from 'node:worker_threads';
 import { readConfig } from './config';
 import { installCrashHandler } from './crash';
 import { installShutdownHooks } from './lifecycle';
 import { startSdk } from './sdk';
-import { globals, kConfig, kStarted } from './symbols';
+import { globals, kConfig, kEsmHooks, kStarted } from './symbols';
 
 function startPreload(): void {
+  // The ESM entry's loader-hook registration (preload.mts), if it required us: only this start may use it.
+  const registerEsmHooks = globals[kEsmHooks];
+  delete globals[kEsmHooks];
+  // A Worker inherits the process's --require/--import, and a worker has its own globalThis:
+  // without this its copy would start a second SDK (a second resource, export stream and set
+  // of stop hooks). The process's telemetry is the main thread's, as in Elastic's require.js.
+  if (!isMainThread) return;
   if (globals[kStarted] === true) return; // --require and --import together
   globals[kStarted] = true;
   try {
@@ -20,6 +28,8 @@ function startPreload(): void {
       for (const line of problems) process.stderr.write(`${line}\n`);
       return;
     }
+    // Before the SDK: the instrumentations' Hook() calls must reach a registered loader.
+    registerEsmHooks?.();
     const sdk = startSdk(config, problems);
     installShutdownHooks(sdk, config.shutdownTimeoutMs);
     installCrashHandler(sdk, config.shutdownTimeoutMs);

@@ -19,16 +19,27 @@ export const kConfig = Symbol.for('filament-otel.config.v1');
 export const kSdk = Symbol.for('filament-otel.sdk.v1');
 /** Configuration, logger, masker and instruments the event emitters share (events/runtime.ts). */
 export const kRuntime = Symbol.for('filament-otel.runtime.v1');
+/**
+ * How the ESM entry (preload.mts) registers the import-in-the-middle loader hook:
+ * set before it requires the CommonJS preload, called by the preload only when it
+ * starts the SDK in this thread (preload.ts).
+ */
+export const kEsmHooks = Symbol.for('filament-otel.esmHooks.v1');
+
 /** On an amqplib channel: the dead-letter tap's own channel, never instrumented (amqp/). */
 export const kTapChannel = Symbol.for('filament-otel.amqp.tapChannel');
 /** On an http.IncomingMessage: its RPC metadata, for the framework hooks (http/requestMetadata.ts). */
 export const kRequestMetadata = Symbol.for('filament.http.requestMetadata');
+
+/** Registers the ESM loader hook (reports on stderr if it cannot; never throws). */
+export type EsmHooks = () => void;
 
 interface Globals {
   [kStarted]?: boolean;
   [kConfig]?: { config: FilamentConfig };
   [kSdk]?: FilamentSdk;
   [kRuntime]?: Runtime;
+  [kEsmHooks]?: EsmHooks;
 }
 
 /** The process-wide slots (per thread: a worker has its own globalThis). */

@@ -4,6 +4,7 @@
  * so that two copies of the package (the preload's and an app's own) still
  * share one runtime.
  */
+import { isMainThread } from 'node:worker_threads';
 import { metrics, type Context, type Counter, type Histogram } from '@opentelemetry/api';
 import { logs, SeverityNumber, type AnyValue, type LogAttributes, type Logger, type LogRecord } from '@opentelemetry/api-logs';
 import { readConfig, type FilamentConfig } from '../config';
@@ -99,7 +100,8 @@ export function getRuntime(): Runtime {
 function readConfigOnce(): FilamentConfig {
   const { config, problems } = readConfig();
   globals[kConfig] = { config };
-  for (const line of problems) process.stderr.write(`${line}\n`);
+  // In a worker thread the main thread's preload has written them (preload.ts starts nothing in workers).
+  if (isMainThread) for (const line of problems) process.stderr.write(`${line}\n`);
   return config;
 }
 
