@@ -28,12 +28,11 @@ import {
 } from '@opentelemetry/sdk-trace';
 import type { FilamentConfig, OtlpProtocol, Signal } from './config';
 import { installContextManager } from './context';
-import { installRuntime, type Runtime } from './events/runtime';
-import { RequestExceptionCollector } from './http/requestExceptionCollector';
-import { Masker } from './events/content';
-import { BRIDGED_LOGGERS, BridgedLogProcessor } from './logs/bridge';
+import { installRuntime, Masker, type Runtime } from './events';
+import { RequestExceptionCollector } from './http';
+import { BRIDGED_LOGGERS, BridgedLogProcessor } from './logs';
 import { loadInstrumentations } from './instrumentations';
-import { RotatingFileLogExporter } from './sinks/fileSink';
+import { RotatingFileLogExporter } from './sinks';
 import { CountingLogRecordProcessor, CountingSpanProcessor, DeliveryLedger, ledgerMeterProvider, type Unit } from './delivery';
 import { LazyExporter, LazyMetricExporter, makeStoppable, StopSignal } from './lazyExporter';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';

@@ -8,7 +8,7 @@
  * shapes never read each other's state.
  */
 import type { FilamentConfig } from './config';
-import type { Runtime } from './events/runtime';
+import type { Runtime } from './events';
 import type { FilamentSdk } from './sdk';
 
 /** Set by the first preload entry that runs in this thread (--require and --import together start once). */

@@ -14,7 +14,7 @@
  */
 import { propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import { SeverityNumber, type LogAttributes } from '@opentelemetry/api-logs';
-import { emitEvent, type Runtime } from '../events/runtime';
+import { emitEvent, type Runtime } from '../events';
 import { kTapChannel } from '../symbols';
 import { contentAttributes, identifierAttributes, type AmqpMessage } from './messages';
 import {

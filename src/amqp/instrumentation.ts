@@ -11,7 +11,7 @@ import {
   InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile,
   type InstrumentationConfig,
 } from '@opentelemetry/instrumentation';
-import type { Runtime } from '../events/runtime';
+import type { Runtime } from '../events';
 import { settleWithin } from '../settle';
 import { kTapChannel } from '../symbols';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';

@@ -25,7 +25,7 @@ import {
 import { RPCType, setRPCMetadata, suppressTracing, type RPCMetadata } from '@opentelemetry/core';
 import { errorMonitor } from 'node:events';
 import type { Socket } from 'node:net';
-import type { Runtime } from '../events/runtime';
+import type { Runtime } from '../events';
 import {
   ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE, ERROR_TYPE_ABORTED,
 } from '../semconv';
