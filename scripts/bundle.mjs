@@ -7,7 +7,7 @@
 // - @opentelemetry/api and @opentelemetry/api-logs: the app's own code and
 //   other libraries reach the SDK through them, so there must be exactly one
 //   copy per version range, resolved the way npm installed it;
-// - import-in-the-middle: dist/preload.mjs registers its loader hook, which
+// - import-in-the-middle: dist/preload.mjs (src/preload.mts) registers its loader hook, which
 //   must talk to the very copy the instrumentations use;
 // - @opentelemetry/winston-transport: instrumentation-winston requires it only when
 //   an app configures a winston logger; bundled it would bring winston-transport and
@@ -15,7 +15,7 @@
 // - whatever is required by a computed name (instrumentations named in
 //   OTEL_NODE_ENABLED_INSTRUMENTATIONS beyond the defaults, gRPC exporters).
 // dist/index.js (the public API) stays unbundled and small; it meets the
-// preload's state through globalThis (src/events/runtime.ts, src/lifecycle.ts).
+// preload's state through globalThis (src/symbols.ts).
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 

@@ -6,7 +6,7 @@
  *
  *   filament setup --engine elasticsearch|opensearch --url URL [--dry-run] …   (docs/setup.md)
  */
-import { runSetup } from './setup/run';
+import { runSetup } from './setup';
 
 const USAGE = `usage: filament <command>
 

@@ -1,12 +1,19 @@
 /**
- * The one place that reads the environment. Standard OTEL_* variables keep the
+ * The one place of Filament's that reads the environment: everything else is
+ * handed the `FilamentConfig` read here once. Standard OTEL_* variables keep the
  * meaning the OpenTelemetry specification gives them; Filament's own settings
  * are FILAMENT_*. Every invalid value yields exactly one line on stderr that
  * names the variable and the fallback used, and the host service starts anyway.
+ * The official packages still read what only they use: the OTLP exporters their
+ * headers, certificates, compression and timeout (OTEL_EXPORTER_OTLP_*), the
+ * resource detectors OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES.
  */
 
 export type ExporterName = 'otlp' | 'console' | 'none';
 export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
+export type Signal = 'traces' | 'metrics' | 'logs';
+/** OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE */
+export type TemporalityPreference = 'cumulative' | 'delta' | 'lowmemory';
 export type SamplerName =
   | 'always_on'
   | 'always_off'
@@ -27,7 +34,14 @@ export interface FilamentConfig {
   readonly tracesExporters: readonly ExporterName[];
   readonly metricsExporters: readonly ExporterName[];
   readonly logsExporters: readonly ExporterName[];
-  readonly protocol: { traces: OtlpProtocol; metrics: OtlpProtocol; logs: OtlpProtocol };
+  readonly protocol: Readonly<Record<Signal, OtlpProtocol>>;
+  /**
+   * The URL each signal's OTLP exporter is given, resolved as the exporters
+   * would from OTEL_EXPORTER_OTLP_<SIGNAL>_ENDPOINT / OTEL_EXPORTER_OTLP_ENDPOINT
+   * (resolveEndpoint below), an invalid value replaced by the default.
+   */
+  readonly endpoints: Readonly<Record<Signal, string>>;
+  readonly metricsTemporality: TemporalityPreference;
   readonly sampler: SamplerName;
   readonly samplerRatio: number;
   readonly propagators: readonly ('tracecontext' | 'baggage')[];
@@ -200,20 +214,42 @@ const OTLP_ENDPOINT_VARS = [
   'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT',
 ];
 
+/** The OTLP receiver the specification names as default, per transport. */
+export const DEFAULT_OTLP_ENDPOINT = { http: 'http://localhost:4318', grpc: 'http://localhost:4317' } as const;
+
+const SIGNAL_PATH: Record<Signal, string> = { traces: 'v1/traces', metrics: 'v1/metrics', logs: 'v1/logs' };
+
 /**
- * Parses and validates the environment. Never throws: bad values are reported
- * in `problems` and replaced by their documented fallback. `env` is returned
- * mutated-free; invalid endpoint variables are reported and must be removed by
- * the caller (`invalidEndpointVars`) so the exporters fall back to defaults.
+ * The URL the exporter of `signal` is given, by the rules the official exporters
+ * apply to the environment (otlp-exporter-base, otlp-grpc-exporter-base): a
+ * signal-specific endpoint is used as it is; the general one gets the signal's
+ * path (`v1/traces`, …) over HTTP and is used as it is over gRPC. An invalid
+ * signal-specific endpoint, or an invalid general one with none specific, means
+ * the default (the fallback its stderr line names).
  */
+function resolveEndpoint(env: Env, signal: Signal, protocol: OtlpProtocol, invalid: ReadonlySet<string>): string {
+  const grpc = protocol === 'grpc';
+  const fallback = grpc ? DEFAULT_OTLP_ENDPOINT.grpc : `${DEFAULT_OTLP_ENDPOINT.http}/${SIGNAL_PATH[signal]}`;
+  const specificName = `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`;
+  const specific = raw(env, specificName);
+  if (specific !== undefined) {
+    if (invalid.has(specificName)) return fallback;
+    return grpc ? specific : new URL(specific).toString();
+  }
+  const general = raw(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  if (general === undefined || invalid.has('OTEL_EXPORTER_OTLP_ENDPOINT')) return fallback;
+  return grpc ? general : `${general.endsWith('/') ? general : `${general}/`}${SIGNAL_PATH[signal]}`;
+}
+
 /** The preload's metric export interval when OTEL_METRIC_EXPORT_INTERVAL is unset. */
 export const DEFAULT_METRIC_EXPORT_INTERVAL_MS = 5000;
 
-export function readConfig(env: Env = process.env): {
-  config: FilamentConfig;
-  problems: string[];
-  invalidEndpointVars: string[];
-} {
+/**
+ * Parses and validates the environment. Never throws: bad values are reported
+ * in `problems` and replaced by their documented fallback.
+ */
+
+export function readConfig(env: Env = process.env): { config: FilamentConfig; problems: string[] } {
   const problems = new ConfigProblems();
 
   const disabled = bool(env, problems, 'OTEL_SDK_DISABLED', false);
@@ -270,7 +306,7 @@ export function readConfig(env: Env = process.env): {
     else problems.add('OTEL_LOG_LEVEL', logLevelRaw, 'is not NONE/ERROR/WARN/INFO/DEBUG/VERBOSE/ALL', 'INFO');
   }
 
-  const invalidEndpointVars: string[] = [];
+  const invalidEndpointVars = new Set<string>();
   for (const name of OTLP_ENDPOINT_VARS) {
     const v = raw(env, name);
     if (v === undefined) continue;
@@ -282,9 +318,22 @@ export function readConfig(env: Env = process.env): {
       ok = false;
     }
     if (!ok) {
-      invalidEndpointVars.push(name);
-      problems.add(name, v, 'is not an http(s) URL', 'the default endpoint http://localhost:4318');
+      invalidEndpointVars.add(name);
+      problems.add(name, v, 'is not an http(s) URL', `the default endpoint ${DEFAULT_OTLP_ENDPOINT.http}`);
     }
+  }
+  const endpoints = {
+    traces: resolveEndpoint(env, 'traces', proto.traces, invalidEndpointVars),
+    metrics: resolveEndpoint(env, 'metrics', proto.metrics, invalidEndpointVars),
+    logs: resolveEndpoint(env, 'logs', proto.logs, invalidEndpointVars),
+  };
+
+  let metricsTemporality: TemporalityPreference = 'cumulative';
+  const temporalityRaw = raw(env, 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE');
+  if (temporalityRaw !== undefined) {
+    const t = temporalityRaw.toLowerCase();
+    if (t === 'cumulative' || t === 'delta' || t === 'lowmemory') metricsTemporality = t;
+    else problems.add('OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', temporalityRaw, 'is not cumulative, delta or lowmemory', 'cumulative');
   }
 
   // 5 s, not the SDK's 60 s: the alert rules (alerting/, docs/alerting.md) must
@@ -351,6 +400,8 @@ export function readConfig(env: Env = process.env): {
     metricsExporters: exporters(env, problems, 'OTEL_METRICS_EXPORTER'),
     logsExporters: exporters(env, problems, 'OTEL_LOGS_EXPORTER'),
     protocol: proto,
+    endpoints,
+    metricsTemporality,
     sampler,
     samplerRatio,
     propagators,
@@ -379,5 +430,5 @@ export function readConfig(env: Env = process.env): {
     },
     shutdownTimeoutMs: integer(env, problems, 'FILAMENT_SHUTDOWN_TIMEOUT_MS', 5000, 100, 120_000, 'milliseconds'),
   };
-  return { config, problems: problems.lines, invalidEndpointVars };
+  return { config, problems: problems.lines };
 }

@@ -10,6 +10,7 @@ import {
 } from '@opentelemetry/api';
 import type { LogRecordProcessor, SdkLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
 
 export type Unit = 'log records' | 'spans';
 
@@ -80,8 +81,6 @@ export class DeliveryLedger {
   }
 }
 
-const ERROR_TYPE = 'error.type';
-
 /**
  * Gives a batch processor the real meter (so the SDK's processor metrics are
  * exported when metrics are) and feeds its `*.processed` counter to the ledger.
@@ -99,7 +98,7 @@ export function ledgerMeterProvider(ledger: DeliveryLedger, real: MeterProvider 
             return {
               add(value: number, attributes?: Attributes, context?: Context): void {
                 counter.add(value, attributes, context);
-                const errorType = attributes?.[ERROR_TYPE];
+                const errorType = attributes?.[ATTR_ERROR_TYPE];
                 ledger.settle(value, errorType === undefined ? undefined : String(errorType));
               },
             };

@@ -8,15 +8,13 @@
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import type { Runtime } from './events/runtime';
-import { httpInstrumentationConfig } from './http/outgoing';
-import { forwardUnrecordedExceptions } from './http/unsampledExceptions';
-import { FilamentHttpServerInstrumentation } from './http/server';
-import { FilamentFastifyInstrumentation } from './http/fastify';
-import { onPublish, type PublishInfo } from './amqp/messages';
-import { FilamentAmqplibInstrumentation } from './amqp/instrumentation';
+import type { Runtime } from './events';
+import {
+  FilamentFastifyInstrumentation, FilamentHttpServerInstrumentation, forwardUnrecordedExceptions, httpInstrumentationConfig,
+} from './http';
+import { FilamentAmqplibInstrumentation, onPublish, type PublishInfo } from './amqp';
 import type { Span, TracerProvider } from '@opentelemetry/api';
-import { BRIDGED_LOGGERS } from './logs/bridge';
+import { BRIDGED_LOGGERS } from './logs';
 
 interface Entry {
   /** npm package of the upstream instrumentation, if any. */

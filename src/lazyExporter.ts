@@ -12,6 +12,7 @@ import {
   AggregationTemporality, AggregationType, InstrumentType,
   type AggregationOption, type PushMetricExporter, type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
+import type { TemporalityPreference } from './config';
 
 interface AnyExporter<T> {
   export(items: T, resultCallback: (result: ExportResult) => void): void;
@@ -231,12 +232,12 @@ type TemporalitySelector = (type: InstrumentType) => AggregationTemporality;
 
 /**
  * The OTLP metric exporters' temporality preference
- * (OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE), decided here because the
- * SDK asks for it when instruments are created, long before the first export.
- * Same mapping as @opentelemetry/exporter-metrics-otlp-* (a unit test compares).
+ * (OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE, read by config.ts),
+ * decided here because the SDK asks for it when instruments are created, long
+ * before the first export. Same mapping as @opentelemetry/exporter-metrics-otlp-*
+ * (a unit test compares).
  */
-export function temporalitySelectorFromEnv(env: NodeJS.ProcessEnv = process.env): TemporalitySelector {
-  const preference = (env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE ?? '').trim().toLowerCase();
+export function temporalitySelector(preference: TemporalityPreference): TemporalitySelector {
   if (preference === 'delta') {
     return (type) => (type === InstrumentType.UP_DOWN_COUNTER || type === InstrumentType.OBSERVABLE_UP_DOWN_COUNTER
       ? AggregationTemporality.CUMULATIVE : AggregationTemporality.DELTA);
@@ -251,7 +252,12 @@ export function temporalitySelectorFromEnv(env: NodeJS.ProcessEnv = process.env)
 const DEFAULT_AGGREGATION: AggregationOption = Object.freeze({ type: AggregationType.DEFAULT });
 
 export class LazyMetricExporter extends LazyExporter<ResourceMetrics, PushMetricExporter> implements PushMetricExporter {
-  private readonly temporality = temporalitySelectorFromEnv();
+  private readonly temporality: TemporalitySelector;
+
+  constructor(create: () => PushMetricExporter, preference: TemporalityPreference, stop?: StopSignal) {
+    super(create, stop);
+    this.temporality = temporalitySelector(preference);
+  }
 
   selectAggregationTemporality(type: InstrumentType): AggregationTemporality {
     return this.temporality(type);

@@ -15,16 +15,14 @@
  */
 import type { FilamentSdk } from './sdk';
 import { settleWithin } from './settle';
-
-const SDK_KEY = Symbol.for('filament-otel.sdk.v1');
-type Holder = { [SDK_KEY]?: FilamentSdk };
+import { globals, kSdk } from './symbols';
 
 export function registeredSdk(): FilamentSdk | undefined {
-  return (globalThis as Holder)[SDK_KEY];
+  return globals[kSdk];
 }
 
 export function installShutdownHooks(sdk: FilamentSdk, timeoutMs: number): void {
-  (globalThis as Holder)[SDK_KEY] = sdk;
+  globals[kSdk] = sdk;
   let stopping = false;
   // When the stop began (the first signal): its deadline bounds the whole stop,
   // also a shutdown that starts later on `beforeExit`.

@@ -1,28 +1,36 @@
 /**
- * `node --require filament-otel/preload app.js` (and, through preload.mjs,
+ * `node --require filament-otel/preload app.js` (and, through preload.mts,
  * `node --import filament-otel/preload app.mjs`). Thin on purpose: read the
  * configuration, start the SDK, install the stop hooks, report problems.
  * Nothing here may stop the host service from starting.
  */
+import { isMainThread } from 'node:worker_threads';
 import { readConfig } from './config';
 import { installCrashHandler } from './crash';
 import { installShutdownHooks } from './lifecycle';
 import { startSdk } from './sdk';
-
-const STARTED = Symbol.for('filament-otel.started.v1');
-type Holder = { [STARTED]?: boolean };
+import { globals, kConfig, kEsmHooks, kStarted } from './symbols';
 
 function startPreload(): void {
-  const holder = globalThis as Holder;
-  if (holder[STARTED] === true) return; // --require and --import together
-  holder[STARTED] = true;
+  // The ESM entry's loader-hook registration (preload.mts), if it required us: only this start may use it.
+  const registerEsmHooks = globals[kEsmHooks];
+  delete globals[kEsmHooks];
+  // A Worker inherits the process's --require/--import, and a worker has its own globalThis:
+  // without this its copy would start a second SDK (a second resource, export stream and set
+  // of stop hooks). The process's telemetry is the main thread's, as in Elastic's require.js.
+  if (!isMainThread) return;
+  if (globals[kStarted] === true) return; // --require and --import together
+  globals[kStarted] = true;
   try {
-    const { config, problems, invalidEndpointVars } = readConfig();
+    const { config, problems } = readConfig();
+    globals[kConfig] = { config };
     if (config.disabled) {
       for (const line of problems) process.stderr.write(`${line}\n`);
       return;
     }
-    const sdk = startSdk(config, invalidEndpointVars, problems);
+    // Before the SDK: the instrumentations' Hook() calls must reach a registered loader.
+    registerEsmHooks?.();
+    const sdk = startSdk(config, problems);
     installShutdownHooks(sdk, config.shutdownTimeoutMs);
     installCrashHandler(sdk, config.shutdownTimeoutMs);
     for (const line of problems) process.stderr.write(`${line}\n`);

@@ -8,9 +8,8 @@
  */
 import { connect } from 'amqplib';
 import { shutdown } from './index';
-import { loadResponderConfig, ResponderConfigError } from './responder/config';
-import { createResponder } from './responder/responder';
-import { startResponderServer } from './responder/server';
+// './responder/index', not './responder': that name resolves to this file.
+import { createResponder, loadResponderConfig, ResponderConfigError, startResponderServer } from './responder/index';
 
 async function main(argv: readonly string[]): Promise<void> {
   const at = argv.indexOf('--config');

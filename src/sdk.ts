@@ -26,14 +26,13 @@ import {
   SimpleSpanProcessor, TraceIdRatioBasedSampler, TracerProvider, type Sampler, type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
-import type { FilamentConfig, OtlpProtocol } from './config';
+import type { FilamentConfig, OtlpProtocol, Signal } from './config';
 import { installContextManager } from './context';
-import { installRuntime, type Runtime } from './events/runtime';
-import { RequestExceptionCollector } from './http/requestExceptionCollector';
-import { Masker } from './events/content';
-import { BRIDGED_LOGGERS, BridgedLogProcessor } from './logs/bridge';
+import { installRuntime, Masker, type Runtime } from './events';
+import { RequestExceptionCollector } from './http';
+import { BRIDGED_LOGGERS, BridgedLogProcessor } from './logs';
 import { loadInstrumentations } from './instrumentations';
-import { RotatingFileLogExporter } from './sinks/fileSink';
+import { RotatingFileLogExporter } from './sinks';
 import { CountingLogRecordProcessor, CountingSpanProcessor, DeliveryLedger, ledgerMeterProvider, type Unit } from './delivery';
 import { LazyExporter, LazyMetricExporter, makeStoppable, StopSignal } from './lazyExporter';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
@@ -59,8 +58,6 @@ export interface FilamentSdk {
   abandon(): void;
 }
 
-type Signal = 'traces' | 'metrics' | 'logs';
-const SIGNAL_PATH: Record<Signal, string> = { traces: 'v1/traces', metrics: 'v1/metrics', logs: 'v1/logs' };
 const EXPORTER_PACKAGE: Record<OtlpProtocol, string> = {
   'http/protobuf': 'proto',
   'http/json': 'http',
@@ -90,16 +87,6 @@ function buildSampler(config: FilamentConfig): Sampler {
   }
 }
 
-function endpointFor(signal: Signal, protocol: OtlpProtocol, invalid: readonly string[]): string {
-  const specific = `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`;
-  const generalInvalid = invalid.includes('OTEL_EXPORTER_OTLP_ENDPOINT');
-  const specificSet = (process.env[specific] ?? '').trim() !== '';
-  if (invalid.includes(specific) || (!specificSet && generalInvalid)) {
-    return protocol === 'grpc' ? 'http://localhost:4317' : `http://localhost:4318/${SIGNAL_PATH[signal]}`;
-  }
-  return '';
-}
-
 /**
  * Literal requires of the OTLP/HTTP exporters, so the bundler folds them into
  * dist/preload.js (still run only on the first export). gRPC stays a run-time
@@ -125,16 +112,14 @@ const HTTP_EXPORTERS: Record<Signal, Partial<Record<OtlpProtocol, () => unknown>
  * exporters get unref'd sockets and a retry that a stop can cut short
  * (lazyExporter.ts), so a stop ends by its deadline whatever the collector does.
  */
-function otlpExporter<T extends object>(
-  signal: Signal, protocol: OtlpProtocol, invalid: readonly string[], stop: StopSignal, maxExportMs: number,
-): T {
+function otlpExporter<T extends object>(signal: Signal, config: FilamentConfig, stop: StopSignal): T {
+  const protocol = config.protocol[signal];
   const pkg = `@opentelemetry/exporter-${PACKAGE_SIGNAL[signal]}-otlp-${EXPORTER_PACKAGE[protocol]}`;
   const load = HTTP_EXPORTERS[signal][protocol];
   const mod = (load !== undefined ? load() : require(pkg)) as Record<string, new (config?: object) => T>;
   const Exporter = mod[EXPORTER_CLASS[signal]] as new (config?: object) => T;
-  const url = endpointFor(signal, protocol, invalid);
-  const exporter = url === '' ? new Exporter() : new Exporter({ url });
-  if (protocol !== 'grpc' && !makeStoppable(exporter, stop, maxExportMs)) {
+  const exporter = new Exporter({ url: config.endpoints[signal] });
+  if (protocol !== 'grpc' && !makeStoppable(exporter, stop, config.shutdownTimeoutMs)) {
     diag.warn('filament-otel: the OTLP exporter\'s transport has an unknown shape; a stop may outlast its deadline');
   }
   return exporter;
@@ -166,7 +151,7 @@ function buildResource(config: FilamentConfig): Resource {
     .merge(detectResources({ detectors }));
 }
 
-export function startSdk(config: FilamentConfig, invalidEndpointVars: readonly string[], problems: string[]): FilamentSdk {
+export function startSdk(config: FilamentConfig, problems: string[]): FilamentSdk {
   if (config.logLevel !== undefined && config.logLevel !== 'NONE') {
     const level = DiagLogLevel[config.logLevel as keyof typeof DiagLogLevel] ?? DiagLogLevel.INFO;
     diag.setLogger(new DiagConsoleLogger(), { logLevel: level });
@@ -191,7 +176,7 @@ export function startSdk(config: FilamentConfig, invalidEndpointVars: readonly s
   };
   const lazy = <E extends object>(signal: Signal): E => {
     const stop = newStop();
-    const exporter = new LazyExporter(() => otlpExporter<E & AnyExporter>(signal, config.protocol[signal], invalidEndpointVars, stop, config.shutdownTimeoutMs), stop);
+    const exporter = new LazyExporter(() => otlpExporter<E & AnyExporter>(signal, config, stop), stop);
     lazyExporters.push(exporter);
     return exporter as unknown as E;
   };
@@ -207,7 +192,7 @@ export function startSdk(config: FilamentConfig, invalidEndpointVars: readonly s
     let exporter: PushMetricExporter = new ConsoleMetricExporter();
     if (name !== 'console') {
       const stop = newStop();
-      const lazyMetrics = new LazyMetricExporter(() => otlpExporter<PushMetricExporter>('metrics', config.protocol.metrics, invalidEndpointVars, stop, config.shutdownTimeoutMs), stop);
+      const lazyMetrics = new LazyMetricExporter(() => otlpExporter<PushMetricExporter>('metrics', config, stop), config.metricsTemporality, stop);
       lazyExporters.push(lazyMetrics);
       exporter = lazyMetrics;
     }

@@ -3,7 +3,7 @@
  * that dashboards, the collector config and Elasticsearch mappings rely on.
  * docs/events.md publishes the same table for people.
  *
- * Rules (checked by test/unit.test.ts, "semantic conventions contract"):
+ * Rules (checked by test/semconv.test.ts):
  * - OpenTelemetry semantic conventions wherever one exists (http.*, messaging.*,
  *   error.*, exception.*); domain names live under order.*, customer.*, model3d.*,
  *   queue.*, api.* and filament.* (markers about how a value was captured).

@@ -1,5 +1,5 @@
 /**
- * What the ESM loader hook of `--import filament-otel/preload` adds (scripts/copy-esm-entries.mjs):
+ * What the ESM loader hook of `--import filament-otel/preload` adds (src/preload.mts):
  * test/preload-esm.test.ts passes without it (Filament's server hook patches
  * http.Server.prototype.emit; Fastify is CommonJS). A named import from node:http is bound at
  * link time, so only the hook (import-in-the-middle) can wrap it: the outgoing call below is a

@@ -125,3 +125,47 @@ describe('unit: masking rules', () => {
     assert.equal(errMasked, 2);
   });
 });
+
+describe('unit: content capture and masking', () => {
+  const masker = new Masker(readConfig({}).config.maskKeys);
+
+  it('masks e-mail, international phone, Luhn-valid card numbers and sensitive keys', () => {
+    // The e-mail, phone and card sit under keys that are not sensitive: only the value patterns can mask them.
+    const { text, masked } = masker.mask(
+      '{"contact":"a.b@example.org","note":"call +49 30 1234567 today","ref":"4111 1111 1111 1111","password":"x","polygons":123456789,"order":"ORD-2026-000123"}');
+    assert.equal(text, `{"contact":"${MASK}","note":"call ${MASK} today","ref":"${MASK}","password":"${MASK}","polygons":123456789,"order":"ORD-2026-000123"}`);
+    assert.equal(masked, 4);
+  });
+
+  it('masks a sensitive key found after null, already-masked and escaped values; leaves clean JSON as it was', () => {
+    const input = `{"password":null,"note":"say \\"hi\\"","secret":"${MASK}","qty":2,"apiKey":"k-123"}`;
+    const { text, masked } = masker.mask(input);
+    assert.equal(text, `{"password":null,"note":"say \\"hi\\"","secret":"${MASK}","qty":2,"apiKey":"${MASK}"}`);
+    assert.equal(masked, 1);
+    const clean = '{"orderNumber":"ORD-1","customerId":"C-1","material":"PLA"}';
+    assert.equal(masker.mask(clean).text, clean);
+    assert.equal(masker.mask(clean).masked, 0);
+  });
+
+  it('leaves numbers that are not card numbers alone (Luhn)', () => {
+    assert.equal(masker.mask('batch 4111111111111112 ok').text, 'batch 4111111111111112 ok');
+  });
+
+  it('does not mask "company" as a card (short keys match exactly only)', () => {
+    assert.equal(masker.mask('{"company":"ACME"}').text, '{"company":"ACME"}');
+  });
+
+  it('takes extra keys from FILAMENT_MASK_KEYS', () => {
+    const custom = new Masker(readConfig({ FILAMENT_MASK_KEYS: 'shippingAddress' }).config.maskKeys);
+    assert.equal(custom.mask('{"shippingAddress":"Main St 1"}').text, `{"shippingAddress":"${MASK}"}`);
+  });
+
+  it('classifies and caps content', () => {
+    assert.equal(captureContent(undefined, undefined, 10, masker).kind, 'empty');
+    assert.equal(captureContent(Buffer.from('{"a":1}'), undefined, 100, masker).kind, 'json');
+    assert.equal(captureContent(Buffer.from('hello'), 'application/octet-stream', 100, masker).kind, 'binary');
+    const cut = captureContent(Buffer.from('abcdefghij'), 'text/plain', 4, masker);
+    assert.deepEqual(cut, { text: 'abcd…[truncated, 10 bytes]', kind: 'text', truncated: true, masked: 0, size: 10 });
+    assert.equal(captureContent(Buffer.from('abc'), 'text/plain', 0, masker).text, '…[truncated, 3 bytes]');
+  });
+});

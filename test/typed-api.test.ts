@@ -29,6 +29,25 @@ describe('typed API: with and without the preload', function () {
     assert.deepEqual(otlp.requests, []);
   });
 
+  it('without the preload: the configuration the API reads is reported once, one line per bad value', async () => {
+    const app = await startFixture('typed-api.cjs', { loader: 'none', otlp: otlp.url, readyText: 'DONE', env: { FILAMENT_CONTENT_MAX_BYTES: 'lots' } });
+    assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
+    assert.deepEqual(app.stderr().trim().split('\n'), [
+      'filament-otel: FILAMENT_CONTENT_MAX_BYTES="lots" is not a whole number of bytes; using 8192', ...INVALID_FIELD_LINES,
+    ]);
+  });
+
+  it('with the preload and OTEL_SDK_DISABLED: the API uses the configuration the preload read (its lines once)', async () => {
+    const app = await startFixture('typed-api.cjs', {
+      otlp: otlp.url, readyText: 'DONE', env: { OTEL_SDK_DISABLED: 'true', FILAMENT_CONTENT_MAX_BYTES: 'lots' },
+    });
+    assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
+    assert.deepEqual(app.stderr().trim().split('\n'), [
+      'filament-otel: FILAMENT_CONTENT_MAX_BYTES="lots" is not a whole number of bytes; using 8192', ...INVALID_FIELD_LINES,
+    ]);
+    assert.deepEqual(otlp.requests, []);
+  });
+
   it('with the preload: invalid fields left out and reported once; currency defaults to EUR', async () => {
     const app = await startFixture('typed-api.cjs', { otlp: otlp.url, readyText: 'DONE' });
     const exit = await app.exited;

@@ -14,7 +14,8 @@
  */
 import { propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import { SeverityNumber, type LogAttributes } from '@opentelemetry/api-logs';
-import { emitEvent, type Runtime } from '../events/runtime';
+import { emitEvent, type Runtime } from '../events';
+import { kTapChannel } from '../symbols';
 import { contentAttributes, identifierAttributes, type AmqpMessage } from './messages';
 import {
   ATTR_MESSAGING_DESTINATION_NAME, ATTR_MESSAGING_RABBITMQ_ROUTING_KEY, ATTR_MESSAGING_SYSTEM, ATTR_QUEUE_DEAD_LETTER_COUNT,
@@ -48,8 +49,6 @@ export interface TapChannel {
   on(event: 'error' | 'close', listener: (err?: unknown) => void): unknown;
 }
 export type TapChannelFactory = (connection: object) => TapChannel;
-
-export const kTapChannel = Symbol.for('filament-otel.amqp.tapChannel');
 
 interface ExchangeTap {
   readonly exchange: string;

@@ -11,10 +11,11 @@ import {
   InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile,
   type InstrumentationConfig,
 } from '@opentelemetry/instrumentation';
-import type { Runtime } from '../events/runtime';
+import type { Runtime } from '../events';
 import { settleWithin } from '../settle';
+import { kTapChannel } from '../symbols';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
-import { DeadLetterTap, kTapChannel, type TapChannel } from './deadLetterTap';
+import { DeadLetterTap, type TapChannel } from './deadLetterTap';
 import { onReceive, type AmqpMessage } from './messages';
 
 const SUPPORTED = ['>=0.10.0 <3'];

@@ -6,8 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { context, propagation, ROOT_CONTEXT, trace, type Context, type Span } from '@opentelemetry/api';
 import { SeverityNumber, type LogAttributes } from '@opentelemetry/api-logs';
-import { captureContent } from '../events/content';
-import { emitEvent, type Runtime } from '../events/runtime';
+import { captureContent, emitEvent, type Runtime } from '../events';
 import {
   ATTR_FILAMENT_CONTENT_KIND, ATTR_FILAMENT_CONTENT_MASKED, ATTR_FILAMENT_CONTENT_TRUNCATED,
   ATTR_MESSAGING_DESTINATION_NAME, ATTR_MESSAGING_MESSAGE_BODY_SIZE, ATTR_MESSAGING_MESSAGE_CONVERSATION_ID,

@@ -1,12 +1,14 @@
 /**
  * The state every event emitter shares: configuration, the OTel logger, the
- * metric instruments and the masker. Kept on globalThis under a registered
- * symbol so that two copies of the package (the preload's and an app's own)
- * still share one runtime.
+ * metric instruments and the masker. Kept in a process-wide slot (symbols.ts)
+ * so that two copies of the package (the preload's and an app's own) still
+ * share one runtime.
  */
+import { isMainThread } from 'node:worker_threads';
 import { metrics, type Context, type Counter, type Histogram } from '@opentelemetry/api';
 import { logs, SeverityNumber, type AnyValue, type LogAttributes, type Logger, type LogRecord } from '@opentelemetry/api-logs';
 import { readConfig, type FilamentConfig } from '../config';
+import { globals, kConfig, kRuntime } from '../symbols';
 import { Masker } from './content';
 import {
   METRIC_API_ERRORS, METRIC_MESSAGING_CONSUMED, METRIC_MESSAGING_SENT,
@@ -36,9 +38,6 @@ export interface Runtime {
    */
   readonly logsEnabled: boolean;
 }
-
-const RUNTIME_KEY = Symbol.for('filament-otel.runtime.v1');
-type Holder = { [RUNTIME_KEY]?: Runtime };
 
 export function createInstruments(): Instruments {
   const meter = metrics.getMeter(PACKAGE_NAME, PACKAGE_VERSION);
@@ -83,17 +82,27 @@ export function installRuntime(config: FilamentConfig, masker: Masker = new Mask
     instruments: createInstruments(),
     logsEnabled: logsEnabled(config),
   };
-  (globalThis as Holder)[RUNTIME_KEY] = runtime;
+  globals[kRuntime] = runtime;
   return runtime;
 }
 
 /**
- * The preload's runtime, or — when the app calls the API without the preload —
- * one bound to whatever global OTel providers exist (no-ops if none).
+ * The preload's runtime, or — when the app calls the API without a started
+ * SDK — one bound to whatever global OTel providers exist (no-ops if none),
+ * built once on the configuration the preload read (OTEL_SDK_DISABLED), or,
+ * without any preload, read here once with its problem lines on stderr as
+ * the preload would write them.
  */
 export function getRuntime(): Runtime {
-  const holder = globalThis as Holder;
-  return holder[RUNTIME_KEY] ?? installRuntime(readConfig().config);
+  return globals[kRuntime] ?? installRuntime(globals[kConfig]?.config ?? readConfigOnce());
+}
+
+function readConfigOnce(): FilamentConfig {
+  const { config, problems } = readConfig();
+  globals[kConfig] = { config };
+  // In a worker thread the main thread's preload has written them (preload.ts starts nothing in workers).
+  if (isMainThread) for (const line of problems) process.stderr.write(`${line}\n`);
+  return config;
 }
 
 const SEVERITY_TEXT: Record<number, string> = {

@@ -13,8 +13,7 @@ import {
   ATTR_ERROR_TYPE, ATTR_EXCEPTION_MESSAGE, ATTR_EXCEPTION_STACKTRACE, ATTR_EXCEPTION_TYPE,
   ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE,
 } from '@opentelemetry/semantic-conventions';
-import { emitEvent, type Runtime } from '../events/runtime';
-import { MAX_ERROR_MESSAGE_CHARS, MAX_ERROR_STACK_CHARS, safeText } from '../events/content';
+import { emitEvent, MAX_ERROR_MESSAGE_CHARS, MAX_ERROR_STACK_CHARS, safeText, type Runtime } from '../events';
 import {
   ATTR_API_REQUEST_DURATION_MS, ATTR_API_REQUEST_NAME, ATTR_ERROR_MESSAGE, ATTR_FILAMENT_CONTENT_MASKED,
   EVENT_API_ERROR, EVENT_API_REQUEST,

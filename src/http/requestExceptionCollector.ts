@@ -3,8 +3,7 @@ import { SpanStatusCode, type Context, type SpanAttributes } from '@opentelemetr
 import { getRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
 import type { ReadableSpan, Span as SdkSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ATTR_EXCEPTION_MESSAGE, ATTR_EXCEPTION_STACKTRACE, ATTR_EXCEPTION_TYPE } from '@opentelemetry/semantic-conventions';
-import { getRuntime } from '../events/runtime';
-import { MAX_ERROR_MESSAGE_CHARS, MAX_ERROR_STACK_CHARS, safeText } from '../events/content';
+import { getRuntime, MAX_ERROR_MESSAGE_CHARS, MAX_ERROR_STACK_CHARS, safeText } from '../events';
 import { firstException, keepFirstException, type ExceptionInfo } from './requestMetadata';
 
 const kRpc = Symbol('filament.http.rpc');

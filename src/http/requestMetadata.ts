@@ -4,6 +4,7 @@
  * carries the request's first exception to `api.error`.
  */
 import type { RPCMetadata } from '@opentelemetry/core';
+import { kRequestMetadata } from '../symbols';
 
 /** What `api.error` reports of an exception: unmasked here, masked when emitted. */
 export interface ExceptionInfo {
@@ -14,9 +15,6 @@ export interface ExceptionInfo {
 
 const kError = Symbol('filament.http.error');
 type RpcWithError = RPCMetadata & { [kError]?: ExceptionInfo };
-
-/** Where the server hook leaves a request's RPC metadata for framework hooks. */
-const kRequestMetadata = Symbol.for('filament.http.requestMetadata');
 
 export function attachRequestMetadata(req: object, md: RPCMetadata): void {
   (req as { [kRequestMetadata]?: RPCMetadata })[kRequestMetadata] = md;

@@ -25,10 +25,13 @@ import {
 import { RPCType, setRPCMetadata, suppressTracing, type RPCMetadata } from '@opentelemetry/core';
 import { errorMonitor } from 'node:events';
 import type { Socket } from 'node:net';
-import type { Runtime } from '../events/runtime';
+import type { Runtime } from '../events';
 import {
-  ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE, ERROR_TYPE_ABORTED,
-} from '../semconv';
+  ATTR_CLIENT_ADDRESS, ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_REQUEST_METHOD_ORIGINAL,
+  ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE, ATTR_NETWORK_PROTOCOL_VERSION, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT,
+  ATTR_URL_PATH, ATTR_URL_SCHEME, ATTR_USER_AGENT_ORIGINAL, METRIC_HTTP_SERVER_REQUEST_DURATION,
+} from '@opentelemetry/semantic-conventions';
+import { ERROR_TYPE_ABORTED } from '../semconv';
 import { emitInRequestContext } from '../context';
 import { OwnInstrumentation } from '../ownInstrumentation';
 import { PACKAGE_VERSION } from '../version';
@@ -39,16 +42,6 @@ import { KNOWN_METHODS, pathOf } from './requestLine';
 const kServerPort = Symbol('filament.http.serverPort');
 const kOriginalEmit = Symbol('filament.http.originalEmit');
 
-// Stable HTTP semantic-convention names (spans and the duration metric).
-const ATTR_URL_SCHEME = 'url.scheme';
-const ATTR_URL_PATH = 'url.path';
-const ATTR_SERVER_ADDRESS = 'server.address';
-const ATTR_SERVER_PORT = 'server.port';
-const ATTR_CLIENT_ADDRESS = 'client.address';
-const ATTR_USER_AGENT = 'user_agent.original';
-const ATTR_NETWORK_PROTOCOL_VERSION = 'network.protocol.version';
-const ATTR_HTTP_REQUEST_METHOD_ORIGINAL = 'http.request.method_original';
-export const METRIC_HTTP_SERVER_REQUEST_DURATION = 'http.server.request.duration';
 /** The semantic conventions' advice for http.server.request.duration, in seconds. */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
@@ -172,7 +165,7 @@ export class FilamentHttpServerInstrumentation extends OwnInstrumentation {
       [ATTR_SERVER_PORT]: serverPort(server),
       [ATTR_NETWORK_PROTOCOL_VERSION]: req.httpVersion,
       [ATTR_CLIENT_ADDRESS]: (req.socket as Socket | null)?.remoteAddress,
-      [ATTR_USER_AGENT]: headers['user-agent'],
+      [ATTR_USER_AGENT_ORIGINAL]: headers['user-agent'],
     };
     if (method === '_OTHER') attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = rawMethod;
 

@@ -24,7 +24,7 @@
  */
 import type { AnyValue, LogAttributes } from '@opentelemetry/api-logs';
 import type { LogRecordProcessor, SdkLogRecord } from '@opentelemetry/sdk-logs';
-import type { MaskTally, Masker } from '../events/content';
+import type { MaskTally, Masker } from '../events';
 import {
   ALL_ATTRIBUTE_NAMES, ATTR_FILAMENT_CONTENT_MASKED, ATTR_FILAMENT_CONTENT_TRUNCATED, BRIDGED_FIELD_PREFIX, EVENT_NAMES,
 } from '../semconv';

@@ -6,7 +6,7 @@
  * message (at-least-once), it never loses one.
  */
 import type { Channel, ConfirmChannel, GetMessage, Options } from 'amqplib';
-import { latestDeath } from '../amqp/deadLetterTap';
+import { latestDeath } from '../amqp';
 import type { RedriveRunbook } from './config';
 
 /** Our own attempt counter (x-death's count is RabbitMQ's, per queue and reason). */

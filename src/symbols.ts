@@ -1,0 +1,46 @@
+/**
+ * One home for the symbols and the process-wide state kept under them (as
+ * pino's lib/symbols.js). Registered symbols (`Symbol.for`): two copies of the
+ * package — the preload's bundle (dist/preload.js) and the app's own
+ * `require('filament-otel')` (dist/index.js) — meet on the same slots of
+ * `globalThis`, so the app's API calls reach the preload's SDK and runtime.
+ * The `.v1` suffix changes when a slot's shape does, so copies of different
+ * shapes never read each other's state.
+ */
+import type { FilamentConfig } from './config';
+import type { Runtime } from './events';
+import type { FilamentSdk } from './sdk';
+
+/** Set by the first preload entry that runs in this thread (--require and --import together start once). */
+export const kStarted = Symbol.for('filament-otel.started.v1');
+/** The configuration the preload read (also when OTEL_SDK_DISABLED): nobody reads the environment twice. */
+export const kConfig = Symbol.for('filament-otel.config.v1');
+/** The started SDK: the API's forceFlush()/shutdown() and the stop hooks (lifecycle.ts). */
+export const kSdk = Symbol.for('filament-otel.sdk.v1');
+/** Configuration, logger, masker and instruments the event emitters share (events/runtime.ts). */
+export const kRuntime = Symbol.for('filament-otel.runtime.v1');
+/**
+ * How the ESM entry (preload.mts) registers the import-in-the-middle loader hook:
+ * set before it requires the CommonJS preload, called by the preload only when it
+ * starts the SDK in this thread (preload.ts).
+ */
+export const kEsmHooks = Symbol.for('filament-otel.esmHooks.v1');
+
+/** On an amqplib channel: the dead-letter tap's own channel, never instrumented (amqp/). */
+export const kTapChannel = Symbol.for('filament-otel.amqp.tapChannel');
+/** On an http.IncomingMessage: its RPC metadata, for the framework hooks (http/requestMetadata.ts). */
+export const kRequestMetadata = Symbol.for('filament.http.requestMetadata');
+
+/** Registers the ESM loader hook (reports on stderr if it cannot; never throws). */
+export type EsmHooks = () => void;
+
+interface Globals {
+  [kStarted]?: boolean;
+  [kConfig]?: { config: FilamentConfig };
+  [kSdk]?: FilamentSdk;
+  [kRuntime]?: Runtime;
+  [kEsmHooks]?: EsmHooks;
+}
+
+/** The process-wide slots (per thread: a worker has its own globalThis). */
+export const globals = globalThis as typeof globalThis & Globals;
