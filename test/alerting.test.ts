@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { connect } from 'amqplib';
+import { connect, type ChannelModel } from 'amqplib';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { freePort, startCollector, type RunningCollector } from './support/collector';
@@ -22,6 +22,9 @@ const run = promisify(execFile);
 const DETECTION_GOAL_MS = 30_000;
 /** This run's RabbitMQ names. */
 const QUEUE_PREFIX = `${process.env.FIXTURE_PREFIX ?? 'test'}-alerting-${process.pid}`;
+/** The MES API's topology prefix (TOPOLOGY_PREFIX): inside QUEUE_PREFIX, so its queues are scraped. */
+const MES_PREFIX = `${QUEUE_PREFIX}.`;
+const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
 describe('alerting: rules, Prometheus and Alertmanager', function () {
   this.timeout(240_000);
@@ -39,6 +42,24 @@ describe('alerting: rules, Prometheus and Alertmanager', function () {
     const otlp = new OtlpReceiver();
     const replicas: RunningFixture[] = [];
     let dir: string;
+    let mes: RunningFixture | undefined;
+    let results: ChannelModel | undefined;
+
+    /**
+     * The real MES API (examples/mes-api) under the preload, its topology under
+     * MES_PREFIX; its results queue is drained here (no order service runs).
+     */
+    async function startMes(): Promise<RunningFixture> {
+      if (mes) return mes;
+      mes = await startFixture(path.join(ROOT, 'examples', 'mes-api', 'server.mjs'), {
+        loader: 'import', otlp: collector!.httpUrl,
+        env: { TOPOLOGY_PREFIX: MES_PREFIX, AMQP_URL, PORT: '0', OTEL_SERVICE_NAME: 'alerting-mes', OTEL_METRIC_EXPORT_INTERVAL: undefined, OTEL_METRIC_EXPORT_TIMEOUT: undefined },
+      });
+      results = await connect(AMQP_URL);
+      const ch = await results.createChannel();
+      await ch.consume(`${MES_PREFIX}orders.pricing.results`, (msg) => { if (msg) ch.ack(msg); });
+      return mes;
+    }
 
     before(async () => {
       // The responder (dry run, no runbooks) only records what Alertmanager notifies.
@@ -68,6 +89,15 @@ describe('alerting: rules, Prometheus and Alertmanager', function () {
 
     after(async () => {
       for (const r of replicas) await r.stop();
+      await mes?.stop();
+      if (results) {
+        const ch = await results.createChannel();
+        for (const q of ['mes.pricing.requests', 'mes.pricing.expedite', 'orders.pricing.results', 'platform.dlq', 'filament.dead-letter-tap.' + MES_PREFIX + 'platform.dlx']) {
+          await ch.deleteQueue(q.startsWith('filament.') ? q : MES_PREFIX + q).catch(() => undefined);
+        }
+        await ch.deleteExchange(`${MES_PREFIX}platform.dlx`).catch(() => undefined);
+        await results.close().catch(() => undefined);
+      }
       await collector?.stop();
       await alerting?.stop();
       await responder?.stop();
@@ -128,40 +158,63 @@ describe('alerting: rules, Prometheus and Alertmanager', function () {
         responder!.audit().find((a) => a.alertname === 'FilamentApiErrorRatioHigh' && a.status === 'resolved'));
     });
 
-    it('poison messages, transient failures to the delivery limit and expiry each fire FilamentDeadLetterBurst (queue, reason) within 30 s', async () => {
+    it('poison messages, transient failures to the delivery limit and an MES slowdown (expiry) each fire FilamentDeadLetterBurst (queue, reason) within 30 s, and each resolves after recovery', async () => {
       const prefix = QUEUE_PREFIX;
       const consumer = await startFixture('amqp-poison.cjs', {
         otlp: collector!.httpUrl, readyText: 'READY',
         env: { FIXTURE_PREFIX: prefix, OTEL_SERVICE_NAME: 'alerting-poison', OTEL_METRIC_EXPORT_INTERVAL: undefined, OTEL_METRIC_EXPORT_TIMEOUT: undefined },
       });
+      // The demo's MES slowdown, on the real MES API: expedite quotes (TTL 3 s, at most 20 waiting)
+      // expire while each pricing takes 1.5 s longer.
+      const mes = await startMes();
       const conn = await connect(process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
       try {
         const ch = await conn.createChannel();
+        const slow = await fetch(`http://127.0.0.1:${mes.port}/admin/faults`, {
+          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ slowMs: 1500, durationS: 6 }),
+        });
+        assert.equal(slow.status, 200);
         const onset = Date.now();
         for (let i = 0; i < 5; i++) {
           ch.sendToQueue(`${prefix}.work`, Buffer.from(`{"orderNumber": ${i}`), { contentType: 'application/json' });
           ch.sendToQueue(`${prefix}.quorum`, Buffer.from(JSON.stringify({ orderNumber: i })), { contentType: 'application/json' });
           ch.sendToQueue(`${prefix}.ttl`, Buffer.from(JSON.stringify({ orderNumber: i })), { contentType: 'application/json' });
         }
-        const expected = [['work', 'rejected'], ['quorum', 'delivery_limit'], ['ttl', 'expired']];
-        const alerts = await waitFor('three FilamentDeadLetterBurst alerts in Alertmanager', DETECTION_GOAL_MS, async () => {
-          const got = (await alerting!.alerts('?filter=alertname%3D%22FilamentDeadLetterBurst%22'))
-            .filter((a) => a.labels.queue_dead_letter_queue?.startsWith(`${prefix}.`));
-          return got.length === expected.length ? got : undefined;
+        for (let i = 0; i < 30; i++) {
+          ch.sendToQueue(`${MES_PREFIX}mes.pricing.expedite`, Buffer.from(JSON.stringify({ orderNumber: `ORD-E${i}`, customerId: 'C-1', model: 'cube-10mm.stl', material: 'PLA' })),
+            { contentType: 'application/json', persistent: true });
+        }
+        const expected = [[`${prefix}.work`, 'rejected'], [`${prefix}.quorum`, 'delivery_limit'], [`${prefix}.ttl`, 'expired'], [`${MES_PREFIX}mes.pricing.expedite`, 'expired']];
+        const mine = async () => (await alerting!.alerts('?filter=alertname%3D%22FilamentDeadLetterBurst%22'))
+          .filter((a) => (a.labels.queue_dead_letter_queue ?? '').startsWith(prefix));
+        const alerts = await waitFor('four FilamentDeadLetterBurst alerts in Alertmanager', DETECTION_GOAL_MS, async () => {
+          const got = await mine();
+          return expected.every(([q, r]) => got.some((a) => a.labels.queue_dead_letter_queue === q && a.labels.queue_dead_letter_reason === r)) ? got : undefined;
         });
-        console.log(`      detection: first dead letter → all three active in Alertmanager ${((Date.now() - onset) / 1000).toFixed(1)} s`);
-        assert.deepEqual(
-          alerts.map((a) => [a.labels.queue_dead_letter_queue, a.labels.queue_dead_letter_reason, a.annotations.summary]).sort(),
-          expected.map(([q, r]) => [`${prefix}.${q}`, r, `5 messages dead-lettered from ${prefix}.${q} (${r}) in the last minute`]).sort(),
-        );
+        console.log(`      detection: first dead letter → all four active in Alertmanager ${((Date.now() - onset) / 1000).toFixed(1)} s`);
+        const byKey = (q: string, r: string) => alerts.find((a) => a.labels.queue_dead_letter_queue === q && a.labels.queue_dead_letter_reason === r)!;
+        for (const [q, r] of expected.slice(0, 3) as [string, string][]) {
+          assert.equal(byKey(q, r).annotations.summary, `5 messages dead-lettered from ${q} (${r}) in the last minute`);
+        }
+        // (The slowdown may also push expedite quotes out as maxlen: a second alert for that queue, same form.)
         for (const a of alerts) assert.deepEqual([a.labels.severity, a.labels.category, a.status.state], ['warning', 'queue', 'active']);
+        assert.deepEqual(Object.keys(byKey(`${MES_PREFIX}mes.pricing.expedite`, 'expired').labels).sort(),
+          ['alertname', 'category', 'queue_dead_letter_queue', 'queue_dead_letter_reason', 'severity']);
+
+        // Recovery: no more dead letters; once the 1-minute window has passed, every one resolves.
+        await waitFor('every FilamentDeadLetterBurst of this run to resolve', 150_000, async () =>
+          ((await mine()).length === 0 ? true : undefined));
+        await waitFor('the resolved notifications at the responder', 30_000, async () => {
+          const resolved = new Set(responder!.audit().filter((a) => a.alertname === 'FilamentDeadLetterBurst' && a.status === 'resolved').map((a) => a.fingerprint));
+          return alerts.every((a) => resolved.has(a.fingerprint)) ? true : undefined;
+        });
       } finally {
         await conn.close();
         await consumer.stop();
       }
     });
 
-    it('a queue growing without consumers fires FilamentQueueGrowingWithoutConsumers (RabbitMQ\'s own metrics)', async () => {
+    it('a queue growing without consumers fires FilamentQueueGrowingWithoutConsumers within 30 s (RabbitMQ\'s own metrics), and it resolves when a consumer returns', async () => {
       const queue = `${QUEUE_PREFIX}.orphan`;
       const conn = await connect(process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
       const ch = await conn.createChannel();
@@ -173,12 +226,24 @@ describe('alerting: rules, Prometheus and Alertmanager', function () {
         const onset = Date.now();
         for (let i = 0; i < 12; i++) ch.sendToQueue(queue, Buffer.from(`order ${i}`));
         feeding = setInterval(() => ch.sendToQueue(queue, Buffer.from('one more')), 2000);
-        const alert = await waitFor('FilamentQueueGrowingWithoutConsumers in Alertmanager', 90_000, async () =>
-          (await alerting!.alerts('?filter=alertname%3D%22FilamentQueueGrowingWithoutConsumers%22')).find((a) => a.labels.queue === queue));
+        const mine = async () => (await alerting!.alerts('?filter=alertname%3D%22FilamentQueueGrowingWithoutConsumers%22')).filter((a) => a.labels.queue === queue);
+        const [alert] = await waitFor('FilamentQueueGrowingWithoutConsumers in Alertmanager', DETECTION_GOAL_MS, async () => {
+          const got = await mine();
+          return got.length > 0 ? got : undefined;
+        });
         console.log(`      detection: first message of an unconsumed queue → active in Alertmanager ${((Date.now() - onset) / 1000).toFixed(1)} s`);
-        assert.equal(alert.labels.severity, 'critical');
-        assert.equal(alert.labels.vhost, '/');
-        assert.equal(alert.annotations.summary, `queue ${queue} is growing and has no consumer`);
+        assert.equal(alert!.labels.severity, 'critical');
+        assert.equal(alert!.labels.vhost, '/');
+        assert.equal(alert!.status.state, 'active');
+        assert.equal(alert!.annotations.summary, `queue ${queue} is growing and has no consumer`);
+        await waitFor('the webhook at the responder', 20_000, async () =>
+          responder!.audit().find((a) => a.fingerprint === alert!.fingerprint && a.status === 'firing'));
+
+        // Recovery: a consumer comes back (and drains the queue) while messages keep arriving.
+        await ch.consume(queue, (msg) => { if (msg) ch.ack(msg); });
+        await waitFor('the queue alert to resolve', 60_000, async () => ((await mine()).length === 0 ? true : undefined));
+        await waitFor('the resolved notification at the responder', 30_000, async () =>
+          responder!.audit().find((a) => a.fingerprint === alert!.fingerprint && a.status === 'resolved'));
       } finally {
         clearInterval(feeding);
         await ch.deleteQueue(queue).catch(() => undefined);
