@@ -251,6 +251,102 @@ describe('alerting: rules, Prometheus and Alertmanager', function () {
       }
     });
 
+    it('pausing the MES consumer silences its queue alert (Alertmanager API v2) so that it never notifies; the resume ends the silence; a dry run creates none', async () => {
+      const m = await startMes();
+      const requests = `${MES_PREFIX}mes.pricing.requests`;
+      const am = alerting!.alertmanagerUrl;
+      const silenceSpec = { alertmanagerUrl: am, matchers: { alertname: 'FilamentQueueGrowingWithoutConsumers', queue: requests }, afterResumeS: 30 };
+      const toggle = (dryRun: boolean) => ({
+        dryRun,
+        runbooks: [{
+          action: 'http-toggle', match: { alertname: 'FilamentApiErrorRatioHigh', job: 'alerting-mes' },
+          onFiring: { method: 'POST', url: `http://127.0.0.1:${m.port}/admin/consumers/pause` },
+          onResolved: { method: 'POST', url: `http://127.0.0.1:${m.port}/admin/consumers/resume` },
+          silence: silenceSpec,
+        }],
+      });
+      // The MES's ratio alert as Alertmanager delivers it (the webhook), straight to the responder under test.
+      const outage = (status: 'firing' | 'resolved') => {
+        const labels = { alertname: 'FilamentApiErrorRatioHigh', job: 'alerting-mes', http_route: '/v1/models/price', severity: 'critical' };
+        return {
+          version: '4', status, receiver: 'responder', groupKey: 'k', groupLabels: labels, commonLabels: labels, commonAnnotations: {}, externalURL: am, truncatedAlerts: 0,
+          alerts: [{ status, labels, annotations: {}, startsAt: '2026-11-27T12:00:00Z', endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: 'f-silence-test' }],
+        };
+      };
+      const post = async (url: string, body: unknown) => (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status;
+      interface Silence { id: string; status: { state: string }; matchers: { name: string; value: string; isRegex: boolean; isEqual: boolean }[]; endsAt: string; createdBy: string; comment: string }
+      const silences = async () => ((await (await fetch(`${am}/api/v2/silences`)).json()) as Silence[])
+        .filter((x) => x.createdBy === 'filament-responder' && x.matchers.some((y) => y.name === 'queue' && y.value === requests));
+      const conn = await connect(AMQP_URL);
+      const ch = await conn.createChannel();
+      const consumers = async () => (await ch.checkQueue(requests)).consumerCount;
+      const steps = (r: RunningResponder) => r.audit().map((a) => `${a.kind}:${a.what}:${a.outcome ?? ''}`);
+      const target = `{alertname="FilamentQueueGrowingWithoutConsumers", queue="${requests}"}`;
+      let feeding: NodeJS.Timeout | undefined;
+      try {
+        // Dry run: decides and audits, creates no silence, leaves the consumer alone.
+        const dry = await startResponderBin(dir, 'silence-dry', toggle(true), otlp.url);
+        try {
+          assert.equal(await post(dry.url, outage('firing')), 200);
+          assert.deepEqual(steps(dry), ['decision:dry-run:', `action:silence ${target}:skipped`, 'action:http-toggle on:skipped']);
+        } finally {
+          await dry.stop();
+        }
+        assert.deepEqual(await silences(), []);
+        assert.equal(await consumers(), 1);
+
+        const live = await startResponderBin(dir, 'silence-live', toggle(false), otlp.url);
+        try {
+          const before = Date.now();
+          assert.equal(await post(live.url, outage('firing')), 200);
+          assert.equal(await post(live.url, outage('firing')), 200);
+          assert.equal(await consumers(), 0);
+          const [silence, ...more] = await silences();
+          assert.deepEqual(more, [], 'one silence, however often the notification arrives');
+          assert.equal(silence!.status.state, 'active');
+          assert.deepEqual(silence!.matchers.map((x) => [x.name, x.value, x.isRegex, x.isEqual]).sort(),
+            [['alertname', 'FilamentQueueGrowingWithoutConsumers', false, true], ['queue', requests, false, true]]);
+          // With an expiry (maxDurationS, default one hour) in case the resume never comes.
+          const expiry = Date.parse(silence!.endsAt) - before;
+          assert.ok(expiry > 3500_000 && expiry <= 3600_000 + 5000, `expires in ${expiry} ms`);
+          assert.match(silence!.comment, /\[FilamentApiErrorRatioHigh f-silence-test 2026-11-27T12:00:00Z\]$/);
+          const audit = live.audit();
+          assert.deepEqual(steps(live), ['decision:act:', `action:silence ${target}:ok`, 'action:http-toggle on:ok', 'decision:duplicate:']);
+          assert.equal(audit[1]!.silenceId, silence!.id);
+
+          // The paused queue grows: Prometheus fires the queue alert, Alertmanager holds it silenced.
+          const request = () => ch.sendToQueue(requests, Buffer.from(JSON.stringify({ orderNumber: 'ORD-S', customerId: 'C-1', model: 'cube-10mm.stl', material: 'PLA' })),
+            { contentType: 'application/json', persistent: true });
+          for (let i = 0; i < 12; i++) request();
+          feeding = setInterval(request, 2000);
+          const queueAlert = await waitFor('the queue alert, silenced, in Alertmanager', 60_000, async () =>
+            (await alerting!.alerts('?filter=alertname%3D%22FilamentQueueGrowingWithoutConsumers%22')).find((a) => a.labels.queue === requests));
+          assert.deepEqual([queueAlert.status.state, queueAlert.status.silencedBy], ['suppressed', [silence!.id]]);
+
+          // The MES recovers: resume, and the silence ends afterResumeS later, once Prometheus has seen the consumer.
+          clearInterval(feeding);
+          const resumed = Date.now();
+          assert.equal(await post(live.url, outage('resolved')), 200);
+          assert.equal(await consumers(), 1);
+          assert.deepEqual(steps(live).slice(4), ['decision:act:', 'action:http-toggle off:ok', `action:unsilence ${target}:ok`]);
+          assert.equal(live.audit()[6]!.silenceId, silence!.id);
+          const [ending] = await silences();
+          assert.equal(ending!.id, silence!.id, 'the same silence, its end moved forward');
+          assert.ok(Date.parse(ending!.endsAt) - resumed <= 30_000 + 2000, `ends ${ending!.endsAt}`);
+          await waitFor('the queue alert to resolve', 60_000, async () =>
+            ((await alerting!.alerts('?filter=alertname%3D%22FilamentQueueGrowingWithoutConsumers%22')).some((a) => a.labels.queue === requests) ? undefined : true));
+          await waitFor('the silence to expire', 60_000, async () => ((await silences())[0]?.status.state === 'expired' ? true : undefined));
+          // Alertmanager's webhook (the recording responder) never heard of the queue alert.
+          assert.deepEqual(responder!.audit().filter((a) => a.fingerprint === queueAlert.fingerprint), []);
+        } finally {
+          await live.stop();
+        }
+      } finally {
+        clearInterval(feeding);
+        await conn.close();
+      }
+    });
+
     it('an MES outage inhibits the downstream queue alerts; other services\' alerts still notify', async () => {
       const now = new Date().toISOString();
       const post = async (labels: Record<string, string>) => {
