@@ -26,6 +26,33 @@ const QUEUE_PREFIX = `${process.env.FIXTURE_PREFIX ?? 'test'}-alerting-${process
 const MES_PREFIX = `${QUEUE_PREFIX}.`;
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
+/** The 30-minute baselines' subjects (docs/alerting.md, "Baselines"): the MES route and a pricing format. */
+const LATENCY = { job: 'alerting-mes', http_route: '/v1/models/price' };
+const PRICING = { job: 'alerting-pricing', model3d_format: 'stl-binary' };
+/** Normal pricing in the baseline: 1 s for 10 000 polygons (0.1 ms per polygon), and its spread. */
+const NORMAL_S_PER_POLYGON = 0.0001;
+
+/**
+ * 45 minutes of history, ending 30 s ago, of the two recorded series the
+ * latency and pricing baselines read (job_route:…:p95_1m, job_format:…:1m),
+ * in OpenMetrics for `promtool tsdb create-blocks-from openmetrics`. The label
+ * sets are the recording rules' (`sum by (job, http_route)`, `sum by (job,
+ * model3d_format)`), so the live recordings continue the same series.
+ */
+function baselineHistory(nowS: number): string {
+  const labels = (l: Record<string, string>) => Object.entries(l).sort().map(([k, v]) => `${k}="${v}"`).join(',');
+  const p95 = 'job_route:http_server_request_duration_seconds:p95_1m';
+  const perPolygon = 'job_format:model3d_pricing_seconds_per_polygon:1m';
+  const lines = [`# TYPE ${p95} gauge`];
+  const times: number[] = [];
+  for (let t = nowS - 45 * 60; t <= nowS - 30; t += 15) times.push(t);
+  for (const t of times) lines.push(`${p95}{${labels(LATENCY)}} ${0.02 + 0.005 * (t % 2)} ${t}`);
+  lines.push(`# TYPE ${perPolygon} gauge`);
+  for (const [i, t] of times.entries()) lines.push(`${perPolygon}{${labels(PRICING)}} ${NORMAL_S_PER_POLYGON * (1 + 0.02 * ((i % 5) - 2))} ${t}`);
+  lines.push('# EOF', '');
+  return lines.join('\n');
+}
+
 describe('alerting: rules, Prometheus and Alertmanager', function () {
   this.timeout(240_000);
 
@@ -69,8 +96,12 @@ describe('alerting: rules, Prometheus and Alertmanager', function () {
       // RabbitMQ's own metrics: the rabbitmq_prometheus plugin, enabled online on loopback.
       const plugin = await run('bash', [path.join(ROOT, 'scripts', 'prometheus.sh'), 'rabbitmq-plugin'], { timeout: 120_000 });
       const rabbitmqMetrics = /RABBITMQ_METRICS=(\S+)/.exec(plugin.stdout)?.[1] as string;
+      // The baselines' history, backfilled into Prometheus's fresh data directory before it starts.
+      const backfill = path.join(dir, 'baselines.om');
+      fs.writeFileSync(backfill, baselineHistory(Math.floor(Date.now() / 1000)));
       // Only this run's queues: the development broker is shared.
       alerting = await startAlerting({
+        FILAMENT_PROMETHEUS_BACKFILL: backfill,
         FILAMENT_RESPONDER_URL: responder.url, FILAMENT_RABBITMQ_METRICS: rabbitmqMetrics, FILAMENT_RABBITMQ_QUEUES: `${QUEUE_PREFIX.replace(/\./g, '\\.')}.*`,
       });
       collector = await startCollector(
@@ -344,6 +375,68 @@ describe('alerting: rules, Prometheus and Alertmanager', function () {
       } finally {
         clearInterval(feeding);
         await conn.close();
+      }
+    });
+
+    it('with 30 minutes of baseline history (backfilled), a real MES slowdown fires FilamentLatencyP95Regression and a pricing drift fires FilamentPricingTimePerPolygonDrift', async () => {
+      // The backfill is there: the baselines exist before any live sample of these series.
+      const [latencyBaseline] = await alerting!.query(`job_route:http_server_request_duration_seconds:p95_1m:avg30m{job="${LATENCY.job}"}`);
+      assert.deepEqual(latencyBaseline?.metric, { __name__: 'job_route:http_server_request_duration_seconds:p95_1m:avg30m', ...LATENCY });
+      const [median] = await alerting!.query(`job_format:model3d_pricing_seconds_per_polygon:median30m{job="${PRICING.job}"}`);
+      assert.equal(Number(median?.value[1]), NORMAL_S_PER_POLYGON);
+
+      const m = await startMes();
+      const pricing = await startFixture('http-express.cjs', {
+        otlp: collector!.httpUrl,
+        env: { OTEL_SERVICE_NAME: PRICING.job, OTEL_METRIC_EXPORT_INTERVAL: undefined, OTEL_METRIC_EXPORT_TIMEOUT: undefined },
+      });
+      const model = fs.readFileSync(path.join(ROOT, 'examples', 'models', 'cube-10mm.stl'));
+      let driving = true;
+      const load: Promise<void>[] = [];
+      try {
+        // The demo's MES slowdown: every pricing request 1.5 s slower, four clients at a time.
+        const slow = async () => (await fetch(`http://127.0.0.1:${m.port}/admin/faults`, {
+          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ slowMs: 1500, durationS: 120 }),
+        })).status;
+        assert.equal(await slow(), 200);
+        for (let i = 0; i < 4; i++) load.push((async () => {
+          while (driving) {
+            const res = await fetch(`http://127.0.0.1:${m.port}/v1/models/price?customerId=C-1&material=PLA&filename=cube-10mm.stl`, {
+              method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: model,
+            });
+            assert.equal(res.status, 200);
+            await res.arrayBuffer();
+          }
+        })());
+        // A pricing drift: four times the processing time per polygon of the baseline.
+        load.push((async () => {
+          while (driving) {
+            const res = await request(pricing.port as number, 'POST', '/models/price', { customerId: 'C-2', polygonCount: 10_000, processingTimeMs: 4000, cost: 12.5 });
+            assert.equal(res.status, 200);
+            await new Promise((r) => setTimeout(r, 1000));
+          }
+        })());
+        const find = async (alertname: string, labels: Record<string, string>) =>
+          (await alerting!.alerts(`?filter=alertname%3D%22${alertname}%22`)).find((a) => Object.entries(labels).every(([k, v]) => a.labels[k] === v));
+        const latency = await waitFor('FilamentLatencyP95Regression in Alertmanager', 120_000, () => find('FilamentLatencyP95Regression', LATENCY));
+        assert.deepEqual(latency.labels, { alertname: 'FilamentLatencyP95Regression', severity: 'warning', category: 'latency', ...LATENCY });
+        assert.equal(latency.status.state, 'active');
+        assert.match(latency.annotations.summary ?? '', /^alerting-mes \/v1\/models\/price: p95 \d+(\.\d+)?s, over twice its 30-minute baseline$/);
+        const drift = await waitFor('FilamentPricingTimePerPolygonDrift in Alertmanager', 120_000, () => find('FilamentPricingTimePerPolygonDrift', PRICING));
+        assert.deepEqual(drift.labels, { alertname: 'FilamentPricingTimePerPolygonDrift', severity: 'warning', category: 'pricing', ...PRICING });
+        assert.equal(drift.status.state, 'active');
+        // Both notified through the routing to the webhook.
+        await waitFor('both at the responder', 20_000, async () => {
+          const names = new Set(responder!.audit().filter((a) => a.status === 'firing').map((a) => a.fingerprint));
+          return names.has(latency.fingerprint) && names.has(drift.fingerprint) ? true : undefined;
+        });
+        driving = false;
+        await Promise.all(load);
+      } finally {
+        driving = false;
+        await Promise.allSettled(load);
+        await fetch(`http://127.0.0.1:${m.port}/admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"durationS": 0}' });
+        await pricing.stop();
       }
     });
 
