@@ -195,6 +195,11 @@ export async function startAlertingLoop({ ROOT, OUT, say, responderPort, prefix,
       };
     },
 
+    /** Every alert Alertmanager held during the run (active, silenced or inhibited), as name{where}. */
+    fired() {
+      return [...seen.values()].map((a) => `${a.labels.alertname}{${[a.labels.job, a.labels.http_route, a.labels.queue, a.labels.queue_dead_letter_queue, a.labels.queue_dead_letter_reason, a.labels.model3d_format].filter(Boolean).join(' ')}}`);
+    },
+
     async stop() {
       watching = false;
       await watcher;
