@@ -170,7 +170,7 @@ export async function startAlertingLoop({ ROOT, OUT, say, responderPort, prefix,
         for (const [key, a] of alerts) {
           explained.add(key);
           if (a.state !== 'active') {
-            lines.push(`${fault}: injected ${clock} → ${a.labels.alertname}{${a.labels.job ?? a.labels.queue ?? ''}} ${a.silenced ? 'silenced by the responder while it paused the consumer' : 'inhibited by a related alert'} (not notified)`);
+            lines.push(`${fault}: injected ${clock} → ${a.labels.alertname}{${a.labels.queue ?? a.labels.job ?? ''}} ${a.silenced ? 'silenced by the responder while it paused the consumer' : 'inhibited by a related alert'} (not notified)`);
             continue;
           }
           const mine = audit.filter((r) => r.fingerprint === a.fingerprint && r.startsAt === a.startsAt);
