@@ -60,20 +60,21 @@ export async function startAlertingLoop({ ROOT, OUT, say, responderPort, prefix,
   const vars = Object.fromEntries(out.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
   say(`Prometheus at ${vars.PROMETHEUS_URL}, Alertmanager at ${vars.ALERTMANAGER_URL} (rules: alerting/rules, data: ${dir})`);
 
-  /** @type {Map<string, {labels: Record<string,string>, fingerprint: string, startsAt: string, firstSeen: number, lastSeen: number, state: string}>} */
+  /** @type {Map<string, {labels: Record<string,string>, fingerprint: string, startsAt: string, firstSeen: number, lastSeen: number, state: string, silenced: boolean}>} */
   const seen = new Map();
   let watching = true;
   const watcher = (async () => {
     while (watching) {
       try {
         const res = await fetch(`${vars.ALERTMANAGER_URL}/api/v2/alerts`);
-        /** @type {{labels: Record<string,string>, startsAt: string, fingerprint: string, status: {state: string}}[]} */
+        /** @type {{labels: Record<string,string>, startsAt: string, fingerprint: string, status: {state: string, silencedBy: string[]}}[]} */
         const alerts = await res.json();
         const now = Date.now();
         for (const a of alerts) {
           const key = `${a.fingerprint}|${a.startsAt}`;
-          const entry = seen.get(key) ?? { labels: a.labels, fingerprint: a.fingerprint, startsAt: a.startsAt, firstSeen: now, lastSeen: now, state: a.status.state };
+          const entry = seen.get(key) ?? { labels: a.labels, fingerprint: a.fingerprint, startsAt: a.startsAt, firstSeen: now, lastSeen: now, state: a.status.state, silenced: false };
           entry.lastSeen = now;
+          if (a.status.silencedBy.length > 0) entry.silenced = true;
           if (a.status.state === 'active') entry.state = 'active';
           seen.set(key, entry);
         }
@@ -99,6 +100,8 @@ export async function startAlertingLoop({ ROOT, OUT, say, responderPort, prefix,
         action: 'http-toggle', match: { alertname, job: 'mes-api' },
         onFiring: { method: 'POST', url: `${mesUrl}/admin/consumers/pause` },
         onResolved: { method: 'POST', url: `${mesUrl}/admin/consumers/resume` },
+        // The paused consumer's queue backing up is intended: silenced while paused (docs/alerting.md).
+        silence: { alertmanagerUrl: vars.ALERTMANAGER_URL, matchers: { alertname: 'FilamentQueueGrowingWithoutConsumers', queue: `${prefix}mes.pricing.requests` } },
       });
       const config = {
         listen: `127.0.0.1:${responderPort}`, amqpUrl, dryRun: process.env.DRY_RUN === '1',
@@ -167,7 +170,7 @@ export async function startAlertingLoop({ ROOT, OUT, say, responderPort, prefix,
         for (const [key, a] of alerts) {
           explained.add(key);
           if (a.state !== 'active') {
-            lines.push(`${fault}: injected ${clock} → ${a.labels.alertname}{${a.labels.job ?? ''}} inhibited by a related alert (not notified)`);
+            lines.push(`${fault}: injected ${clock} → ${a.labels.alertname}{${a.labels.queue ?? a.labels.job ?? ''}} ${a.silenced ? 'silenced by the responder while it paused the consumer' : 'inhibited by a related alert'} (not notified)`);
             continue;
           }
           const mine = audit.filter((r) => r.fingerprint === a.fingerprint && r.startsAt === a.startsAt);
@@ -190,6 +193,11 @@ export async function startAlertingLoop({ ROOT, OUT, say, responderPort, prefix,
         others,
         counts: `dead letters re-driven ${sum('redriven')}, parked ${sum('parked')} (${sum('parkedPermanent')} permanent failures, ${sum('parkedExhausted')} out of attempts)`,
       };
+    },
+
+    /** Every alert Alertmanager held during the run (active, silenced or inhibited), as name{where}. */
+    fired() {
+      return [...seen.values()].map((a) => `${a.labels.alertname}{${[a.labels.job, a.labels.http_route, a.labels.queue, a.labels.queue_dead_letter_queue, a.labels.queue_dead_letter_reason, a.labels.model3d_format].filter(Boolean).join(' ')}}`);
     },
 
     async stop() {

@@ -13,6 +13,9 @@
 #   FILAMENT_RABBITMQ_METRICS    host:port of RabbitMQ's prometheus plugin to scrape (/metrics/per-object); unset = none
 #   FILAMENT_RABBITMQ_QUEUES     keep only queues whose name matches this regex (a shared broker); unset = all
 #   FILAMENT_RULE_INTERVAL       rule evaluation and scrape interval (default 5s; see docs/alerting.md)
+#   FILAMENT_PROMETHEUS_BACKFILL an OpenMetrics file of past samples (e.g. the 30-minute baselines' history) written
+#                                into the fresh data directory with `promtool tsdb create-blocks-from openmetrics`
+#                                before Prometheus starts; its samples must end before now (docs/alerting.md)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ALERTING="$ROOT/alerting"
@@ -69,6 +72,10 @@ start() {
       echo "scrape_configs: []"
     fi
   } > "$dir/prometheus.yml"
+  if [ -n "${FILAMENT_PROMETHEUS_BACKFILL:-}" ]; then
+    promtool tsdb create-blocks-from openmetrics "$FILAMENT_PROMETHEUS_BACKFILL" "$dir/prometheus-data" >"$dir/backfill.log" 2>&1 \
+      || { cat "$dir/backfill.log" >&2; echo "backfill of $FILAMENT_PROMETHEUS_BACKFILL failed" >&2; return 1; }
+  fi
 
   prometheus-alertmanager --config.file "$dir/alertmanager.yml" --storage.path "$dir/alertmanager-data" \
     --web.listen-address "127.0.0.1:$am_port" --cluster.listen-address= >"$dir/alertmanager.log" 2>&1 &

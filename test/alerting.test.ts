@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { connect } from 'amqplib';
+import { connect, type ChannelModel } from 'amqplib';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { freePort, startCollector, type RunningCollector } from './support/collector';
@@ -22,6 +22,36 @@ const run = promisify(execFile);
 const DETECTION_GOAL_MS = 30_000;
 /** This run's RabbitMQ names. */
 const QUEUE_PREFIX = `${process.env.FIXTURE_PREFIX ?? 'test'}-alerting-${process.pid}`;
+/** The MES API's topology prefix (TOPOLOGY_PREFIX): inside QUEUE_PREFIX, so its queues are scraped. */
+const MES_PREFIX = `${QUEUE_PREFIX}.`;
+const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+/** The 30-minute baselines' subjects (docs/alerting.md, "Baselines"): the MES route and a pricing format. */
+const LATENCY = { job: 'alerting-mes', http_route: '/v1/models/price' };
+const PRICING = { job: 'alerting-pricing', model3d_format: 'stl-binary' };
+/** Normal pricing in the baseline: 1 s for 10 000 polygons (0.1 ms per polygon), and its spread. */
+const NORMAL_S_PER_POLYGON = 0.0001;
+
+/**
+ * 45 minutes of history, ending 30 s ago, of the two recorded series the
+ * latency and pricing baselines read (job_route:…:p95_1m, job_format:…:1m),
+ * in OpenMetrics for `promtool tsdb create-blocks-from openmetrics`. The label
+ * sets are the recording rules' (`sum by (job, http_route)`, `sum by (job,
+ * model3d_format)`), so the live recordings continue the same series.
+ */
+function baselineHistory(nowS: number): string {
+  const labels = (l: Record<string, string>) => Object.entries(l).sort().map(([k, v]) => `${k}="${v}"`).join(',');
+  const p95 = 'job_route:http_server_request_duration_seconds:p95_1m';
+  const perPolygon = 'job_format:model3d_pricing_seconds_per_polygon:1m';
+  const lines = [`# TYPE ${p95} gauge`];
+  const times: number[] = [];
+  for (let t = nowS - 45 * 60; t <= nowS - 30; t += 15) times.push(t);
+  for (const t of times) lines.push(`${p95}{${labels(LATENCY)}} ${0.02 + 0.005 * (t % 2)} ${t}`);
+  lines.push(`# TYPE ${perPolygon} gauge`);
+  for (const [i, t] of times.entries()) lines.push(`${perPolygon}{${labels(PRICING)}} ${NORMAL_S_PER_POLYGON * (1 + 0.02 * ((i % 5) - 2))} ${t}`);
+  lines.push('# EOF', '');
+  return lines.join('\n');
+}
 
 describe('alerting: rules, Prometheus and Alertmanager', function () {
   this.timeout(240_000);
@@ -39,6 +69,24 @@ describe('alerting: rules, Prometheus and Alertmanager', function () {
     const otlp = new OtlpReceiver();
     const replicas: RunningFixture[] = [];
     let dir: string;
+    let mes: RunningFixture | undefined;
+    let results: ChannelModel | undefined;
+
+    /**
+     * The real MES API (examples/mes-api) under the preload, its topology under
+     * MES_PREFIX; its results queue is drained here (no order service runs).
+     */
+    async function startMes(): Promise<RunningFixture> {
+      if (mes) return mes;
+      mes = await startFixture(path.join(ROOT, 'examples', 'mes-api', 'server.mjs'), {
+        loader: 'import', otlp: collector!.httpUrl,
+        env: { TOPOLOGY_PREFIX: MES_PREFIX, AMQP_URL, PORT: '0', OTEL_SERVICE_NAME: 'alerting-mes', OTEL_METRIC_EXPORT_INTERVAL: undefined, OTEL_METRIC_EXPORT_TIMEOUT: undefined },
+      });
+      results = await connect(AMQP_URL);
+      const ch = await results.createChannel();
+      await ch.consume(`${MES_PREFIX}orders.pricing.results`, (msg) => { if (msg) ch.ack(msg); });
+      return mes;
+    }
 
     before(async () => {
       // The responder (dry run, no runbooks) only records what Alertmanager notifies.
@@ -48,8 +96,12 @@ describe('alerting: rules, Prometheus and Alertmanager', function () {
       // RabbitMQ's own metrics: the rabbitmq_prometheus plugin, enabled online on loopback.
       const plugin = await run('bash', [path.join(ROOT, 'scripts', 'prometheus.sh'), 'rabbitmq-plugin'], { timeout: 120_000 });
       const rabbitmqMetrics = /RABBITMQ_METRICS=(\S+)/.exec(plugin.stdout)?.[1] as string;
+      // The baselines' history, backfilled into Prometheus's fresh data directory before it starts.
+      const backfill = path.join(dir, 'baselines.om');
+      fs.writeFileSync(backfill, baselineHistory(Math.floor(Date.now() / 1000)));
       // Only this run's queues: the development broker is shared.
       alerting = await startAlerting({
+        FILAMENT_PROMETHEUS_BACKFILL: backfill,
         FILAMENT_RESPONDER_URL: responder.url, FILAMENT_RABBITMQ_METRICS: rabbitmqMetrics, FILAMENT_RABBITMQ_QUEUES: `${QUEUE_PREFIX.replace(/\./g, '\\.')}.*`,
       });
       collector = await startCollector(
@@ -68,6 +120,15 @@ describe('alerting: rules, Prometheus and Alertmanager', function () {
 
     after(async () => {
       for (const r of replicas) await r.stop();
+      await mes?.stop();
+      if (results) {
+        const ch = await results.createChannel();
+        for (const q of ['mes.pricing.requests', 'mes.pricing.expedite', 'orders.pricing.results', 'platform.dlq', 'filament.dead-letter-tap.' + MES_PREFIX + 'platform.dlx']) {
+          await ch.deleteQueue(q.startsWith('filament.') ? q : MES_PREFIX + q).catch(() => undefined);
+        }
+        await ch.deleteExchange(`${MES_PREFIX}platform.dlx`).catch(() => undefined);
+        await results.close().catch(() => undefined);
+      }
       await collector?.stop();
       await alerting?.stop();
       await responder?.stop();
@@ -128,40 +189,63 @@ describe('alerting: rules, Prometheus and Alertmanager', function () {
         responder!.audit().find((a) => a.alertname === 'FilamentApiErrorRatioHigh' && a.status === 'resolved'));
     });
 
-    it('poison messages, transient failures to the delivery limit and expiry each fire FilamentDeadLetterBurst (queue, reason) within 30 s', async () => {
+    it('poison messages, transient failures to the delivery limit and an MES slowdown (expiry) each fire FilamentDeadLetterBurst (queue, reason) within 30 s, and each resolves after recovery', async () => {
       const prefix = QUEUE_PREFIX;
       const consumer = await startFixture('amqp-poison.cjs', {
         otlp: collector!.httpUrl, readyText: 'READY',
         env: { FIXTURE_PREFIX: prefix, OTEL_SERVICE_NAME: 'alerting-poison', OTEL_METRIC_EXPORT_INTERVAL: undefined, OTEL_METRIC_EXPORT_TIMEOUT: undefined },
       });
+      // The demo's MES slowdown, on the real MES API: expedite quotes (TTL 3 s, at most 20 waiting)
+      // expire while each pricing takes 1.5 s longer.
+      const mes = await startMes();
       const conn = await connect(process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
       try {
         const ch = await conn.createChannel();
+        const slow = await fetch(`http://127.0.0.1:${mes.port}/admin/faults`, {
+          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ slowMs: 1500, durationS: 6 }),
+        });
+        assert.equal(slow.status, 200);
         const onset = Date.now();
         for (let i = 0; i < 5; i++) {
           ch.sendToQueue(`${prefix}.work`, Buffer.from(`{"orderNumber": ${i}`), { contentType: 'application/json' });
           ch.sendToQueue(`${prefix}.quorum`, Buffer.from(JSON.stringify({ orderNumber: i })), { contentType: 'application/json' });
           ch.sendToQueue(`${prefix}.ttl`, Buffer.from(JSON.stringify({ orderNumber: i })), { contentType: 'application/json' });
         }
-        const expected = [['work', 'rejected'], ['quorum', 'delivery_limit'], ['ttl', 'expired']];
-        const alerts = await waitFor('three FilamentDeadLetterBurst alerts in Alertmanager', DETECTION_GOAL_MS, async () => {
-          const got = (await alerting!.alerts('?filter=alertname%3D%22FilamentDeadLetterBurst%22'))
-            .filter((a) => a.labels.queue_dead_letter_queue?.startsWith(`${prefix}.`));
-          return got.length === expected.length ? got : undefined;
+        for (let i = 0; i < 30; i++) {
+          ch.sendToQueue(`${MES_PREFIX}mes.pricing.expedite`, Buffer.from(JSON.stringify({ orderNumber: `ORD-E${i}`, customerId: 'C-1', model: 'cube-10mm.stl', material: 'PLA' })),
+            { contentType: 'application/json', persistent: true });
+        }
+        const expected = [[`${prefix}.work`, 'rejected'], [`${prefix}.quorum`, 'delivery_limit'], [`${prefix}.ttl`, 'expired'], [`${MES_PREFIX}mes.pricing.expedite`, 'expired']];
+        const mine = async () => (await alerting!.alerts('?filter=alertname%3D%22FilamentDeadLetterBurst%22'))
+          .filter((a) => (a.labels.queue_dead_letter_queue ?? '').startsWith(prefix));
+        const alerts = await waitFor('four FilamentDeadLetterBurst alerts in Alertmanager', DETECTION_GOAL_MS, async () => {
+          const got = await mine();
+          return expected.every(([q, r]) => got.some((a) => a.labels.queue_dead_letter_queue === q && a.labels.queue_dead_letter_reason === r)) ? got : undefined;
         });
-        console.log(`      detection: first dead letter → all three active in Alertmanager ${((Date.now() - onset) / 1000).toFixed(1)} s`);
-        assert.deepEqual(
-          alerts.map((a) => [a.labels.queue_dead_letter_queue, a.labels.queue_dead_letter_reason, a.annotations.summary]).sort(),
-          expected.map(([q, r]) => [`${prefix}.${q}`, r, `5 messages dead-lettered from ${prefix}.${q} (${r}) in the last minute`]).sort(),
-        );
+        console.log(`      detection: first dead letter → all four active in Alertmanager ${((Date.now() - onset) / 1000).toFixed(1)} s`);
+        const byKey = (q: string, r: string) => alerts.find((a) => a.labels.queue_dead_letter_queue === q && a.labels.queue_dead_letter_reason === r)!;
+        for (const [q, r] of expected.slice(0, 3) as [string, string][]) {
+          assert.equal(byKey(q, r).annotations.summary, `5 messages dead-lettered from ${q} (${r}) in the last minute`);
+        }
+        // (The slowdown may also push expedite quotes out as maxlen: a second alert for that queue, same form.)
         for (const a of alerts) assert.deepEqual([a.labels.severity, a.labels.category, a.status.state], ['warning', 'queue', 'active']);
+        assert.deepEqual(Object.keys(byKey(`${MES_PREFIX}mes.pricing.expedite`, 'expired').labels).sort(),
+          ['alertname', 'category', 'queue_dead_letter_queue', 'queue_dead_letter_reason', 'severity']);
+
+        // Recovery: no more dead letters; once the 1-minute window has passed, every one resolves.
+        await waitFor('every FilamentDeadLetterBurst of this run to resolve', 150_000, async () =>
+          ((await mine()).length === 0 ? true : undefined));
+        await waitFor('the resolved notifications at the responder', 30_000, async () => {
+          const resolved = new Set(responder!.audit().filter((a) => a.alertname === 'FilamentDeadLetterBurst' && a.status === 'resolved').map((a) => a.fingerprint));
+          return alerts.every((a) => resolved.has(a.fingerprint)) ? true : undefined;
+        });
       } finally {
         await conn.close();
         await consumer.stop();
       }
     });
 
-    it('a queue growing without consumers fires FilamentQueueGrowingWithoutConsumers (RabbitMQ\'s own metrics)', async () => {
+    it('a queue growing without consumers fires FilamentQueueGrowingWithoutConsumers within 30 s (RabbitMQ\'s own metrics), and it resolves when a consumer returns', async () => {
       const queue = `${QUEUE_PREFIX}.orphan`;
       const conn = await connect(process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
       const ch = await conn.createChannel();
@@ -173,16 +257,186 @@ describe('alerting: rules, Prometheus and Alertmanager', function () {
         const onset = Date.now();
         for (let i = 0; i < 12; i++) ch.sendToQueue(queue, Buffer.from(`order ${i}`));
         feeding = setInterval(() => ch.sendToQueue(queue, Buffer.from('one more')), 2000);
-        const alert = await waitFor('FilamentQueueGrowingWithoutConsumers in Alertmanager', 90_000, async () =>
-          (await alerting!.alerts('?filter=alertname%3D%22FilamentQueueGrowingWithoutConsumers%22')).find((a) => a.labels.queue === queue));
+        const mine = async () => (await alerting!.alerts('?filter=alertname%3D%22FilamentQueueGrowingWithoutConsumers%22')).filter((a) => a.labels.queue === queue);
+        const [alert] = await waitFor('FilamentQueueGrowingWithoutConsumers in Alertmanager', DETECTION_GOAL_MS, async () => {
+          const got = await mine();
+          return got.length > 0 ? got : undefined;
+        });
         console.log(`      detection: first message of an unconsumed queue → active in Alertmanager ${((Date.now() - onset) / 1000).toFixed(1)} s`);
-        assert.equal(alert.labels.severity, 'critical');
-        assert.equal(alert.labels.vhost, '/');
-        assert.equal(alert.annotations.summary, `queue ${queue} is growing and has no consumer`);
+        assert.equal(alert!.labels.severity, 'critical');
+        assert.equal(alert!.labels.vhost, '/');
+        assert.equal(alert!.status.state, 'active');
+        assert.equal(alert!.annotations.summary, `queue ${queue} is growing and has no consumer`);
+        await waitFor('the webhook at the responder', 20_000, async () =>
+          responder!.audit().find((a) => a.fingerprint === alert!.fingerprint && a.status === 'firing'));
+
+        // Recovery: a consumer comes back (and drains the queue) while messages keep arriving.
+        await ch.consume(queue, (msg) => { if (msg) ch.ack(msg); });
+        await waitFor('the queue alert to resolve', 60_000, async () => ((await mine()).length === 0 ? true : undefined));
+        await waitFor('the resolved notification at the responder', 30_000, async () =>
+          responder!.audit().find((a) => a.fingerprint === alert!.fingerprint && a.status === 'resolved'));
       } finally {
         clearInterval(feeding);
         await ch.deleteQueue(queue).catch(() => undefined);
         await conn.close();
+      }
+    });
+
+    it('pausing the MES consumer silences its queue alert (Alertmanager API v2) so that it never notifies; the resume ends the silence; a dry run creates none', async () => {
+      const m = await startMes();
+      const requests = `${MES_PREFIX}mes.pricing.requests`;
+      const am = alerting!.alertmanagerUrl;
+      const silenceSpec = { alertmanagerUrl: am, matchers: { alertname: 'FilamentQueueGrowingWithoutConsumers', queue: requests }, afterResumeS: 30 };
+      const toggle = (dryRun: boolean) => ({
+        dryRun,
+        runbooks: [{
+          action: 'http-toggle', match: { alertname: 'FilamentApiErrorRatioHigh', job: 'alerting-mes' },
+          onFiring: { method: 'POST', url: `http://127.0.0.1:${m.port}/admin/consumers/pause` },
+          onResolved: { method: 'POST', url: `http://127.0.0.1:${m.port}/admin/consumers/resume` },
+          silence: silenceSpec,
+        }],
+      });
+      // The MES's ratio alert as Alertmanager delivers it (the webhook), straight to the responder under test.
+      const outage = (status: 'firing' | 'resolved') => {
+        const labels = { alertname: 'FilamentApiErrorRatioHigh', job: 'alerting-mes', http_route: '/v1/models/price', severity: 'critical' };
+        return {
+          version: '4', status, receiver: 'responder', groupKey: 'k', groupLabels: labels, commonLabels: labels, commonAnnotations: {}, externalURL: am, truncatedAlerts: 0,
+          alerts: [{ status, labels, annotations: {}, startsAt: '2026-11-27T12:00:00Z', endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: 'f-silence-test' }],
+        };
+      };
+      const post = async (url: string, body: unknown) => (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status;
+      interface Silence { id: string; status: { state: string }; matchers: { name: string; value: string; isRegex: boolean; isEqual: boolean }[]; endsAt: string; createdBy: string; comment: string }
+      const silences = async () => ((await (await fetch(`${am}/api/v2/silences`)).json()) as Silence[])
+        .filter((x) => x.createdBy === 'filament-responder' && x.matchers.some((y) => y.name === 'queue' && y.value === requests));
+      const conn = await connect(AMQP_URL);
+      const ch = await conn.createChannel();
+      const consumers = async () => (await ch.checkQueue(requests)).consumerCount;
+      const steps = (r: RunningResponder) => r.audit().map((a) => `${a.kind}:${a.what}:${a.outcome ?? ''}`);
+      const target = `{alertname="FilamentQueueGrowingWithoutConsumers", queue="${requests}"}`;
+      let feeding: NodeJS.Timeout | undefined;
+      try {
+        // Dry run: decides and audits, creates no silence, leaves the consumer alone.
+        const dry = await startResponderBin(dir, 'silence-dry', toggle(true), otlp.url);
+        try {
+          assert.equal(await post(dry.url, outage('firing')), 200);
+          assert.deepEqual(steps(dry), ['decision:dry-run:', `action:silence ${target}:skipped`, 'action:http-toggle on:skipped']);
+        } finally {
+          await dry.stop();
+        }
+        assert.deepEqual(await silences(), []);
+        assert.equal(await consumers(), 1);
+
+        const live = await startResponderBin(dir, 'silence-live', toggle(false), otlp.url);
+        try {
+          const before = Date.now();
+          assert.equal(await post(live.url, outage('firing')), 200);
+          assert.equal(await post(live.url, outage('firing')), 200);
+          assert.equal(await consumers(), 0);
+          const [silence, ...more] = await silences();
+          assert.deepEqual(more, [], 'one silence, however often the notification arrives');
+          assert.equal(silence!.status.state, 'active');
+          assert.deepEqual(silence!.matchers.map((x) => [x.name, x.value, x.isRegex, x.isEqual]).sort(),
+            [['alertname', 'FilamentQueueGrowingWithoutConsumers', false, true], ['queue', requests, false, true]]);
+          // With an expiry (maxDurationS, default one hour) in case the resume never comes.
+          const expiry = Date.parse(silence!.endsAt) - before;
+          assert.ok(expiry > 3500_000 && expiry <= 3600_000 + 5000, `expires in ${expiry} ms`);
+          assert.match(silence!.comment, /\[FilamentApiErrorRatioHigh f-silence-test 2026-11-27T12:00:00Z\]$/);
+          const audit = live.audit();
+          assert.deepEqual(steps(live), ['decision:act:', `action:silence ${target}:ok`, 'action:http-toggle on:ok', 'decision:duplicate:']);
+          assert.equal(audit[1]!.silenceId, silence!.id);
+
+          // The paused queue grows: Prometheus fires the queue alert, Alertmanager holds it silenced.
+          const request = () => ch.sendToQueue(requests, Buffer.from(JSON.stringify({ orderNumber: 'ORD-S', customerId: 'C-1', model: 'cube-10mm.stl', material: 'PLA' })),
+            { contentType: 'application/json', persistent: true });
+          for (let i = 0; i < 12; i++) request();
+          feeding = setInterval(request, 2000);
+          const queueAlert = await waitFor('the queue alert, silenced, in Alertmanager', 60_000, async () =>
+            (await alerting!.alerts('?filter=alertname%3D%22FilamentQueueGrowingWithoutConsumers%22')).find((a) => a.labels.queue === requests));
+          assert.deepEqual([queueAlert.status.state, queueAlert.status.silencedBy], ['suppressed', [silence!.id]]);
+
+          // The MES recovers: resume, and the silence ends afterResumeS later, once Prometheus has seen the consumer.
+          clearInterval(feeding);
+          const resumed = Date.now();
+          assert.equal(await post(live.url, outage('resolved')), 200);
+          assert.equal(await consumers(), 1);
+          assert.deepEqual(steps(live).slice(4), ['decision:act:', 'action:http-toggle off:ok', `action:unsilence ${target}:ok`]);
+          assert.equal(live.audit()[6]!.silenceId, silence!.id);
+          const [ending] = await silences();
+          assert.equal(ending!.id, silence!.id, 'the same silence, its end moved forward');
+          assert.ok(Date.parse(ending!.endsAt) - resumed <= 30_000 + 2000, `ends ${ending!.endsAt}`);
+          await waitFor('the queue alert to resolve', 60_000, async () =>
+            ((await alerting!.alerts('?filter=alertname%3D%22FilamentQueueGrowingWithoutConsumers%22')).some((a) => a.labels.queue === requests) ? undefined : true));
+          await waitFor('the silence to expire', 60_000, async () => ((await silences())[0]?.status.state === 'expired' ? true : undefined));
+          // Alertmanager's webhook (the recording responder) never heard of the queue alert.
+          assert.deepEqual(responder!.audit().filter((a) => a.fingerprint === queueAlert.fingerprint), []);
+        } finally {
+          await live.stop();
+        }
+      } finally {
+        clearInterval(feeding);
+        await conn.close();
+      }
+    });
+
+    it('with 30 minutes of baseline history (backfilled), a real MES slowdown fires FilamentLatencyP95Regression and a pricing drift fires FilamentPricingTimePerPolygonDrift', async () => {
+      // The backfill is there: the baselines exist before any live sample of these series.
+      const [latencyBaseline] = await alerting!.query(`job_route:http_server_request_duration_seconds:p95_1m:avg30m{job="${LATENCY.job}"}`);
+      assert.deepEqual(latencyBaseline?.metric, { __name__: 'job_route:http_server_request_duration_seconds:p95_1m:avg30m', ...LATENCY });
+      const [median] = await alerting!.query(`job_format:model3d_pricing_seconds_per_polygon:median30m{job="${PRICING.job}"}`);
+      assert.equal(Number(median?.value[1]), NORMAL_S_PER_POLYGON);
+
+      const m = await startMes();
+      const pricing = await startFixture('http-express.cjs', {
+        otlp: collector!.httpUrl,
+        env: { OTEL_SERVICE_NAME: PRICING.job, OTEL_METRIC_EXPORT_INTERVAL: undefined, OTEL_METRIC_EXPORT_TIMEOUT: undefined },
+      });
+      const model = fs.readFileSync(path.join(ROOT, 'examples', 'models', 'cube-10mm.stl'));
+      let driving = true;
+      const load: Promise<void>[] = [];
+      try {
+        // The demo's MES slowdown: every pricing request 1.5 s slower, four clients at a time.
+        const slow = async () => (await fetch(`http://127.0.0.1:${m.port}/admin/faults`, {
+          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ slowMs: 1500, durationS: 120 }),
+        })).status;
+        assert.equal(await slow(), 200);
+        for (let i = 0; i < 4; i++) load.push((async () => {
+          while (driving) {
+            const res = await fetch(`http://127.0.0.1:${m.port}/v1/models/price?customerId=C-1&material=PLA&filename=cube-10mm.stl`, {
+              method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: model,
+            });
+            assert.equal(res.status, 200);
+            await res.arrayBuffer();
+          }
+        })());
+        // A pricing drift: four times the processing time per polygon of the baseline.
+        load.push((async () => {
+          while (driving) {
+            const res = await request(pricing.port as number, 'POST', '/models/price', { customerId: 'C-2', polygonCount: 10_000, processingTimeMs: 4000, cost: 12.5 });
+            assert.equal(res.status, 200);
+            await new Promise((r) => setTimeout(r, 1000));
+          }
+        })());
+        const find = async (alertname: string, labels: Record<string, string>) =>
+          (await alerting!.alerts(`?filter=alertname%3D%22${alertname}%22`)).find((a) => Object.entries(labels).every(([k, v]) => a.labels[k] === v));
+        const latency = await waitFor('FilamentLatencyP95Regression in Alertmanager', 120_000, () => find('FilamentLatencyP95Regression', LATENCY));
+        assert.deepEqual(latency.labels, { alertname: 'FilamentLatencyP95Regression', severity: 'warning', category: 'latency', ...LATENCY });
+        assert.equal(latency.status.state, 'active');
+        assert.match(latency.annotations.summary ?? '', /^alerting-mes \/v1\/models\/price: p95 \d+(\.\d+)?s, over twice its 30-minute baseline$/);
+        const drift = await waitFor('FilamentPricingTimePerPolygonDrift in Alertmanager', 120_000, () => find('FilamentPricingTimePerPolygonDrift', PRICING));
+        assert.deepEqual(drift.labels, { alertname: 'FilamentPricingTimePerPolygonDrift', severity: 'warning', category: 'pricing', ...PRICING });
+        assert.equal(drift.status.state, 'active');
+        // Both notified through the routing to the webhook.
+        await waitFor('both at the responder', 20_000, async () => {
+          const names = new Set(responder!.audit().filter((a) => a.status === 'firing').map((a) => a.fingerprint));
+          return names.has(latency.fingerprint) && names.has(drift.fingerprint) ? true : undefined;
+        });
+        driving = false;
+        await Promise.all(load);
+      } finally {
+        driving = false;
+        await Promise.allSettled(load);
+        await fetch(`http://127.0.0.1:${m.port}/admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"durationS": 0}' });
+        await pricing.stop();
       }
     });
 

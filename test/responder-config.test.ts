@@ -30,6 +30,29 @@ describe('unit: filament-responder configuration and re-drive decisions', () => 
     for (const [raw, message] of bad) assert.throws(() => parseResponderConfig(raw), (e: unknown) => e instanceof ResponderConfigError && message.test(e.message));
   });
 
+  it('a toggle\'s silence: documented defaults, and what it refuses', () => {
+    const toggle = { action: 'http-toggle', match: { alertname: 'X' }, onFiring: { url: 'http://a/pause' }, onResolved: { url: 'http://a/resume' } };
+    const silence = { alertmanagerUrl: 'http://127.0.0.1:9093/', matchers: { alertname: 'FilamentQueueGrowingWithoutConsumers', queue: 'q' } };
+    assert.deepEqual(parseResponderConfig({ runbooks: [toggle] }).runbooks[0], {
+      action: 'http-toggle', match: { alertname: 'X' }, onFiring: { method: 'POST', url: 'http://a/pause' }, onResolved: { method: 'POST', url: 'http://a/resume' },
+    });
+    const rb = parseResponderConfig({ runbooks: [{ ...toggle, silence }] }).runbooks[0];
+    assert.ok(rb !== undefined && rb.action === 'http-toggle');
+    assert.deepEqual(rb.silence, {
+      alertmanagerUrl: 'http://127.0.0.1:9093', matchers: silence.matchers, maxDurationS: 3600, afterResumeS: 60,
+      comment: 'filament-responder: the runbook caused this alert on purpose (docs/alerting.md)',
+    });
+    const bad: [unknown, RegExp][] = [
+      [{ ...silence, matchers: { queue: 'q' } }, /silence\.matchers\.alertname is required/],
+      [{ ...silence, alertmanagerUrl: 'file:///x' }, /silence\.alertmanagerUrl must be an http\(s\) URL/],
+      [{ ...silence, maxDurationS: 10 }, /silence\.maxDurationS must be a number ≥ 60/],
+      [{ ...silence, afterResumeS: -1 }, /silence\.afterResumeS must be a number ≥ 0/],
+    ];
+    for (const [raw, message] of bad) {
+      assert.throws(() => parseResponderConfig({ runbooks: [{ ...toggle, silence: raw }] }), (e: unknown) => e instanceof ResponderConfigError && message.test(e.message));
+    }
+  });
+
   it('classifies dead letters: origin from x-death, parking for permanent reasons, malformed JSON and exhausted attempts', () => {
     const rb = parseResponderConfig({ runbooks: [{ ...redrive, maxAttempts: 2 }] }).runbooks[0];
     assert.ok(rb !== undefined && rb.action === 'redrive');

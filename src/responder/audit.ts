@@ -22,6 +22,8 @@ export interface AuditRecord {
   readonly outcome?: 'ok' | 'failed' | 'skipped';
   readonly counts?: Readonly<Record<string, number>>;
   readonly error?: string;
+  /** The Alertmanager silence(s) an action created or ended (comma-separated ids). */
+  readonly silenceId?: string;
   readonly dryRun: boolean;
 }
 
@@ -42,6 +44,7 @@ export class AuditLog {
     };
     if (full.outcome !== undefined) attributes['responder.outcome'] = full.outcome;
     if (full.error !== undefined) attributes['error.message'] = full.error;
+    if (full.silenceId !== undefined) attributes['alertmanager.silence.id'] = full.silenceId;
     for (const [k, v] of Object.entries(full.counts ?? {})) attributes[`responder.count.${k}`] = v;
     this.logger.emit({
       eventName: 'responder.audit',

@@ -24,12 +24,31 @@ export interface RedriveRunbook {
   readonly parkMalformedJson: boolean;
 }
 
+/**
+ * An Alertmanager silence for the alert the toggle causes on purpose (e.g. the
+ * paused consumer's queue growing without consumers): created before the
+ * request on firing, ended after the inverse request on resolution.
+ */
+export interface ToggleSilence {
+  /** Alertmanager's base URL (API v2 under /api/v2). */
+  readonly alertmanagerUrl: string;
+  /** Label values the silence matches (equality matchers); alertname is required. */
+  readonly matchers: Readonly<Record<string, string>>;
+  /** The silence's expiry when no resolution comes (seconds after it was created). */
+  readonly maxDurationS: number;
+  /** How long the silence outlives the resume: Prometheus must first see the consumer back (0: ended at once). */
+  readonly afterResumeS: number;
+  /** Why, for people reading the silence in Alertmanager (the alert transition is appended). */
+  readonly comment: string;
+}
+
 /** A reversible HTTP action: one request when the alert fires, its inverse when it resolves. */
 export interface HttpToggleRunbook {
   readonly action: 'http-toggle';
   readonly match: Readonly<Record<string, string>>;
   readonly onFiring: { readonly method: string; readonly url: string };
   readonly onResolved: { readonly method: string; readonly url: string };
+  readonly silence?: ToggleSilence;
 }
 
 export type Runbook = RedriveRunbook | HttpToggleRunbook;
@@ -58,17 +77,32 @@ function num(o: Record<string, unknown>, key: string, where: string, fallback: n
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min) throw new ResponderConfigError(`${where}.${key} must be a number ≥ ${min}`);
   return v;
 }
-function labels(o: Record<string, unknown>, where: string): Record<string, string> {
-  const m = o.match;
-  if (typeof m !== 'object' || m === null || Array.isArray(m)) throw new ResponderConfigError(`${where}.match must be an object of label values`);
+function labels(o: Record<string, unknown>, where: string, key = 'match'): Record<string, string> {
+  const m = o[key];
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) throw new ResponderConfigError(`${where}.${key} must be an object of label values`);
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(m)) {
-    if (typeof v !== 'string') throw new ResponderConfigError(`${where}.match.${k} must be a string`);
+    if (typeof v !== 'string') throw new ResponderConfigError(`${where}.${key}.${k} must be a string`);
     out[k] = v;
   }
-  if (out.alertname === undefined) throw new ResponderConfigError(`${where}.match.alertname is required`);
+  if (out.alertname === undefined) throw new ResponderConfigError(`${where}.${key}.alertname is required`);
   return out;
 }
+function silence(o: unknown, where: string): ToggleSilence | undefined {
+  if (o === undefined) return undefined;
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new ResponderConfigError(`${where} must be an object`);
+  const r = o as Record<string, unknown>;
+  const alertmanagerUrl = str(r, 'alertmanagerUrl', where).replace(/\/+$/, '');
+  if (!/^https?:\/\//.test(alertmanagerUrl)) throw new ResponderConfigError(`${where}.alertmanagerUrl must be an http(s) URL`);
+  return {
+    alertmanagerUrl,
+    matchers: labels(r, where, 'matchers'),
+    maxDurationS: num(r, 'maxDurationS', where, 3600, 60),
+    afterResumeS: num(r, 'afterResumeS', where, 60, 0),
+    comment: str(r, 'comment', where, 'filament-responder: the runbook caused this alert on purpose (docs/alerting.md)'),
+  };
+}
+
 function request(o: unknown, where: string): { method: string; url: string } {
   if (typeof o !== 'object' || o === null) throw new ResponderConfigError(`${where} must be {method, url}`);
   const r = o as Record<string, unknown>;
@@ -106,6 +140,7 @@ export function parseResponderConfig(raw: unknown): ResponderConfig {
       return {
         action: 'http-toggle', match: labels(rb, where),
         onFiring: request(rb.onFiring, `${where}.onFiring`), onResolved: request(rb.onResolved, `${where}.onResolved`),
+        ...(rb.silence !== undefined ? { silence: silence(rb.silence, `${where}.silence`) } : {}),
       };
     }
     throw new ResponderConfigError(`${where}.action must be "redrive" or "http-toggle"`);

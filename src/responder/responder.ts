@@ -7,9 +7,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ChannelModel } from 'amqplib';
-import { AuditLog } from './audit';
+import { AuditLog, type AuditRecord } from './audit';
 import type { HttpToggleRunbook, RedriveRunbook, ResponderConfig, Runbook } from './config';
 import { planRedrive, redrive } from './redrive';
+import { endSilences, ensureSilence, silenceTag } from './silence';
+
+type AuditBase = Pick<AuditRecord, 'alertname' | 'status' | 'fingerprint' | 'startsAt' | 'dryRun'>;
 
 /** The fields of Alertmanager's webhook payload (version 4) the responder reads. */
 export interface AlertmanagerWebhook {
@@ -87,8 +90,51 @@ export function createResponder(config: ResponderConfig, connect: () => Promise<
     return { httpStatus: res.status };
   }
 
+  /** One action (`act` plans only in a dry run), audited with its outcome; false when it failed. */
+  async function step(base: AuditBase, what: string, act: () => Promise<{ counts?: Record<string, number>; silenceId?: string; why?: string }>): Promise<boolean> {
+    try {
+      const done = await act();
+      audit.write({
+        ...base, kind: 'action', what, why: config.dryRun ? 'dry run: planned only' : done.why ?? 'runbook',
+        outcome: config.dryRun ? 'skipped' : 'ok', counts: done.counts ?? {},
+        ...(done.silenceId !== undefined ? { silenceId: done.silenceId } : {}),
+      });
+      return true;
+    } catch (err) {
+      audit.write({ ...base, kind: 'action', what, why: 'runbook', outcome: 'failed', error: err instanceof Error ? err.message : String(err) });
+      return false;
+    }
+  }
+
+  /**
+   * The toggle, with its silence around it: the silence first on firing (the
+   * alert the pause causes never notifies), the inverse request first on
+   * resolution (the silence outlives the resume by afterResumeS).
+   */
+  async function toggleSteps(base: AuditBase, rb: HttpToggleRunbook, status: 'firing' | 'resolved'): Promise<boolean> {
+    const toggle = (): Promise<boolean> => step(base, `http-toggle ${status === 'firing' ? 'on' : 'off'}`, async () => ({ counts: await runToggle(rb, status) }));
+    const spec = rb.silence;
+    if (spec === undefined) return toggle();
+    const tag = silenceTag(base.alertname, base.fingerprint, base.startsAt);
+    const target = Object.entries(spec.matchers).map(([k, v]) => `${k}="${v}"`).join(', ');
+    if (status === 'firing') {
+      const silenced = await step(base, `silence {${target}}`, async () => {
+        if (config.dryRun) return {};
+        const s = await ensureSilence(spec, tag);
+        return { silenceId: s.id, counts: { created: s.created ? 1 : 0 }, why: s.created ? `until ${s.endsAt} at most` : 'the silence a previous delivery created' };
+      });
+      return silenced && toggle();
+    }
+    if (!(await toggle())) return false;
+    return step(base, `unsilence {${target}}`, async () => {
+      if (config.dryRun) return {};
+      const e = await endSilences(spec, tag);
+      return { silenceId: e.ids.join(','), counts: { silences: e.ids.length }, why: `ends ${e.endsAt} (afterResumeS after the resume)` };
+    });
+  }
+
   async function handleAlert(alert: WebhookAlert): Promise<boolean> {
-    const base = {
+    const base: AuditBase = {
       alertname: alert.labels.alertname ?? '', status: alert.status, fingerprint: alert.fingerprint,
       startsAt: alert.startsAt, dryRun: config.dryRun,
     };
@@ -108,18 +154,14 @@ export function createResponder(config: ResponderConfig, connect: () => Promise<
     }
     const what = runbook.action === 'redrive' ? `redrive ${runbook.deadLetterQueue}` : `http-toggle ${alert.status === 'firing' ? 'on' : 'off'}`;
     audit.write({ ...base, kind: 'decision', what: config.dryRun ? 'dry-run' : 'act', why: `runbook ${what} matches` });
-    try {
-      const counts = runbook.action === 'redrive' ? await runRedrive(runbook) : await runToggle(runbook, alert.status);
-      audit.write({ ...base, kind: 'action', what, why: config.dryRun ? 'dry run: planned only' : 'runbook', outcome: config.dryRun ? 'skipped' : 'ok', counts });
-      if (!config.dryRun) {
-        seen.add(key);
-        fs.appendFileSync(config.stateFile, `${key}\n`);
-      }
-      return true;
-    } catch (err) {
-      audit.write({ ...base, kind: 'action', what, why: 'runbook', outcome: 'failed', error: err instanceof Error ? err.message : String(err) });
-      return false;
+    const ok = runbook.action === 'redrive'
+      ? await step(base, what, async () => ({ counts: await runRedrive(runbook) }))
+      : await toggleSteps(base, runbook, alert.status);
+    if (ok && !config.dryRun) {
+      seen.add(key);
+      fs.appendFileSync(config.stateFile, `${key}\n`);
     }
+    return ok;
   }
 
   return {

@@ -7,7 +7,7 @@ import { waitFor } from './prometheus';
 
 export interface Audit {
   kind: string; what: string; why: string; outcome?: string; counts?: Record<string, number>;
-  dryRun: boolean; status: string; alertname: string; fingerprint: string; time: string;
+  dryRun: boolean; status: string; alertname: string; fingerprint: string; time: string; silenceId?: string;
 }
 
 export interface RunningResponder {

@@ -1,0 +1,72 @@
+/**
+ * The fault-free promise of `make demo` (docs/alerting.md): with FAULTS=none
+ * the demo runs the whole alerting loop (real collector, Prometheus,
+ * Alertmanager, filament-responder) and exits non-zero, naming the alerts,
+ * when any alert fired. Short runs here; the 10-minute run is
+ * `FAULTS=none DEMO_SECONDS=600 make demo`.
+ */
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { collectorBinary } from './support/collector';
+import { ROOT } from './support/fixture';
+import { waitFor } from './support/prometheus';
+
+interface DemoRun { code: number | null; out: string }
+
+/** Runs scripts/demo.mjs fault-free; `during` gets the demo's Alertmanager URL once it prints it. */
+async function demo(dir: string, during?: (alertmanagerUrl: string) => Promise<void>): Promise<DemoRun> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'demo.mjs')], {
+    cwd: ROOT,
+    env: {
+      ...process.env, FAULTS: 'none', DEMO_SECONDS: '20', ALERT_WAIT_S: '15', DEMO_OUTPUT: dir,
+      FILAMENT_OTELCOL_BIN: collectorBinary(), OTEL_EXPORTER_OTLP_ENDPOINT: '', ALERTING: '1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (during) {
+    const am = await waitFor('the demo\'s Alertmanager URL', 120_000, async () => {
+      if (child.exitCode !== null) throw new Error(`demo exited early:\n${out}`);
+      return /Alertmanager at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+    });
+    await waitFor('the load to start', 60_000, async () => (out.includes('running the load') ? true : undefined));
+    await during(am);
+  }
+  return { code: await exited, out };
+}
+
+describe('make demo with FAULTS=none: the fault-free promise', function () {
+  this.timeout(300_000);
+  let dir: string;
+
+  before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'filament-demo-fault-free-')); });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('no alert in a fault-free run: exit code 0, and it says so', async () => {
+    const run = await demo(path.join(dir, 'quiet'));
+    assert.match(run.out, /demo: Prometheus at http:\/\/127\.0\.0\.1:\d+, Alertmanager at/);
+    assert.match(run.out, /demo: FAULTS=none: no alert fired in 20 s of fault-free traffic/);
+    assert.match(run.out, /alerts no fault explains: none/);
+    assert.match(run.out, /the four events of fault-free traffic present \(no faults: no dead letters, no failed calls\); one order traced/);
+    assert.equal(run.code, 0, run.out);
+  });
+
+  it('an alert during a fault-free run: exit code 1, the alert named', async () => {
+    // An alert Alertmanager receives during the run, as Prometheus would send it.
+    const run = await demo(path.join(dir, 'alert'), async (am) => {
+      const res = await fetch(`${am}/api/v2/alerts`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify([{ labels: { alertname: 'FilamentApiErrorSpike', job: 'orders', severity: 'warning', category: 'api' }, annotations: {}, startsAt: new Date().toISOString() }]),
+      });
+      assert.equal(res.status, 200);
+    });
+    assert.match(run.out, /demo: FAULTS=none: 1 alert\(s\) fired in 20 s of fault-free traffic: FilamentApiErrorSpike\{orders\}/);
+    assert.equal(run.code, 1, run.out);
+  });
+});
