@@ -129,6 +129,8 @@ function otlpExporter<T extends object>(
   signal: Signal, protocol: OtlpProtocol, invalid: readonly string[], stop: StopSignal, maxExportMs: number,
 ): T {
   const pkg = `@opentelemetry/exporter-${PACKAGE_SIGNAL[signal]}-otlp-${EXPORTER_PACKAGE[protocol]}`;
+  // With the exporters, not at start-up: the serialiser's ASCII string path (src/protobufStrings.ts).
+  if (protocol !== 'http/json') (require('./protobufStrings') as typeof import('./protobufStrings')).installProtobufStrings();
   const load = HTTP_EXPORTERS[signal][protocol];
   const mod = (load !== undefined ? load() : require(pkg)) as Record<string, new (config?: object) => T>;
   const Exporter = mod[EXPORTER_CLASS[signal]] as new (config?: object) => T;

@@ -1,0 +1,121 @@
+// The serialiser's ASCII string path (src/protobufStrings.ts) produces the
+// official serialiser's bytes exactly: strings one by one, and whole OTLP
+// export requests of spans, log records and metrics with every kind of string.
+import assert from 'node:assert/strict';
+import { SeverityNumber } from '@opentelemetry/api-logs';
+import { SpanKind, ROOT_CONTEXT } from '@opentelemetry/api';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { ProtobufLogsSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { ProtobufWriter } from '@opentelemetry/otlp-transformer/build/src/common/protobuf/protobuf-writer';
+import { ProtobufSizeEstimator } from '@opentelemetry/otlp-transformer/build/src/common/protobuf/protobuf-size-estimator';
+import { installProtobufStrings, uninstallProtobufStrings } from '../src/protobufStrings';
+
+/** Strings of every kind the serialiser meets: ASCII, multi-byte, astral, lone surrogates, long, built at run time. */
+function strings(): string[] {
+  const route = '/v1/models/price';
+  const out = [
+    '', 'a', 'http.request.method', 'POST', `POST ${route}`, route.slice(3), '127.0.0.1', '\u007f', '\u0080', 'café',
+    'Grüße aus Köln', '漢字テキスト', 'emoji 😀 done', '\ud83d', 'lone high \ud83d then ascii', 'lone low \ude00 x',
+    '\ude00\ud83d', 'x'.repeat(127), 'y'.repeat(128), 'z'.repeat(16384), `${'ascii '.repeat(300)}é`,
+    JSON.stringify({ orderNumber: 'ORD-1', email: '[MASKED]', note: 'Überweisung' }),
+    String.fromCharCode(0, 1, 9, 10, 13, 31, 32, 126),
+  ];
+  // A concatenation and a slice: other internal string representations of the same text.
+  const parts = ['model3d', '.', 'priced'];
+  out.push(parts.join(''), parts[0] + parts[1] + parts[2], `${'x'.repeat(40)}${route}`.slice(20));
+  return out;
+}
+
+function writeOne(s: string): { bytes: Buffer; estimate: number } {
+  const writer = new ProtobufWriter(4);
+  writer.writeString(s);
+  const estimator = new ProtobufSizeEstimator();
+  estimator.writeString(s);
+  return { bytes: Buffer.from(writer.finish()), estimate: estimator.pos };
+}
+
+/** Spans, log records and metrics carrying every string of strings() as names, keys, values and bodies. */
+async function telemetry(): Promise<{ spans: unknown[]; logs: unknown[]; metrics: unknown[] }> {
+  const resource = resourceFromAttributes({ 'service.name': 'protobuf-strings', 'host.name': 'hôte-1', note: 'x'.repeat(300) });
+  const spanExporter = new InMemorySpanExporter();
+  const tracer = new TracerProvider({ resource, spanProcessors: [new SimpleSpanProcessor({ exporter: spanExporter })] }).getTracer('scope-ä', '1.0.0');
+  const logExporter = new InMemoryLogRecordExporter();
+  const logger = new LoggerProvider({ resource, processors: [new SimpleLogRecordProcessor({ exporter: logExporter })] }).getLogger('filament-otel', '0.1.0');
+  const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+  const reader = new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 3_600_000 });
+  const meter = new MeterProvider({ resource, readers: [reader] }).getMeter('meter-ü');
+  const counter = meter.createCounter('messaging.client.sent.messages');
+  const all = strings();
+  all.forEach((s, i) => {
+    const span = tracer.startSpan(s === '' ? 'empty' : s, { kind: SpanKind.SERVER, attributes: { key: s, [`k-${s.slice(0, 20)}`]: i, list: [s, 'b'] } }, ROOT_CONTEXT);
+    span.addEvent(`event ${s.slice(0, 10)}`, { 'exception.message': s });
+    span.setStatus({ code: 2, message: s });
+    span.end();
+    logger.emit({
+      eventName: 'queue.message', severityNumber: SeverityNumber.INFO, severityText: 'INFO',
+      attributes: { 'messaging.destination.name': s, [s.slice(0, 30) || 'empty']: s, n: i, ok: true, nested: { inner: s } },
+      body: i % 2 === 0 ? s : { text: s, list: [s, 1] },
+    });
+    counter.add(1, { 'messaging.destination.name': s });
+  });
+  await reader.forceFlush();
+  return {
+    spans: spanExporter.getFinishedSpans(),
+    logs: logExporter.getFinishedLogRecords(),
+    metrics: metricExporter.getMetrics(),
+  };
+}
+
+function serialiseAll(t: { spans: unknown[]; logs: unknown[]; metrics: unknown[] }): Buffer[] {
+  return [
+    Buffer.from(ProtobufTraceSerializer.serializeRequest(t.spans as never) as Uint8Array),
+    Buffer.from(ProtobufLogsSerializer.serializeRequest(t.logs as never) as Uint8Array),
+    ...t.metrics.map((m) => Buffer.from(ProtobufMetricsSerializer.serializeRequest(m as never) as Uint8Array)),
+  ];
+}
+
+describe('protobuf strings: the ASCII path writes the official serialiser\'s bytes', () => {
+  afterEach(() => uninstallProtobufStrings());
+
+  it('installs on the pinned otlp-transformer, once', () => {
+    const before = ProtobufWriter.prototype.writeString;
+    assert.equal(installProtobufStrings(), true);
+    const installed = ProtobufWriter.prototype.writeString;
+    assert.notEqual(installed, before);
+    assert.equal(installProtobufStrings(), true);
+    assert.equal(ProtobufWriter.prototype.writeString, installed, 'not wrapped twice');
+    uninstallProtobufStrings();
+    assert.equal(ProtobufWriter.prototype.writeString, before);
+  });
+
+  it('encodes every string as the SDK does, and estimates sizes the writer then needs', () => {
+    const all = strings();
+    const expected = all.map(writeOne);
+    installProtobufStrings();
+    all.forEach((s, i) => {
+      const got = writeOne(s);
+      const want = expected[i] as { bytes: Buffer; estimate: number };
+      assert.deepEqual(got.bytes, want.bytes, `bytes of ${JSON.stringify(s.slice(0, 40))}`);
+      // The estimate only sizes the buffer (the output is the same whatever it is); ASCII is exact,
+      // anything else is the SDK's own estimate.
+      assert.equal(got.estimate, want.estimate, `estimate of ${JSON.stringify(s.slice(0, 40))}`);
+      if (!/[^\x00-\x7f]/.test(s)) assert.equal(got.estimate, got.bytes.length);
+    });
+  });
+
+  it('serialises whole trace, log and metric export requests byte for byte as the SDK does', async () => {
+    const t = await telemetry();
+    assert.equal(t.spans.length, strings().length);
+    assert.equal(t.logs.length, strings().length);
+    assert.equal(t.metrics.length, 1);
+    const expected = serialiseAll(t);
+    installProtobufStrings();
+    const got = serialiseAll(t);
+    assert.equal(got.length, expected.length);
+    got.forEach((bytes, i) => assert.ok(bytes.equals(expected[i] as Buffer), `request ${i} differs`));
+    assert.ok((expected[1] as Buffer).includes(Buffer.from('Grüße aus Köln')), 'the non-ASCII text is in the log request');
+  });
+});
