@@ -13,13 +13,14 @@
  * of the pricing route's and the queue path's instruction profiles
  * (docs/benchmarks.md, "Instructions per request").
  *
- * What changes: for ASCII strings the same bytes are produced by one loop that
+ * What changes: short ASCII strings are checked and copied by one loop that
  * calls `String.prototype.charCodeAt` directly (no lookup on the string, so
- * nothing to go megamorphic) and checks and copies in one pass. Any string
- * with a character above U+007F is handed to the package's own method, so
- * non-ASCII text is encoded by the SDK's code as before. The output is the
- * SDK's byte for byte (test/protobuf-strings.test.ts compares whole export
- * requests); only the work per character changes.
+ * nothing to go megamorphic); longer or non-ASCII strings are measured and
+ * written by Node's native UTF-8 encoder (`Buffer.byteLength`, `utf8Write`),
+ * which encodes as the SDK's TextEncoder does, lone surrogates included
+ * (U+FFFD). The estimator's sizes become exact. The output is the SDK's byte
+ * for byte (test/protobuf-strings.test.ts compares strings of every kind and
+ * whole export requests); only the work per character changes.
  */
 import { ProtobufSizeEstimator } from '@opentelemetry/otlp-transformer/build/src/common/protobuf/protobuf-size-estimator';
 import { ProtobufWriter } from '@opentelemetry/otlp-transformer/build/src/common/protobuf/protobuf-writer';
@@ -40,48 +41,62 @@ interface EstimatorInternals {
 }
 
 const charCodeAt = String.prototype.charCodeAt;
+/** Node's native UTF-8 encoder, called on the writer's Uint8Array (it takes any byte view). */
+const utf8Write = (Buffer.prototype as unknown as { utf8Write(this: Uint8Array, str: string, offset: number, length: number): number }).utf8Write;
+/**
+ * Below this many characters a JavaScript loop is cheaper than a call into
+ * Node's encoder (a fixed cost of about as many instructions as the loop
+ * spends on this many characters; docs/benchmarks.md).
+ */
+const SHORT = 16;
 const kOriginal = Symbol.for('filament-otel.protobufStrings.original');
 type Patched = WriteString & { [kOriginal]?: WriteString };
 
-function asciiWriter(original: WriteString): WriteString {
-  return function writeString(this: WriterInternals, str: string): void {
-    const len = str.length;
-    const start = this.pos;
-    // Written as if ASCII (one byte per character); undone below at the first other character.
+/** UTF-8 bytes of `str`: Node's count, which replaces lone surrogates with U+FFFD as TextEncoder does. */
+function utf8Length(str: string): number {
+  const len = str.length;
+  if (len >= SHORT) return Buffer.byteLength(str, 'utf8');
+  for (let i = 0; i < len; i++) if (charCodeAt.call(str, i) > 127) return Buffer.byteLength(str, 'utf8');
+  return len;
+}
+
+function writerString(this: WriterInternals, str: string): void {
+  const len = str.length;
+  const start = this.pos;
+  if (len < SHORT) {
+    // Written as if ASCII (one byte per character); undone at the first other character.
     this.writeVarint(len);
     this._ensureCapacity(len);
     const buffer = this._buffer;
     let pos = this.pos;
-    for (let i = 0; i < len; i++) {
+    let i = 0;
+    for (; i < len; i++) {
       const c = charCodeAt.call(str, i);
-      if (c > 127) {
-        this.pos = start;
-        original.call(this as never, str);
-        return;
-      }
+      if (c > 127) break;
       buffer[pos++] = c;
     }
-    this.pos = pos;
-  };
-}
-
-function asciiEstimator(original: WriteString): WriteString {
-  return function writeString(this: EstimatorInternals, str: string): void {
-    const len = str.length;
-    for (let i = 0; i < len; i++) {
-      if (charCodeAt.call(str, i) > 127) {
-        original.call(this as never, str);
-        return;
-      }
+    if (i === len) {
+      this.pos = pos;
+      return;
     }
-    this.pos += estimateVarintSize(len) + len;
-  };
+    this.pos = start;
+  }
+  const bytes = Buffer.byteLength(str, 'utf8');
+  this.writeVarint(bytes);
+  this._ensureCapacity(bytes);
+  utf8Write.call(this._buffer, str, this.pos, bytes);
+  this.pos += bytes;
 }
 
-function patch(proto: { writeString: WriteString }, make: (original: WriteString) => WriteString): void {
+function estimatorString(this: EstimatorInternals, str: string): void {
+  const bytes = utf8Length(str);
+  this.pos += estimateVarintSize(bytes) + bytes;
+}
+
+function patch(proto: { writeString: WriteString }, replacement: WriteString): void {
   const current = proto.writeString as Patched;
   if (current[kOriginal] !== undefined) return;
-  const patched = make(current) as Patched;
+  const patched = replacement as Patched;
   patched[kOriginal] = current;
   proto.writeString = patched;
 }
@@ -106,8 +121,8 @@ export function installProtobufStrings(): boolean {
     || typeof probe.writeVarint !== 'function' || typeof probe._ensureCapacity !== 'function') {
     return false;
   }
-  patch(writerProto, asciiWriter);
-  patch(estimatorProto, asciiEstimator);
+  patch(writerProto, writerString as WriteString);
+  patch(estimatorProto, estimatorString as WriteString);
   return true;
 }
 
