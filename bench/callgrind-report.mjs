@@ -6,6 +6,7 @@
  * Used by bench/instructions.mjs (ANNOTATE=1); also runnable by hand:
  *
  *   node bench/callgrind-report.mjs <callgrind dump> [perf map] [per-unit divisor]
+ *   INCLUSIVE='regex' also lists the inclusive cost of the functions whose names match
  *
  * Prints the top functions by self instructions and, for V8's megamorphic
  * inline-cache builtins (property loads and stores on objects of many shapes,
@@ -89,7 +90,7 @@ export function resolver(map) {
   };
 }
 
-export function report({ self, arcs, total }, map, divisor = 1, top = 40) {
+export function report({ self, arcs, total }, map, divisor = 1, top = 40, inclusive = undefined) {
   const resolve = resolver(map);
   const merged = new Map();
   for (const [fn, c] of self) {
@@ -115,6 +116,20 @@ export function report({ self, arcs, total }, map, divisor = 1, top = 40) {
   for (const [n, c] of [...callers].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
     out.push(`| ${n.replace(/\|/g, '\\|').slice(0, 140)} | ${((100 * c) / total).toFixed(1)} % | ${fmt(c)} |`);
   }
+  if (inclusive !== undefined) {
+    // Self plus the calls it makes (callgrind's inclusive cost of each call arc); recursion counts twice.
+    const incl = new Map();
+    for (const [fn, c] of self) {
+      const n = resolve(fn.replace(/^\?\?\?:/, '').replace(/ \[.*\]$/, ''));
+      let sum = c;
+      for (const [callee, cc] of arcs.get(fn) ?? []) if (callee !== fn) sum += cc;
+      if (inclusive.test(n)) incl.set(n, (incl.get(n) ?? 0) + sum);
+    }
+    out.push('', `| function matching ${inclusive} (inclusive) | share | per unit |`, '|---|---:|---:|');
+    for (const [n, c] of [...incl].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+      out.push(`| ${n.replace(/\|/g, '\\|').slice(0, 140)} | ${((100 * c) / total).toFixed(1)} % | ${fmt(c)} |`);
+    }
+  }
   return out.join('\n');
 }
 
@@ -132,5 +147,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const earlier = i === 0 ? base : `${base}.${i}`;
     if (fs.existsSync(earlier)) readDump(earlier, names);
   }
-  process.stdout.write(`${report(readDump(dump, names), readPerfMap(perfMap), Number(divisor ?? 1))}\n`);
+  const inclusive = process.env.INCLUSIVE ? new RegExp(process.env.INCLUSIVE) : undefined;
+  process.stdout.write(`${report(readDump(dump, names), readPerfMap(perfMap), Number(divisor ?? 1), 40, inclusive)}\n`);
 }

@@ -58,7 +58,10 @@ const WINDOWS = num('WINDOWS', 3);
 const CONCURRENCY = num('CONCURRENCY', 20);
 const MODE = process.env.MODE ?? 'callgrind';
 const TOP = num('TOP', 30);
-/** Callgrind mode: also name where the last window's instructions went (JIT code through --perf-basic-prof). */
+/**
+ * Callgrind mode: also name where the last window's instructions went (JIT code through
+ * --perf-basic-prof); INCLUSIVE='regex' adds the inclusive cost of the functions it matches.
+ */
 const ANNOTATE = process.env.ANNOTATE === '1';
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const EXTRA_ENV = Object.fromEntries((process.env.EXTRA_ENV ?? '').split(/\s+/).filter(Boolean).map((kv) => {
@@ -278,7 +281,8 @@ async function measure(route, variant, sinkUrl, dir) {
     for (const f of annotations) last = readDump(f, names);
     const map = readPerfMap(`/tmp/perf-${pid}.map`);
     const unit = route === 'queue' ? 'round trip' : 'request';
-    results.annotation = `### ${route}, ${variant}: instructions per ${unit}, last window\n\n${report(last, map, N, TOP)}\n`;
+    const inclusive = process.env.INCLUSIVE ? new RegExp(process.env.INCLUSIVE) : undefined;
+    results.annotation = `### ${route}, ${fileLabel(variant)}: instructions per ${unit}, last window\n\n${report(last, map, N, TOP, inclusive)}\n`;
     fs.rmSync(`/tmp/perf-${pid}.map`, { force: true });
   }
   return results;

@@ -15,9 +15,9 @@
  *
  * What changes: short ASCII strings are checked and copied by one loop that
  * calls `String.prototype.charCodeAt` directly (no lookup on the string, so
- * nothing to go megamorphic); longer or non-ASCII strings are measured and
- * written by Node's native UTF-8 encoder (`Buffer.byteLength`, `utf8Write`),
- * which encodes as the SDK's TextEncoder does, lone surrogates included
+ * nothing to go megamorphic); longer ones are written by one call of Node's
+ * native UTF-8 encoder (`utf8Write`) and measured by `Buffer.byteLength`,
+ * which encode as the SDK's TextEncoder does, lone surrogates included
  * (U+FFFD). The estimator's sizes become exact. The output is the SDK's byte
  * for byte (test/protobuf-strings.test.ts compares strings of every kind and
  * whole export requests); only the work per character changes.
@@ -40,30 +40,28 @@ interface EstimatorInternals {
   pos: number;
 }
 
-const charCodeAt = String.prototype.charCodeAt;
-/** Node's native UTF-8 encoder, called on the writer's Uint8Array (it takes any byte view). */
+/** Node's UTF-8 length of a string (replaces lone surrogates with U+FFFD, as TextEncoder does). */
+const byteLength = Buffer.byteLength;
+/** Node's native UTF-8 encoder, called on the writer's Uint8Array (it takes any byte view); returns the bytes written. */
 const utf8Write = (Buffer.prototype as unknown as { utf8Write(this: Uint8Array, str: string, offset: number, length: number): number }).utf8Write;
 /**
- * Below this many characters a JavaScript loop is cheaper than a call into
- * Node's encoder (a fixed cost of about as many instructions as the loop
- * spends on this many characters; docs/benchmarks.md).
+ * Below these lengths a JavaScript loop over the characters costs fewer
+ * instructions than one call into Node's encoder (measured on Node 26 with
+ * bench/instructions.mjs; docs/benchmarks.md, "Instructions per request").
  */
-const SHORT = 16;
+const WRITE_LOOP_BELOW = 16;
+const MEASURE_LOOP_BELOW = 12;
 const kOriginal = Symbol.for('filament-otel.protobufStrings.original');
 type Patched = WriteString & { [kOriginal]?: WriteString };
 
-/** UTF-8 bytes of `str`: Node's count, which replaces lone surrogates with U+FFFD as TextEncoder does. */
-function utf8Length(str: string): number {
-  const len = str.length;
-  if (len >= SHORT) return Buffer.byteLength(str, 'utf8');
-  for (let i = 0; i < len; i++) if (charCodeAt.call(str, i) > 127) return Buffer.byteLength(str, 'utf8');
-  return len;
-}
+// The loops call `String.prototype.charCodeAt.call(str, i)` spelled out: V8 then inlines
+// charCodeAt whatever the string's representation. Through `str.charCodeAt` the lookup
+// goes megamorphic in a service; through a saved reference the call is not inlined.
 
 function writerString(this: WriterInternals, str: string): void {
   const len = str.length;
   const start = this.pos;
-  if (len < SHORT) {
+  if (len < WRITE_LOOP_BELOW) {
     // Written as if ASCII (one byte per character); undone at the first other character.
     this.writeVarint(len);
     this._ensureCapacity(len);
@@ -71,7 +69,7 @@ function writerString(this: WriterInternals, str: string): void {
     let pos = this.pos;
     let i = 0;
     for (; i < len; i++) {
-      const c = charCodeAt.call(str, i);
+      const c = String.prototype.charCodeAt.call(str, i);
       if (c > 127) break;
       buffer[pos++] = c;
     }
@@ -80,8 +78,21 @@ function writerString(this: WriterInternals, str: string): void {
       return;
     }
     this.pos = start;
+  } else {
+    // One native call for an ASCII string: encoded after room for its length as if
+    // ASCII. With room for the worst case (3 bytes a character) nothing can be cut
+    // short, so as many bytes as characters means every character was ASCII.
+    const room = estimateVarintSize(len);
+    this._ensureCapacity(room + len);
+    const buffer = this._buffer;
+    const available = buffer.length - start - room;
+    if (available >= 3 * len && utf8Write.call(buffer, str, start + room, available) === len) {
+      this.writeVarint(len);
+      this.pos += len;
+      return;
+    }
   }
-  const bytes = Buffer.byteLength(str, 'utf8');
+  const bytes = byteLength(str);
   this.writeVarint(bytes);
   this._ensureCapacity(bytes);
   utf8Write.call(this._buffer, str, this.pos, bytes);
@@ -89,7 +100,18 @@ function writerString(this: WriterInternals, str: string): void {
 }
 
 function estimatorString(this: EstimatorInternals, str: string): void {
-  const bytes = utf8Length(str);
+  const len = str.length;
+  let bytes = len;
+  if (len >= MEASURE_LOOP_BELOW) {
+    bytes = byteLength(str);
+  } else {
+    for (let i = 0; i < len; i++) {
+      if (String.prototype.charCodeAt.call(str, i) > 127) {
+        bytes = byteLength(str);
+        break;
+      }
+    }
+  }
   this.pos += estimateVarintSize(bytes) + bytes;
 }
 

@@ -32,12 +32,14 @@ function strings(): string[] {
   return out;
 }
 
-function writeOne(s: string): { bytes: Buffer; estimate: number } {
-  const writer = new ProtobufWriter(4);
+/** `s` written after a prefix into a writer of `capacity` bytes (a small one grows while writing, a large one has room). */
+function writeOne(s: string, capacity: number): { bytes: Buffer; estimate: number } {
+  const writer = new ProtobufWriter(capacity);
+  writer.writeString('prefix');
   writer.writeString(s);
   const estimator = new ProtobufSizeEstimator();
   estimator.writeString(s);
-  return { bytes: Buffer.from(writer.finish()), estimate: estimator.pos };
+  return { bytes: Buffer.from(writer.finish()).subarray(7), estimate: estimator.pos };
 }
 
 /** Spans, log records and metrics carrying every string of strings() as names, keys, values and bodies. */
@@ -96,17 +98,20 @@ describe('protobuf strings: the ASCII path writes the official serialiser\'s byt
 
   it('encodes every string as the SDK does, and estimates exactly the bytes the writer then needs', () => {
     const all = strings();
-    const expected = all.map(writeOne);
+    // Growing from 4 bytes; room for one byte per character only (the prefix's 7 bytes, the length,
+    // the characters), where an encoder cut short by the room must not pass for ASCII; plenty of room.
+    const capacities = [(): number => 4, (s: string): number => 7 + (s.length < 128 ? 1 : 2) + s.length, (): number => 1 << 17];
+    const expected = capacities.map((capacity) => all.map((s) => writeOne(s, capacity(s))));
     installProtobufStrings();
-    all.forEach((s, i) => {
-      const got = writeOne(s);
-      const want = expected[i] as { bytes: Buffer; estimate: number };
+    capacities.forEach((capacity, c) => all.forEach((s, i) => {
+      const got = writeOne(s, capacity(s));
+      const want = expected[c]?.[i] as { bytes: Buffer; estimate: number };
       assert.deepEqual(got.bytes, want.bytes, `bytes of ${JSON.stringify(s.slice(0, 40))}`);
       // The estimate only sizes the writer's buffer (the output is the same whatever it is); the
       // replacement's is exact (the SDK's counts a lone surrogate as 4 bytes, writes 3).
       assert.equal(got.estimate, got.bytes.length, `estimate of ${JSON.stringify(s.slice(0, 40))}`);
       if (!/[\ud800-\udfff]/.test(s)) assert.equal(got.estimate, want.estimate);
-    });
+    }));
   });
 
   it('serialises whole trace, log and metric export requests byte for byte as the SDK does', async () => {
