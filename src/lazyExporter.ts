@@ -158,12 +158,13 @@ class StoppableRetryingTransport implements ExporterTransport {
 
   async send(data: Uint8Array, exportTimeoutMillis: number): Promise<ExportResponse> {
     const epoch = this.stop.epoch;
-    const abandoned: ExportResponse = { status: 'failure', error: abandonedError() };
+    // Made only when needed: an Error captures a stack trace, and this runs for every batch.
+    const abandoned = (): ExportResponse => ({ status: 'failure', error: abandonedError() });
     // An export in flight when a script ends holds the process (the batch
     // processor's own timer is ref'd) until it is done: at most the stop deadline.
     const timeoutMillis = Math.min(exportTimeoutMillis, this.maxMs);
     const deadline = Date.now() + timeoutMillis;
-    let result = (await this.stop.race(this.inner.send(data, timeoutMillis))) ?? abandoned;
+    let result = (await this.stop.race(this.inner.send(data, timeoutMillis))) ?? abandoned();
     let backoff = INITIAL_BACKOFF_MS;
     for (let retries = MAX_RETRIES; result.status === 'retryable' && retries > 0; retries--) {
       const wait = result.retryInMillis ?? Math.min(backoff * (1 + (Math.random() * 2 - 1) * JITTER), MAX_BACKOFF_MS);
@@ -171,10 +172,10 @@ class StoppableRetryingTransport implements ExporterTransport {
       const remaining = deadline - Date.now();
       if (wait > remaining) return result;
       await this.stop.race(new Promise<void>((resolve) => setTimeout(resolve, Math.max(wait, 0)).unref()));
-      if (this.stop.epoch !== epoch) return abandoned;
-      result = (await this.stop.race(this.inner.send(data, deadline - Date.now()))) ?? abandoned;
+      if (this.stop.epoch !== epoch) return abandoned();
+      result = (await this.stop.race(this.inner.send(data, deadline - Date.now()))) ?? abandoned();
     }
-    return this.stop.epoch !== epoch ? abandoned : result;
+    return this.stop.epoch !== epoch ? abandoned() : result;
   }
 
   shutdown(): void {

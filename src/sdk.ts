@@ -115,6 +115,8 @@ const HTTP_EXPORTERS: Record<Signal, Partial<Record<OtlpProtocol, () => unknown>
 function otlpExporter<T extends object>(signal: Signal, config: FilamentConfig, stop: StopSignal): T {
   const protocol = config.protocol[signal];
   const pkg = `@opentelemetry/exporter-${PACKAGE_SIGNAL[signal]}-otlp-${EXPORTER_PACKAGE[protocol]}`;
+  // With the exporters, not at start-up: the serialiser's ASCII string path (src/protobufStrings.ts).
+  if (protocol !== 'http/json') (require('./protobufStrings') as typeof import('./protobufStrings')).installProtobufStrings();
   const load = HTTP_EXPORTERS[signal][protocol];
   const mod = (load !== undefined ? load() : require(pkg)) as Record<string, new (config?: object) => T>;
   const Exporter = mod[EXPORTER_CLASS[signal]] as new (config?: object) => T;
