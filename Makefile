@@ -45,10 +45,10 @@ alerting: ## Install Prometheus + Alertmanager via apt when absent; promtool che
 typecheck: install ## Type-check src/, test/ and bench/ (strict)
 	npx tsc -p tsconfig.test.json
 
-test: build typecheck rabbitmq collector opensearch alerting ## Build, type-check, start RabbitMQ, build the collector, install OpenSearch, check the alert rules, run the mocha suite (NODE_VERSION=24; SPEC='test/a.test.ts …' for a subset)
+test: build typecheck rabbitmq collector opensearch alerting ## Build, type-check, start RabbitMQ, build the collector, install OpenSearch, check the alert rules, run the mocha suite (on the system node; NODE_VERSION=26, 24, 22 or 20 installs and uses that line; SPEC='test/a.test.ts …' for a subset)
 	$(call with_node,$(or $(NODE_VERSION),system),SPEC='$(SPEC)' npx mocha)
 
-demo: build rabbitmq ## Run the platform under the preload with load and faults (DEMO_SECONDS=60; FAULTS=none: no faults, exit 1 if any alert fired; NODE_VERSION=26), the alerting loop when Prometheus is installed, then summarise
+demo: build rabbitmq ## Run the platform under the preload with load and faults (DEMO_SECONDS=60; FAULTS=none: no faults, exit 1 if any alert fired; system node unless NODE_VERSION=…), the alerting loop when Prometheus is installed, then summarise
 	$(call with_node,$(or $(NODE_VERSION),system),node scripts/demo.mjs)
 
 bench: build rabbitmq ## Benchmarks side by side: bare vs Filament vs upstream vs EDOT on NODE_VERSION (default: newest LTS; QUICK=1: < 2 min; ONLY=logs: logger calls only) → docs/benchmarks.md
