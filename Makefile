@@ -51,7 +51,7 @@ test: build typecheck rabbitmq collector opensearch alerting ## Build, type-chec
 demo: build rabbitmq ## Run the platform under the preload with load and faults (DEMO_SECONDS=60; FAULTS=none: no faults, exit 1 if any alert fired; system node unless NODE_VERSION=…), the alerting loop when Prometheus is installed, then summarise
 	$(call with_node,$(or $(NODE_VERSION),system),node scripts/demo.mjs)
 
-bench: build rabbitmq ## Benchmarks side by side: bare vs Filament vs upstream vs EDOT on NODE_VERSION (default: newest LTS; QUICK=1: < 2 min; ONLY=logs: logger calls only) → docs/benchmarks.md
+bench: build rabbitmq ## Benchmarks side by side: bare vs Filament vs upstream vs EDOT on NODE_VERSION (default: newest LTS; QUICK=1: < 2 min; ONLY=logs: logger calls only) → docs/benchmarks.md (other lines: docs/benchmarks-node<N>.md)
 	$(call with_node,$(NODE_VERSION),QUICK=$(QUICK) ONLY=$(ONLY) node --import tsx bench/run.ts)
 
 up: ## Users with Docker: Elasticsearch 9, Kibana, `filament setup`, the collector (contrib image), RabbitMQ; random passwords in collector/.env

@@ -15,7 +15,8 @@
  *   PROFILE=1     also writes a CPU profile of the Filament trivial-route server
  *   ONLY=logs     only the cost of the app's own logger calls with bridging (bench/results/logs.md)
  *
- * Writes docs/benchmarks.md (full runs) or bench/results/quick.md (QUICK).
+ * Writes docs/benchmarks.md (full runs on the newest LTS line), docs/benchmarks-node<major>.md
+ * (full runs on another line) or bench/results/quick.md (QUICK).
  */
 import autocannon from 'autocannon';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -566,15 +567,42 @@ async function main(): Promise<void> {
     }
     const table = rows.join('\n');
     process.stdout.write(`\n${table}\n`);
-    const target = QUICK ? path.join(ROOT, 'bench', 'results', 'quick.md') : path.join(ROOT, 'docs', 'benchmarks.md');
+    const { target, prose } = resultsTarget();
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    const prose = QUICK ? '# Benchmarks — QUICK run (proves the harness; figures are not for publishing)\n\n' : fs.readFileSync(path.join(__dirname, 'benchmarks-head.md'), 'utf8');
     fs.writeFileSync(target, `${prose}\n## Results (${new Date().toISOString().slice(0, 10)})\n\n${table}\n`);
     log(`written to ${path.relative(ROOT, target)}`);
   } finally {
     await stopServer(sink);
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * Where a run's results go. Full runs on the newest LTS line (the first line
+ * `scripts/node.sh lines` prints) rewrite docs/benchmarks.md under the prose of
+ * bench/benchmarks-head.md; full runs on another line get their own file,
+ * docs/benchmarks-node<major>.md, so measuring Node 22 does not replace the
+ * newest line's figures. QUICK runs only prove the harness.
+ */
+function resultsTarget(): { target: string; prose: string } {
+  if (QUICK) {
+    return {
+      target: path.join(ROOT, 'bench', 'results', 'quick.md'),
+      prose: '# Benchmarks — QUICK run (proves the harness; figures are not for publishing)\n\n',
+    };
+  }
+  const lines = spawnSync('bash', [path.join(ROOT, 'scripts', 'node.sh'), 'lines'], { encoding: 'utf8' }).stdout.trim().split('\n');
+  const major = process.versions.node.split('.')[0];
+  if (major === lines[0]) {
+    return { target: path.join(ROOT, 'docs', 'benchmarks.md'), prose: fs.readFileSync(path.join(__dirname, 'benchmarks-head.md'), 'utf8') };
+  }
+  return {
+    target: path.join(ROOT, 'docs', `benchmarks-node${major}.md`),
+    prose: `# Benchmarks on Node ${major}\n\n`
+      + `The same harness and method as [benchmarks.md](benchmarks.md) (which holds the method, the goals, what we found and\n`
+      + `the newest LTS line's figures), run with \`make bench NODE_VERSION=${major}\`. This file is rewritten by each full run on\n`
+      + `this line. Compare ratios and added CPU with the newest line's, not absolute numbers across days.\n`,
+  };
 }
 
 (process.env.ONLY === 'logs' ? logsOnly() : main()).catch((error: unknown) => {
