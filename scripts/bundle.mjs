@@ -17,6 +17,7 @@
 // dist/index.js (the public API) stays unbundled and small; it meets the
 // preload's state through globalThis (src/symbols.ts).
 import { build } from 'esbuild';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -58,6 +59,20 @@ const result = await build({
 const dynamic = Object.entries(result.metafile.inputs)
   .flatMap(([file, input]) => input.imports.filter((i) => i.kind === 'dynamic-import' && i.external === true && !isBuiltin(i.path)).map((i) => `${file}: import(${i.path})`));
 if (dynamic.length > 0) throw new Error(`bundle: import() of a non-built-in would become require():\n${dynamic.join('\n')}`);
+
+// V8 keeps a script's source for as long as the process lives (functions compile lazily from
+// it), and one character above Latin-1 makes all of it a two-byte string: twice the heap. esbuild
+// escapes such characters in code (its default `charset: 'ascii'`) but keeps the comments it
+// places before class members as they are; those get a '?' per UTF-16 unit, so the source map's
+// columns stay right. Anything else non-ASCII fails the build.
+const bundle = readFileSync(`${dist}preload.js`, 'utf8');
+const lines = bundle.split('\n');
+for (const [i, line] of lines.entries()) {
+  if (/[^\x00-\x7f]/.test(line) && !/^\s*(\*|\/\*|\/\/)/.test(line)) {
+    throw new Error(`bundle: dist/preload.js:${i + 1} has a non-ASCII character outside a comment`);
+  }
+}
+writeFileSync(`${dist}preload.js`, bundle.replace(/[^\x00-\x7f]/g, '?'));
 
 const inputs = Object.keys(result.metafile.inputs).length;
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);

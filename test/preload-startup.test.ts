@@ -5,10 +5,14 @@
  * (with http2, web streams, assert): ~15 MiB of peak RSS and ~20 ms in a process that does not
  * use fetch. scripts/bundle.mjs turns the bundled import() of built-ins into require().
  * On Node 20 the namespace does not load undici, so this test only fails there on 22+.
+ * And the bundle is ASCII: V8 keeps its source for the process's life, two bytes a character
+ * if one of them is above Latin-1.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { OtlpReceiver } from './support/otlpReceiver';
-import { startFixture } from './support/fixture';
+import { ROOT, startFixture } from './support/fixture';
 
 describe('preload: start-up', function () {
   this.timeout(60000);
@@ -26,5 +30,11 @@ describe('preload: start-up', function () {
     const loaded = JSON.parse(/^LOADED (.*)$/m.exec(app.stdout())?.[1] ?? 'null') as string[];
     assert.ok(loaded.includes('NativeModule zlib'), loaded.join(', ')); // the exporter's transport was loaded now
     assert.deepEqual(loaded.filter((m) => /undici|http2|webstreams/.test(m)), []);
+  });
+
+  it('dist/preload.js is ASCII only, so V8 keeps its source one byte a character', () => {
+    const source = readFileSync(path.join(ROOT, 'dist', 'preload.js'), 'utf8');
+    assert.ok(source.length > 100000, String(source.length));
+    assert.deepEqual([...source.matchAll(/[^\x00-\x7f]/g)].map((m) => m[0]), []);
   });
 });
