@@ -1,6 +1,6 @@
 // Start-up time and memory of the preload, split so that live data and V8's
-// sizing can be told apart (docs/benchmarks.md, "Start-up and memory"):
-//   node bench/startup.mjs [runs]         (NODE: this process's node; PRELOAD: dist/preload.js)
+// sizing can be told apart (docs/benchmarks.md, "Start-up and memory by Node line"):
+//   node bench/startup.mjs [runs]   on the Node that runs it; PRELOAD (default dist/preload.js)
 // Per variant, alternating, median of `runs` (default 15):
 // - ms:   wall time of `node [--require preload] -e 0`, telemetry exported to a local
 //         discarding OTLP sink (an unreachable endpoint makes the exit wait for timeouts);
@@ -8,7 +8,8 @@
 // - at the app's first line (`-e` runs after the preload), with --expose-gc, after gc():
 //   rss, heapUsed, external (+ arrayBuffers); and the modules loaded so far
 //   (require.cache entries, process.moduleLoadList = Node's own built-ins and bindings).
-// VARIANTS: comma-separated, of bare, filament, before, upstream (default bare,filament).
+// VARIANTS: comma-separated, of bare, filament, before (BEFORE=path of another build's
+// preload.js), upstream (default bare,filament).
 // EXTRA_ARGS (space-separated node flags, e.g. --max-semi-space-size=1) apply to every run.
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
