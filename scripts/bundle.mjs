@@ -17,6 +17,8 @@
 // dist/index.js (the public API) stays unbundled and small; it meets the
 // preload's state through globalThis (src/symbols.ts).
 import { build } from 'esbuild';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
@@ -43,7 +45,34 @@ const result = await build({
   logLevel: 'warning',
   logOverride: { 'require-resolve-not-external': 'silent' },
   metafile: true,
+  // import() of a built-in becomes require(): @opentelemetry/otlp-exporter-base makes its HTTP
+  // agent with `await import('http')`, and on Node 22+ the ESM namespace of node:http reads every
+  // export, lazy ones included, which loads Node's bundled undici (http2, web streams, assert, …)
+  // on the first export: peak RSS and start-up in docs/benchmarks.md, "What we found and changed".
+  // The module object, and so the Agent, is the same either way. Only built-ins are import()ed
+  // by the bundled code (checked below); test/preload-startup.test.ts checks the first export.
+  supported: { 'dynamic-import': false },
 });
+
+// require() of an ES module fails on Node 20: besides the bundled modules, only built-ins may be
+// import()ed (see `supported`).
+const dynamic = Object.entries(result.metafile.inputs)
+  .flatMap(([file, input]) => input.imports.filter((i) => i.kind === 'dynamic-import' && i.external === true && !isBuiltin(i.path)).map((i) => `${file}: import(${i.path})`));
+if (dynamic.length > 0) throw new Error(`bundle: import() of a non-built-in would become require():\n${dynamic.join('\n')}`);
+
+// V8 keeps a script's source for as long as the process lives (functions compile lazily from
+// it), and one character above Latin-1 makes all of it a two-byte string: twice the heap. esbuild
+// escapes such characters in code (its default `charset: 'ascii'`) but keeps the comments it
+// places before class members as they are; those get a '?' per UTF-16 unit, so the source map's
+// columns stay right. Anything else non-ASCII fails the build.
+const bundle = readFileSync(`${dist}preload.js`, 'utf8');
+const lines = bundle.split('\n');
+for (const [i, line] of lines.entries()) {
+  if (/[^\x00-\x7f]/.test(line) && !/^\s*(\*|\/\*|\/\/)/.test(line)) {
+    throw new Error(`bundle: dist/preload.js:${i + 1} has a non-ASCII character outside a comment`);
+  }
+}
+writeFileSync(`${dist}preload.js`, bundle.replace(/[^\x00-\x7f]/g, '?'));
 
 const inputs = Object.keys(result.metafile.inputs).length;
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);

@@ -1,0 +1,40 @@
+/**
+ * What a service's first export costs it in modules (docs/benchmarks.md, "Start-up and memory"):
+ * the OTLP/HTTP exporters make their agent with `import('http')`, and on Node 22 and later the
+ * ES-module namespace of node:http reads every lazy export, which loads Node's bundled undici
+ * (with http2, web streams, assert): ~15 MiB of peak RSS and ~20 ms in a process that does not
+ * use fetch. scripts/bundle.mjs turns the bundled import() of built-ins into require().
+ * On Node 20 the namespace does not load undici, so this test only fails there on 22+.
+ * And the bundle is ASCII: V8 keeps its source for the process's life, two bytes a character
+ * if one of them is above Latin-1.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { OtlpReceiver } from './support/otlpReceiver';
+import { ROOT, startFixture } from './support/fixture';
+
+describe('preload: start-up', function () {
+  this.timeout(60000);
+  const otlp = new OtlpReceiver();
+  before(() => otlp.start());
+  after(() => otlp.stop());
+  beforeEach(() => otlp.clear());
+
+  it('the first export loads no part of Node\'s bundled undici', async () => {
+    const app = await startFixture('first-export.cjs', { otlp: otlp.url, readyText: 'DONE' });
+    assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
+    // It did export over HTTP: the span and the counter arrived.
+    assert.deepEqual(otlp.spans.map((s) => s.name), ['first-export']);
+    assert.ok(otlp.metrics.some((m) => m.name === 'fixture.first_export'), otlp.metrics.map((m) => m.name).join(','));
+    const loaded = JSON.parse(/^LOADED (.*)$/m.exec(app.stdout())?.[1] ?? 'null') as string[];
+    assert.ok(loaded.includes('NativeModule zlib'), loaded.join(', ')); // the exporter's transport was loaded now
+    assert.deepEqual(loaded.filter((m) => /undici|http2|webstreams/.test(m)), []);
+  });
+
+  it('dist/preload.js is ASCII only, so V8 keeps its source one byte a character', () => {
+    const source = readFileSync(path.join(ROOT, 'dist', 'preload.js'), 'utf8');
+    assert.ok(source.length > 100000, String(source.length));
+    assert.deepEqual([...source.matchAll(/[^\x00-\x7f]/g)].map((m) => m[0]), []);
+  });
+});
