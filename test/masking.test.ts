@@ -187,7 +187,7 @@ describe('unit: the JSON key scanner (jsonKeyAt) against the regex it replaced',
   /** The same, by the scanner. */
   function byScanner(text: string): [number, string, number, number][] {
     const found: [number, string, number, number][] = [];
-    const key: JsonKey = { keyEnd: 0, valueStart: 0, matchEnd: 0 };
+    const key: JsonKey = { keyEnd: 0, valueStart: 0, matchEnd: 0, keyHash: 0 };
     for (let quote = text.indexOf('"'); quote !== -1;) {
       if (jsonKeyAt(text, quote, key)) {
         found.push([quote, text.slice(quote + 1, key.keyEnd), key.valueStart, key.matchEnd]);
@@ -221,6 +221,13 @@ describe('unit: the JSON key scanner (jsonKeyAt) against the regex it replaced',
     const long = `{"${'k'.repeat(64)}":1,"${'k'.repeat(65)}":2,"${'k'.repeat(63)}\\":3}`;
     assert.deepEqual(byScanner(long), byRegex(long));
     assert.equal(byScanner(long).length, 1);
+  });
+
+  it('keys remembered by hash are compared in full: two keys with the same hash keep their own decisions', () => {
+    // "Aa" and "BB" share the hash jsonKeyAt computes (31·65 + 97 = 31·66 + 66).
+    const masker = new Masker(['aa']);
+    assert.equal(masker.mask('{"BB":"x","Aa":"y","BB":"z","Aa":"w"}').text, `{"BB":"x","Aa":"${MASK}","BB":"z","Aa":"${MASK}"}`);
+    assert.equal(masker.mask('{"Aa":"y","BB":"x"}').text, `{"Aa":"${MASK}","BB":"x"}`);
   });
 
   it('captureContent output is unchanged on the tricky inputs (as the regex version wrote it)', () => {

@@ -164,6 +164,8 @@ export interface JsonKey {
   keyEnd: number;
   valueStart: number;
   matchEnd: number;
+  /** A hash of the key's characters, to find its earlier decision without slicing it out. */
+  keyHash: number;
 }
 
 /**
@@ -176,9 +178,11 @@ export function jsonKeyAt(text: string, quote: number, out: JsonKey): boolean {
   const length = text.length;
   const limit = Math.min(length, quote + 65);
   let i = quote + 1;
+  let hash = 0;
   while (i < limit) {
     const c = text.charCodeAt(i);
     if (c === 34 || c === 92) break;
+    hash = (Math.imul(hash, 31) + c) | 0;
     i++;
   }
   if (i === quote + 1 || i >= length || text.charCodeAt(i) !== 34) return false;
@@ -189,6 +193,7 @@ export function jsonKeyAt(text: string, quote: number, out: JsonKey): boolean {
   i++;
   while (i < length && isRegexSpace(text.charCodeAt(i))) i++;
   out.keyEnd = keyEnd;
+  out.keyHash = hash;
   out.valueStart = i;
   out.matchEnd = i;
   // The optional complete string value: on an unescaped quote it is consumed; cut off, or an
@@ -264,6 +269,22 @@ export class Masker {
     return sensitive;
   }
 
+  /** Keys seen in JSON by the hash of their characters (bounded; a collision only costs a slice). */
+  private readonly keysByHash = new Map<number, string>();
+
+  /**
+   * isSensitiveKey for the key text[start, end) with its hash from jsonKeyAt: a key seen before is
+   * compared in place, so the same few keys of every message are neither sliced nor hashed again.
+   */
+  private isSensitiveKeyAt(text: string, start: number, end: number, hash: number): boolean {
+    const known = this.keysByHash.get(hash);
+    if (known !== undefined && known.length === end - start && text.startsWith(known, start)) return this.isSensitiveKey(known);
+    const key = text.slice(start, end);
+    if (this.keysByHash.size >= 4096) this.keysByHash.clear();
+    this.keysByHash.set(hash, key);
+    return this.isSensitiveKey(key);
+  }
+
   private decide(key: string): boolean {
     const words = keyWords(key);
     const joined = words.join('');
@@ -293,14 +314,14 @@ export class Masker {
     let out = '';
     let last = 0;
     let masked = 0;
-    const key: JsonKey = { keyEnd: 0, valueStart: 0, matchEnd: 0 };
+    const key: JsonKey = { keyEnd: 0, valueStart: 0, matchEnd: 0, keyHash: 0 };
     for (let quote = text.indexOf('"'); quote !== -1;) {
       if (!jsonKeyAt(text, quote, key)) {
         quote = text.indexOf('"', quote + 1);
         continue;
       }
       let next = key.matchEnd;
-      if (this.isSensitiveKey(text.slice(quote + 1, key.keyEnd))) {
+      if (this.isSensitiveKeyAt(text, quote + 1, key.keyEnd, key.keyHash)) {
         const start = key.valueStart;
         const end = this.maskableValueEnd(text, start);
         if (end !== -1) {
