@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readConfig } from '../src/config';
-import { captureContent, Masker, MASK, safeText } from '../src/events/content';
+import { captureContent, jsonKeyAt, Masker, MASK, safeText, type CapturedContent, type JsonKey } from '../src/events/content';
 
 describe('unit: masking rules', () => {
   const masker = new Masker(readConfig({}).config.maskKeys);
@@ -167,5 +167,87 @@ describe('unit: content capture and masking', () => {
     const cut = captureContent(Buffer.from('abcdefghij'), 'text/plain', 4, masker);
     assert.deepEqual(cut, { text: 'abcd…[truncated, 10 bytes]', kind: 'text', truncated: true, masked: 0, size: 10 });
     assert.equal(captureContent(Buffer.from('abc'), 'text/plain', 0, masker).text, '…[truncated, 3 bytes]');
+  });
+});
+
+describe('unit: the JSON key scanner (jsonKeyAt) against the regex it replaced', () => {
+  const JSON_KEY = /"([^"\\]{1,64})"(\s*:\s*)(?:"(?:[^"\\]|\\.)*")?/g;
+
+  /** Every match as [key start, key, value start, match end], resuming after each match, by the regex. */
+  function byRegex(text: string): [number, string, number, number][] {
+    const found: [number, string, number, number][] = [];
+    JSON_KEY.lastIndex = 0;
+    for (let m = JSON_KEY.exec(text); m !== null; m = JSON_KEY.exec(text)) {
+      const key = m[1] as string;
+      found.push([m.index, key, m.index + key.length + 2 + (m[2] as string).length, m.index + m[0].length]);
+    }
+    return found;
+  }
+
+  /** The same, by the scanner. */
+  function byScanner(text: string): [number, string, number, number][] {
+    const found: [number, string, number, number][] = [];
+    const key: JsonKey = { keyEnd: 0, valueStart: 0, matchEnd: 0, keyHash: 0 };
+    for (let quote = text.indexOf('"'); quote !== -1;) {
+      if (jsonKeyAt(text, quote, key)) {
+        found.push([quote, text.slice(quote + 1, key.keyEnd), key.valueStart, key.matchEnd]);
+        quote = text.indexOf('"', key.matchEnd);
+      } else {
+        quote = text.indexOf('"', quote + 1);
+      }
+    }
+    return found;
+  }
+
+  it('finds the same keys, value starts and match ends on random JSON-like text', () => {
+    // Quotes, escapes, colons, every kind of white space and line terminator, multi-byte characters.
+    const alphabet = ['"', '"', '"', '\\', ':', ':', ' ', '\t', '\n', '\r', '\u00a0', '\u2003', '\u2028', '\ufeff', 'a', 'k', 'ü', '日', '{', '}', ',', '1'];
+    let seed = 42;
+    const random = (n: number): number => {
+      // An LCG's low bits repeat quickly: take the high ones.
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return Math.floor(seed / 65536) % n;
+    };
+    for (let t = 0; t < 20000; t++) {
+      let text = '';
+      const length = random(40);
+      for (let i = 0; i < length; i++) text += alphabet[random(alphabet.length)];
+      assert.deepEqual(byScanner(text), byRegex(text), JSON.stringify(text));
+    }
+    // An escape before a line terminator ends the regex's string (its `.` does not match one); cut-off values.
+    for (const text of ['{"k":"a\\\nb","p":"c"}', '{"k":"a\\\u2028b"}', '{"k":"a\\\rb":"q"}', '{"k":"\\', '{"k":"abc', '{"k" :\u3000"\\""}']) {
+      assert.deepEqual(byScanner(text), byRegex(text), JSON.stringify(text));
+    }
+    const long = `{"${'k'.repeat(64)}":1,"${'k'.repeat(65)}":2,"${'k'.repeat(63)}\\":3}`;
+    assert.deepEqual(byScanner(long), byRegex(long));
+    assert.equal(byScanner(long).length, 1);
+  });
+
+  it('keys remembered by hash are compared in full: two keys with the same hash keep their own decisions', () => {
+    // "Aa" and "BB" share the hash jsonKeyAt computes (31·65 + 97 = 31·66 + 66).
+    const masker = new Masker(['aa']);
+    assert.equal(masker.mask('{"BB":"x","Aa":"y","BB":"z","Aa":"w"}').text, `{"BB":"x","Aa":"${MASK}","BB":"z","Aa":"${MASK}"}`);
+    assert.equal(masker.mask('{"Aa":"y","BB":"x"}').text, `{"Aa":"${MASK}","BB":"x"}`);
+  });
+
+  it('captureContent output is unchanged on the tricky inputs (as the regex version wrote it)', () => {
+    const masker = new Masker(readConfig({}).config.maskKeys);
+    const cases: [string, Buffer, string | undefined, number, CapturedContent][] = [
+    ['UTF-8 text and PII keys', Buffer.from('{"name":"Jürgen Müller","password":"pässwörd","note":"日本語 ✓","email":"jü@example.org"}'), 'application/json', 4096,
+      {"text":"{\"name\":\"Jürgen Müller\",\"password\":\"[MASKED]\",\"note\":\"日本語 ✓\",\"email\":\"[MASKED]\"}","kind":"json","truncated":false,"masked":2,"size":99}],
+    ['a secret across the cap (truncation marker)', Buffer.from('{"orderNumber":"ORD-1","note":"ümlaut","apiKey":"abcdefghijklmnop","customerId":"C-1"}'), 'application/json', 50,
+      {"text":"{\"orderNumber\":\"ORD-1\",\"note\":\"ümlaut\",\"apiKey\":\"…[truncated, 87 bytes]","kind":"json","truncated":true,"masked":0,"size":87}],
+    ['Unicode white space around colons, escapes before a line break, values of every type', Buffer.from('{"token"\u00a0:\u2003"abc","x":"a\\\nb","apiKey" : 12, "secret"\n:\t{"a":[1,"}"]},"pin":"1\\"2"}'), 'application/json', 4096,
+      {"text":"{\"token\" : \"[MASKED]\",\"x\":\"a\\\nb\",\"apiKey\" : \"[MASKED]\", \"secret\"\n:\t\"[MASKED]\",\"pin\":\"[MASKED]\"}","kind":"json","truncated":false,"masked":4,"size":84}],
+    ['non-JSON text', Buffer.from('user=bob password=hunter2 "secret": 12 Authorization: Bearer abcdefghijk'), 'text/plain', 4096,
+      {"text":"user=bob password=[MASKED] \"secret\": \"[MASKED]\" Authorization: [MASKED]","kind":"text","truncated":false,"masked":3,"size":72}],
+    ['keys of 64 and 65 characters', Buffer.from(`{"${'a'.repeat(56)}password":"x","${'a'.repeat(57)}password":"y"}`), undefined, 4096,
+      {"text":"{\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaapassword\":\"[MASKED]\",\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaapassword\":\"y\"}","kind":"json","truncated":false,"masked":1,"size":144}],
+    ['invalid UTF-8', Buffer.from([0x7b, 0x22, 0x70, 0x69, 0x6e, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]), 'application/json', 4096,
+      {"text":"{\"pin\":\"[MASKED]\"}","kind":"json","truncated":false,"masked":1,"size":12}],
+    ];
+    for (const [name, content, contentType, maxBytes, expected] of cases) {
+      assert.deepEqual(captureContent(content, contentType, maxBytes, masker), expected, name);
+    }
   });
 });

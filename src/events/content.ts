@@ -26,9 +26,10 @@ const EMAIL = /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}/g;
 const PHONE = /\+\d[\d ().-]{6,18}\d/g;
 // 13–19 digits, optionally grouped by spaces or dashes; confirmed by Luhn below.
 const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
-// A quoted key, its colon and, when it is a complete string, its value (consumed, so its quotes are
-// not tried as keys); a value of any other type is scanned by hand when the key is sensitive.
-const JSON_KEY = /"([^"\\]{1,64})"(\s*:\s*)(?:"(?:[^"\\]|\\.)*")?/g;
+// JSON keys are found by jsonKeyAt below, a hand-written scanner equivalent to the regex
+// /"([^"\\]{1,64})"(\s*:\s*)(?:"(?:[^"\\]|\\.)*")?/g: a quoted key, its colon and, when it is a
+// complete string, its value (consumed, so its quotes are not tried as keys); a value of any other
+// type is scanned by hand when the key is sensitive.
 // key=value in form-encoded or log-style text.
 const FORM_PAIR = /(^|[\s&?;,])([A-Za-z_][A-Za-z0-9_.-]{0,63})=([^&\s;,]*)/g;
 // Credentials in a URL's user-info: scheme://user:password@host.
@@ -147,6 +148,72 @@ function lineValueEnd(text: string, start: number): number {
   return i;
 }
 
+/** JavaScript's `\s`: the white space and line terminators a regex's `\s` matches. */
+function isRegexSpace(c: number): boolean {
+  return (c >= 9 && c <= 13) || c === 32 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a)
+    || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** A line terminator: what a regex's `.` does not match. */
+function isLineTerminator(c: number): boolean {
+  return c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
+}
+
+/** Where jsonKeyAt found a key: its closing quote, the start of its value, the end of the whole match. */
+export interface JsonKey {
+  keyEnd: number;
+  valueStart: number;
+  matchEnd: number;
+  /** A hash of the key's characters, to find its earlier decision without slicing it out. */
+  keyHash: number;
+}
+
+/**
+ * Whether the regex /"([^"\\]{1,64})"(\s*:\s*)(?:"(?:[^"\\]|\\.)*")?/ matches at `quote` (a `"`),
+ * filling `out` when it does. By hand because the masking runs on every captured message and the
+ * regex's exec (a match array and two captured strings per key) was most of its cost
+ * (docs/benchmarks.md, "What we found and changed"); test/masking.test.ts checks both agree.
+ */
+export function jsonKeyAt(text: string, quote: number, out: JsonKey): boolean {
+  const length = text.length;
+  const limit = Math.min(length, quote + 65);
+  let i = quote + 1;
+  let hash = 0;
+  while (i < limit) {
+    const c = text.charCodeAt(i);
+    if (c === 34 || c === 92) break;
+    hash = (Math.imul(hash, 31) + c) | 0;
+    i++;
+  }
+  if (i === quote + 1 || i >= length || text.charCodeAt(i) !== 34) return false;
+  const keyEnd = i;
+  i++;
+  while (i < length && isRegexSpace(text.charCodeAt(i))) i++;
+  if (i >= length || text.charCodeAt(i) !== 58 /* : */) return false;
+  i++;
+  while (i < length && isRegexSpace(text.charCodeAt(i))) i++;
+  out.keyEnd = keyEnd;
+  out.keyHash = hash;
+  out.valueStart = i;
+  out.matchEnd = i;
+  // The optional complete string value: on an unescaped quote it is consumed; cut off, or an
+  // escape before a line terminator, and the match ends before it (the regex's `?` matches empty).
+  if (i < length && text.charCodeAt(i) === 34) {
+    for (let j = i + 1; j < length; j++) {
+      const c = text.charCodeAt(j);
+      if (c === 34) {
+        out.matchEnd = j + 1;
+        break;
+      }
+      if (c === 92) {
+        if (j + 1 >= length || isLineTerminator(text.charCodeAt(j + 1))) break;
+        j++;
+      }
+    }
+  }
+  return true;
+}
+
 /** A masked value: the (copy-on-change) value, how many values were replaced in it, whether text was cut. */
 export interface MaskedValue {
   readonly value: unknown;
@@ -202,6 +269,22 @@ export class Masker {
     return sensitive;
   }
 
+  /** Keys seen in JSON by the hash of their characters (bounded; a collision only costs a slice). */
+  private readonly keysByHash = new Map<number, string>();
+
+  /**
+   * isSensitiveKey for the key text[start, end) with its hash from jsonKeyAt: a key seen before is
+   * compared in place, so the same few keys of every message are neither sliced nor hashed again.
+   */
+  private isSensitiveKeyAt(text: string, start: number, end: number, hash: number): boolean {
+    const known = this.keysByHash.get(hash);
+    if (known !== undefined && known.length === end - start && text.startsWith(known, start)) return this.isSensitiveKey(known);
+    const key = text.slice(start, end);
+    if (this.keysByHash.size >= 4096) this.keysByHash.clear();
+    this.keysByHash.set(hash, key);
+    return this.isSensitiveKey(key);
+  }
+
   private decide(key: string): boolean {
     const words = keyWords(key);
     const joined = words.join('');
@@ -231,18 +314,25 @@ export class Masker {
     let out = '';
     let last = 0;
     let masked = 0;
-    JSON_KEY.lastIndex = 0;
-    for (let m = JSON_KEY.exec(text); m !== null; m = JSON_KEY.exec(text)) {
-      if (!this.isSensitiveKey(m[1] as string)) continue;
-      const start = m.index + (m[1] as string).length + 2 + (m[2] as string).length;
-      const end = this.maskableValueEnd(text, start);
-      if (end === -1) continue;
-      out += text.slice(last, start) + QUOTED_MASK;
-      last = end;
-      masked++;
-      JSON_KEY.lastIndex = end;
+    const key: JsonKey = { keyEnd: 0, valueStart: 0, matchEnd: 0, keyHash: 0 };
+    for (let quote = text.indexOf('"'); quote !== -1;) {
+      if (!jsonKeyAt(text, quote, key)) {
+        quote = text.indexOf('"', quote + 1);
+        continue;
+      }
+      let next = key.matchEnd;
+      if (this.isSensitiveKeyAt(text, quote + 1, key.keyEnd, key.keyHash)) {
+        const start = key.valueStart;
+        const end = this.maskableValueEnd(text, start);
+        if (end !== -1) {
+          out += text.slice(last, start) + QUOTED_MASK;
+          last = end;
+          masked++;
+          next = end;
+        }
+      }
+      quote = text.indexOf('"', next);
     }
-    JSON_KEY.lastIndex = 0;
     return masked === 0 ? { text, masked } : { text: out + text.slice(last), masked };
   }
 
