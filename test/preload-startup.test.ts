@@ -4,7 +4,7 @@
  * ES-module namespace of node:http reads every lazy export, which loads Node's bundled undici
  * (with http2, web streams, assert): ~15 MiB of peak RSS and ~20 ms in a process that does not
  * use fetch. scripts/bundle.mjs turns the bundled import() of built-ins into require().
- * On Node 20 the namespace does not load undici, so this test only fails there on 22+.
+ * On Node 20 the namespace loads no undici either way, so only a run on Node 22 or later can fail.
  * And the bundle is ASCII: V8 keeps its source for the process's life, two bytes a character
  * if one of them is above Latin-1.
  */
