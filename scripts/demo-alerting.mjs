@@ -101,10 +101,13 @@ export async function startAlertingLoop({ ROOT, OUT, say, responderPort, prefix,
         onFiring: { method: 'POST', url: `${mesUrl}/admin/consumers/pause` },
         onResolved: { method: 'POST', url: `${mesUrl}/admin/consumers/resume` },
         // The paused consumer's queue backing up is intended: silenced while paused (docs/alerting.md).
-        silence: { alertmanagerUrl: vars.ALERTMANAGER_URL, matchers: { alertname: 'FilamentQueueGrowingWithoutConsumers', queue: `${prefix}mes.pricing.requests` } },
+        silence: { matchers: { alertname: 'FilamentQueueGrowingWithoutConsumers', queue: `${prefix}mes.pricing.requests` } },
       });
       const config = {
         listen: `127.0.0.1:${responderPort}`, amqpUrl, dryRun: process.env.DRY_RUN === '1',
+        // Every alert is confirmed there before the responder acts on it.
+        alertmanager: { url: vars.ALERTMANAGER_URL },
+        insecureNoAuth: true,
         auditFile, stateFile: path.join(responderDir, 'state.jsonl'),
         runbooks: [
           { action: 'redrive', match: { alertname: 'FilamentDeadLetterBurst' }, deadLetterQueue: `${prefix}platform.dlq`,
@@ -113,7 +116,9 @@ export async function startAlertingLoop({ ROOT, OUT, say, responderPort, prefix,
           toggle('FilamentApiErrorRatioHigh'),
         ],
       };
-      fs.writeFileSync(path.join(responderDir, 'responder.json'), JSON.stringify(config, null, 2));
+      // It names the broker's URL with its password: readable by this user alone.
+      fs.writeFileSync(path.join(responderDir, 'responder.json'), JSON.stringify(config, null, 2), { mode: 0o600 });
+      fs.chmodSync(path.join(responderDir, 'responder.json'), 0o600);
       const log = fs.openSync(path.join(responderDir, 'responder.log'), 'w');
       responder = spawn(process.execPath, [path.join(ROOT, 'dist', 'responder.js'), '--config', path.join(responderDir, 'responder.json')], {
         env: { ...process.env, ...otel, OTEL_SERVICE_NAME: 'filament-responder', FILAMENT_LOG_FILE_DIR: path.join(OUT, 'events', 'filament-responder') },

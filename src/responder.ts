@@ -20,10 +20,17 @@ async function main(argv: readonly string[]): Promise<void> {
   process.env.OTEL_SERVICE_NAME ??= 'filament-responder';
   require('./preload');
   const responder = createResponder(config, () => connect(config.amqpUrl));
-  const server = await startResponderServer(responder, config.listen);
+  const server = await startResponderServer(responder, config);
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
-  process.stdout.write(`filament-responder: listening on ${config.listen.replace(/:\d+$/, `:${port}`)}${config.dryRun ? ' (dry run)' : ''}\nLISTENING ${port}\n`);
+  const scheme = config.tls !== undefined ? 'https' : 'http';
+  process.stdout.write(`filament-responder: listening on ${scheme}://${config.listen.replace(/:\d+$/, `:${port}`)}${config.dryRun ? ' (dry run)' : ''}\n`);
+  // Only loopback may be plain or open (config.ts refuses both elsewhere): said once, at start.
+  if (config.tls === undefined || config.token === undefined) {
+    process.stdout.write(`filament-responder: ${[config.tls === undefined ? 'plain HTTP' : '', config.token === undefined ? 'NO webhook authentication (insecureNoAuth)' : ''].filter(Boolean).join(' and ')} on loopback: development only (docs/security.md)\n`);
+  }
+  if (config.alertmanager === undefined) process.stdout.write('filament-responder: no alertmanager configured: no runbook can act (record only)\n');
+  process.stdout.write(`LISTENING ${port}\n`);
   const stop = (): void => {
     server.close();
     // Audit events still queued in the preload leave before the exit.

@@ -22,6 +22,36 @@ export interface RedriveCounts {
   parkedPermanent: number;
   /** Parked because they reached maxAttempts. */
   parkedExhausted: number;
+  /** Dead letters of another queue or reason than the alert's: left where they are for their own alert. */
+  otherFaults: number;
+  /** Left unexamined because the run reached its limit of re-driven messages. */
+  leftByLimit: number;
+}
+
+/** What one run may touch: the alert's own dead letters, at most `limit` re-driven. */
+export interface RedriveScope {
+  /** Only messages whose newest x-death names this queue / reason (undefined: any). */
+  readonly queue?: string;
+  readonly reason?: string;
+  /** Re-driven messages at most (parking is not limited: it takes messages out of circulation). */
+  readonly limit: number;
+}
+
+/** The scope a resolved alert gives a runbook: its queue and reason labels, as the runbook's scopeBy says. */
+export function scopeOf(runbook: RedriveRunbook, labels: Readonly<Record<string, string>>, limit: number): RedriveScope {
+  const queue = runbook.scopeBy.includes('queue') ? labels.queue_dead_letter_queue : undefined;
+  const reason = runbook.scopeBy.includes('reason') ? labels.queue_dead_letter_reason : undefined;
+  return { ...(queue !== undefined ? { queue } : {}), ...(reason !== undefined ? { reason } : {}), limit };
+}
+
+function inScope(scope: RedriveScope, msg: GetMessage): boolean {
+  if (scope.queue === undefined && scope.reason === undefined) return true;
+  const death = latestDeath(msg.properties.headers as Record<string, unknown> | undefined);
+  return (scope.queue === undefined || death.queue === scope.queue) && (scope.reason === undefined || death.reason === scope.reason);
+}
+
+function emptyCounts(found: number): RedriveCounts {
+  return { found, redriven: 0, parked: 0, parkedPermanent: 0, parkedExhausted: 0, otherFaults: 0, leftByLimit: 0 };
 }
 
 function malformedJson(msg: GetMessage): boolean {
@@ -86,15 +116,17 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * Counts and classifies without moving anything (dry-run): reads each message
  * and gives it back (nack with requeue) — RabbitMQ marks them redelivered.
  */
-export async function planRedrive(ch: Channel, runbook: RedriveRunbook): Promise<RedriveCounts> {
+export async function planRedrive(ch: Channel, runbook: RedriveRunbook, scope: RedriveScope): Promise<RedriveCounts> {
   const { messageCount } = await ch.checkQueue(runbook.deadLetterQueue);
-  const counts: RedriveCounts = { found: messageCount, redriven: 0, parked: 0, parkedPermanent: 0, parkedExhausted: 0 };
+  const counts = emptyCounts(messageCount);
   const held: GetMessage[] = [];
   try {
     for (let i = 0; i < messageCount; i++) {
+      if (counts.redriven >= scope.limit) { counts.leftByLimit = messageCount - i; break; }
       const msg = await ch.get(runbook.deadLetterQueue, { noAck: false });
       if (msg === false) break;
       held.push(msg);
+      if (!inScope(scope, msg)) { counts.otherFaults++; continue; }
       const plan = classify(runbook, msg);
       if (plan.to === 'work') counts.redriven++;
       else {
@@ -109,17 +141,32 @@ export async function planRedrive(ch: Channel, runbook: RedriveRunbook): Promise
 }
 
 /**
- * Moves the messages present when the run starts (not those dead-lettered
- * again meanwhile: they wait for the next run, after their backoff).
+ * Moves the messages of the scope present when the run starts (not those
+ * dead-lettered again meanwhile: they wait for the next run, after their
+ * backoff). Messages of other faults are held unacked while the run lasts —
+ * so the next get reaches past them — and given back at its end.
  */
-export async function redrive(ch: ConfirmChannel, runbook: RedriveRunbook): Promise<RedriveCounts> {
+export async function redrive(ch: ConfirmChannel, runbook: RedriveRunbook, scope: RedriveScope): Promise<RedriveCounts> {
   await ch.assertQueue(runbook.parkingLotQueue, { durable: true });
   const { messageCount } = await ch.checkQueue(runbook.deadLetterQueue);
-  const counts: RedriveCounts = { found: messageCount, redriven: 0, parked: 0, parkedPermanent: 0, parkedExhausted: 0 };
+  const counts = emptyCounts(messageCount);
+  const others: GetMessage[] = [];
+  try {
+    await moveInScope(ch, runbook, scope, messageCount, counts, others);
+  } finally {
+    for (const msg of others) ch.nack(msg, false, true);
+  }
+  return counts;
+}
+
+async function moveInScope(ch: ConfirmChannel, runbook: RedriveRunbook, scope: RedriveScope, messageCount: number,
+  counts: RedriveCounts, others: GetMessage[]): Promise<void> {
   const waited = new Set<number>();
   for (let i = 0; i < messageCount; i++) {
+    if (counts.redriven >= scope.limit) { counts.leftByLimit = messageCount - i; break; }
     const msg = await ch.get(runbook.deadLetterQueue, { noAck: false });
     if (msg === false) break;
+    if (!inScope(scope, msg)) { counts.otherFaults++; others.push(msg); continue; }
     const plan = classify(runbook, msg);
     try {
       if (plan.to === 'work') {
@@ -146,5 +193,4 @@ export async function redrive(ch: ConfirmChannel, runbook: RedriveRunbook): Prom
       throw err;
     }
   }
-  return counts;
 }

@@ -8,6 +8,7 @@
  * the same notification finds it instead of creating another, and the resume
  * finds it again after a restart of the responder (no local state needed).
  */
+import type { AlertmanagerClient } from './alertmanager';
 import type { ToggleSilence } from './config';
 
 export const SILENCE_CREATED_BY = 'filament-responder';
@@ -28,39 +29,30 @@ export function silenceTag(alertname: string, fingerprint: string, startsAt: str
   return `[${alertname} ${fingerprint} ${startsAt}]`;
 }
 
-async function call(url: string, init: RequestInit): Promise<unknown> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url} answered ${res.status}: ${text.slice(0, 200)}`);
-  return text === '' ? undefined : JSON.parse(text);
-}
-
-async function ours(spec: ToggleSilence, tag: string): Promise<GettableSilence[]> {
-  const all = (await call(`${spec.alertmanagerUrl}/api/v2/silences`, { method: 'GET' })) as GettableSilence[];
+async function ours(am: AlertmanagerClient, tag: string): Promise<GettableSilence[]> {
+  const all = (await am.call('GET', 'api/v2/silences')) as GettableSilence[];
   return all.filter((s) => s.createdBy === SILENCE_CREATED_BY && s.comment.includes(tag) && s.status.state !== 'expired');
 }
 
-function body(spec: ToggleSilence, tag: string, startsAt: string, endsAt: string, id?: string): string {
-  return JSON.stringify({
+function body(spec: ToggleSilence, tag: string, startsAt: string, endsAt: string, id?: string): unknown {
+  return {
     ...(id !== undefined ? { id } : {}),
     matchers: Object.entries(spec.matchers).map(([name, value]) => ({ name, value, isRegex: false, isEqual: true })),
     startsAt, endsAt, createdBy: SILENCE_CREATED_BY,
     comment: `${spec.comment} ${tag}`,
-  });
+  };
 }
 
 /**
  * Creates the silence for this alert transition, or returns the one a previous
  * delivery created. Its expiry (maxDurationS) ends it if the resume never comes.
  */
-export async function ensureSilence(spec: ToggleSilence, tag: string): Promise<{ id: string; created: boolean; endsAt: string }> {
-  const existing = (await ours(spec, tag))[0];
+export async function ensureSilence(am: AlertmanagerClient, spec: ToggleSilence, tag: string): Promise<{ id: string; created: boolean; endsAt: string }> {
+  const existing = (await ours(am, tag))[0];
   if (existing !== undefined) return { id: existing.id, created: false, endsAt: existing.endsAt };
   const now = Date.now();
   const endsAt = new Date(now + spec.maxDurationS * 1000).toISOString();
-  const res = (await call(`${spec.alertmanagerUrl}/api/v2/silences`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: body(spec, tag, new Date(now).toISOString(), endsAt),
-  })) as { silenceID?: string };
+  const res = (await am.call('POST', 'api/v2/silences', body(spec, tag, new Date(now).toISOString(), endsAt))) as { silenceID?: string };
   if (typeof res.silenceID !== 'string') throw new Error('Alertmanager did not return a silenceID');
   return { id: res.silenceID, created: true, endsAt };
 }
@@ -71,19 +63,17 @@ export async function ensureSilence(spec: ToggleSilence, tag: string): Promise<{
  * see the resumed consumer and resolve the alert, during which the alert must
  * stay silenced or it notifies once more (docs/alerting.md).
  */
-export async function endSilences(spec: ToggleSilence, tag: string): Promise<{ ids: string[]; endsAt: string }> {
-  const found = await ours(spec, tag);
+export async function endSilences(am: AlertmanagerClient, spec: ToggleSilence, tag: string): Promise<{ ids: string[]; endsAt: string }> {
+  const found = await ours(am, tag);
   const endsAt = new Date(Date.now() + spec.afterResumeS * 1000).toISOString();
   const ids: string[] = [];
   for (const s of found) {
     if (spec.afterResumeS === 0 || s.status.state === 'pending') {
-      await call(`${spec.alertmanagerUrl}/api/v2/silence/${encodeURIComponent(s.id)}`, { method: 'DELETE' });
+      await am.call('DELETE', `api/v2/silence/${encodeURIComponent(s.id)}`);
       ids.push(s.id);
     } else if (Date.parse(s.endsAt) > Date.parse(endsAt)) {
       // Same matchers and start, an earlier end: Alertmanager updates the silence in place.
-      const res = (await call(`${spec.alertmanagerUrl}/api/v2/silences`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: body(spec, tag, s.startsAt, endsAt, s.id),
-      })) as { silenceID?: string };
+      const res = (await am.call('POST', 'api/v2/silences', body(spec, tag, s.startsAt, endsAt, s.id))) as { silenceID?: string };
       ids.push(res.silenceID ?? s.id);
     } else {
       ids.push(s.id);
