@@ -2,15 +2,16 @@
 SHELL := /bin/bash
 export FILAMENT_CACHE ?= $(HOME)/.cache/filament
 # The Node that runs the tests, the demo and the benchmarks — and, through process.execPath, every
-# fixture, service and load generator they start: a supported line (26, 24, 22, 20), an exact version,
+# fixture, service and load generator they start: a supported line (26, 24, 22), an exact version,
 # or `system` (the node on PATH). scripts/node.sh installs it into $(FILAMENT_CACHE)/node (cached) and
-# holds the pinned versions. Default: system for test/demo, the newest LTS for bench.
+# holds the pinned versions. Default: the system node for test/demo when its line is supported (else
+# the newest LTS), the newest LTS for bench.
 NODE_VERSION ?=
 node_for = $(shell bash scripts/node.sh $(1) | tail -n 1)
 # Runs $(2) with the Node of line/version $(1) first on PATH (npx, mocha and `node` all resolve to it).
 with_node = NODE_BIN="$(call node_for,$(1))" && [ -x "$$NODE_BIN" ] && PATH="$$(dirname "$$NODE_BIN"):$$PATH" && export PATH && echo "node: $$(node --version) ($$NODE_BIN)" && $(2)
 
-.PHONY: help install build typecheck test rabbitmq collector node opensearch setup alerting up down demo bench clean
+.PHONY: help install build typecheck test rabbitmq collector node opensearch setup alerting up down demo soak bench clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -45,11 +46,14 @@ alerting: ## Install Prometheus + Alertmanager via apt when absent; promtool che
 typecheck: install ## Type-check src/, test/ and bench/ (strict)
 	npx tsc -p tsconfig.test.json
 
-test: build typecheck rabbitmq collector opensearch alerting ## Build, type-check, start RabbitMQ, build the collector, install OpenSearch, check the alert rules, run the mocha suite (on the system node; NODE_VERSION=26, 24, 22 or 20 installs and uses that line; SPEC='test/a.test.ts …' for a subset)
-	$(call with_node,$(or $(NODE_VERSION),system),SPEC='$(SPEC)' npx mocha)
+test: build typecheck rabbitmq collector opensearch alerting ## Build, type-check, start RabbitMQ, build the collector, install OpenSearch, check the alert rules, run the mocha suite (on the system node when supported, else the newest LTS; NODE_VERSION=26, 24 or 22 installs and uses that line; SPEC='test/a.test.ts …' for a subset)
+	$(call with_node,$(or $(NODE_VERSION),default),SPEC='$(SPEC)' npx mocha)
 
-demo: build rabbitmq ## Run the platform under the preload with load and faults (DEMO_SECONDS=60; FAULTS=none: no faults, exit 1 if any alert fired; system node unless NODE_VERSION=…), the alerting loop when Prometheus is installed, then summarise
-	$(call with_node,$(or $(NODE_VERSION),system),node scripts/demo.mjs)
+demo: build rabbitmq ## Run the platform under the preload with load and faults (DEMO_SECONDS=60; FAULTS=none: no faults, exit 1 if any alert fired; system node when supported unless NODE_VERSION=…), the alerting loop when Prometheus is installed, then summarise
+	$(call with_node,$(or $(NODE_VERSION),default),node scripts/demo.mjs)
+
+soak: build rabbitmq ## The fault-free promise at length: 10 minutes of the demo's traffic without faults; exit 1, naming them, if any alert fired (docs/alerting.md)
+	$(call with_node,$(or $(NODE_VERSION),default),FAULTS=none DEMO_SECONDS=$(or $(SOAK_SECONDS),600) node scripts/demo.mjs)
 
 bench: build rabbitmq ## Benchmarks side by side: bare vs Filament vs upstream vs EDOT on NODE_VERSION (default: newest LTS; QUICK=1: < 2 min; ONLY=logs: logger calls only) → docs/benchmarks.md (other lines: docs/benchmarks-node<N>.md)
 	$(call with_node,$(NODE_VERSION),QUICK=$(QUICK) ONLY=$(ONLY) node --import tsx bench/run.ts)

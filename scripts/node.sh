@@ -8,6 +8,7 @@
 #   bash scripts/node.sh 24.21.0     # an exact version
 #   bash scripts/node.sh lines       # the supported lines, newest LTS first
 #   bash scripts/node.sh system      # the node on PATH (no download)
+#   bash scripts/node.sh default     # the node on PATH when it is a supported line, else the newest LTS
 #
 # The LAST line of stdout is the node binary's absolute path (scripts rely on
 # it). The supported lines and their pinned versions live HERE and nowhere else:
@@ -16,7 +17,8 @@ set -euo pipefail
 
 # Newest release of each supported line when pinned (2026-11-27). The first is
 # the newest LTS: the default for `make bench` and the full suite in CI.
-PINNED=(26.12.1 24.21.0 22.23.3 20.20.2)
+# Node 20 is end of life (April 2026) and OpenTelemetry JS SDK 3 needs 22.15+.
+PINNED=(26.12.1 24.21.0 22.23.3)
 CACHE="${FILAMENT_CACHE:-$HOME/.cache/filament}"
 
 want="${1:-${PINNED[0]%%.*}}"
@@ -27,6 +29,18 @@ case "$want" in
   system|"")
     command -v node
     exit 0 ;;
+  default)
+    # The system node when its line is supported (22.15+, 24, 26); otherwise the newest LTS.
+    if command -v node >/dev/null 2>&1; then
+      sys=$(node -p 'process.versions.node' 2>/dev/null || echo 0.0.0)
+      major=${sys%%.*}; minor=$(echo "$sys" | cut -d. -f2)
+      if { [ "$major" = 22 ] && [ "$minor" -ge 15 ]; } || { [ "$major" -gt 22 ] && [ $((major % 2)) = 0 ]; }; then
+        command -v node
+        exit 0
+      fi
+      echo "node: the system node $sys is not a supported line: using the newest LTS" >&2
+    fi
+    want="${PINNED[0]%%.*}" ;;
 esac
 
 version=""
