@@ -3,6 +3,7 @@
  * normalised to plain objects so tests can assert exact names and values.
  */
 import * as http from 'node:http';
+import * as https from 'node:https';
 import * as zlib from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 
@@ -94,9 +95,22 @@ export class OtlpReceiver {
   /** Trace ids of the log records in requests answered with failStatus (what the outage hit). */
   readonly refusedLogTraceIds = new Set<string>();
 
-  /** Listens on `port` (default: any free port; pass the old one to come back after stop()). */
-  async start(port = 0): Promise<this> {
-    this.server = http.createServer((req, res) => {
+  /** Requests refused with 401 because they lacked `Authorization: Bearer <token>` (start's `token`). */
+  unauthorized = 0;
+
+  /**
+   * Listens on `port` (default: any free port; pass the old one to come back after stop()); with
+   * `tls` over HTTPS, with `token` only for requests that carry it as a bearer token (else 401),
+   * as the collector's receivers with TLS and bearertokenauth do.
+   */
+  async start(port = 0, secure: { tls?: { cert: string; key: string }; token?: string } = {}): Promise<this> {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+      if (secure.token !== undefined && req.headers.authorization !== `Bearer ${secure.token}`) {
+        this.unauthorized++;
+        req.resume();
+        res.writeHead(401, { 'content-type': 'application/json' }).end('{"code":16,"message":"missing or invalid bearer token"}');
+        return;
+      }
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -119,9 +133,10 @@ export class OtlpReceiver {
           res.writeHead(400).end();
         }
       });
-    });
+    };
+    this.server = secure.tls !== undefined ? https.createServer(secure.tls, handler) : http.createServer(handler);
     await new Promise<void>((resolve) => this.server?.listen(port, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `${secure.tls !== undefined ? 'https' : 'http'}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
   }
 
