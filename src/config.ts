@@ -8,6 +8,7 @@
  * headers, certificates, compression and timeout (OTEL_EXPORTER_OTLP_*), the
  * resource detectors OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES.
  */
+import { checkUpstreamEnv } from './otlpEnvChecks';
 
 export type ExporterName = 'otlp' | 'console' | 'none';
 export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
@@ -106,6 +107,10 @@ export class ConfigProblems {
   readonly lines: string[] = [];
   add(variable: string, value: string, problem: string, fallback: string): void {
     this.lines.push(`filament-otel: ${variable}=${JSON.stringify(value)} ${problem}; using ${fallback}`);
+  }
+  /** For settings whose value may be a secret (headers): named, never echoed. */
+  addWithoutValue(variable: string, problem: string, fallback: string): void {
+    this.lines.push(`filament-otel: ${variable}: ${problem}; ${fallback}`);
   }
 }
 
@@ -375,11 +380,25 @@ export function readConfig(env: Env = process.env): { config: FilamentConfig; pr
 
   const contentMaxBytes = integer(env, problems, 'FILAMENT_CONTENT_MAX_BYTES', 8192, 0, 1024 * 1024, 'bytes');
   const maskKeys = [...DEFAULT_MASK_KEYS];
-  for (const k of list(env, 'FILAMENT_MASK_KEYS') ?? []) {
+  const extraMaskKeys = list(env, 'FILAMENT_MASK_KEYS');
+  if (extraMaskKeys !== undefined && extraMaskKeys.length === 0) {
+    problems.add('FILAMENT_MASK_KEYS', env.FILAMENT_MASK_KEYS ?? '', 'names no key', 'the default keys only');
+  }
+  for (const k of extraMaskKeys ?? []) {
     const l = k.toLowerCase();
+    // A key is matched as a word of a JSON key or header name: letters, digits, _ . -
+    if (!/^[\p{L}\p{N}_.-]+$/u.test(l)) {
+      problems.add('FILAMENT_MASK_KEYS', k, 'is not a key name (letters, digits, _ . -)', 'it is ignored');
+      continue;
+    }
     if (!maskKeys.includes(l)) maskKeys.push(l);
   }
-  const httpIgnorePaths = list(env, 'FILAMENT_HTTP_IGNORE_PATHS') ?? [...DEFAULT_HTTP_IGNORE_PATHS];
+  let httpIgnorePaths = list(env, 'FILAMENT_HTTP_IGNORE_PATHS') ?? [...DEFAULT_HTTP_IGNORE_PATHS];
+  if (httpIgnorePaths.length === 0) {
+    // ",,," is a typo, not a wish to record the probes: the defaults stay.
+    problems.add('FILAMENT_HTTP_IGNORE_PATHS', env.FILAMENT_HTTP_IGNORE_PATHS ?? '', 'names no path', DEFAULT_HTTP_IGNORE_PATHS.join(','));
+    httpIgnorePaths = [...DEFAULT_HTTP_IGNORE_PATHS];
+  }
   for (const p of httpIgnorePaths) {
     if (!p.startsWith('/')) {
       problems.add('FILAMENT_HTTP_IGNORE_PATHS', p, 'is not a path starting with /', 'it is ignored');
@@ -393,6 +412,8 @@ export function readConfig(env: Env = process.env): { config: FilamentConfig; pr
     else if (idMode === 'keep') amqpAssignMessageId = false;
     else problems.add('FILAMENT_AMQP_MESSAGE_ID', idMode, 'is not assign or keep', 'assign');
   }
+
+  checkUpstreamEnv(env, problems);
 
   const config: FilamentConfig = {
     disabled,

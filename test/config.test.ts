@@ -144,4 +144,35 @@ describe('unit: configuration', () => {
     assert.equal(config.samplerRatio, 1);
     assert.equal(problems.length, 1);
   });
+
+  it('says what upstream would drop without a word: exporter timeout, compression, headers (never their values), resource attributes, empty lists', () => {
+    const lines = (env: Record<string, string>): string[] => readConfig(env).problems;
+    assert.deepEqual(lines({ OTEL_EXPORTER_OTLP_TIMEOUT: '0' }), [
+      'filament-otel: OTEL_EXPORTER_OTLP_TIMEOUT="0" is not a number of milliseconds greater than 0; using the exporters\' default, 10000 ms']);
+    assert.deepEqual(lines({ OTEL_EXPORTER_OTLP_LOGS_TIMEOUT: 'abc' }), [
+      'filament-otel: OTEL_EXPORTER_OTLP_LOGS_TIMEOUT="abc" is not a number of milliseconds greater than 0; using OTEL_EXPORTER_OTLP_TIMEOUT, else 10000 ms']);
+    assert.deepEqual(lines({ OTEL_EXPORTER_OTLP_COMPRESSION: 'zstd' }), [
+      'filament-otel: OTEL_EXPORTER_OTLP_COMPRESSION="zstd" is not none or gzip; using none']);
+    const headers = lines({ OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20s3cr3t-token,x-tenant,api-key=%E0%A4%A,=orphan' });
+    assert.deepEqual(headers, [
+      'filament-otel: OTEL_EXPORTER_OTLP_HEADERS: entry 2 is not key=value; that header is not sent',
+      'filament-otel: OTEL_EXPORTER_OTLP_HEADERS: entry 3 (api-key) is not valid percent-encoding; that header is not sent',
+      'filament-otel: OTEL_EXPORTER_OTLP_HEADERS: entry 4 is not key=value; that header is not sent',
+    ]);
+    assert.doesNotMatch(headers.join('\n'), /s3cr3t|orphan|%E0/);
+    assert.deepEqual(lines({ OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=prod,team=a=b' }), [
+      'filament-otel: OTEL_RESOURCE_ATTRIBUTES="deployment.environment=prod,team=a=b" entry "team=a=b" is not key=value (\',\' and \'=\' must be percent-encoded); using none of its attributes (the SDK ignores the whole list)']);
+    assert.deepEqual(lines({ FILAMENT_HTTP_IGNORE_PATHS: ',,,' }), [
+      'filament-otel: FILAMENT_HTTP_IGNORE_PATHS=",,," names no path; using /health,/healthz,/ready,/readyz,/live,/livez,/metrics,/favicon.ico']);
+    assert.deepEqual(readConfig({ FILAMENT_HTTP_IGNORE_PATHS: ',,,' }).config.httpIgnorePaths, readConfig({}).config.httpIgnorePaths);
+    assert.deepEqual(lines({ FILAMENT_MASK_KEYS: 'iban, card number,,*' }), [
+      'filament-otel: FILAMENT_MASK_KEYS="card number" is not a key name (letters, digits, _ . -); using it is ignored',
+      'filament-otel: FILAMENT_MASK_KEYS="*" is not a key name (letters, digits, _ . -); using it is ignored',
+    ]);
+    assert.ok(readConfig({ FILAMENT_MASK_KEYS: 'iban, card number' }).config.maskKeys.includes('iban'));
+    assert.deepEqual(lines({ FILAMENT_MASK_KEYS: ' , ' }), ['filament-otel: FILAMENT_MASK_KEYS=" , " names no key; using the default keys only']);
+    // Valid values say nothing.
+    assert.deepEqual(lines({ OTEL_EXPORTER_OTLP_TIMEOUT: '2500', OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip', OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20x,x-tenant=a',
+      OTEL_RESOURCE_ATTRIBUTES: 'a=1,b=%2C' }), []);
+  });
 });
