@@ -36,6 +36,7 @@ import { RotatingFileLogExporter } from './sinks';
 import { CountingLogRecordProcessor, CountingSpanProcessor, DeliveryLedger, ledgerMeterProvider, type Unit } from './delivery';
 import { LazyExporter, LazyMetricExporter, makeStoppable, StopSignal } from './lazyExporter';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
+import { globals, kStopped } from './symbols';
 import type { ExportResult } from '@opentelemetry/core';
 
 type AnyExporter = { export(items: never, callback: (result: ExportResult) => void): void; shutdown(): Promise<void> };
@@ -281,7 +282,7 @@ export function startSdk(config: FilamentConfig, problems: string[]): FilamentSd
         const stopped = tracerProvider.shutdown()
           .catch(() => undefined)
           .then(() => Promise.all([
-            loggerProvider.shutdown().catch(() => undefined),
+            loggerProvider.shutdown().catch(() => undefined).then(() => { globals[kStopped] = true; }),
             meterProvider?.shutdown().catch(() => undefined),
           ]));
         // Ref'd on purpose: the process lives until the flush is done or the deadline passes.

@@ -45,6 +45,25 @@ export interface ModelPricing {
 const MAX_ID_CHARS = 128;
 const reported = new Set<string>();
 
+/** One stderr line per function and kind of problem, for the life of the process. */
+function sayOnce(key: string, line: string): void {
+  if (reported.has(key)) return;
+  reported.add(key);
+  process.stderr.write(`filament-otel: ${line}\n`);
+}
+
+/** False (and one line) when the argument is not an object: there is nothing to record. */
+function isObject(fn: string, value: unknown): boolean {
+  if (typeof value === 'object' && value !== null) return true;
+  sayOnce(`${fn}()`, `${fn}() got ${value === null ? 'null' : typeof value} instead of an object; no record is emitted`);
+  return false;
+}
+
+/** The caller's object threw (a getter, a proxy): said once, never rethrown. */
+function failed(fn: string, err: unknown): void {
+  sayOnce(`${fn}!`, `${fn}() could not read its argument (${err instanceof Error ? err.message : String(err)}); no record is emitted`);
+}
+
 function reportOnce(fn: string, field: string, value: unknown, why: string): void {
   const key = `${fn}.${field}`;
   if (reported.has(key)) return;
@@ -85,6 +104,7 @@ function putNumber(attrs: LogAttributes, name: string, fn: string, field: string
 
 /** Emits `order.status_changed` (INFO) in the active trace context. */
 export function orderStatusChanged(change: OrderStatusChange): void {
+  if (!isObject('orderStatusChanged', change)) return;
   try {
     const rt = getRuntime();
     const attrs: LogAttributes = {};
@@ -93,13 +113,15 @@ export function orderStatusChanged(change: OrderStatusChange): void {
     putLabel(attrs, ATTR_ORDER_STATUS, 'orderStatusChanged', 'status', change.status);
     putLabel(attrs, ATTR_ORDER_PREVIOUS_STATUS, 'orderStatusChanged', 'previousStatus', change.previousStatus);
     emitEvent(rt, EVENT_ORDER_STATUS_CHANGED, SeverityNumber.INFO, attrs);
-  } catch {
+  } catch (err) {
     // Telemetry must never break the caller.
+    failed('orderStatusChanged', err);
   }
 }
 
 /** Emits `model3d.priced` (INFO) and records the pricing duration metric. */
 export function modelPriced(pricing: ModelPricing): void {
+  if (!isObject('modelPriced', pricing)) return;
   try {
     const rt = getRuntime();
     const attrs: LogAttributes = {};
@@ -120,7 +142,8 @@ export function modelPriced(pricing: ModelPricing): void {
       const polygons = attrs[ATTR_MODEL3D_POLYGON_COUNT];
       if (typeof polygons === 'number') rt.instruments.pricingPolygons.add(polygons, metricAttrs);
     }
-  } catch {
+  } catch (err) {
     // Telemetry must never break the caller.
+    failed('modelPriced', err);
   }
 }

@@ -8,7 +8,7 @@ import { isMainThread } from 'node:worker_threads';
 import { metrics, type Context, type Counter, type Histogram } from '@opentelemetry/api';
 import { logs, SeverityNumber, type AnyValue, type LogAttributes, type Logger, type LogRecord } from '@opentelemetry/api-logs';
 import { readConfig, type FilamentConfig } from '../config';
-import { globals, kConfig, kRuntime } from '../symbols';
+import { globals, kConfig, kRuntime, kStopped } from '../symbols';
 import { Masker } from './content';
 import {
   METRIC_API_ERRORS, METRIC_MESSAGING_CONSUMED, METRIC_MESSAGING_SENT,
@@ -119,6 +119,7 @@ export function emitEvent(
   body?: AnyValue,
   context?: Context,
 ): void {
+  if (globals[kStopped] === true) { afterStop(eventName); return; }
   const record: LogRecord = {
     eventName,
     severityNumber,
@@ -130,4 +131,13 @@ export function emitEvent(
   // so an explicit `context: undefined` would drop the trace correlation.
   if (context !== undefined) record.context = context;
   runtime.logger.emit(record);
+}
+
+const saidAfterStop = new Set<string>();
+
+/** A record emitted after the stop is lost: one line per event name says so. */
+function afterStop(eventName: FilamentEventName): void {
+  if (saidAfterStop.has(eventName)) return;
+  saidAfterStop.add(eventName);
+  process.stderr.write(`filament-otel: ${eventName} emitted after shutdown(): not recorded (said once per event)\n`);
 }
