@@ -22,6 +22,7 @@ const SAMPLES: Record<string, string> = {
   'clean 20-key message': JSON.stringify(Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`field${i}`, `value-${i}`]))),
   'one-line log text': 'GET /orders/ORD-1 took 12 ms at 10:15:00 status=200',
   'message with two secrets': '{"orderNumber":"ORD-1","password":"hunter2","customerEmail":"a@b.org"}',
+  'escaped key, array of text': '{"orderNumber":"ORD-1","pass\\u0077ord":"hunter2","notes":["a: b","c"],"n":1}',
 };
 
 function load(ref: string): MaskerLike {
