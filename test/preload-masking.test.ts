@@ -45,6 +45,37 @@ describe('preload: masking of exported text', function () {
     }
   });
 
+  it('spans: url.path is masked like content and capped at 1024 characters, marked', async () => {
+    const app = await startFixture('http-express.cjs', { otlp: otlp.url });
+    const port = app.port as number;
+    // 15,007 characters; an e-mail address straddles the cap (cut first, "/alic" would be exported).
+    const head = `/files/${'a'.repeat(1000)}/`;
+    const long = `${head}alice@example.com/${'b'.repeat(15007 - head.length - 'alice@example.com/'.length)}`;
+    assert.equal(long.length, 15007);
+    const paths = [
+      long,
+      '/customers/alice@example.com/orders',
+      '/customers/bob%40example.org/orders',
+      '/password-reset/8f14e45fceea167a5a36dedd4bea2543',
+      '/orders/ORD-1001;jsessionid=0F3A9C?customer=carol@example.com',
+      '/orders/ORD-1002',
+    ];
+    for (const p of paths) assert.equal((await request(port, 'GET', p)).status, p.startsWith('/orders/') ? 200 : 404, p);
+    await app.stop('SIGTERM');
+    const exported = otlp.spans.filter((s) => s.kind === 2).map((s) => s.attributes['url.path']);
+    assert.deepEqual(exported, [
+      `${head}…[truncated]`,
+      '/customers/[MASKED]/orders',
+      '/customers/[MASKED]/orders',
+      '/password-reset/[MASKED]',
+      '/orders/ORD-1001;jsessionid=[MASKED]',
+      '/orders/ORD-1002',
+    ]);
+    assert.ok((exported[0] as string).length <= 1024);
+    const all = JSON.stringify([otlp.spans, otlp.logs]);
+    for (const secret of ['alic', 'bob%40', 'bob@', '8f14e45f', '0F3A9C', 'carol', 'bbbb']) assert.ok(!all.includes(secret), `${secret} leaked`);
+  });
+
   it('spans: a thrown error\'s exception event and status message are masked like api.error', async () => {
     const app = await startFixture('http-express.cjs', { otlp: otlp.url });
     assert.equal((await request(app.port as number, 'GET', '/boom/1')).status, 500);
