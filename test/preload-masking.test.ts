@@ -39,8 +39,17 @@ describe('preload: masking of exported text', function () {
       '{"secretKey":"[MASKED]","ssn":"[MASKED]","pin":"[MASKED]","user_pin":"[MASKED]","spinner":true,"pinned":"yes"}');
     assert.equal(keys?.attributes['filament.content.masked'], 4);
 
+    // Both sides of the round trip: the published and the received copy.
+    for (const type of ['send', 'receive']) {
+      const escaped = otlp.events('queue.message').find(
+        (e) => e.attributes['messaging.message.id'] === 's-escaped' && e.attributes['messaging.operation.type'] === type);
+      assert.equal(escaped?.body, '{"pass\\u0077ord":"[MASKED]","\\u0074oken":"[MASKED]","password2":"[MASKED]","pwd1":"[MASKED]",'
+        + '"tags":["a", ":", {"secret":"[MASKED]"}],"n":1}', type);
+      assert.equal(escaped?.attributes['filament.content.masked'], 5);
+    }
+
     const all = JSON.stringify(otlp.logs);
-    for (const secret of ['Supe', 'hunter2', '"abc"', 'eyJhbGci', 'abc123', 'k-9f8e7d', 's3cr3t', 'sk-live', '078-05', ':1234', '"0000"']) {
+    for (const secret of ['esc-', 'dig-', 'arr-sec', 'Supe', 'hunter2', '"abc"', 'eyJhbGci', 'abc123', 'k-9f8e7d', 's3cr3t', 'sk-live', '078-05', ':1234', '"0000"']) {
       assert.ok(!all.includes(secret), `${secret} leaked`);
     }
   });
