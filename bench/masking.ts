@@ -4,7 +4,8 @@
  * calls — the minimum is the least disturbed figure on a shared machine).
  * With a git ref, the masker of that commit (`git show ref:src/events/content.ts`
  * and its key list) is measured in the same process, alternating, for an
- * old-vs-new comparison (docs/benchmarks.md, "masking").
+ * old-vs-new comparison (docs/benchmarks.md, "masking"). Last, what exporting `url.path` costs a
+ * request (docs/events.md, "Content").
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -12,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { readConfig } from '../src/config';
 import { Masker } from '../src/events/content';
+import { exportedUrlPath } from '../src/http/urlPath';
 
 interface MaskerLike {
   mask(text: string): { text: string; masked: number };
@@ -22,6 +24,7 @@ const SAMPLES: Record<string, string> = {
   'clean 20-key message': JSON.stringify(Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`field${i}`, `value-${i}`]))),
   'one-line log text': 'GET /orders/ORD-1 took 12 ms at 10:15:00 status=200',
   'message with two secrets': '{"orderNumber":"ORD-1","password":"hunter2","customerEmail":"a@b.org"}',
+  'escaped key, array of text': '{"orderNumber":"ORD-1","pass\\u0077ord":"hunter2","notes":["a: b","c"],"n":1}',
 };
 
 function load(ref: string): MaskerLike {
@@ -55,4 +58,23 @@ for (const [name, text] of Object.entries(SAMPLES)) {
     });
   }
   console.log(`${name.padEnd(28)} ${variants.map(([v], i) => `${v} ${(best[i] as number).toFixed(2)} µs`).join('   ')}`);
+}
+
+// url.path as the server hook exports it (src/http/urlPath.ts): once per request, the current code only.
+const pathMasker = new Masker(readConfig({}).config.maskKeys);
+// Ids differ from request to request: each sample cycles through 1000 paths.
+const PATHS: Record<string, (i: number) => string> = {
+  '/orders/ORD-2026-<n>/status': (i) => `/orders/ORD-2026-${String(i).padStart(6, '0')}/status`,
+  '/v1/models/price': () => '/v1/models/price',
+  '/customers/<n>@example.com/orders': (i) => `/customers/c${i}@example.com/orders`,
+};
+for (const [name, make] of Object.entries(PATHS)) {
+  const paths = Array.from({ length: 1000 }, (_, i) => make(i));
+  let best = Infinity;
+  for (let round = 0; round < 30; round++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < 100_000; i++) exportedUrlPath(paths[i % 1000] as string, pathMasker);
+    best = Math.min(best, Number(process.hrtime.bigint() - start) / 100_000 / 1000);
+  }
+  console.log(`url.path ${name.padEnd(36)} ${best.toFixed(2)} µs`);
 }

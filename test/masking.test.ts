@@ -26,6 +26,38 @@ describe('unit: masking rules', () => {
     assert.equal(custom.isSensitiveKey('shipping'), false);
   });
 
+  it('decides on the key a JSON reader sees: keys written with escapes are decoded', () => {
+    const { text, masked } = masker.mask(
+      '{"pass\\u0077ord":"hunter2","\\u0074oken":["a"],"\\u0070\\u0069\\u006E":1234,"api\\u005FKEY":{"k":1},'
+      + '"say \\"hi\\"":"ok","x\\ud83d\\ude00":"ok","secret\\/":"s"}');
+    assert.equal(text, `{"pass\\u0077ord":"${MASK}","\\u0074oken":"${MASK}","\\u0070\\u0069\\u006E":"${MASK}","api\\u005FKEY":"${MASK}",`
+      + `"say \\"hi\\"":"ok","x\\ud83d\\ude00":"ok","secret\\/":"${MASK}"}`);
+    assert.equal(masked, 5);
+    // Decoded, the key has at most 64 characters, like a key without escapes; a cut escape is no key.
+    assert.equal(masker.mask(`{"${'a'.repeat(56)}pass\\u0077ord":"x"}`).text, `{"${'a'.repeat(56)}pass\\u0077ord":"${MASK}"}`);
+    assert.equal(masker.mask(`{"${'a'.repeat(57)}pass\\u0077ord":"x"}`).text, `{"${'a'.repeat(57)}pass\\u0077ord":"x"}`);
+    assert.equal(masker.mask('{"pass\\u00').text, '{"pass\\u00');
+  });
+
+  it('digits separate words: password2, pwd1, token_2 are masked like their base words', () => {
+    for (const key of ['password2', 'pwd1', 'token_2', 'Password2Hash', 'pin1', 'user2Email', 'secret3']) {
+      assert.equal(masker.isSensitiveKey(key), true, key);
+    }
+    for (const key of ['passport2', 'spinner1', 'order2', 'v2', 'polygon3Count']) assert.equal(masker.isSensitiveKey(key), false, key);
+    assert.equal(masker.mask('{"password2":"a","pwd1":"b","token_2":"c","v2":"d"}').text,
+      `{"password2":"${MASK}","pwd1":"${MASK}","token_2":"${MASK}","v2":"d"}`);
+    // A configured key with digits still matches: digits are words of their own.
+    assert.equal(new Masker(readConfig({ FILAMENT_MASK_KEYS: 'x509' }).config.maskKeys).isSensitiveKey('clientX509'), true);
+  });
+
+  it('a string that is no key is skipped whole: text between two strings is never read as a key', () => {
+    // Before, the closing quote of ":" began a key, and its "value" swallowed password's opening quote.
+    assert.equal(masker.mask('["a", ":", {"password":"s"}]').text, `["a", ":", {"password":"${MASK}"}]`);
+    assert.equal(masker.mask('{"k":[" :", "x"],"token":"t"}').text, `{"k":[" :", "x"],"token":"${MASK}"}`);
+    // A stray quote in free text still lets the next quote begin a key.
+    assert.equal(masker.mask('a 5" long part, {"password":"s"}').text, `a 5" long part, {"password":"${MASK}"}`);
+  });
+
   it('masks whole values under sensitive keys whatever their type', () => {
     const { text, masked } = masker.mask(
       '{"password":{"value":"hunter2","hint":["a","b"]},"token":["abc",{"t":"def"}],"pin":1234,"ok":true,"secret":null}');

@@ -39,10 +39,51 @@ describe('preload: masking of exported text', function () {
       '{"secretKey":"[MASKED]","ssn":"[MASKED]","pin":"[MASKED]","user_pin":"[MASKED]","spinner":true,"pinned":"yes"}');
     assert.equal(keys?.attributes['filament.content.masked'], 4);
 
+    // Both sides of the round trip: the published and the received copy.
+    for (const type of ['send', 'receive']) {
+      const escaped = otlp.events('queue.message').find(
+        (e) => e.attributes['messaging.message.id'] === 's-escaped' && e.attributes['messaging.operation.type'] === type);
+      assert.equal(escaped?.body, '{"pass\\u0077ord":"[MASKED]","\\u0074oken":"[MASKED]","password2":"[MASKED]","pwd1":"[MASKED]",'
+        + '"tags":["a", ":", {"secret":"[MASKED]"}],"n":1}', type);
+      assert.equal(escaped?.attributes['filament.content.masked'], 5);
+    }
+
     const all = JSON.stringify(otlp.logs);
-    for (const secret of ['Supe', 'hunter2', '"abc"', 'eyJhbGci', 'abc123', 'k-9f8e7d', 's3cr3t', 'sk-live', '078-05', ':1234', '"0000"']) {
+    for (const secret of ['esc-', 'dig-', 'arr-sec', 'Supe', 'hunter2', '"abc"', 'eyJhbGci', 'abc123', 'k-9f8e7d', 's3cr3t', 'sk-live', '078-05', ':1234', '"0000"']) {
       assert.ok(!all.includes(secret), `${secret} leaked`);
     }
+  });
+
+  it('spans: url.path is masked like content and capped at 1024 characters, marked', async () => {
+    const app = await startFixture('http-express.cjs', { otlp: otlp.url });
+    const port = app.port as number;
+    // 15,007 characters; an e-mail address straddles the cap (cut first, "/alic" would be exported).
+    const head = `/files/${'a'.repeat(1000)}/`;
+    const long = `${head}alice@example.com/${'b'.repeat(15007 - head.length - 'alice@example.com/'.length)}`;
+    assert.equal(long.length, 15007);
+    const paths = [
+      long,
+      '/customers/alice@example.com/orders',
+      '/customers/bob%40example.org/orders',
+      '/password-reset/8f14e45fceea167a5a36dedd4bea2543',
+      '/orders/ORD-1001;jsessionid=0F3A9C?customer=carol@example.com',
+      '/orders/ORD-1002',
+    ];
+    for (const p of paths) assert.equal((await request(port, 'GET', p)).status, p.startsWith('/orders/') ? 200 : 404, p);
+    await app.stop('SIGTERM');
+    // Sorted: the order spans arrive in is the exporter's, not the requests'.
+    const exported = otlp.spans.filter((s) => s.kind === 2).map((s) => s.attributes['url.path'] as string).sort();
+    assert.deepEqual(exported, [
+      `${head}…[truncated]`,
+      '/customers/[MASKED]/orders',
+      '/customers/[MASKED]/orders',
+      '/password-reset/[MASKED]',
+      '/orders/ORD-1001;jsessionid=[MASKED]',
+      '/orders/ORD-1002',
+    ].sort());
+    for (const p of exported) assert.ok(p.length <= 1024, p);
+    const all = JSON.stringify([otlp.spans, otlp.logs]);
+    for (const secret of ['alic', 'bob%40', 'bob@', '8f14e45f', '0F3A9C', 'carol', 'bbbb']) assert.ok(!all.includes(secret), `${secret} leaked`);
   });
 
   it('spans: a thrown error\'s exception event and status message are masked like api.error', async () => {

@@ -76,14 +76,16 @@ function normaliseKey(key: string): string {
 }
 
 /**
- * The words of a key: split at separators and case changes, lower-cased.
- * `secretKey` → secret, key; `X-Api-Key` → x, api, key; `APIKey` → api, key;
- * `SECRET_KEY` → secret, key; `spinner` → spinner.
+ * The words of a key: split at separators, case changes and between letters and digits,
+ * lower-cased. `secretKey` → secret, key; `X-Api-Key` → x, api, key; `APIKey` → api, key;
+ * `SECRET_KEY` → secret, key; `password2` → password, 2; `pwd1` → pwd, 1; `spinner` → spinner.
+ * Digits stay words of their own, so a configured key with digits (`x509`) still matches as a run.
  */
 function keyWords(key: string): string[] {
   return key
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .replace(/([A-Za-z])(?=[0-9])|([0-9])(?=[A-Za-z])/g, '$1$2 ')
     .toLowerCase()
     .split(/[^a-z0-9]+/)
     .filter((w) => w !== '');
@@ -127,6 +129,28 @@ function valueEnd(text: string, start: number): number {
   return i;
 }
 
+/**
+ * Where to look for the next key after the string at `quote`, which is not one. A JSON string —
+ * followed by `,` `:` `]` `}` or the end, as an array element, a key too long, a value not
+ * consumed — is skipped whole: trying its closing quote as a key would read the text between two
+ * strings as a key, and a string value there would swallow the next string's opening quote
+ * (`["a", ":", {"password":"x"}]` hid the password). After a stray quote in free text (`5" long,
+ * {"password":…}`) the next quote is tried, as the regex did.
+ */
+function afterNonKey(text: string, quote: number): number {
+  const end = stringEnd(text, quote);
+  let i = end;
+  while (i < text.length && isJsonSpace(text.charCodeAt(i))) i++;
+  if (i >= text.length) return end;
+  const c = text.charCodeAt(i);
+  return c === 44 || c === 58 || c === 93 || c === 125 ? end : quote + 1;
+}
+
+/** JSON's white space (RFC 8259, section 2). */
+function isJsonSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
+}
+
 /** [A-Za-z0-9_-]: the characters of a header or key name. */
 function isNameChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45;
@@ -166,6 +190,60 @@ export interface JsonKey {
   matchEnd: number;
   /** A hash of the key's characters, to find its earlier decision without slicing it out. */
   keyHash: number;
+  /**
+   * The key as a JSON reader decodes it, when it is written with escapes (`"pass\u0077ord"` →
+   * `password`) and jsonKeyAt was asked to decode them; undefined for a key without escapes.
+   */
+  decodedKey?: string | undefined;
+}
+
+/** Keys longer than this (in UTF-16 code units, as a reader decodes them) are not looked at. */
+const MAX_KEY_CHARS = 64;
+
+/** The one-character JSON escapes (RFC 8259, section 7) and what they stand for. */
+const SIMPLE_ESCAPES: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+
+function isHexDigit(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+}
+
+/**
+ * Decodes the JSON string whose characters start at `start` as JSON.parse would (RFC 8259,
+ * section 7: `\uXXXX` and the one-character escapes), into `out.decodedKey`. Returns the index of
+ * its closing quote, or -1 when it is cut off or decodes to more than MAX_KEY_CHARS characters.
+ * An escape JSON does not have (`\x`) is read as its character: the text is then not JSON, and
+ * reading more rather than less of it errs towards masking.
+ */
+function decodeKeyString(text: string, start: number, out: JsonKey): number {
+  let key = '';
+  let i = start;
+  while (i < text.length && key.length <= MAX_KEY_CHARS) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      out.decodedKey = key;
+      return i;
+    }
+    if (c !== 92) {
+      key += text[i];
+      i++;
+      continue;
+    }
+    if (i + 1 >= text.length) return -1;
+    const escaped = text[i + 1] as string;
+    if (escaped === 'u') {
+      let hex = 0;
+      while (hex < 4 && i + 2 + hex < text.length && isHexDigit(text.charCodeAt(i + 2 + hex))) hex++;
+      if (hex === 4) {
+        key += String.fromCharCode(Number.parseInt(text.slice(i + 2, i + 6), 16));
+        i += 6;
+        continue;
+      }
+      if (i + 2 + hex >= text.length) return -1; // cut inside the escape
+    }
+    key += SIMPLE_ESCAPES[escaped] ?? escaped;
+    i += 2;
+  }
+  return -1;
 }
 
 /**
@@ -173,15 +251,28 @@ export interface JsonKey {
  * filling `out` when it does. By hand because the masking runs on every captured message and the
  * regex's exec (a match array and two captured strings per key) was most of its cost
  * (docs/benchmarks.md, "What we found and changed"); test/masking.test.ts checks both agree.
+ *
+ * With `decodeEscapes` (what the Masker uses), a key written with escapes is also a key — the one
+ * a JSON reader sees, decoded into `out.decodedKey` and at most 64 characters once decoded — so
+ * `"pass\u0077ord"` is `password`. Only a key with a backslash takes that path: the scan of every
+ * other key is the regex's, as fast as before.
  */
-export function jsonKeyAt(text: string, quote: number, out: JsonKey): boolean {
+export function jsonKeyAt(text: string, quote: number, out: JsonKey, decodeEscapes = false): boolean {
   const length = text.length;
   const limit = Math.min(length, quote + 65);
   let i = quote + 1;
   let hash = 0;
+  let decodedKey: string | undefined;
   while (i < limit) {
     const c = text.charCodeAt(i);
-    if (c === 34 || c === 92) break;
+    if (c === 34) break;
+    if (c === 92) {
+      if (!decodeEscapes) return false;
+      i = decodeKeyString(text, quote + 1, out);
+      if (i === -1) return false;
+      decodedKey = out.decodedKey;
+      break;
+    }
     hash = (Math.imul(hash, 31) + c) | 0;
     i++;
   }
@@ -194,6 +285,7 @@ export function jsonKeyAt(text: string, quote: number, out: JsonKey): boolean {
   while (i < length && isRegexSpace(text.charCodeAt(i))) i++;
   out.keyEnd = keyEnd;
   out.keyHash = hash;
+  out.decodedKey = decodedKey;
   out.valueStart = i;
   out.matchEnd = i;
   // The optional complete string value: on an unescaped quote it is consumed; cut off, or an
@@ -314,14 +406,17 @@ export class Masker {
     let out = '';
     let last = 0;
     let masked = 0;
-    const key: JsonKey = { keyEnd: 0, valueStart: 0, matchEnd: 0, keyHash: 0 };
+    const key: JsonKey = { keyEnd: 0, valueStart: 0, matchEnd: 0, keyHash: 0, decodedKey: undefined };
     for (let quote = text.indexOf('"'); quote !== -1;) {
-      if (!jsonKeyAt(text, quote, key)) {
-        quote = text.indexOf('"', quote + 1);
+      if (!jsonKeyAt(text, quote, key, true)) {
+        quote = text.indexOf('"', afterNonKey(text, quote));
         continue;
       }
       let next = key.matchEnd;
-      if (this.isSensitiveKeyAt(text, quote + 1, key.keyEnd, key.keyHash)) {
+      const sensitive = key.decodedKey === undefined
+        ? this.isSensitiveKeyAt(text, quote + 1, key.keyEnd, key.keyHash)
+        : this.isSensitiveKey(key.decodedKey);
+      if (sensitive) {
         const start = key.valueStart;
         const end = this.maskableValueEnd(text, start);
         if (end !== -1) {

@@ -38,6 +38,7 @@ import { PACKAGE_VERSION } from '../version';
 import { emitRequestEvents, type RequestOutcome } from './apiEvents';
 import { attachRequestMetadata, recordRequestException } from './requestMetadata';
 import { KNOWN_METHODS, pathOf } from './requestLine';
+import { exportedUrlPath } from './urlPath';
 
 const kServerPort = Symbol('filament.http.serverPort');
 const kOriginalEmit = Symbol('filament.http.originalEmit');
@@ -160,7 +161,8 @@ export class FilamentHttpServerInstrumentation extends OwnInstrumentation {
     const attributes: Attributes = {
       [ATTR_HTTP_REQUEST_METHOD]: method,
       [ATTR_URL_SCHEME]: scheme,
-      [ATTR_URL_PATH]: pathOf(url),
+      // Masked like content and capped (urlPath.ts): a path is the client's to choose.
+      [ATTR_URL_PATH]: exportedUrlPath(pathOf(url), this.rt.masker),
       [ATTR_SERVER_ADDRESS]: hostOf(headers.host),
       [ATTR_SERVER_PORT]: serverPort(server),
       [ATTR_NETWORK_PROTOCOL_VERSION]: req.httpVersion,
