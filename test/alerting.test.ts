@@ -104,10 +104,7 @@ describe('alerting: rules, Prometheus and Alertmanager', function () {
         FILAMENT_PROMETHEUS_BACKFILL: backfill,
         FILAMENT_RESPONDER_URL: responder.url, FILAMENT_RABBITMQ_METRICS: rabbitmqMetrics, FILAMENT_RABBITMQ_QUEUES: `${QUEUE_PREFIX.replace(/\./g, '\\.')}.*`,
       });
-      collector = await startCollector(
-        { FILAMENT_PROMETHEUS_REMOTE_WRITE_URL: alerting.remoteWriteUrl },
-        { overlays: ['config.prometheus.yaml'] },
-      );
+      collector = await startCollector(alerting.collectorEnv, { overlays: ['config.prometheus.yaml'] });
       // Two replicas of one service, with the preload's default metric export
       // interval and resource detectors (no OTEL_METRIC_EXPORT_* set).
       for (let i = 0; i < 2; i++) {
@@ -306,7 +303,7 @@ describe('alerting: rules, Prometheus and Alertmanager', function () {
       };
       const post = async (url: string, body: unknown) => (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status;
       interface Silence { id: string; status: { state: string }; matchers: { name: string; value: string; isRegex: boolean; isEqual: boolean }[]; endsAt: string; createdBy: string; comment: string }
-      const silences = async () => ((await (await fetch(`${am}/api/v2/silences`)).json()) as Silence[])
+      const silences = async () => (JSON.parse((await alerting!.alertmanager('GET', `${am}/api/v2/silences`)).text) as Silence[])
         .filter((x) => x.createdBy === 'filament-responder' && x.matchers.some((y) => y.name === 'queue' && y.value === requests));
       const conn = await connect(AMQP_URL);
       const ch = await conn.createChannel();
@@ -443,10 +440,7 @@ describe('alerting: rules, Prometheus and Alertmanager', function () {
     it('an MES outage inhibits the downstream queue alerts; other services\' alerts still notify', async () => {
       const now = new Date().toISOString();
       const post = async (labels: Record<string, string>) => {
-        const res = await fetch(`${alerting!.alertmanagerUrl}/api/v2/alerts`, {
-          method: 'POST', headers: { 'content-type': 'application/json' },
-          body: JSON.stringify([{ labels, annotations: { summary: 'test' }, startsAt: now }]),
-        });
+        const res = await alerting!.alertmanager('POST', `${alerting!.alertmanagerUrl}/api/v2/alerts`, [{ labels, annotations: { summary: 'test' }, startsAt: now }]);
         assert.equal(res.status, 200);
       };
       await post({ alertname: 'FilamentServiceOutage', job: 'mes-api', severity: 'critical', category: 'outage' });
