@@ -7,10 +7,14 @@
  * one line per fault: injected at → firing → notified → response → resolved.
  * Runs only when the Debian prometheus and prometheus-alertmanager binaries
  * are installed (`make alerting` installs them) and ALERTING is not 0.
+ * Prometheus and Alertmanager run with TLS and basic auth (docs/security.md):
+ * every request here goes through scripts/alerting-http.cjs with the run's CA
+ * and the operator's credential file; the collector gets its own.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { alertingClient } from './alerting-http.cjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -59,6 +63,9 @@ export async function startAlertingLoop({ ROOT, OUT, say, responderPort, prefix,
   /** @type {Record<string, string>} */
   const vars = Object.fromEntries(out.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
   say(`Prometheus at ${vars.PROMETHEUS_URL}, Alertmanager at ${vars.ALERTMANAGER_URL} (rules: alerting/rules, data: ${dir})`);
+  say(`  TLS with this run's CA ${vars.ALERTING_CA_FILE}; basic auth: Prometheus ${vars.PROMETHEUS_CREDENTIALS_FILE}, Alertmanager ${vars.ALERTMANAGER_CREDENTIALS_FILE} (user:password, 0600)`);
+  const alertmanager = alertingClient({ caFile: vars.ALERTING_CA_FILE, credentialsFile: vars.ALERTMANAGER_CREDENTIALS_FILE });
+  const collectorCredentials = fs.readFileSync(vars.PROMETHEUS_REMOTE_WRITE_CREDENTIALS_FILE, 'utf8').trim();
 
   /** @type {Map<string, {labels: Record<string,string>, fingerprint: string, startsAt: string, firstSeen: number, lastSeen: number, state: string, silenced: boolean}>} */
   const seen = new Map();
@@ -66,9 +73,9 @@ export async function startAlertingLoop({ ROOT, OUT, say, responderPort, prefix,
   const watcher = (async () => {
     while (watching) {
       try {
-        const res = await fetch(`${vars.ALERTMANAGER_URL}/api/v2/alerts`);
+        const res = await alertmanager('GET', `${vars.ALERTMANAGER_URL}/api/v2/alerts`);
         /** @type {{labels: Record<string,string>, startsAt: string, fingerprint: string, status: {state: string, silencedBy: string[]}}[]} */
-        const alerts = await res.json();
+        const alerts = JSON.parse(res.text);
         const now = Date.now();
         for (const a of alerts) {
           const key = `${a.fingerprint}|${a.startsAt}`;
@@ -91,7 +98,12 @@ export async function startAlertingLoop({ ROOT, OUT, say, responderPort, prefix,
   let responder;
 
   return {
-    remoteWriteUrl: vars.PROMETHEUS_REMOTE_WRITE_URL,
+    /** The collector's environment for config.prometheus.yaml: Prometheus's URL, the CA, the `collector` user's header. */
+    collectorEnv: {
+      FILAMENT_PROMETHEUS_REMOTE_WRITE_URL: vars.PROMETHEUS_REMOTE_WRITE_URL,
+      FILAMENT_PROMETHEUS_CA_FILE: vars.ALERTING_CA_FILE,
+      FILAMENT_PROMETHEUS_REMOTE_WRITE_AUTHORIZATION: `Basic ${Buffer.from(collectorCredentials).toString('base64')}`,
+    },
 
     /** @param {{ mesUrl: string, amqpUrl: string, prefix: string, otel: Record<string,string> }} p */
     async startResponder({ mesUrl, amqpUrl, prefix, otel }) {
@@ -101,7 +113,11 @@ export async function startAlertingLoop({ ROOT, OUT, say, responderPort, prefix,
         onFiring: { method: 'POST', url: `${mesUrl}/admin/consumers/pause` },
         onResolved: { method: 'POST', url: `${mesUrl}/admin/consumers/resume` },
         // The paused consumer's queue backing up is intended: silenced while paused (docs/alerting.md).
-        silence: { alertmanagerUrl: vars.ALERTMANAGER_URL, matchers: { alertname: 'FilamentQueueGrowingWithoutConsumers', queue: `${prefix}mes.pricing.requests` } },
+        // Alertmanager's API takes the `responder` user's credentials and the run's CA.
+        silence: {
+          alertmanagerUrl: vars.ALERTMANAGER_URL, caFile: vars.ALERTING_CA_FILE, credentialsFile: vars.ALERTMANAGER_RESPONDER_CREDENTIALS_FILE,
+          matchers: { alertname: 'FilamentQueueGrowingWithoutConsumers', queue: `${prefix}mes.pricing.requests` },
+        },
       });
       const config = {
         listen: `127.0.0.1:${responderPort}`, amqpUrl, dryRun: process.env.DRY_RUN === '1',
