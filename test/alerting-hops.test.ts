@@ -210,6 +210,17 @@ describe('alerting hops: collector → Prometheus → Alertmanager → webhook, 
     assert.equal(mine().length, 1, JSON.stringify(mine().map((d) => d.body.status)));
   });
 
+  it('the explicit plain-loopback overlay: the collector writes plain HTTP to 127.0.0.1, which the secured Prometheus refuses', async () => {
+    const a = alerting!;
+    const plain = await startCollector({ ...a.collectorEnv, FILAMENT_PROMETHEUS_PLAIN_PORT: new URL(a.prometheusUrl).port },
+      { overlays: ['config.prometheus.yaml', 'config.prometheus.plain-loopback.yaml'] });
+    collectors.push(plain);
+    await postCounter(plain.httpUrl, 'hops-plain', 'filament.hops.plain', 3);
+    await waitFor('the refusal in the collector\'s log', 30_000, async () => (/400 Bad Request/.test(plain.logs()) ? true : undefined));
+    assert.match(plain.logs(), /http:\/\/127\.0\.0\.1:\d+\/api\/v1\/write/);
+    assert.deepEqual(await a.query('{__name__=~"filament_hops_plain.*"}'), []);
+  });
+
   it('the collector\'s remote write: a wrong password is refused by Prometheus (401), the collector\'s own credentials land', async () => {
     const a = alerting!;
     const wrong = await startCollector({ ...a.collectorEnv, FILAMENT_PROMETHEUS_REMOTE_WRITE_AUTHORIZATION: `Basic ${Buffer.from('collector:not-the-password').toString('base64')}` },
@@ -227,6 +238,6 @@ describe('alerting hops: collector → Prometheus → Alertmanager → webhook, 
     assert.match(wrong.logs(), /401 Unauthorized/);
     assert.deepEqual(landed.map((s) => s.metric.job), ['hops-right']);
     assert.deepEqual((await a.query('{__name__=~"filament_hops_probe.*", job="hops-wrong"}')), []);
-    assert.ok(!/401/.test(right.logs()), right.logs());
+    assert.doesNotMatch(right.logs(), /401 Unauthorized/);
   });
 });

@@ -283,7 +283,11 @@ describe('alerting: rules, Prometheus and Alertmanager', function () {
       const m = await startMes();
       const requests = `${MES_PREFIX}mes.pricing.requests`;
       const am = alerting!.alertmanagerUrl;
-      const silenceSpec = { alertmanagerUrl: am, matchers: { alertname: 'FilamentQueueGrowingWithoutConsumers', queue: requests }, afterResumeS: 30 };
+      // Alertmanager's API with the run's CA and the `responder` user's credentials (docs/security.md).
+      const silenceSpec = {
+        alertmanagerUrl: am, caFile: alerting!.caFile, credentialsFile: alerting!.alertmanagerResponderCredentialsFile,
+        matchers: { alertname: 'FilamentQueueGrowingWithoutConsumers', queue: requests }, afterResumeS: 30,
+      };
       const toggle = (dryRun: boolean) => ({
         dryRun,
         runbooks: [{
