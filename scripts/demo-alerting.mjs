@@ -129,7 +129,8 @@ export async function startAlertingLoop({ ROOT, OUT, say, responderPort, prefix,
           toggle('FilamentApiErrorRatioHigh'),
         ],
       };
-      fs.writeFileSync(path.join(responderDir, 'responder.json'), JSON.stringify(config, null, 2));
+      // 0600: the config holds the broker URL with its password.
+      fs.writeFileSync(path.join(responderDir, 'responder.json'), JSON.stringify(config, null, 2), { mode: 0o600 });
       const log = fs.openSync(path.join(responderDir, 'responder.log'), 'w');
       responder = spawn(process.execPath, [path.join(ROOT, 'dist', 'responder.js'), '--config', path.join(responderDir, 'responder.json')], {
         env: { ...process.env, ...otel, OTEL_SERVICE_NAME: 'filament-responder', FILAMENT_LOG_FILE_DIR: path.join(OUT, 'events', 'filament-responder') },

@@ -60,6 +60,11 @@ describe('make demo with FAULTS=none: the fault-free promise', function () {
     assert.match(run.out, /demo: FAULTS=none: no alert fired in 20 s of fault-free traffic/);
     assert.match(run.out, /alerts no fault explains: none/);
     assert.match(run.out, /the four events of fault-free traffic present \(no faults: no dead letters, no failed calls\); one order traced/);
+    // The responder's config holds the broker URL with its password; the alerting secrets are the owner's only.
+    const secretFiles = [path.join(dir, 'quiet', 'responder', 'responder.json'),
+      ...fs.readdirSync(path.join(dir, 'quiet', 'alerting', 'secrets')).map((f) => path.join(dir, 'quiet', 'alerting', 'secrets', f))];
+    assert.deepEqual(secretFiles.filter((f) => (fs.statSync(f).mode & 0o077) !== 0), []);
+    assert.doesNotMatch(run.out, new RegExp(fs.readFileSync(path.join(dir, 'quiet', 'alerting', 'secrets', 'alertmanager-operator.password'), 'utf8').trim()));
     assert.equal(run.code, 0, run.out);
   });
 
