@@ -40,7 +40,7 @@ opensearch: ## Install the test OpenSearch 2.19.1 + security plugin from Maven C
 setup: build ## filament setup against FILAMENT_SETUP_URL (ENGINE=elasticsearch|opensearch, ARGS=…; credentials from the environment, docs/setup.md)
 	node dist/cli.js setup --engine $(or $(ENGINE),elasticsearch) --url $(or $(FILAMENT_SETUP_URL),http://127.0.0.1:9200) $(ARGS)
 
-alerting: ## Install Prometheus + Alertmanager via apt when absent; promtool check/test the rules (alerting/)
+alerting: ## Install Prometheus + Alertmanager (and htpasswd, apache2-utils) via apt when absent; promtool check/test the rules (alerting/)
 	bash scripts/prometheus.sh check
 
 typecheck: install ## Type-check src/, test/ and bench/ (strict)

@@ -7,10 +7,15 @@
  * one line per fault: injected at → firing → notified → response → resolved.
  * Runs only when the Debian prometheus and prometheus-alertmanager binaries
  * are installed (`make alerting` installs them) and ALERTING is not 0.
+ * Prometheus and Alertmanager run with TLS and basic auth (docs/security.md):
+ * every request here goes through scripts/alerting-http.cjs with the run's CA
+ * and the operator's credential file; the collector gets its own.
  */
 import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { alertingClient } from './alerting-http.cjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -52,13 +57,25 @@ export async function startAlertingLoop({ ROOT, OUT, say, responderPort, prefix,
   } catch {
     say('RabbitMQ\'s prometheus plugin could not be enabled: no queue-depth alerts in this run');
   }
+  // The responder's webhook token: a 0600 file Alertmanager reads (http_config.authorization) and the responder too.
+  const responderDir = path.join(OUT, 'responder');
+  fs.mkdirSync(responderDir, { recursive: true, mode: 0o700 });
+  const tokenFile = path.join(responderDir, 'webhook.token');
+  fs.writeFileSync(tokenFile, `${randomBytes(24).toString('base64url')}\n`, { mode: 0o600 });
+  fs.chmodSync(tokenFile, 0o600);
   const out = execFileSync('bash', [path.join(ROOT, 'scripts', 'prometheus.sh'), 'start', dir], {
-    encoding: 'utf8', env: { ...process.env, ...rabbitmq, FILAMENT_RESPONDER_URL: `http://127.0.0.1:${responderPort}/alerts` },
+    encoding: 'utf8',
+    env: { ...process.env, ...rabbitmq, FILAMENT_RESPONDER_URL: `https://127.0.0.1:${responderPort}/alerts`, FILAMENT_RESPONDER_TOKEN_FILE: tokenFile },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   /** @type {Record<string, string>} */
   const vars = Object.fromEntries(out.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
   say(`Prometheus at ${vars.PROMETHEUS_URL}, Alertmanager at ${vars.ALERTMANAGER_URL} (rules: alerting/rules, data: ${dir})`);
+  say(`  TLS with this run's CA ${vars.ALERTING_CA_FILE}; basic auth: Prometheus ${vars.PROMETHEUS_CREDENTIALS_FILE}, Alertmanager ${vars.ALERTMANAGER_CREDENTIALS_FILE} (user:password, 0600)`);
+  const alertmanager = alertingClient({ caFile: vars.ALERTING_CA_FILE, credentialsFile: vars.ALERTMANAGER_CREDENTIALS_FILE });
+  // The responder's readiness probe: TLS with the run's CA, no credentials (GET /-/ready is open).
+  const ready = alertingClient({ caFile: vars.ALERTING_CA_FILE });
+  const collectorCredentials = fs.readFileSync(vars.PROMETHEUS_REMOTE_WRITE_CREDENTIALS_FILE, 'utf8').trim();
 
   /** @type {Map<string, {labels: Record<string,string>, fingerprint: string, startsAt: string, firstSeen: number, lastSeen: number, state: string, silenced: boolean}>} */
   const seen = new Map();
@@ -66,9 +83,9 @@ export async function startAlertingLoop({ ROOT, OUT, say, responderPort, prefix,
   const watcher = (async () => {
     while (watching) {
       try {
-        const res = await fetch(`${vars.ALERTMANAGER_URL}/api/v2/alerts`);
+        const res = await alertmanager('GET', `${vars.ALERTMANAGER_URL}/api/v2/alerts`);
         /** @type {{labels: Record<string,string>, startsAt: string, fingerprint: string, status: {state: string, silencedBy: string[]}}[]} */
-        const alerts = await res.json();
+        const alerts = JSON.parse(res.text);
         const now = Date.now();
         for (const a of alerts) {
           const key = `${a.fingerprint}|${a.startsAt}`;
@@ -85,13 +102,17 @@ export async function startAlertingLoop({ ROOT, OUT, say, responderPort, prefix,
     }
   })();
 
-  const responderDir = path.join(OUT, 'responder');
   const auditFile = path.join(responderDir, 'audit.jsonl');
   /** @type {import('node:child_process').ChildProcess | undefined} */
   let responder;
 
   return {
-    remoteWriteUrl: vars.PROMETHEUS_REMOTE_WRITE_URL,
+    /** The collector's environment for config.prometheus.yaml: Prometheus's URL, the CA, the `collector` user's header. */
+    collectorEnv: {
+      FILAMENT_PROMETHEUS_REMOTE_WRITE_URL: vars.PROMETHEUS_REMOTE_WRITE_URL,
+      FILAMENT_PROMETHEUS_CA_FILE: vars.ALERTING_CA_FILE,
+      FILAMENT_PROMETHEUS_REMOTE_WRITE_AUTHORIZATION: `Basic ${Buffer.from(collectorCredentials).toString('base64')}`,
+    },
 
     /** @param {{ mesUrl: string, amqpUrl: string, prefix: string, otel: Record<string,string> }} p */
     async startResponder({ mesUrl, amqpUrl, prefix, otel }) {
@@ -106,8 +127,11 @@ export async function startAlertingLoop({ ROOT, OUT, say, responderPort, prefix,
       const config = {
         listen: `127.0.0.1:${responderPort}`, amqpUrl, dryRun: process.env.DRY_RUN === '1',
         // Every alert is confirmed there before the responder acts on it.
-        alertmanager: { url: vars.ALERTMANAGER_URL },
-        insecureNoAuth: true,
+        // Every alert is confirmed there, as the `responder` user, before the responder acts on it.
+        alertmanager: { url: vars.ALERTMANAGER_URL, caFile: vars.ALERTING_CA_FILE, credentialsFile: vars.ALERTMANAGER_RESPONDER_CREDENTIALS_FILE },
+        // Alertmanager calls it over TLS with the run's certificate, with the token.
+        tls: { certFile: vars.RESPONDER_TLS_CERT_FILE, keyFile: vars.RESPONDER_TLS_KEY_FILE },
+        tokenFile,
         auditFile, stateFile: path.join(responderDir, 'state.jsonl'),
         runbooks: [
           { action: 'redrive', match: { alertname: 'FilamentDeadLetterBurst' }, deadLetterQueue: `${prefix}platform.dlq`,
@@ -116,7 +140,7 @@ export async function startAlertingLoop({ ROOT, OUT, say, responderPort, prefix,
           toggle('FilamentApiErrorRatioHigh'),
         ],
       };
-      // It names the broker's URL with its password: readable by this user alone.
+      // 0600: the config holds the broker URL with its password.
       fs.writeFileSync(path.join(responderDir, 'responder.json'), JSON.stringify(config, null, 2), { mode: 0o600 });
       fs.chmodSync(path.join(responderDir, 'responder.json'), 0o600);
       const log = fs.openSync(path.join(responderDir, 'responder.log'), 'w');
@@ -127,14 +151,14 @@ export async function startAlertingLoop({ ROOT, OUT, say, responderPort, prefix,
       children.push(responder);
       for (let i = 0; i < 200; i++) {
         try {
-          if ((await fetch(`http://127.0.0.1:${responderPort}/-/ready`)).ok) break;
+          if ((await ready('GET', `https://127.0.0.1:${responderPort}/-/ready`)).status === 200) break;
         } catch {
           // not up yet
         }
         if (responder.exitCode !== null) throw new Error(`filament-responder exited (see ${responderDir}/responder.log)`);
         await sleep(100);
       }
-      say(`filament-responder at http://127.0.0.1:${responderPort}/alerts${config.dryRun ? ' (DRY_RUN=1)' : ''}: re-drive ${prefix}platform.dlq, pause/resume the MES pricing consumer`);
+      say(`filament-responder at https://127.0.0.1:${responderPort}/alerts (bearer token ${path.relative(process.cwd(), tokenFile)})${config.dryRun ? ' (DRY_RUN=1)' : ''}: re-drive ${prefix}platform.dlq, pause/resume the MES pricing consumer`);
     },
 
     /** Waits until every alert seen has resolved and been answered (or waitS passes). */

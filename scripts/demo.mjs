@@ -83,18 +83,19 @@ function collectorBinary() {
   }
 }
 
-async function startCollector(binary, remoteWriteUrl) {
+/** @param {string} binary @param {Record<string, string> | undefined} prometheusEnv config.prometheus.yaml's environment (URL, CA, Authorization) */
+async function startCollector(binary, prometheusEnv) {
   const dir = path.join(OUT, 'collector');
   const archiveDir = path.join(dir, 'archive');
   fs.mkdirSync(archiveDir, { recursive: true });
   const [http, grpc, health] = [await freePort(), await freePort(), await freePort()];
   const log = fs.openSync(path.join(dir, 'collector.log'), 'w');
-  const configs = ['config.yaml', ...(remoteWriteUrl ? ['config.prometheus.yaml'] : [])]
+  const configs = ['config.yaml', ...(prometheusEnv ? ['config.prometheus.yaml'] : [])]
     .flatMap((f) => ['--config', path.join(ROOT, 'collector', f)]);
   const child = spawn(binary, configs, {
     env: {
       PATH: process.env.PATH,
-      ...(remoteWriteUrl ? { FILAMENT_PROMETHEUS_REMOTE_WRITE_URL: remoteWriteUrl } : {}),
+      ...prometheusEnv,
       FILAMENT_COLLECTOR_HTTP_ENDPOINT: `127.0.0.1:${http}`,
       FILAMENT_COLLECTOR_GRPC_ENDPOINT: `127.0.0.1:${grpc}`,
       FILAMENT_COLLECTOR_HEALTH_ENDPOINT: `127.0.0.1:${health}`,
@@ -179,7 +180,7 @@ async function main() {
     } else if (binary) {
       say('Prometheus/Alertmanager not installed (`make alerting` installs them): no alerting loop');
     }
-    collector = binary ? await startCollector(binary, alerting?.remoteWriteUrl) : undefined;
+    collector = binary ? await startCollector(binary, alerting?.collectorEnv) : undefined;
     if (!collector && alerting) { await alerting.stop(); alerting = undefined; }
     if (collector) {
       otel.OTEL_EXPORTER_OTLP_ENDPOINT = collector.endpoint;

@@ -1,33 +1,49 @@
 #!/usr/bin/env bash
 # Prometheus + Alertmanager (Debian packages) for tests and the demo, on free
-# loopback ports with their own data directories — never via systemd.
-#   scripts/prometheus.sh install        apt-get install prometheus prometheus-alertmanager when absent
+# loopback ports with their own data directories — never via systemd. Both run
+# behind their own --web.config.file (TLS + basic auth, docs/security.md).
+#   scripts/prometheus.sh install        apt-get install prometheus prometheus-alertmanager apache2-utils when absent
 #   scripts/prometheus.sh check          promtool check rules + promtool test rules, amtool check-config
-#   scripts/prometheus.sh start DIR      start both with data under DIR; prints KEY=VALUE lines (URLs, pids)
+#   scripts/prometheus.sh start DIR      start both with data under DIR; prints KEY=VALUE lines (URLs, the CA
+#                                        file, the 0600 credential files — never a password — and pids)
 #   scripts/prometheus.sh stop DIR       stop what `start DIR` started (by its pid files)
 #   scripts/prometheus.sh rabbitmq-plugin
 #                                        enable RabbitMQ's rabbitmq_prometheus plugin online, bound to
 #                                        127.0.0.1:15692 (no restart); prints RABBITMQ_METRICS=host:port
 # Environment for start:
 #   FILAMENT_RESPONDER_URL       Alertmanager's webhook target (default http://127.0.0.1:9787/alerts)
+#   FILAMENT_RESPONDER_TOKEN_FILE  the responder's bearer token (a file); Alertmanager sends it on every
+#                                webhook call. Unset: the webhook goes without a token (says so on stderr).
+#   FILAMENT_RESPONDER_CA_FILE   the CA that signed an https responder's certificate (unset: the run's CA for
+#                                an https responder on loopback — it may serve RESPONDER_TLS_* below — else system roots)
 #   FILAMENT_RABBITMQ_METRICS    host:port of RabbitMQ's prometheus plugin to scrape (/metrics/per-object); unset = none
 #   FILAMENT_RABBITMQ_QUEUES     keep only queues whose name matches this regex (a shared broker); unset = all
 #   FILAMENT_RULE_INTERVAL       rule evaluation and scrape interval (default 5s; see docs/alerting.md)
 #   FILAMENT_PROMETHEUS_BACKFILL an OpenMetrics file of past samples (e.g. the 30-minute baselines' history) written
 #                                into the fresh data directory with `promtool tsdb create-blocks-from openmetrics`
 #                                before Prometheus starts; its samples must end before now (docs/alerting.md)
+# Output of start (KEY=VALUE):
+#   ALERTING_CA_FILE             the run's CA certificate (verifies both servers' certificates)
+#   PROMETHEUS_URL, PROMETHEUS_REMOTE_WRITE_URL, ALERTMANAGER_URL   https, 127.0.0.1
+#   PROMETHEUS_CREDENTIALS_FILE, ALERTMANAGER_CREDENTIALS_FILE      operator `user:password` (0600): queries, the API
+#   PROMETHEUS_REMOTE_WRITE_CREDENTIALS_FILE                        the collector's `user:password` (0600)
+#   ALERTMANAGER_RESPONDER_CREDENTIALS_FILE                         the responder's `user:password` (0600): silences
+#   RESPONDER_TLS_CERT_FILE, RESPONDER_TLS_KEY_FILE                 a certificate for an https responder on loopback
+#   PROMETHEUS_PID, ALERTMANAGER_PID
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ALERTING="$ROOT/alerting"
 
 install() {
-  if command -v promtool >/dev/null 2>&1 && command -v prometheus-alertmanager >/dev/null 2>&1; then return; fi
-  echo "prometheus: installing prometheus prometheus-alertmanager with apt-get" >&2
+  if command -v promtool >/dev/null 2>&1 && command -v prometheus-alertmanager >/dev/null 2>&1 \
+    && command -v htpasswd >/dev/null 2>&1; then return; fi
+  echo "prometheus: installing prometheus prometheus-alertmanager apache2-utils with apt-get" >&2
   local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq >&2
   # policy-rc.d (containers) or our own start keep the packaged services out of the way.
-  $sudo apt-get install -y -qq prometheus prometheus-alertmanager >&2
+  # apache2-utils: htpasswd, Apache's maintained bcrypt for the web configs' basic_auth_users.
+  $sudo apt-get install -y -qq prometheus prometheus-alertmanager apache2-utils >&2
 }
 
 check() {
@@ -39,29 +55,119 @@ check() {
 
 free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 
-wait_ready() { # url name pid
+# GET url over TLS (CA file) with basic auth from a `user:password` file; exit 0 on a 200.
+# The password goes from the file into the request inside node: never on a command line.
+https_ok() { # url ca credentials-file
+  node -e '
+    const fs = require("fs"); const [url, ca, cred] = process.argv.slice(1);
+    const auth = "Basic " + Buffer.from(fs.readFileSync(cred, "utf8").trim()).toString("base64");
+    require("https").get(url, { ca: fs.readFileSync(ca), headers: { authorization: auth }, timeout: 2000 },
+      (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on("error", () => process.exit(1));' "$1" "$2" "$3"
+}
+
+wait_ready() { # url name pid ca credentials-file
   for _ in $(seq 1 300); do
-    if node -e 'fetch(process.argv[1]).then((r)=>process.exit(r.ok?0:1),()=>process.exit(1))' "$1"; then return 0; fi
+    if https_ok "$1" "$4" "$5"; then return 0; fi
     if ! kill -0 "$3" 2>/dev/null; then echo "$2 exited; see its log" >&2; return 1; fi
     sleep 0.1
   done
   echo "$2 did not become ready at $1" >&2; return 1
 }
 
+# A per-run CA and one server certificate per service (SAN 127.0.0.1 and localhost), P-256, 30 days.
+make_certs() { # secrets-dir service...
+  local s="$1"; shift
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
+    -subj "/CN=filament alerting CA $(date -u +%Y%m%dT%H%M%SZ)" -keyout "$s/ca.key" -out "$s/ca.crt" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+  local name
+  for name in "$@"; do
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=$name" \
+      -keyout "$s/$name.key" -out "$s/$name.csr" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n' > "$s/$name.ext"
+    openssl x509 -req -in "$s/$name.csr" -CA "$s/ca.crt" -CAkey "$s/ca.key" -CAcreateserial -days 30 \
+      -extfile "$s/$name.ext" -out "$s/$name.crt" 2>/dev/null
+    rm -f "$s/$name.csr" "$s/$name.ext"
+  done
+}
+
+# A random password for `user`: <s>/<file>.password (the password alone, for password_file) and
+# <s>/<file>.credentials (`user:password`, for clients); prints `user: <bcrypt hash>` for a web config.
+make_user() { # secrets-dir file user
+  local s="$1" file="$2" user="$3"
+  openssl rand -hex 24 > "$s/$file.password"
+  printf '%s:%s\n' "$user" "$(cat "$s/$file.password")" > "$s/$file.credentials"
+  # -i: the password from stdin (not argv, where ps would show it); -B -C 10: bcrypt, cost 10.
+  printf '  %s: %s\n' "$user" "$(htpasswd -niB -C 10 "$user" < "$s/$file.password" | cut -d: -f2-)"
+}
+
+web_config() { # secrets-dir service users-yaml
+  printf '# generated by scripts/prometheus.sh: TLS and basic auth (docs/security.md)\n'
+  printf 'tls_server_config:\n  cert_file: %s\n  key_file: %s\n' "$1/$2.crt" "$1/$2.key"
+  printf 'basic_auth_users:\n%s\n' "$3"
+}
+
+is_loopback_url() { [[ "$1" =~ ^https?://(127\.[0-9.]+|localhost|\[::1\])(:[0-9]+)?(/|$) ]]; }
+
+# alerting/alertmanager.yml with the responder's URL, token file and CA file. The webhook's lines
+# marked `# responder-auth` (the token) are left out without FILAMENT_RESPONDER_TOKEN_FILE — plain
+# and unauthenticated, said so on stderr — those marked `# responder-tls` without a CA file, and
+# `# responder-http` (the http_config: line) without either.
+alertmanager_config() { # out run-ca
+  local responder="${FILAMENT_RESPONDER_URL:-http://127.0.0.1:9787/alerts}"
+  local token="${FILAMENT_RESPONDER_TOKEN_FILE:-}" ca="${FILAMENT_RESPONDER_CA_FILE:-}"
+  # An https responder on this host without a CA of its own: the run's CA signed its certificate
+  # (RESPONDER_TLS_CERT_FILE below).
+  if [ -z "$ca" ] && [[ "$responder" == https://* ]] && is_loopback_url "$responder"; then ca="$2"; fi
+  local drop=()
+  if [ -n "$token" ]; then
+    [ -r "$token" ] || { echo "FILAMENT_RESPONDER_TOKEN_FILE=$token is not a readable file" >&2; return 1; }
+    if [[ "$responder" == http://* ]] && ! is_loopback_url "$responder"; then
+      echo "FILAMENT_RESPONDER_URL=$responder: refusing to send the responder's token over plain HTTP beyond loopback; use https" >&2; return 1
+    fi
+  else
+    drop+=(-e '/# responder-auth$/d')
+    echo "prometheus.sh: FILAMENT_RESPONDER_TOKEN_FILE unset: Alertmanager calls the responder at $responder without a token (development only)" >&2
+  fi
+  if [ -n "$ca" ]; then
+    [ -r "$ca" ] || { echo "FILAMENT_RESPONDER_CA_FILE=$ca is not a readable file" >&2; return 1; }
+  else
+    drop+=(-e '/# responder-tls$/d')
+  fi
+  [ -n "$token$ca" ] || drop+=(-e '/# responder-http$/d')
+  sed -e "s#https://127.0.0.1:9787/alerts#$responder#" -e "s#/etc/filament/responder.token#$token#" \
+    -e "s#/etc/filament/responder-ca.crt#$ca#" "${drop[@]}" "$ALERTING/alertmanager.yml" > "$1"
+}
+
 start() {
   local dir="$1"; install
-  mkdir -p "$dir/prometheus-data" "$dir/alertmanager-data"
-  local prom_port am_port interval responder
+  # Every file start writes is the owner's only: keys, passwords, hashes, configs, logs.
+  umask 077
+  mkdir -p "$dir/prometheus-data" "$dir/alertmanager-data" "$dir/secrets"
+  chmod 700 "$dir/secrets"
+  local s="$dir/secrets" prom_port am_port interval prom_users am_users
   prom_port="$(free_port)"; am_port="$(free_port)"
   interval="${FILAMENT_RULE_INTERVAL:-5s}"
-  responder="${FILAMENT_RESPONDER_URL:-http://127.0.0.1:9787/alerts}"
 
-  sed "s#http://127.0.0.1:9787/alerts#$responder#" "$ALERTING/alertmanager.yml" > "$dir/alertmanager.yml"
+  make_certs "$s" prometheus alertmanager responder
+  # One user per client, so that each secret can be rotated or revoked alone (docs/security.md).
+  prom_users="$(make_user "$s" prometheus-operator filament; make_user "$s" prometheus-remote-write collector)"
+  am_users="$(make_user "$s" alertmanager-operator filament; make_user "$s" alertmanager-prometheus prometheus; make_user "$s" alertmanager-responder responder)"
+  web_config "$s" prometheus "$prom_users" > "$dir/prometheus-web.yml"
+  web_config "$s" alertmanager "$am_users" > "$dir/alertmanager-web.yml"
+
+  alertmanager_config "$dir/alertmanager.yml" "$s/ca.crt"
   {
     echo "# generated by scripts/prometheus.sh from alerting/ — edit those"
     echo "global: {scrape_interval: $interval, evaluation_interval: $interval}"
     echo "rule_files: ['$ALERTING/rules/*.yml']"
-    echo "alerting: {alertmanagers: [{static_configs: [{targets: ['127.0.0.1:$am_port']}]}]}"
+    echo "alerting:"
+    echo "  alertmanagers:"
+    echo "    - scheme: https"
+    echo "      tls_config: {ca_file: '$s/ca.crt'}"
+    echo "      basic_auth: {username: prometheus, password_file: '$s/alertmanager-prometheus.password'}"
+    echo "      static_configs: [{targets: ['127.0.0.1:$am_port']}]"
+    # RabbitMQ's plugin listens on loopback only (rabbitmq-plugin below): scraped over plain HTTP.
     if [ -n "${FILAMENT_RABBITMQ_METRICS:-}" ]; then
       local keep=""
       if [ -n "${FILAMENT_RABBITMQ_QUEUES:-}" ]; then
@@ -77,18 +183,29 @@ start() {
       || { cat "$dir/backfill.log" >&2; echo "backfill of $FILAMENT_PROMETHEUS_BACKFILL failed" >&2; return 1; }
   fi
 
+  # --web.external-url: the links in notifications (generatorURL, externalURL) are these https URLs,
+  # not the machine's hostname. No --web.enable-lifecycle: nothing here reloads or quits Prometheus
+  # over HTTP (stop sends SIGTERM), so /-/reload and /-/quit stay off.
   prometheus-alertmanager --config.file "$dir/alertmanager.yml" --storage.path "$dir/alertmanager-data" \
-    --web.listen-address "127.0.0.1:$am_port" --cluster.listen-address= >"$dir/alertmanager.log" 2>&1 &
+    --web.listen-address "127.0.0.1:$am_port" --web.config.file "$dir/alertmanager-web.yml" \
+    --web.external-url "https://127.0.0.1:$am_port" --cluster.listen-address= >"$dir/alertmanager.log" 2>&1 &
   echo $! > "$dir/alertmanager.pid"
   prometheus --config.file "$dir/prometheus.yml" --storage.tsdb.path "$dir/prometheus-data" \
-    --web.listen-address "127.0.0.1:$prom_port" --web.enable-remote-write-receiver \
-    --web.enable-lifecycle >"$dir/prometheus.log" 2>&1 &
+    --web.listen-address "127.0.0.1:$prom_port" --web.config.file "$dir/prometheus-web.yml" \
+    --web.external-url "https://127.0.0.1:$prom_port" --web.enable-remote-write-receiver >"$dir/prometheus.log" 2>&1 &
   echo $! > "$dir/prometheus.pid"
-  wait_ready "http://127.0.0.1:$am_port/-/ready" alertmanager "$(cat "$dir/alertmanager.pid")"
-  wait_ready "http://127.0.0.1:$prom_port/-/ready" prometheus "$(cat "$dir/prometheus.pid")"
-  echo "PROMETHEUS_URL=http://127.0.0.1:$prom_port"
-  echo "PROMETHEUS_REMOTE_WRITE_URL=http://127.0.0.1:$prom_port/api/v1/write"
-  echo "ALERTMANAGER_URL=http://127.0.0.1:$am_port"
+  wait_ready "https://127.0.0.1:$am_port/-/ready" alertmanager "$(cat "$dir/alertmanager.pid")" "$s/ca.crt" "$s/alertmanager-operator.credentials"
+  wait_ready "https://127.0.0.1:$prom_port/-/ready" prometheus "$(cat "$dir/prometheus.pid")" "$s/ca.crt" "$s/prometheus-operator.credentials"
+  echo "ALERTING_CA_FILE=$s/ca.crt"
+  echo "PROMETHEUS_URL=https://127.0.0.1:$prom_port"
+  echo "PROMETHEUS_REMOTE_WRITE_URL=https://127.0.0.1:$prom_port/api/v1/write"
+  echo "PROMETHEUS_CREDENTIALS_FILE=$s/prometheus-operator.credentials"
+  echo "PROMETHEUS_REMOTE_WRITE_CREDENTIALS_FILE=$s/prometheus-remote-write.credentials"
+  echo "ALERTMANAGER_URL=https://127.0.0.1:$am_port"
+  echo "ALERTMANAGER_CREDENTIALS_FILE=$s/alertmanager-operator.credentials"
+  echo "ALERTMANAGER_RESPONDER_CREDENTIALS_FILE=$s/alertmanager-responder.credentials"
+  echo "RESPONDER_TLS_CERT_FILE=$s/responder.crt"
+  echo "RESPONDER_TLS_KEY_FILE=$s/responder.key"
   echo "PROMETHEUS_PID=$(cat "$dir/prometheus.pid")"
   echo "ALERTMANAGER_PID=$(cat "$dir/alertmanager.pid")"
 }

@@ -92,7 +92,10 @@ describe('alerting: rules, Prometheus and Alertmanager', function () {
       // The responder (dry run, no runbooks) only records what Alertmanager notifies.
       await otlp.start();
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'filament-alerting-test-'));
-      responder = await startResponderBin(dir, 'responder', { listen: `127.0.0.1:${await freePort()}`, dryRun: true, runbooks: [], insecureNoAuth: true }, otlp.url);
+      // Alertmanager calls it with the bearer token from this 0600 file (http_config.authorization).
+      const tokenFile = path.join(dir, 'webhook.token');
+      fs.writeFileSync(tokenFile, 'alerting-test-webhook-token-0123456789\n', { mode: 0o600 });
+      responder = await startResponderBin(dir, 'responder', { listen: `127.0.0.1:${await freePort()}`, dryRun: true, runbooks: [], tokenFile }, otlp.url);
       // RabbitMQ's own metrics: the rabbitmq_prometheus plugin, enabled online on loopback.
       const plugin = await run('bash', [path.join(ROOT, 'scripts', 'prometheus.sh'), 'rabbitmq-plugin'], { timeout: 120_000 });
       const rabbitmqMetrics = /RABBITMQ_METRICS=(\S+)/.exec(plugin.stdout)?.[1] as string;
@@ -102,12 +105,9 @@ describe('alerting: rules, Prometheus and Alertmanager', function () {
       // Only this run's queues: the development broker is shared.
       alerting = await startAlerting({
         FILAMENT_PROMETHEUS_BACKFILL: backfill,
-        FILAMENT_RESPONDER_URL: responder.url, FILAMENT_RABBITMQ_METRICS: rabbitmqMetrics, FILAMENT_RABBITMQ_QUEUES: `${QUEUE_PREFIX.replace(/\./g, '\\.')}.*`,
+        FILAMENT_RESPONDER_URL: responder.url, FILAMENT_RESPONDER_TOKEN_FILE: tokenFile, FILAMENT_RABBITMQ_METRICS: rabbitmqMetrics, FILAMENT_RABBITMQ_QUEUES: `${QUEUE_PREFIX.replace(/\./g, '\\.')}.*`,
       });
-      collector = await startCollector(
-        { FILAMENT_PROMETHEUS_REMOTE_WRITE_URL: alerting.remoteWriteUrl },
-        { overlays: ['config.prometheus.yaml'] },
-      );
+      collector = await startCollector(alerting.collectorEnv, { overlays: ['config.prometheus.yaml'] });
       // Two replicas of one service, with the preload's default metric export
       // interval and resource detectors (no OTEL_METRIC_EXPORT_* set).
       for (let i = 0; i < 2; i++) {
@@ -289,7 +289,8 @@ describe('alerting: rules, Prometheus and Alertmanager', function () {
       const silenceSpec = { matchers: { alertname: 'FilamentQueueGrowingWithoutConsumers', queue: requests }, afterResumeS: 30 };
       const toggle = (dryRun: boolean) => ({
         dryRun,
-        alertmanager: { url: am },
+        // Alertmanager's API with the run's CA and the `responder` user's credentials (docs/security.md).
+        alertmanager: { url: am, caFile: alerting!.caFile, credentialsFile: alerting!.alertmanagerResponderCredentialsFile },
         runbooks: [{
           action: 'http-toggle', match: { alertname: 'FilamentApiErrorRatioHigh', job: 'alerting-mes' },
           onFiring: { method: 'POST', url: `http://127.0.0.1:${m.port}/admin/consumers/pause` },
@@ -302,8 +303,8 @@ describe('alerting: rules, Prometheus and Alertmanager', function () {
       const labels = { alertname: 'FilamentApiErrorRatioHigh', job: 'alerting-mes', http_route: '/v1/models/price', severity: 'critical' };
       const startsAt = new Date().toISOString();
       const hold = async (endsAt: number) => {
-        const res = await fetch(`${am}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([{ labels, startsAt, endsAt: new Date(endsAt).toISOString() }]) });
-        assert.equal(res.status, 200, await res.text());
+        const res = await alerting!.alertmanager('POST', `${am}/api/v2/alerts`, [{ labels, startsAt, endsAt: new Date(endsAt).toISOString() }]);
+        assert.equal(res.status, 200, res.text);
       };
       await hold(Date.now() + 3600_000);
       const { fingerprint } = await waitFor('the outage held by Alertmanager', 10_000, async () =>
@@ -314,7 +315,7 @@ describe('alerting: rules, Prometheus and Alertmanager', function () {
       });
       const post = (r: RunningResponder, body: unknown) => r.post(body);
       interface Silence { id: string; status: { state: string }; matchers: { name: string; value: string; isRegex: boolean; isEqual: boolean }[]; endsAt: string; createdBy: string; comment: string }
-      const silences = async () => ((await (await fetch(`${am}/api/v2/silences`)).json()) as Silence[])
+      const silences = async () => (JSON.parse((await alerting!.alertmanager('GET', `${am}/api/v2/silences`)).text) as Silence[])
         .filter((x) => x.createdBy === 'filament-responder' && x.matchers.some((y) => y.name === 'queue' && y.value === requests));
       const conn = await connect(AMQP_URL);
       const ch = await conn.createChannel();
@@ -452,10 +453,7 @@ describe('alerting: rules, Prometheus and Alertmanager', function () {
     it('an MES outage inhibits the downstream queue alerts; other services\' alerts still notify', async () => {
       const now = new Date().toISOString();
       const post = async (labels: Record<string, string>) => {
-        const res = await fetch(`${alerting!.alertmanagerUrl}/api/v2/alerts`, {
-          method: 'POST', headers: { 'content-type': 'application/json' },
-          body: JSON.stringify([{ labels, annotations: { summary: 'test' }, startsAt: now }]),
-        });
+        const res = await alerting!.alertmanager('POST', `${alerting!.alertmanagerUrl}/api/v2/alerts`, [{ labels, annotations: { summary: 'test' }, startsAt: now }]);
         assert.equal(res.status, 200);
       };
       await post({ alertname: 'FilamentServiceOutage', job: 'mes-api', severity: 'critical', category: 'outage' });

@@ -10,14 +10,18 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { alertingClient } from '../scripts/alerting-http.cjs';
 import { collectorBinary } from './support/collector';
 import { ROOT } from './support/fixture';
 import { waitFor } from './support/prometheus';
 
 interface DemoRun { code: number | null; out: string }
 
-/** Runs scripts/demo.mjs fault-free; `during` gets the demo's Alertmanager URL once it prints it. */
-async function demo(dir: string, during?: (alertmanagerUrl: string) => Promise<void>): Promise<DemoRun> {
+/** The demo's Alertmanager as it prints it: https URL, the run's CA, the operator's credential file. */
+interface DemoAlertmanager { url: string; caFile: string; credentialsFile: string }
+
+/** Runs scripts/demo.mjs fault-free; `during` gets the demo's Alertmanager once it prints it. */
+async function demo(dir: string, during?: (am: DemoAlertmanager) => Promise<void>): Promise<DemoRun> {
   const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'demo.mjs')], {
     cwd: ROOT,
     env: {
@@ -33,7 +37,9 @@ async function demo(dir: string, during?: (alertmanagerUrl: string) => Promise<v
   if (during) {
     const am = await waitFor('the demo\'s Alertmanager URL', 120_000, async () => {
       if (child.exitCode !== null) throw new Error(`demo exited early:\n${out}`);
-      return /Alertmanager at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+      const url = /Alertmanager at (https:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+      const files = /TLS with this run's CA (\S+); basic auth: Prometheus \S+, Alertmanager (\S+) /.exec(out);
+      return url && files ? { url, caFile: files[1] as string, credentialsFile: files[2] as string } : undefined;
     });
     await waitFor('the load to start', 60_000, async () => (out.includes('running the load') ? true : undefined));
     await during(am);
@@ -50,20 +56,24 @@ describe('make demo with FAULTS=none: the fault-free promise', function () {
 
   it('no alert in a fault-free run: exit code 0, and it says so', async () => {
     const run = await demo(path.join(dir, 'quiet'));
-    assert.match(run.out, /demo: Prometheus at http:\/\/127\.0\.0\.1:\d+, Alertmanager at/);
+    assert.match(run.out, /demo: Prometheus at https:\/\/127\.0\.0\.1:\d+, Alertmanager at https:/);
     assert.match(run.out, /demo: FAULTS=none: no alert fired in 20 s of fault-free traffic/);
     assert.match(run.out, /alerts no fault explains: none/);
     assert.match(run.out, /the four events of fault-free traffic present \(no faults: no dead letters, no failed calls\); one order traced/);
+    // The responder's config holds the broker URL with its password; the alerting secrets are the owner's only.
+    const secretFiles = [path.join(dir, 'quiet', 'responder', 'responder.json'),
+      ...fs.readdirSync(path.join(dir, 'quiet', 'alerting', 'secrets')).map((f) => path.join(dir, 'quiet', 'alerting', 'secrets', f))];
+    assert.deepEqual(secretFiles.filter((f) => (fs.statSync(f).mode & 0o077) !== 0), []);
+    assert.doesNotMatch(run.out, new RegExp(fs.readFileSync(path.join(dir, 'quiet', 'alerting', 'secrets', 'alertmanager-operator.password'), 'utf8').trim()));
     assert.equal(run.code, 0, run.out);
   });
 
   it('an alert during a fault-free run: exit code 1, the alert named', async () => {
     // An alert Alertmanager receives during the run, as Prometheus would send it.
     const run = await demo(path.join(dir, 'alert'), async (am) => {
-      const res = await fetch(`${am}/api/v2/alerts`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify([{ labels: { alertname: 'FilamentApiErrorSpike', job: 'orders', severity: 'warning', category: 'api' }, annotations: {}, startsAt: new Date().toISOString() }]),
-      });
+      const post = alertingClient({ caFile: am.caFile, credentialsFile: am.credentialsFile });
+      const res = await post('POST', `${am.url}/api/v2/alerts`,
+        [{ labels: { alertname: 'FilamentApiErrorSpike', job: 'orders', severity: 'warning', category: 'api' }, annotations: {}, startsAt: new Date().toISOString() }]);
       assert.equal(res.status, 200);
     });
     assert.match(run.out, /demo: FAULTS=none: 1 alert\(s\) fired in 20 s of fault-free traffic: FilamentApiErrorSpike\{orders\}/);
