@@ -72,6 +72,8 @@ describe('filament verify --engine opensearch (real OpenSearch 2.19.1 with the s
     assert.equal(again.code, 0, again.stderr + again.stdout);
     assert.match(again.stdout, /^verify: the logging ADR's rules hold/m);
     assert.match(again.stdout, /^no changes: everything was already in place$/m);
+    // …and with --skip retention it does not end there: the last line says nothing is deleted.
+    assert.equal(again.stdout.trim().split('\n').at(-1), "retention skipped (--skip retention): nothing will ever delete Filament's data or audit records; the ADR's 6-month limit is not enforced");
   });
 
   /**

@@ -2,6 +2,7 @@
  * `filament setup` flags and environment. Secrets come from the environment (flags would show in
  * `ps`); flags exist for them too, for one-off use. Validation happens before anything is sent.
  */
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { RETENTION_DEFAULT_DAYS, RETENTION_MAX_DAYS } from './contract';
@@ -65,6 +66,22 @@ function days(value: string | undefined, flag: string, fallback: number): number
     throw new SetupError(`${flag} ${n} is above ${RETENTION_MAX_DAYS}: the logging ADR keeps logs at most 6 months`);
   }
   return n;
+}
+
+/**
+ * TLS silently ignores a CA it cannot parse (and then fails with an unrelated verification error):
+ * a file that is not a PEM certificate is refused here, naming the file.
+ */
+function checkPemCertificate(file: string, text: string): void {
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+  if (!blocks) throw new SetupError(`--ca-cert ${file} is not a PEM certificate (no -----BEGIN CERTIFICATE----- block); convert a DER file with: openssl x509 -inform der -in ${file} -out ca.pem`);
+  for (const block of blocks) {
+    try {
+      new X509Certificate(block);
+    } catch (error) {
+      throw new SetupError(`--ca-cert ${file}: a certificate in it cannot be parsed (${(error as Error).message})`);
+    }
+  }
 }
 
 function httpUrl(value: string | undefined, what: string): string {
@@ -146,6 +163,7 @@ export function parseSetupOptions(argv: string[], env: NodeJS.ProcessEnv, comman
     } catch (error) {
       throw new SetupError(`--ca-cert ${caPath}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
+    checkPemCertificate(caPath, caCert);
   }
   return {
     engine,

@@ -11,6 +11,9 @@ import { parseSetupOptions, SETUP_USAGE } from './options';
 import { Report } from './report';
 import { verify, VIOLATIONS_EXIT } from '../verify/run';
 
+/** Last line of a run with --skip retention: "no changes" must not read as "the ADR's limits hold". */
+const NOTHING_DELETED = "retention skipped (--skip retention): nothing will ever delete Filament's data or audit records; the ADR's 6-month limit is not enforced";
+
 export async function runSetup(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void, err: (line: string) => void): Promise<number> {
   let report: Report | undefined;
   try {
@@ -30,6 +33,7 @@ export async function runSetup(argv: string[], env: NodeJS.ProcessEnv, out: (lin
     if (options.engine !== 'opensearch') {
       report.warn('not verified: filament verify checks OpenSearch only so far');
       out(report.summary(options.dryRun));
+      if (options.skip.has('retention')) out(NOTHING_DELETED);
       return 0;
     }
     out('filament verify:');
@@ -42,6 +46,7 @@ export async function runSetup(argv: string[], env: NodeJS.ProcessEnv, out: (lin
       return VIOLATIONS_EXIT;
     }
     out(report.summary(options.dryRun));
+    if (options.skip.has('retention')) out(NOTHING_DELETED);
     return 0;
   } catch (error) {
     if (error instanceof SetupError) {
