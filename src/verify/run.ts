@@ -4,6 +4,7 @@
  */
 import { SetupError } from '../setup/errors';
 import { parseSetupOptions, type SetupOptions } from '../setup/options';
+import { verifyElasticsearch } from './elasticsearch';
 import { verifyOpenSearch } from './opensearch';
 import { VerifyReport } from './report';
 import { VERIFY_USAGE } from './usage';
@@ -14,7 +15,7 @@ export const VIOLATIONS_EXIT = 3;
 export async function verify(options: SetupOptions, out: (line: string) => void): Promise<VerifyReport> {
   const report = new VerifyReport(out);
   if (options.engine === 'opensearch') await verifyOpenSearch(options, report);
-  else throw new SetupError('verify --engine elasticsearch is not implemented yet: only OpenSearch clusters are verified');
+  else await verifyElasticsearch(options, report);
   return report;
 }
 

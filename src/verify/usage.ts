@@ -1,12 +1,13 @@
-export const VERIFY_USAGE = `usage: filament verify --engine opensearch --url URL [options]
+export const VERIFY_USAGE = `usage: filament verify --engine elasticsearch|opensearch --url URL [options]
 
-Reads the cluster's effective security state (internal users, role mappings, every role including
-the built-in ones, action groups, the audit configuration) and the retention policies, and checks
-the logging ADR's rules:
+Reads the cluster's effective security state (users, role mappings, every role including the
+built-in ones, action groups or API keys and run_as, the audit configuration) and the retention
+policies, and checks the logging ADR's rules:
   (a) only users mapped to role support, and the admins, read logs-filament.*, traces-filament.*,
       metrics-filament.*; the support role mapping names only user support
-  (b) only the admins read or change the audit index (security-auditlog-*)
-  (c) every read of Filament's data is audited: no ignore_users, ignore_requests or disabled
+  (b) only the admins read or change the audit index (security-auditlog-*); on Elasticsearch, whose
+      audit trail is a file on each node: only the admins may rewrite the audit settings
+  (c) every read of Filament's data is audited: no ignore list, ignore filter or disabled
       category exempts a reader
   (d) the writer only appends; nobody but the admins changes or deletes stored data
   (e) retention is enforced (ISM), or --skip retention says plainly that nothing is deleted
