@@ -34,6 +34,7 @@ import type { SetupOptions } from './options';
 import type { Report } from './report';
 import { ensure, type Ensure } from './ensure';
 import { openSearchClient } from './opensearch-client';
+import { passwordProblem, passwordRules, restapiSettings } from './opensearch-passwords';
 
 type ComponentTemplateBody = API.Cluster_PutComponentTemplate_RequestBody;
 type IndexTemplateBody = API.Indices_PutIndexTemplate_RequestBody;
@@ -237,6 +238,18 @@ export async function setupOpenSearch(options: SetupOptions, report: Report): Pr
       throw describe(error, 'read its own authentication info', url, username);
     }
     await step('read the security configuration (needs the all_access or security_rest_api_access role)', () => getOrUndefined(() => os.security.getRole({ role: SUPPORT_ROLE })));
+  }
+  if (!skip.has('security')) {
+    const nodes = await step('read the password rules of the security plugin', () => os.nodes.info({ metric: ['settings'], filter_path: 'nodes.*.settings' }));
+    const settings = Object.values(nodes.body.nodes ?? {})[0]?.settings as Record<string, unknown> | undefined;
+    const rules = passwordRules(restapiSettings(settings));
+    for (const [user, password, variable] of [
+      [SUPPORT_USER, options.supportPassword as string, 'FILAMENT_SUPPORT_PASSWORD'],
+      [WRITER_USER, options.writerPassword as string, 'FILAMENT_WRITER_PASSWORD'],
+    ] as const) {
+      const problem = passwordProblem(user, password, rules);
+      if (problem) throw new SetupError(`the password for user ${user} would be refused by OpenSearch: ${problem}; choose another ${variable}`);
+    }
   }
   if (!skip.has('retention')) {
     try {
