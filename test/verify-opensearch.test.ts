@@ -154,6 +154,19 @@ describe('filament verify --engine opensearch (real OpenSearch 2.19.1 with the s
     );
   });
 
+  it('setup --dry-run on a drifted cluster: verify says it read the cluster as it is now; exit 3, no "no changes"', async () => {
+    ok(await admin('PATCH', '/rolesmapping/support', [{ op: 'replace', path: '/users', value: ['support', 'stranger'] }]));
+    try {
+      const dry = await cli(node, 'setup', ['--skip', 'retention', '--dry-run']);
+      assert.equal(dry.code, 3, dry.stderr + dry.stdout);
+      assert.match(dry.stdout, /^filament verify \(the cluster as it is now, before the changes above\):$/m);
+      assert.ok(violations(dry).some((v) => v.includes('user stranger is mapped to role support')), dry.stdout);
+      assert.doesNotMatch(dry.stdout, /no changes/);
+    } finally {
+      ok(await admin('PATCH', '/rolesmapping/support', [{ op: 'replace', path: '/users', value: ['support'] }]));
+    }
+  });
+
   it('a user with backend role readall (built-in readall role) really reads logs and the audit index: both named', async () => {
     await drifted(
       async () => {

@@ -30,12 +30,13 @@ export async function runSetup(argv: string[], env: NodeJS.ProcessEnv, out: (lin
     if (options.skip.has('dashboards')) report.add({ outcome: 'skipped', resource: 'dashboards' });
     else if (options.dashboardsUrl) await importDashboards(options, report);
     else report.add({ outcome: 'skipped', resource: 'dashboards', detail: 'no --dashboards-url' });
-    out('filament verify:');
+    // A dry run changed nothing: what verify reads is the cluster before the changes listed above.
+    out(options.dryRun ? 'filament verify (the cluster as it is now, before the changes above):' : 'filament verify:');
     const verdict = await verify(options, out);
     out(verdict.summary());
     if (verdict.failed) {
       const n = report.changes;
-      const changed = n === 0 ? 'setup changed nothing' : options.dryRun ? `dry run: ${n} change(s) would be made` : `${n} change(s) applied`;
+      const changed = n === 0 ? 'setup changed nothing' : options.dryRun ? `dry run: ${n} change(s) would be made (nothing was applied)` : `${n} change(s) applied`;
       out(`${changed}, but ${verdict.violations.length} violation(s) remain: fix them (above) — setup keeps what the cluster owner added`);
       return VIOLATIONS_EXIT;
     }
