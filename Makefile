@@ -11,7 +11,7 @@ node_for = $(shell bash scripts/node.sh $(1) | tail -n 1)
 # Runs $(2) with the Node of line/version $(1) first on PATH (npx, mocha and `node` all resolve to it).
 with_node = NODE_BIN="$(call node_for,$(1))" && [ -x "$$NODE_BIN" ] && PATH="$$(dirname "$$NODE_BIN"):$$PATH" && export PATH && echo "node: $$(node --version) ($$NODE_BIN)" && $(2)
 
-.PHONY: help install build typecheck test rabbitmq collector node opensearch setup alerting up down demo soak bench clean
+.PHONY: help install build typecheck test rabbitmq collector node opensearch setup verify alerting up down demo soak bench clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ opensearch: ## Install the test OpenSearch 2.19.1 + security plugin from Maven C
 
 setup: build ## filament setup against FILAMENT_SETUP_URL (ENGINE=elasticsearch|opensearch, ARGS=…; credentials from the environment, docs/setup.md)
 	node dist/cli.js setup --engine $(or $(ENGINE),elasticsearch) --url $(or $(FILAMENT_SETUP_URL),http://127.0.0.1:9200) $(ARGS)
+
+verify: build ## filament verify against FILAMENT_SETUP_URL (ENGINE=opensearch, ARGS=…): exit 3 when the logging ADR's rules do not hold (docs/setup.md)
+	node dist/cli.js verify --engine $(or $(ENGINE),opensearch) --url $(or $(FILAMENT_SETUP_URL),http://127.0.0.1:9200) $(ARGS)
 
 alerting: ## Install Prometheus + Alertmanager (and htpasswd, apache2-utils) via apt when absent; promtool check/test the rules (alerting/)
 	bash scripts/prometheus.sh check

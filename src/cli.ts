@@ -5,17 +5,23 @@
  * of the preload bundle.
  *
  *   filament setup --engine elasticsearch|opensearch --url URL [--dry-run] …   (docs/setup.md)
+ *   filament verify --engine opensearch --url URL …                             (docs/setup.md)
  */
 import { runSetup } from './setup';
+import { runVerify } from './verify';
 
 const USAGE = `usage: filament <command>
 
 commands:
-  setup    provision retention, mappings, roles and users, audit and dashboards (filament setup --help)`;
+  setup    provision retention, mappings, roles and users, audit and dashboards (filament setup --help)
+  verify   check the store's rules: who reads, the audit trail, append-only, retention; exit 3 on a violation (filament verify --help)`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === 'setup') return runSetup(rest, process.env, (line) => process.stdout.write(`${line}\n`), (line) => process.stderr.write(`${line}\n`));
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const err = (line: string) => process.stderr.write(`${line}\n`);
+  if (command === 'setup') return runSetup(rest, process.env, out, err);
+  if (command === 'verify') return runVerify(rest, process.env, out, err);
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? 1 : 0;

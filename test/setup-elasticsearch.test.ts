@@ -135,6 +135,12 @@ describe('filament setup --engine elasticsearch (stand-in Elasticsearch: none ca
           if (req.method === 'PUT') { store.set('settings', { ...store.get('settings'), ...body.persistent }); return send(200, { acknowledged: true, persistent: body.persistent, transient: {} }); }
           return send(200, { persistent: store.get('settings') ?? {}, transient: {} });
         }
+        // The list reads of the verify that ends every setup run (src/verify/elasticsearch-state.ts).
+        const stored = (prefix: string) => Object.fromEntries([...store].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+        if (req.method === 'GET' && pathname === '/_security/user') return send(200, stored('user:'));
+        if (req.method === 'GET' && pathname === '/_security/role') return send(200, stored('role:'));
+        if (req.method === 'GET' && pathname === '/_security/role_mapping') return send(200, {});
+        if (req.method === 'GET' && pathname === '/_security/api_key') return send(200, { api_keys: [] });
         return send(400, { error: { type: 'illegal_argument_exception', reason: `stand-in has no ${req.method} ${pathname}` }, status: 400 });
       });
     });
@@ -160,6 +166,15 @@ describe('filament setup --engine elasticsearch (stand-in Elasticsearch: none ca
       assert.equal(second.code, 0, second.stderr);
       assert.match(second.stdout, /^no changes: everything was already in place$/m);
       assert.equal(writes.length, writesBefore, `second run wrote: ${writes.slice(writesBefore).join(', ')}`);
+      // The verify at the end of setup: a reader besides support (the built-in viewer role) is named,
+      // exit 3, and the verdict is not "no changes".
+      store.set('role:viewer', { cluster: [], indices: [{ names: ['/~(([.]|ilm-history-).*)/'], privileges: ['read', 'view_index_metadata'] }], applications: [], metadata: { _reserved: true } });
+      store.set('user:analyst', { username: 'analyst', roles: ['viewer'], full_name: null, email: null, metadata: {}, enabled: true });
+      const drifted = await setup(url, []);
+      assert.equal(drifted.code, 3, drifted.stderr + drifted.stdout);
+      assert.match(drifted.stdout, /^ {2}violation {4}\(a\) readers: user analyst reads logs-filament\.\*, traces-filament\.\*, metrics-filament\.\* — role viewer via roles of user analyst$/m);
+      assert.doesNotMatch(drifted.stdout, /no changes/);
+      assert.match(drifted.stdout, /^setup changed nothing, but 1 violation\(s\) remain/m);
     } finally {
       server.close();
     }

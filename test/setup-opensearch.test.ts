@@ -299,6 +299,21 @@ describe('filament setup --engine opensearch (real OpenSearch 2.19.1 with the se
       assert.match(oneLine(r), /^filament setup: user "support" may not read the cluster information: no permissions for \[cluster:monitor\/main\]/);
     });
 
+    it('a support password OpenSearch would refuse (weak; similar to the user name): refused in --dry-run and before the first write', async () => {
+      for (const [weak, why] of [['Password1', /too weak \(zxcvbn score 0, the plugin requires 3: password_score_based_validation_strength strong\)/], ['Troppus-Support-17!', /too similar to the user name "support"/]] as const) {
+        // The engine itself refuses it (400): setup's preflight says what the write would have said.
+        const direct = await asUser(node, node.admin, 'PUT', `/_plugins/_security/api/internalusers/${SUPPORT.username}`, { password: weak });
+        assert.equal(direct.status, 400, JSON.stringify(direct.body));
+        for (const args of [['--skip', 'retention', '--dry-run'], ['--skip', 'retention']]) {
+          const r = await setup(node, args, { FILAMENT_SUPPORT_PASSWORD: weak });
+          assert.equal(r.code, 1, r.stdout + r.stderr);
+          assert.match(oneLine(r), new RegExp(`^filament setup: the password for user support would be refused by OpenSearch: ${why.source}; choose another FILAMENT_SUPPORT_PASSWORD$`));
+          assert.doesNotMatch(r.stdout, /created|updated|would/);
+        }
+      }
+      assert.equal((await asUser(node, SUPPORT, 'POST', '/logs-filament.*/_search')).status, 200, 'support keeps its password');
+    });
+
     it('retention above the ADR ceiling of 180 days', async () => {
       const r = await setup(node, ['--retention-days', '181']);
       assert.equal(r.code, 1);

@@ -48,13 +48,21 @@ export function isNoHandler(error: unknown): boolean {
   return (status === 400 || status === 404 || status === 405) && /no handler found|unrecognized|Incorrect HTTP method/i.test(reasonOf(error));
 }
 
+const TLS_UNTRUSTED = /self[- ]signed certificate|unable to verify the first certificate|unable to get (local )?issuer certificate|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_UNTRUSTED|certificate has expired|Hostname\/IP does not match certificate/i;
+
 /** A client error as one line: what we were doing, and why the engine said no. */
 export function describe(error: unknown, doing: string, url: string, user: string): SetupError {
   if (error instanceof SetupError) return error;
   const e = error as ClientErrorShape;
   const status = statusOf(error);
   if (status === undefined && /ConnectionError|TimeoutError|NoLivingConnections/.test(e?.name ?? '')) {
-    return new SetupError(`cannot reach ${url} (${e.message ?? 'connection failed'}): check --url`);
+    const message = e.message ?? 'connection failed';
+    // Node's TLS verification failures (codes and texts of node:tls): the server answered, but with
+    // a certificate no trusted CA signed — the fix is the CA, not the address.
+    if (TLS_UNTRUSTED.test(message)) {
+      return new SetupError(`cannot verify the TLS certificate of ${url} (${message}): pass the CA that signed it with --ca-cert FILE (FILAMENT_SETUP_CA_CERT)`);
+    }
+    return new SetupError(`cannot reach ${url} (${message}): check --url`);
   }
   if (status === 401) return new SetupError(`authentication failed for user "${user}" at ${url}: wrong user name or password`);
   if (status === 403) return new SetupError(`user "${user}" may not ${doing}: ${reasonOf(error)}`);

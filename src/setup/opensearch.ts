@@ -6,7 +6,7 @@
  * Order: every capability is checked before anything is written (wrong URL, wrong credentials, no
  * security plugin, no ISM plugin, no audit storage), so a refused run has applied nothing.
  */
-import { Client, type API, type Types } from '@opensearch-project/opensearch';
+import type { API, Client, Types } from '@opensearch-project/opensearch';
 import {
   ALL_DATA_STREAM_PATTERNS,
   AUDIT_IGNORED_USERS,
@@ -33,6 +33,8 @@ import { describe, isNoHandler, provisioning, reasonOf, SetupError, statusOf } f
 import type { SetupOptions } from './options';
 import type { Report } from './report';
 import { ensure, type Ensure } from './ensure';
+import { openSearchClient } from './opensearch-client';
+import { passwordProblem, passwordRules, restapiSettings } from './opensearch-passwords';
 
 type ComponentTemplateBody = API.Cluster_PutComponentTemplate_RequestBody;
 type IndexTemplateBody = API.Indices_PutIndexTemplate_RequestBody;
@@ -199,16 +201,6 @@ function sortedLists(config: AuditConfig | undefined): AuditConfig | undefined {
 
 // ---------------------------------------------------------------- provisioning
 
-function client(url: string, username: string, password: string, ca: string | undefined): Client {
-  return new Client({
-    node: url,
-    auth: { username, password },
-    ...(ca ? { ssl: { ca } } : {}),
-    maxRetries: 0,
-    requestTimeout: 30_000,
-  });
-}
-
 async function getOrUndefined<T>(call: () => Promise<{ body: T }>): Promise<T | undefined> {
   try {
     return (await call()).body;
@@ -220,7 +212,7 @@ async function getOrUndefined<T>(call: () => Promise<{ body: T }>): Promise<T | 
 
 export async function setupOpenSearch(options: SetupOptions, report: Report): Promise<void> {
   const { url, username, skip } = options;
-  const os = client(url, username, options.password, options.caCert);
+  const os = openSearchClient(url, username, options.password, options.caCert);
   const step = async <T>(doing: string, call: () => Promise<T>): Promise<T> => {
     try {
       return await call();
@@ -246,6 +238,18 @@ export async function setupOpenSearch(options: SetupOptions, report: Report): Pr
       throw describe(error, 'read its own authentication info', url, username);
     }
     await step('read the security configuration (needs the all_access or security_rest_api_access role)', () => getOrUndefined(() => os.security.getRole({ role: SUPPORT_ROLE })));
+  }
+  if (!skip.has('security')) {
+    const nodes = await step('read the password rules of the security plugin', () => os.nodes.info({ metric: ['settings'], filter_path: 'nodes.*.settings' }));
+    const settings = Object.values(nodes.body.nodes ?? {})[0]?.settings as Record<string, unknown> | undefined;
+    const rules = passwordRules(restapiSettings(settings));
+    for (const [user, password, variable] of [
+      [SUPPORT_USER, options.supportPassword as string, 'FILAMENT_SUPPORT_PASSWORD'],
+      [WRITER_USER, options.writerPassword as string, 'FILAMENT_WRITER_PASSWORD'],
+    ] as const) {
+      const problem = passwordProblem(user, password, rules);
+      if (problem) throw new SetupError(`the password for user ${user} would be refused by OpenSearch: ${problem}; choose another ${variable}`);
+    }
   }
   if (!skip.has('retention')) {
     try {
@@ -398,7 +402,7 @@ async function internalUser(os: Client, options: SetupOptions, report: Report, u
   const existing = current?.[user];
   const description = `Filament: ${user === SUPPORT_USER ? 'support staff, reads logs (audited)' : 'the collector exporter'}`;
   if (existing) {
-    const asUser = client(options.url, user, password, options.caCert);
+    const asUser = openSearchClient(options.url, user, password, options.caCert);
     const passwordOk = await asUser.security.authinfo().then(() => true, (error: unknown) => {
       if (statusOf(error) === 401) return false;
       throw error;

@@ -2,6 +2,7 @@
  * `filament setup` flags and environment. Secrets come from the environment (flags would show in
  * `ps`); flags exist for them too, for one-off use. Validation happens before anything is sent.
  */
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { RETENTION_DEFAULT_DAYS, RETENTION_MAX_DAYS } from './contract';
@@ -25,6 +26,11 @@ export interface SetupOptions {
   caCert: string | undefined;
   skip: ReadonlySet<Step>;
   dryRun: boolean;
+  /**
+   * Users allowed to read and change everything, by name (verify names them and exempts them from
+   * rules (a), (b) and (d), never from (c)): the administrator the run logs in as, plus --admins.
+   */
+  admins: string[];
 }
 
 export const SETUP_USAGE = `usage: filament setup --engine elasticsearch|opensearch --url URL [options]
@@ -43,9 +49,13 @@ trail and the dashboards on Elasticsearch or OpenSearch. Idempotent: a second ru
   --dashboards-url URL     Kibana / OpenSearch Dashboards: import the dashboards (FILAMENT_DASHBOARDS_URL)
   --ca-cert FILE           CA certificate (PEM) for HTTPS                    (FILAMENT_SETUP_CA_CERT)
   --skip STEPS             comma-separated: ${STEPS.join(', ')}
+  --admins NAMES           other administrators verify accepts, comma-separated (FILAMENT_ADMINS)
   --dry-run                report what would change, change nothing
 
-Exit status: 0 done (or nothing to do), 1 nothing applied (a check failed first), 2 stopped part-way.`;
+Ends with \`filament verify\` (filament verify --help).
+
+Exit status: 0 done (or nothing to do), 1 nothing applied (a check failed first), 2 stopped part-way,
+3 done but the ADR's rules do not hold (verify's violations are listed).`;
 
 function days(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined || value === '') return fallback;
@@ -56,6 +66,22 @@ function days(value: string | undefined, flag: string, fallback: number): number
     throw new SetupError(`${flag} ${n} is above ${RETENTION_MAX_DAYS}: the logging ADR keeps logs at most 6 months`);
   }
   return n;
+}
+
+/**
+ * TLS silently ignores a CA it cannot parse (and then fails with an unrelated verification error):
+ * a file that is not a PEM certificate is refused here, naming the file.
+ */
+function checkPemCertificate(file: string, text: string): void {
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+  if (!blocks) throw new SetupError(`--ca-cert ${file} is not a PEM certificate (no -----BEGIN CERTIFICATE----- block); convert a DER file with: openssl x509 -inform der -in ${file} -out ca.pem`);
+  for (const block of blocks) {
+    try {
+      new X509Certificate(block);
+    } catch (error) {
+      throw new SetupError(`--ca-cert ${file}: a certificate in it cannot be parsed (${(error as Error).message})`);
+    }
+  }
 }
 
 function httpUrl(value: string | undefined, what: string): string {
@@ -71,7 +97,8 @@ function httpUrl(value: string | undefined, what: string): string {
   return value.replace(/\/+$/, '');
 }
 
-export function parseSetupOptions(argv: string[], env: NodeJS.ProcessEnv): SetupOptions | 'help' {
+/** `verify` takes the same flags and environment but needs no user passwords (it creates no users). */
+export function parseSetupOptions(argv: string[], env: NodeJS.ProcessEnv, command: 'setup' | 'verify' = 'setup'): SetupOptions | 'help' {
   let values;
   try {
     ({ values } = parseArgs({
@@ -89,13 +116,14 @@ export function parseSetupOptions(argv: string[], env: NodeJS.ProcessEnv): Setup
         'audit-retention-days': { type: 'string' },
         'dashboards-url': { type: 'string' },
         'ca-cert': { type: 'string' },
+        admins: { type: 'string' },
         skip: { type: 'string', multiple: true },
         'dry-run': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
   } catch (error) {
-    throw new SetupError(`${(error as Error).message.split('\n')[0]} (filament setup --help)`);
+    throw new SetupError(`${(error as Error).message.split('\n')[0]} (filament ${command} --help)`);
   }
   if (values.help) return 'help';
 
@@ -118,7 +146,7 @@ export function parseSetupOptions(argv: string[], env: NodeJS.ProcessEnv): Setup
   }
   const writerPassword = values['writer-password'] ?? env.FILAMENT_WRITER_PASSWORD;
   const supportPassword = values['support-password'] ?? env.FILAMENT_SUPPORT_PASSWORD;
-  if (!skip.has('security')) {
+  if (command === 'setup' && !skip.has('security')) {
     const missing = [
       writerPassword ? '' : 'FILAMENT_WRITER_PASSWORD',
       supportPassword ? '' : 'FILAMENT_SUPPORT_PASSWORD',
@@ -135,6 +163,7 @@ export function parseSetupOptions(argv: string[], env: NodeJS.ProcessEnv): Setup
     } catch (error) {
       throw new SetupError(`--ca-cert ${caPath}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
+    checkPemCertificate(caPath, caCert);
   }
   return {
     engine,
@@ -149,5 +178,6 @@ export function parseSetupOptions(argv: string[], env: NodeJS.ProcessEnv): Setup
     caCert,
     skip,
     dryRun: values['dry-run'] ?? false,
+    admins: [...new Set([username, ...(values.admins ?? env.FILAMENT_ADMINS ?? '').split(',').map((a) => a.trim()).filter(Boolean)])],
   };
 }

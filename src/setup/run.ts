@@ -1,6 +1,7 @@
 /**
  * `filament setup`: parse, provision the chosen engine, import the dashboards, print the verdict.
- * Returns the exit status: 0 done or nothing to do, 1 nothing applied, 2 stopped part-way.
+ * Returns the exit status: 0 done or nothing to do, 1 nothing applied, 2 stopped part-way, 3 done
+ * but verify found the ADR's rules broken — then the verdict never says "no changes … in place".
  */
 import { checkDashboardsReachable, importDashboards } from './dashboards';
 import { setupElasticsearch } from './elasticsearch';
@@ -8,6 +9,10 @@ import { SetupError } from './errors';
 import { setupOpenSearch } from './opensearch';
 import { parseSetupOptions, SETUP_USAGE } from './options';
 import { Report } from './report';
+import { verify, VIOLATIONS_EXIT } from '../verify/run';
+
+/** Last line of a run with --skip retention: "no changes" must not read as "the ADR's limits hold". */
+const NOTHING_DELETED = "retention skipped (--skip retention): nothing will ever delete Filament's data or audit records; the ADR's 6-month limit is not enforced";
 
 export async function runSetup(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void, err: (line: string) => void): Promise<number> {
   let report: Report | undefined;
@@ -25,7 +30,18 @@ export async function runSetup(argv: string[], env: NodeJS.ProcessEnv, out: (lin
     if (options.skip.has('dashboards')) report.add({ outcome: 'skipped', resource: 'dashboards' });
     else if (options.dashboardsUrl) await importDashboards(options, report);
     else report.add({ outcome: 'skipped', resource: 'dashboards', detail: 'no --dashboards-url' });
+    // A dry run changed nothing: what verify reads is the cluster before the changes listed above.
+    out(options.dryRun ? 'filament verify (the cluster as it is now, before the changes above):' : 'filament verify:');
+    const verdict = await verify(options, out);
+    out(verdict.summary());
+    if (verdict.failed) {
+      const n = report.changes;
+      const changed = n === 0 ? 'setup changed nothing' : options.dryRun ? `dry run: ${n} change(s) would be made (nothing was applied)` : `${n} change(s) applied`;
+      out(`${changed}, but ${verdict.violations.length} violation(s) remain: fix them (above) — setup keeps what the cluster owner added`);
+      return VIOLATIONS_EXIT;
+    }
     out(report.summary(options.dryRun));
+    if (options.skip.has('retention')) out(NOTHING_DELETED);
     return 0;
   } catch (error) {
     if (error instanceof SetupError) {

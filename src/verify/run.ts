@@ -1,0 +1,40 @@
+/**
+ * `filament verify`: same flags and environment as setup (docs/setup.md, "filament verify").
+ * Exit status: 0 the rules hold, 3 at least one violation, 1 verify could not read the cluster.
+ */
+import { SetupError } from '../setup/errors';
+import { parseSetupOptions, type SetupOptions } from '../setup/options';
+import { verifyElasticsearch } from './elasticsearch';
+import { verifyOpenSearch } from './opensearch';
+import { VerifyReport } from './report';
+import { VERIFY_USAGE } from './usage';
+
+export const VIOLATIONS_EXIT = 3;
+
+/** Verifies the engine of `options`, printing as it goes; resolves to the report. */
+export async function verify(options: SetupOptions, out: (line: string) => void): Promise<VerifyReport> {
+  const report = new VerifyReport(out);
+  if (options.engine === 'opensearch') await verifyOpenSearch(options, report);
+  else await verifyElasticsearch(options, report);
+  return report;
+}
+
+export async function runVerify(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void, err: (line: string) => void): Promise<number> {
+  try {
+    const options = parseSetupOptions(argv, env, 'verify');
+    if (options === 'help') {
+      out(VERIFY_USAGE);
+      return 0;
+    }
+    out(`filament verify: ${options.engine} at ${options.url}`);
+    const report = await verify(options, out);
+    out(report.summary());
+    return report.failed ? VIOLATIONS_EXIT : 0;
+  } catch (error) {
+    if (error instanceof SetupError) {
+      err(`filament verify: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
