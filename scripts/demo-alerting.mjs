@@ -19,6 +19,9 @@ import { alertingClient } from './alerting-http.cjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** The detection goal: every injected fault has an alert firing within this many seconds of its onset. */
+export const DETECTION_GOAL_S = 30;
+
 /** Which alerts answer which of the load's faults (examples/load/run.mjs). */
 const FAULT_ALERTS = {
   // The responder pauses the MES pricing consumer on the 5xx burst: its queue backing up is that answer.
@@ -63,6 +66,10 @@ export async function startAlertingLoop({ ROOT, OUT, say, responderPort, prefix,
   const tokenFile = path.join(responderDir, 'webhook.token');
   fs.writeFileSync(tokenFile, `${randomBytes(24).toString('base64url')}\n`, { mode: 0o600 });
   fs.chmodSync(tokenFile, 0o600);
+  // The services' token for the collector's OTLP receivers (config.secure.yaml reads it from this file).
+  const otlpTokenFile = path.join(dir, 'otlp.token');
+  fs.writeFileSync(otlpTokenFile, `${randomBytes(24).toString('base64url')}\n`, { mode: 0o600 });
+  fs.chmodSync(otlpTokenFile, 0o600);
   const out = execFileSync('bash', [path.join(ROOT, 'scripts', 'prometheus.sh'), 'start', dir], {
     encoding: 'utf8',
     env: { ...process.env, ...rabbitmq, FILAMENT_RESPONDER_URL: `https://127.0.0.1:${responderPort}/alerts`, FILAMENT_RESPONDER_TOKEN_FILE: tokenFile },
@@ -108,6 +115,21 @@ export async function startAlertingLoop({ ROOT, OUT, say, responderPort, prefix,
 
   return {
     /** The collector's environment for config.prometheus.yaml: Prometheus's URL, the CA, the `collector` user's header. */
+    /**
+     * The collector's OTLP receivers behind TLS (a certificate of the run's CA) and a bearer token
+     * (collector/config.secure.yaml), and what the services need to reach them.
+     */
+    otlpSecurity: {
+      collectorEnv: {
+        FILAMENT_COLLECTOR_TLS_CERT_FILE: vars.COLLECTOR_TLS_CERT_FILE, FILAMENT_COLLECTOR_TLS_KEY_FILE: vars.COLLECTOR_TLS_KEY_FILE,
+        FILAMENT_COLLECTOR_TOKEN_FILE: otlpTokenFile,
+      },
+      serviceEnv: {
+        OTEL_EXPORTER_OTLP_CERTIFICATE: vars.ALERTING_CA_FILE,
+        OTEL_EXPORTER_OTLP_HEADERS: `authorization=Bearer%20${fs.readFileSync(otlpTokenFile, 'utf8').trim()}`,
+      },
+    },
+
     collectorEnv: {
       FILAMENT_PROMETHEUS_REMOTE_WRITE_URL: vars.PROMETHEUS_REMOTE_WRITE_URL,
       FILAMENT_PROMETHEUS_CA_FILE: vars.ALERTING_CA_FILE,
@@ -184,9 +206,15 @@ export async function startAlertingLoop({ ROOT, OUT, say, responderPort, prefix,
       const rel = (ms, from) => `+${((ms - from) / 1000).toFixed(1)} s`;
       const lines = [];
       const explained = new Set();
+      /** Faults with no alert firing within DETECTION_GOAL_S of their onset (README: every fault fires within 30 s). */
+      const late = [];
       for (const [fault, at] of Object.entries(faultAt)) {
         const match = FAULT_ALERTS[/** @type {keyof typeof FAULT_ALERTS} */ (fault)] ?? (() => false);
         const alerts = [...seen.entries()].filter(([, a]) => match(a.labels) && t(a.startsAt) >= t(at) - 1000);
+        const first = Math.min(...alerts.map(([, a]) => t(a.startsAt)));
+        if (alerts.length === 0 || first - t(at) > DETECTION_GOAL_S * 1000) {
+          late.push(`${fault} (${alerts.length === 0 ? 'no alert' : `first alert ${rel(first, t(at))}`})`);
+        }
         const clock = new Date(at).toISOString().slice(11, 19);
         if (alerts.length === 0) {
           // The responder's answer to an earlier MES fault may have prevented this one's damage.
@@ -219,6 +247,7 @@ export async function startAlertingLoop({ ROOT, OUT, say, responderPort, prefix,
       const sum = (k) => redrives.reduce((n, r) => n + (r.counts?.[k] ?? 0), 0);
       return {
         lines,
+        late,
         others,
         counts: `dead letters re-driven ${sum('redriven')}, parked ${sum('parked')} (${sum('parkedPermanent')} permanent failures, ${sum('parkedExhausted')} out of attempts)`,
       };

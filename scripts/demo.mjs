@@ -29,7 +29,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { summarise } from '../examples/load/summary.mjs';
-import { alertingAvailable, startAlertingLoop } from './demo-alerting.mjs';
+import { alertingAvailable, DETECTION_GOAL_S, startAlertingLoop } from './demo-alerting.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.resolve(process.env.DEMO_OUTPUT ?? path.join(ROOT, 'demo-output'));
@@ -83,19 +83,23 @@ function collectorBinary() {
   }
 }
 
-/** @param {string} binary @param {Record<string, string> | undefined} prometheusEnv config.prometheus.yaml's environment (URL, CA, Authorization) */
-async function startCollector(binary, prometheusEnv) {
+/**
+ * @param {string} binary @param {Record<string, string> | undefined} prometheusEnv config.prometheus.yaml's environment (URL, CA, Authorization)
+ * @param {Record<string, string> | undefined} secureEnv config.secure.yaml's environment (TLS certificate and key, token file)
+ */
+async function startCollector(binary, prometheusEnv, secureEnv) {
   const dir = path.join(OUT, 'collector');
   const archiveDir = path.join(dir, 'archive');
   fs.mkdirSync(archiveDir, { recursive: true });
   const [http, grpc, health] = [await freePort(), await freePort(), await freePort()];
   const log = fs.openSync(path.join(dir, 'collector.log'), 'w');
-  const configs = ['config.yaml', ...(prometheusEnv ? ['config.prometheus.yaml'] : [])]
+  const configs = ['config.yaml', ...(secureEnv ? ['config.secure.yaml'] : []), ...(prometheusEnv ? ['config.prometheus.yaml'] : [])]
     .flatMap((f) => ['--config', path.join(ROOT, 'collector', f)]);
   const child = spawn(binary, configs, {
     env: {
       PATH: process.env.PATH,
       ...prometheusEnv,
+      ...secureEnv,
       FILAMENT_COLLECTOR_HTTP_ENDPOINT: `127.0.0.1:${http}`,
       FILAMENT_COLLECTOR_GRPC_ENDPOINT: `127.0.0.1:${grpc}`,
       FILAMENT_COLLECTOR_HEALTH_ENDPOINT: `127.0.0.1:${health}`,
@@ -119,7 +123,7 @@ async function startCollector(binary, prometheusEnv) {
     }
     await sleep(100);
   }
-  return { child, endpoint: `http://127.0.0.1:${http}`, archiveDir };
+  return { child, endpoint: `${secureEnv ? 'https' : 'http'}://127.0.0.1:${http}`, archiveDir };
 }
 
 /** Starts a service under the preload and waits for its LISTENING line. */
@@ -180,11 +184,14 @@ async function main() {
     } else if (binary) {
       say('Prometheus/Alertmanager not installed (`make alerting` installs them): no alerting loop');
     }
-    collector = binary ? await startCollector(binary, alerting?.collectorEnv) : undefined;
+    collector = binary ? await startCollector(binary, alerting?.collectorEnv, alerting?.otlpSecurity.collectorEnv) : undefined;
     if (!collector && alerting) { await alerting.stop(); alerting = undefined; }
     if (collector) {
       otel.OTEL_EXPORTER_OTLP_ENDPOINT = collector.endpoint;
-      say(`started otelcol-filament at ${collector.endpoint}`);
+      if (alerting) Object.assign(otel, alerting.otlpSecurity.serviceEnv);
+      say(`started otelcol-filament at ${collector.endpoint}${alerting
+        ? ' (config.secure.yaml: TLS with the run\'s CA, bearer token; the services send OTEL_EXPORTER_OTLP_CERTIFICATE and _HEADERS)'
+        : ' (plain OTLP on loopback: development only — docs/security.md)'}`);
       destinations.push(`otelcol-filament at ${collector.endpoint} → archive ${collector.archiveDir} (logs, traces; rotated at 10 MB)`);
     } else {
       Object.assign(otel, { OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' });
@@ -249,6 +256,9 @@ async function main() {
     for (const l of alertSummary.lines) say(`  ${l}`);
     say(`  ${alertSummary.counts}`);
     say(`  alerts no fault explains: ${alertSummary.others.length === 0 ? 'none' : alertSummary.others.join(', ')}`);
+    say(alertSummary.late.length === 0
+      ? `  every fault fired an alert within ${DETECTION_GOAL_S} s of its onset`
+      : `  NOT within ${DETECTION_GOAL_S} s of onset: ${alertSummary.late.join(', ')}`);
   }
   say(`logs of this run: ${OUT}`);
   // The fault-free promise: FAULTS=none fails when any alert fired, or when none could be watched.
@@ -262,7 +272,9 @@ async function main() {
       ? `FAULTS=none: no alert fired in ${SECONDS} s of fault-free traffic`
       : `FAULTS=none: ${fired.length} alert(s) fired in ${SECONDS} s of fault-free traffic: ${fired.join(', ')}`);
   }
-  process.exitCode = ok && mesCode === 0 && ordersCode === 0 && faultFree ? 0 : 1;
+  // With faults and the alerting loop: the detection goal holds for every fault, or the run fails.
+  const detected = FAULT_FREE || alertSummary === undefined || alertSummary.late.length === 0;
+  process.exitCode = ok && mesCode === 0 && ordersCode === 0 && faultFree && detected ? 0 : 1;
 }
 
 /** Removes this run's queues (each run has its own prefix). */

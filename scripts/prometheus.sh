@@ -29,6 +29,7 @@
 #   PROMETHEUS_REMOTE_WRITE_CREDENTIALS_FILE                        the collector's `user:password` (0600)
 #   ALERTMANAGER_RESPONDER_CREDENTIALS_FILE                         the responder's `user:password` (0600): silences
 #   RESPONDER_TLS_CERT_FILE, RESPONDER_TLS_KEY_FILE                 a certificate for an https responder on loopback
+#   COLLECTOR_TLS_CERT_FILE, COLLECTOR_TLS_KEY_FILE                 one for a collector's OTLP receivers (config.secure.yaml)
 #   PROMETHEUS_PID, ALERTMANAGER_PID
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -149,7 +150,7 @@ start() {
   prom_port="$(free_port)"; am_port="$(free_port)"
   interval="${FILAMENT_RULE_INTERVAL:-5s}"
 
-  make_certs "$s" prometheus alertmanager responder
+  make_certs "$s" prometheus alertmanager responder collector
   # One user per client, so that each secret can be rotated or revoked alone (docs/security.md).
   prom_users="$(make_user "$s" prometheus-operator filament; make_user "$s" prometheus-remote-write collector)"
   am_users="$(make_user "$s" alertmanager-operator filament; make_user "$s" alertmanager-prometheus prometheus; make_user "$s" alertmanager-responder responder)"
@@ -206,6 +207,8 @@ start() {
   echo "ALERTMANAGER_RESPONDER_CREDENTIALS_FILE=$s/alertmanager-responder.credentials"
   echo "RESPONDER_TLS_CERT_FILE=$s/responder.crt"
   echo "RESPONDER_TLS_KEY_FILE=$s/responder.key"
+  echo "COLLECTOR_TLS_CERT_FILE=$s/collector.crt"
+  echo "COLLECTOR_TLS_KEY_FILE=$s/collector.key"
   echo "PROMETHEUS_PID=$(cat "$dir/prometheus.pid")"
   echo "ALERTMANAGER_PID=$(cat "$dir/alertmanager.pid")"
 }

@@ -106,21 +106,25 @@ async function faultSchedule(ch) {
   // Every kind of bad model once early on (more come with the regular uploads): 4xx, not errors.
   await until(0.05);
   for (let i = 0; i < BAD.length; i++) await upload(5 * i + 4).catch(() => undefined);
+  // The 5xx burst comes last: the responder answers it by pausing the MES pricing consumer, and a
+  // queue fault injected during that pause would only dead-letter after it (docs/alerting.md).
   await until(0.15);
-  await fault('5xx burst', { errorRate: 1, durationS: 2 });
-  for (let i = 0; i < 8; i++) await upload(i);
-  await until(0.3);
   injected('poison messages');
   for (const content of ['{"orderNumber": 42', 'not json at all', JSON.stringify({ orderNumber: 'ORD-X', customerId: 'C-1', model: 'no-such-model.stl' })]) {
     ch.sendToQueue(names.requests, Buffer.from(content), { contentType: 'application/json' });
     stats.poison++;
   }
-  await until(0.45);
+  await until(0.3);
   await fault('transient queue failures', { failQueueRate: 1, durationS: 3 });
   for (let i = 0; i < 4; i++) { await createOrder(1000 + i); stats.transient++; }
-  await until(0.6);
+  await until(0.45);
   await fault('MES slowdown', { slowMs: 1500, durationS: 6 });
   for (let i = 0; i < 30; i++) await createOrder(2000 + i, true);
+  await until(0.6);
+  // Enough failed pricing requests of its own for the error-ratio alert (> 5 % of a minute's
+  // requests, docs/alerting.md), whatever the background uploads happen to do meanwhile.
+  await fault('5xx burst', { errorRate: 1, durationS: 3 });
+  for (let i = 0; i < 24; i++) await upload(i);
 }
 
 async function main() {
