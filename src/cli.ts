@@ -8,7 +8,7 @@
  *   filament verify --engine opensearch --url URL …                             (docs/setup.md)
  */
 import { runSetup } from './setup';
-import { runVerify } from './verify';
+import { runVerify, verify } from './verify';
 
 const USAGE = `usage: filament <command>
 
@@ -20,7 +20,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const err = (line: string) => process.stderr.write(`${line}\n`);
-  if (command === 'setup') return runSetup(rest, process.env, out, err);
+  if (command === 'setup') return runSetup(rest, process.env, out, err, verify);
   if (command === 'verify') return runVerify(rest, process.env, out, err);
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(`${USAGE}\n`);

@@ -5,6 +5,6 @@
  */
 export { emitEvent, getRuntime, installRuntime, type Runtime } from './runtime';
 export {
-  captureContent, Masker, MAX_ERROR_MESSAGE_CHARS, MAX_ERROR_STACK_CHARS, safeText, type MaskTally,
+  captureContent, MASK, Masker, MAX_ERROR_MESSAGE_CHARS, MAX_ERROR_STACK_CHARS, safeText, type MaskTally,
 } from './content';
 export { modelPriced, orderStatusChanged, type ModelPricing, type OrderStatusChange } from './domain';

@@ -9,12 +9,20 @@ import { SetupError } from './errors';
 import { setupOpenSearch } from './opensearch';
 import { parseSetupOptions, SETUP_USAGE } from './options';
 import { Report } from './report';
-import { verify, VIOLATIONS_EXIT } from '../verify/run';
+import type { SetupOptions } from './options';
+
+/** The exit status of a run whose store breaks the ADR's rules (setup's and verify's). */
+export const VIOLATIONS_EXIT = 3;
+
+/** What setup needs of `filament verify` (src/verify), handed in by the CLI so setup/ imports nothing of verify/. */
+export type VerifyStore = (options: SetupOptions, out: (line: string) => void) =>
+  Promise<{ readonly failed: boolean; readonly violations: readonly unknown[]; summary(): string }>;
 
 /** Last line of a run with --skip retention: "no changes" must not read as "the ADR's limits hold". */
 const NOTHING_DELETED = "retention skipped (--skip retention): nothing will ever delete Filament's data or audit records; the ADR's 6-month limit is not enforced";
 
-export async function runSetup(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void, err: (line: string) => void): Promise<number> {
+export async function runSetup(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void, err: (line: string) => void,
+  verify: VerifyStore): Promise<number> {
   let report: Report | undefined;
   try {
     const options = parseSetupOptions(argv, env);

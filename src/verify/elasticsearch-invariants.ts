@@ -7,8 +7,7 @@
  * filters are `xpack.security.audit.logfile.events.*` cluster settings. Pure: state in, violations out.
  */
 import type { estypes } from '@elastic/elasticsearch';
-import { ALL_DATA_STREAM_PATTERNS, RETENTION_POLICY, SUPPORT_ROLE, SUPPORT_USER, WRITER_USER } from '../setup/contract';
-import { AUDIT_LICENCES } from '../setup/elasticsearch';
+import { ALL_DATA_STREAM_PATTERNS, RETENTION_POLICY, SUPPORT_ROLE, SUPPORT_USER, WRITER_USER, AUDIT_LICENCES } from '../setup';
 import { CHANGE_ACTIONS, CHANGE_WORDS, READ_ACTIONS } from './access';
 import { actionsOfPrivilege, AUDIT_CHANGING_CLUSTER_PRIVILEGES } from './elasticsearch-privileges';
 import type { ElasticsearchRetention, ElasticsearchState } from './elasticsearch-state';

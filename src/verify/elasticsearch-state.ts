@@ -7,8 +7,7 @@
  * xpack.security.audit.enabled, and the retention policy with the @custom templates that attach it.
  */
 import type { Client, estypes } from '@elastic/elasticsearch';
-import { ELASTICSEARCH_CUSTOM_COMPONENT, RETENTION_POLICY, SIGNAL_TYPES } from '../setup/contract';
-import { statusOf } from '../setup/errors';
+import { ELASTICSEARCH_CUSTOM_COMPONENT, RETENTION_POLICY, SIGNAL_TYPES, statusOf } from '../setup';
 
 export interface ElasticsearchState {
   users: Record<string, estypes.SecurityUser>;

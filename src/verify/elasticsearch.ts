@@ -1,8 +1,6 @@
 /** `filament verify --engine elasticsearch`: read the state through the official client, decide, print. */
 import { Client } from '@elastic/elasticsearch';
-import { SUPPORT_USER } from '../setup/contract';
-import { describe, SetupError } from '../setup/errors';
-import type { SetupOptions } from '../setup/options';
+import { SUPPORT_USER, describe, SetupError, type SetupOptions } from '../setup';
 import { decideElasticsearch, decideElasticsearchRetention } from './elasticsearch-invariants';
 import { readElasticsearchRetention, readElasticsearchState } from './elasticsearch-state';
 import type { VerifyReport } from './report';

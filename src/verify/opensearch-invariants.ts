@@ -8,7 +8,7 @@
  *   the support role mapping names only the support user.
  * (e), retention, needs the ISM API: opensearch-retention.ts. Pure: state in, violations out.
  */
-import { ALL_DATA_STREAM_PATTERNS, OPENSEARCH_AUDIT_INDEX_PATTERN, SUPPORT_ROLE, SUPPORT_USER, WRITER_USER } from '../setup/contract';
+import { ALL_DATA_STREAM_PATTERNS, OPENSEARCH_AUDIT_INDEX_PATTERN, SUPPORT_ROLE, SUPPORT_USER, WRITER_USER } from '../setup';
 import { CHANGE_ACTIONS, CHANGE_WORDS, grantedOn, READ_ACTIONS } from './access';
 import { matches } from './patterns';
 import { principals, type Principal } from './principals';

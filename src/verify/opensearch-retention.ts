@@ -5,8 +5,7 @@
  * was told to accept it (--skip retention), and then it is said plainly.
  */
 import type { Client, Types } from '@opensearch-project/opensearch';
-import { ALL_DATA_STREAM_PATTERNS, AUDIT_RETENTION_POLICY, OPENSEARCH_AUDIT_INDEX_PATTERN, RETENTION_POLICY } from '../setup/contract';
-import { isNoHandler, statusOf } from '../setup/errors';
+import { ALL_DATA_STREAM_PATTERNS, AUDIT_RETENTION_POLICY, OPENSEARCH_AUDIT_INDEX_PATTERN, RETENTION_POLICY, isNoHandler, statusOf } from '../setup';
 import type { Decision } from './opensearch-invariants';
 import type { Violation } from './violation';
 

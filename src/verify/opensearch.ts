@@ -2,10 +2,7 @@
  * `filament verify --engine opensearch`: read the security state and the retention policies through
  * the official client, decide the ADR's invariants, print one line per violation.
  */
-import { SUPPORT_USER } from '../setup/contract';
-import { describe, isNoHandler, SetupError } from '../setup/errors';
-import { openSearchClient } from '../setup/opensearch-client';
-import type { SetupOptions } from '../setup/options';
+import { SUPPORT_USER, describe, isNoHandler, SetupError, openSearchClient, type SetupOptions } from '../setup';
 import { decideOpenSearch } from './opensearch-invariants';
 import { checkOpenSearchRetention } from './opensearch-retention';
 import { readSecurityState } from './opensearch-state';

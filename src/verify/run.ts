@@ -2,14 +2,12 @@
  * `filament verify`: same flags and environment as setup (docs/setup.md, "filament verify").
  * Exit status: 0 the rules hold, 3 at least one violation, 1 verify could not read the cluster.
  */
-import { SetupError } from '../setup/errors';
-import { parseSetupOptions, type SetupOptions } from '../setup/options';
+import { parseSetupOptions, SetupError, VIOLATIONS_EXIT, type SetupOptions } from '../setup';
 import { verifyElasticsearch } from './elasticsearch';
 import { verifyOpenSearch } from './opensearch';
 import { VerifyReport } from './report';
 import { VERIFY_USAGE } from './usage';
 
-export const VIOLATIONS_EXIT = 3;
 
 /** Verifies the engine of `options`, printing as it goes; resolves to the report. */
 export async function verify(options: SetupOptions, out: (line: string) => void): Promise<VerifyReport> {
