@@ -32,12 +32,6 @@ declare -A OWNER=([collector]=10001 [prometheus]=10002 [alertmanager]=10003 [res
 say() { printf 'secrets: %s\n' "$*"; }
 umask 077
 
-if ! command -v htpasswd >/dev/null 2>&1; then
-  # The node image has openssl but not htpasswd (Apache's bcrypt, apache2-utils).
-  say "installing apache2-utils (htpasswd)"
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq apache2-utils >/dev/null
-fi
-
 # A file into a service's directory: 0600, owned by the service's user (root can chown; a run as
 # another user — tests — keeps its own ownership).
 put() { # src service [name] [owner]
@@ -58,6 +52,11 @@ own_dir "$HOST_OUT" "$HOST_UID" "$HOST_GID"
 if [ -f "$W/complete" ] && [ "${FILAMENT_ROTATE:-0}" != 1 ]; then
   say "kept the existing secrets (FILAMENT_ROTATE=1 makes new ones)"
 else
+  if ! command -v htpasswd >/dev/null 2>&1; then
+    # The node image has openssl but not htpasswd (Apache's bcrypt, apache2-utils): only needed here.
+    say "installing apache2-utils (htpasswd)"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq apache2-utils >/dev/null
+  fi
   rm -rf "$W"; mkdir -m 700 "$W"
   # A year: the stack's certificates outlive a demo; rotation is FILAMENT_ROTATE=1.
   FILAMENT_CERT_DAYS="${FILAMENT_CERT_DAYS:-365}" make_certs "$W" collector prometheus alertmanager responder
