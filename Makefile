@@ -61,9 +61,11 @@ soak: build rabbitmq ## The fault-free promise at length: 10 minutes of the demo
 bench: build rabbitmq ## Benchmarks side by side: bare vs Filament vs upstream vs EDOT on NODE_VERSION (default: newest LTS; QUICK=1: < 2 min; ONLY=logs: logger calls only) → docs/benchmarks.md (other lines: docs/benchmarks-node<N>.md)
 	$(call with_node,$(NODE_VERSION),QUICK=$(QUICK) ONLY=$(ONLY) node --import tsx bench/run.ts)
 
-up: ## Users with Docker: Elasticsearch 9, Kibana, `filament setup`, the collector (contrib image), RabbitMQ; random passwords in collector/.env
+up: ## Users with Docker: Elasticsearch 9, Kibana, `filament setup`, the collector (contrib image), RabbitMQ, Prometheus, Alertmanager, filament-responder (TLS + auth); passwords in collector/.env, CA and tokens in collector/secrets/
 	@test -f collector/.env || (umask 077 && bash scripts/compose-env.sh > collector/.env && echo "wrote collector/.env (random passwords)")
-	docker compose -f collector/docker-compose.yml up -d
+	@grep -q '^RABBITMQ_PASSWORD=' collector/.env || (bash scripts/compose-env.sh | grep -E '^(RABBITMQ_PASSWORD|FILAMENT_RUNBOOK_BASE)=' >> collector/.env)
+	@mkdir -p -m 700 collector/secrets
+	FILAMENT_HOST_UID=$$(id -u) FILAMENT_HOST_GID=$$(id -g) docker compose -f collector/docker-compose.yml up -d
 
 down: ## Stop what `make up` started
 	docker compose -f collector/docker-compose.yml down

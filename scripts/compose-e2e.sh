@@ -18,6 +18,13 @@
 #     local JSON-lines copy in demo-output/events/) is printed beside it: the
 #     services' own retries cannot bridge a collector that is down for its
 #     whole stop grace period, and that gap is not the Elasticsearch leg's.
+#  3. the alerting loop (collector → Prometheus → Alertmanager → filament-responder,
+#     every hop TLS and authenticated): Prometheus, Alertmanager and the OTLP
+#     receivers refuse a request without credentials (401); the demo's poison
+#     messages fire FilamentDeadLetterBurst, with a runbook_url under
+#     FILAMENT_RUNBOOK_BASE; the responder is notified and, when it resolves,
+#     re-drives that fault's dead letters (its audit, read in its container).
+#  (The demo's services send over TLS with the token: collector/secrets/.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COMPOSE=(docker compose -f collector/docker-compose.yml)
@@ -34,10 +41,13 @@ for overlay in config.elasticsearch.yaml config.opensearch.yaml; do
   say "contrib 0.161.0 accepts config.yaml + $overlay"
 done
 
+# The responder's re-drive runbook names the demo's queues (scripts/compose-secrets.sh).
+export FILAMENT_TOPOLOGY_PREFIX=compose-e2e.
 make up
-trap 'make down' EXIT
+trap 'kill $(jobs -p) 2>/dev/null; make down' EXIT
 set -a; source collector/.env; set +a
 AUTH=(-u "elastic:${ELASTIC_PASSWORD}")
+SECRETS=collector/secrets
 
 wait_for() { # description, command...
   local what=$1; shift
@@ -47,11 +57,35 @@ wait_for() { # description, command...
 wait_for "Elasticsearch" curl -fs "${AUTH[@]}" "$ES/_cluster/health?wait_for_status=yellow&timeout=1s"
 wait_for "the collector" curl -fs http://127.0.0.1:13133/
 wait_for "RabbitMQ" "${COMPOSE[@]}" exec -T rabbitmq rabbitmq-diagnostics -q ping
+# The operator's credentials go to curl in a config file (-K), never on its command line.
+op() { # service → a curl config with its user:password
+  printf 'user = "%s"\n' "$(cat "$SECRETS/$1.credentials")"
+}
+PROM=https://127.0.0.1:9090 AM=https://127.0.0.1:9093
+wait_for "Prometheus" curl -fs --cacert "$SECRETS/ca.crt" -K <(op prometheus) "$PROM/-/ready"
+wait_for "Alertmanager" curl -fs --cacert "$SECRETS/ca.crt" -K <(op alertmanager) "$AM/-/ready"
+wait_for "the responder" sh -c "[ \"\$(docker inspect -f '{{.State.Health.Status}}' \$(${COMPOSE[*]} ps -q responder))\" = healthy ]"
+status() { curl -s -o /dev/null -w '%{http_code}' --cacert "$SECRETS/ca.crt" "$@"; }
+for url in "$PROM/api/v1/query?query=up" "$AM/api/v2/alerts"; do
+  [ "$(status "$url")" = 401 ] || fail "$url answered a request without credentials"
+done
+[ "$(status -X POST -H 'content-type: application/json' -d '{}' https://127.0.0.1:4318/v1/logs)" = 401 ] \
+  || fail "the collector accepted OTLP without the token"
+[ "$(status -K <(op prometheus) "$PROM/api/v1/query?query=up")" = 200 ] || fail "Prometheus refused the operator"
+say "Prometheus, Alertmanager and the OTLP receivers refuse requests without credentials (401)"
 
 rm -rf demo-output
-say "demo for ${DEMO_SECONDS}s against the collector on 127.0.0.1:4318"
-OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 TOPOLOGY_PREFIX=compose-e2e DEMO_SECONDS=$DEMO_SECONDS make demo &
+say "demo for ${DEMO_SECONDS}s against the collector on 127.0.0.1:4318 (TLS, bearer token)"
+# NODE_EXTRA_CA_CERTS: the demo's own probe of the collector trusts the stack's CA too.
+OTEL_EXPORTER_OTLP_ENDPOINT=https://127.0.0.1:4318 OTEL_EXPORTER_OTLP_CERTIFICATE="$SECRETS/ca.crt" \
+  OTEL_EXPORTER_OTLP_HEADERS="$(cat "$SECRETS/otlp.headers")" NODE_EXTRA_CA_CERTS="$SECRETS/ca.crt" \
+  AMQP_URL="amqp://filament:${RABBITMQ_PASSWORD}@127.0.0.1:5672" TOPOLOGY_PREFIX=$FILAMENT_TOPOLOGY_PREFIX \
+  ALERT_WAIT_S=150 DEMO_SECONDS=$DEMO_SECONDS make demo &
 demo=$!
+# What Alertmanager holds during the run, one JSON array a line (the alerts resolve before the end).
+ALERTS=$(mktemp)
+(while :; do curl -fs --cacert "$SECRETS/ca.crt" -K <(op alertmanager) "$AM/api/v2/alerts" >>"$ALERTS" && echo >>"$ALERTS"; sleep 5; done) &
+watcher=$!
 
 sleep $((DEMO_SECONDS / 4))
 say "restarting Elasticsearch during the run"
@@ -127,4 +161,30 @@ t=$(count 'traces-filament.api.otel-*' '*')
 q=$(count 'traces-filament.queue.otel-*' '*')
 [ "$t" -gt 0 ] && [ "$q" -gt 0 ] || fail "traces missing: api $t, queue $q"
 say "traces: $t spans in traces-filament.api.otel-*, $q in traces-filament.queue.otel-*"
+# 3. The alerting loop answered the poison messages.
+audit() { "${COMPOSE[@]}" exec -T responder cat /var/lib/filament-responder/audit.jsonl 2>/dev/null || true; }
+answered() { # → the re-drive of a resolved FilamentDeadLetterBurst (reason rejected), as one JSON line
+  audit | node -e '
+    let s=""; process.stdin.on("data",d=>s+=d).on("end",()=>{
+      for (const l of s.split("\n")) { let r; try { r = JSON.parse(l); } catch { continue; }
+        if (r.kind === "action" && r.alertname === "FilamentDeadLetterBurst" && r.outcome === "ok" && r.counts?.redriven !== undefined) {
+          console.log(l); process.exit(0); } }
+      process.exit(1); });'
+}
+notified=$(audit | grep -c '"alertname":"FilamentDeadLetterBurst"' || true)
+[ "$notified" -gt 0 ] || fail "the responder was never notified of FilamentDeadLetterBurst (its audit: $(audit | tail -3))"
+for _ in $(seq 1 60); do answered >/dev/null && break; sleep 5; done
+line=$(answered) || fail "FilamentDeadLetterBurst never resolved into a re-drive (audit: $(audit | tail -3))"
+say "the responder re-drove the poison messages' dead letters: $line"
+kill "$watcher" 2>/dev/null || true
+links=$(node -e '
+  const urls = new Set();
+  for (const l of require("fs").readFileSync(process.argv[1], "utf8").split("\n")) {
+    let alerts; try { alerts = JSON.parse(l); } catch { continue; }
+    for (const a of alerts) if (a.labels.alertname === "FilamentDeadLetterBurst") urls.add(a.annotations.runbook_url);
+  }
+  console.log([...urls].join("\n"));' "$ALERTS")
+[ "$links" = "$FILAMENT_RUNBOOK_BASE/alerting.md#filamentdeadletterburst" ] \
+  || fail "FilamentDeadLetterBurst's runbook_url in Alertmanager: '$links', not under FILAMENT_RUNBOOK_BASE=$FILAMENT_RUNBOOK_BASE"
+say "runbook link: $links"
 say "PASS"

@@ -8,3 +8,6 @@ echo "ELASTIC_PASSWORD=$(pw)"
 echo "KIBANA_PASSWORD=$(pw)"
 echo "FILAMENT_WRITER_PASSWORD=$(pw)"
 echo "FILAMENT_SUPPORT_PASSWORD=$(pw)"
+echo "RABBITMQ_PASSWORD=$(pw)"
+# The alerts' runbook links (runbook_url) open this checkout's docs; point it at your wiki or docs site.
+echo "FILAMENT_RUNBOOK_BASE=file://$(cd "$(dirname "$0")/.." && pwd)/docs"

@@ -165,7 +165,8 @@ async function main() {
   if (!fs.existsSync(PRELOAD)) throw new Error('dist/preload.js is missing: run `make build` (or `make demo`) first');
   fs.rmSync(OUT, { recursive: true, force: true });
   fs.mkdirSync(OUT, { recursive: true });
-  const prefix = `demo-${Date.now().toString(36)}.`;
+  // TOPOLOGY_PREFIX: a runbook elsewhere names this run's queues (scripts/compose-e2e.sh); else one per run.
+  const prefix = process.env.TOPOLOGY_PREFIX || `demo-${Date.now().toString(36)}.`;
 
   // 1. Where telemetry goes.
   const destinations = [];
@@ -242,6 +243,11 @@ async function main() {
     alertSummary = alerting.summary(stats.faultAt ?? {});
     fired = alerting.fired();
     await alerting.stop();
+  } else if (process.env.ALERT_WAIT_S && !FAULT_FREE) {
+    // The alerting loop runs elsewhere (scripts/compose-e2e.sh: the compose stack's responder re-drives
+    // this run's dead letters when their alert resolves): the queues stay until it could answer.
+    say(`waiting ${process.env.ALERT_WAIT_S} s for an outside alerting loop before removing the queues (ALERT_WAIT_S)`);
+    await sleep(Number(process.env.ALERT_WAIT_S) * 1000);
   }
 
   // 4. Graceful stop: the preload flushes on the way out.

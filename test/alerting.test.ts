@@ -177,6 +177,9 @@ describe('alerting: rules, Prometheus and Alertmanager', function () {
       assert.deepEqual(active, ['FilamentApiErrorRatioHigh']);
       assert.equal(alert.annotations.summary, 'alerting-express /unavailable: 100% of requests failed in the last minute');
       assert.equal(alert.annotations.query, 'event.name:"api.error" and service.name:"alerting-express" and http.route:"/unavailable"');
+      // A link under Prometheus's external label runbook_base (scripts/prometheus.sh: this checkout's docs by
+      // default), which alert_relabel_configs keep out of the alert's labels (the deepEqual above).
+      assert.equal(alert.annotations.runbook_url, `file://${ROOT}/docs/alerting.md#filamentapierrorratiohigh`);
       // Routed to the responder's webhook (the `responder` receiver).
       await waitFor('the webhook at the responder', 20_000, async () =>
         responder!.audit().find((a) => a.alertname === 'FilamentApiErrorRatioHigh' && a.status === 'firing'));

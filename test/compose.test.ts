@@ -5,14 +5,18 @@
  * where Docker is.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { parse } from 'yaml';
+import { collectorBinary } from './support/collector';
 import { ROOT } from './support/fixture';
 import { readCollectorYaml } from './support/standin';
 
 interface Service {
   image: string;
+  entrypoint?: string[];
   user?: string;
   stop_grace_period?: string;
   environment?: string[];
@@ -144,5 +148,241 @@ describe('collector/docker-compose.yml (static: no Docker engine here)', () => {
       'http.server.request.duration', 'traces-filament.api.otel-*', 'restart elasticsearch', 'restart collector', 'make up', 'make down', 'validate --config=/c/config.yaml']) {
       assert.ok(script.includes(needle), needle);
     }
+  });
+});
+
+/** `--flag=value` of a service's command. */
+const flag = (name: string, f: string): string | undefined =>
+  svc(name).command?.find((c) => c.startsWith(`--${f}=`))?.slice(f.length + 3);
+/** The mount target of a named volume or bind source in a service. */
+const mountOf = (name: string, source: string): string | undefined =>
+  svc(name).volumes?.map((v) => v.split(':')).find((v) => v[0] === source)?.[1];
+/** The uid a service runs as (`user: "uid:gid"`). */
+const uidOf = (name: string): number => Number((svc(name).user ?? '').split(':')[0]);
+
+describe('collector/docker-compose.yml: the alerting loop (static wiring)', () => {
+  const ALERTING = ['collector', 'prometheus', 'alertmanager', 'responder'];
+
+  it('the collector runs config.yaml, config.secure.yaml, config.elasticsearch.yaml and config.prometheus.yaml, each mounted from the repository', () => {
+    const files = ['config.yaml', 'config.secure.yaml', 'config.elasticsearch.yaml', 'config.prometheus.yaml'];
+    assert.deepEqual(svc('collector').command, files.map((f) => `--config=/etc/filament/${f}`));
+    for (const f of files) assert.ok(svc('collector').volumes?.includes(`./${f}:/etc/filament/${f}:ro`), f);
+  });
+
+  it('pins the official Prometheus 2.42 and Alertmanager 0.25 images, each behind --web.config.file, external URLs from the environment', () => {
+    assert.equal(svc('prometheus').image, 'prom/prometheus:v2.42.0');
+    assert.equal(svc('alertmanager').image, 'prom/alertmanager:v0.25.0');
+    for (const name of ['prometheus', 'alertmanager']) {
+      assert.match(flag(name, 'web.config.file') ?? '', new RegExp(`^${mountOf(name, 'secrets')}/${name}/web\\.yml$`), name);
+      assert.match(flag(name, 'web.external-url') ?? '', /^\$\{FILAMENT_(PROMETHEUS|ALERTMANAGER)_EXTERNAL_URL:-https:\/\/127\.0\.0\.1:\d+\}$/, name);
+      assert.match(flag(name, 'config.file') ?? '', new RegExp(`^${mountOf(name, 'secrets')}/${name}/`), name);
+    }
+    // No --web.enable-lifecycle: /-/reload and /-/quit stay off.
+    assert.ok(!svc('prometheus').command?.some((c) => c.startsWith('--web.enable-lifecycle')));
+    assert.ok(svc('prometheus').command?.includes('--web.enable-remote-write-receiver'));
+    assert.equal(mountOf('prometheus', '../alerting/rules'), '/etc/prometheus/rules');
+  });
+
+  it('every secret of a service comes from a file or a variable, never inline; every published port is on 127.0.0.1, the responder none', () => {
+    const secretish = /(PASSWORD|PASS|TOKEN|AUTHORIZATION|SECRET|CREDENTIALS?|KEY)$/;
+    for (const [name, s] of Object.entries(compose.services)) {
+      for (const e of s.environment ?? []) {
+        const [k, v] = [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)];
+        if (!secretish.test(k)) continue;
+        const fromVar = varOf(v) !== undefined;
+        const fromFile = /^\$\$\{file:\/run\/filament\/[a-z]+\/[a-z.]+\}$/.test(v);
+        assert.ok(fromVar || fromFile, `${name}: ${k} is inline`);
+      }
+      for (const c of s.command ?? []) assert.doesNotMatch(c, /(password|token|secret)=[^$/]/i, `${name}: ${c}`);
+    }
+    for (const name of ['collector', 'prometheus', 'alertmanager']) assert.ok(svc(name).ports?.length, `${name} published`);
+    for (const name of ALERTING) for (const p of svc(name).ports ?? []) assert.match(p, /^127\.0\.0\.1:/, `${name} ${p}`);
+    assert.equal(svc('responder').ports, undefined, 'only Alertmanager calls the responder');
+  });
+
+  it('the collector: receivers with TLS and the token file, remote write to the prometheus service over https with its CA and the header from a file', () => {
+    const e = env('collector');
+    const dir = `${mountOf('collector', 'secrets')}/collector`;
+    assert.equal(mountOf('collector', 'secrets'), env('secrets').FILAMENT_SECRETS_DIR);
+    assert.equal(e.FILAMENT_COLLECTOR_TLS_CERT_FILE, `${dir}/collector.crt`);
+    assert.equal(e.FILAMENT_COLLECTOR_TLS_KEY_FILE, `${dir}/collector.key`);
+    assert.equal(e.FILAMENT_COLLECTOR_TOKEN_FILE, `${dir}/otlp.token`);
+    assert.equal(e.FILAMENT_PROMETHEUS_CA_FILE, `${dir}/ca.crt`);
+    const url = new URL(e.FILAMENT_PROMETHEUS_REMOTE_WRITE_URL as string);
+    assert.equal(url.protocol, 'https:');
+    assert.equal(`${url.hostname}:${url.port}`, `prometheus:${/:(\d+)$/.exec(flag('prometheus', 'web.listen-address') ?? '')?.[1]}`);
+    assert.equal(e.FILAMENT_PROMETHEUS_REMOTE_WRITE_AUTHORIZATION, `$\${file:${dir}/prometheus.authorization}`);
+    assert.deepEqual(svc('collector').depends_on?.secrets, { condition: 'service_completed_successfully' });
+  });
+
+  it('the responder runs the built dist/responder.js as its own user, after the secrets, the build, RabbitMQ and Alertmanager', () => {
+    const r = svc('responder');
+    const build = mountOf('responder', 'filament-build');
+    assert.equal(mountOf('responder-build', 'filament-build'), svc('responder-build').command?.at(-1));
+    assert.ok(r.volumes?.includes(`filament-build:${build}:ro`));
+    assert.deepEqual(r.command, ['node', `${build}/dist/responder.js`, '--config', `${mountOf('responder', 'secrets')}/responder/responder.json`]);
+    assert.deepEqual(Object.keys(r.depends_on ?? {}).sort(), ['alertmanager', 'rabbitmq', 'responder-build', 'secrets']);
+    const uids = ALERTING.map(uidOf);
+    assert.equal(new Set(uids).size, 4, `one user per service: ${uids.join(', ')}`);
+    for (const u of uids) assert.ok(u >= 10000, `${u}: not root, not a user of the image`);
+    // RabbitMQ: the account the responder's URL names, its password from the environment.
+    assert.equal(env('rabbitmq').RABBITMQ_DEFAULT_USER, env('secrets').RABBITMQ_USER);
+    assert.equal(varOf(env('rabbitmq').RABBITMQ_DEFAULT_PASS), varOf(env('secrets').RABBITMQ_PASSWORD));
+  });
+
+  describe('the one-shot secrets script, run here (openssl, htpasswd) with the Debian Prometheus and Alertmanager', function () {
+    this.timeout(120_000);
+    let dir = '';
+    let secrets = '';
+    let host = '';
+    const asRoot = process.getuid?.() === 0;
+    const read = (...p: string[]): string => fs.readFileSync(path.join(secrets, ...p), 'utf8');
+    const yamlOf = (...p: string[]): Record<string, unknown> => parse(read(...p)) as Record<string, unknown>;
+    const run = (extra: Record<string, string> = {}) => spawnSync('bash', [path.join(ROOT, 'scripts', 'compose-secrets.sh')], {
+      encoding: 'utf8',
+      env: {
+        ...process.env, FILAMENT_SECRETS_DIR: secrets, FILAMENT_HOST_SECRETS_DIR: host, FILAMENT_HOST_UID: String(process.getuid?.() ?? 1000),
+        FILAMENT_HOST_GID: String(process.getgid?.() ?? 1000), RABBITMQ_USER: 'filament', RABBITMQ_PASSWORD: 'Rabbit0Password0Of0Compose0Test0',
+        FILAMENT_RUNBOOK_BASE: 'https://wiki.example.com/filament/docs', ...extra,
+      },
+    });
+
+    before(function () {
+      if (spawnSync('bash', ['-c', 'command -v promtool && command -v amtool && command -v htpasswd && command -v openssl']).status !== 0) this.skip();
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'compose-secrets-'));
+      secrets = path.join(dir, 'run');
+      host = path.join(dir, 'host');
+      const r = run();
+      assert.equal(r.status, 0, r.stderr);
+      assert.doesNotMatch(r.stdout + r.stderr, /Rabbit0Password|\$2y\$/, 'no secret on the output');
+    });
+    after(() => { if (dir) fs.rmSync(dir, { recursive: true, force: true }); });
+
+    it("each service's directory is 0700 and owned by the user its compose service runs as; every file 0600; the host's copies 0600", () => {
+      for (const name of ALERTING) {
+        const st = fs.statSync(path.join(secrets, name));
+        assert.equal(st.mode & 0o777, 0o700, name);
+        if (asRoot) assert.equal(st.uid, uidOf(name), `${name} owned by ${uidOf(name)}`);
+        for (const f of fs.readdirSync(path.join(secrets, name))) {
+          const fst = fs.statSync(path.join(secrets, name, f));
+          assert.equal(fst.mode & 0o777, 0o600, `${name}/${f}`);
+          if (asRoot) assert.equal(fst.uid, uidOf(name), `${name}/${f}`);
+        }
+      }
+      assert.equal(fs.statSync(host).mode & 0o777, 0o700);
+      assert.deepEqual(fs.readdirSync(host).sort(), ['alertmanager.credentials', 'ca.crt', 'otlp.headers', 'otlp.token', 'prometheus.credentials']);
+      for (const f of fs.readdirSync(host)) assert.equal(fs.statSync(path.join(host, f)).mode & 0o777, 0o600, f);
+      // The CA key stays with the one-shot (root's work directory), in no service's directory.
+      for (const name of ALERTING) assert.ok(!fs.existsSync(path.join(secrets, name, 'ca.key')), name);
+      assert.equal(fs.statSync(path.join(secrets, '.work')).mode & 0o777, 0o700);
+    });
+
+    it('promtool check web-config and amtool check-config accept what it wrote; promtool check config too', () => {
+      execFileSync('promtool', ['check', 'web-config', path.join(secrets, 'prometheus', 'web.yml'), path.join(secrets, 'alertmanager', 'web.yml')]);
+      execFileSync('amtool', ['check-config', path.join(secrets, 'alertmanager', 'alertmanager.yml')]);
+      execFileSync('promtool', ['check', 'config', '--syntax-only', path.join(secrets, 'prometheus', 'prometheus.yml')]);
+    });
+
+    it("each client's password matches its server's bcrypt hash (htpasswd -v); one user per client", () => {
+      const users = (svcName: string): string => {
+        const file = path.join(dir, `${svcName}.htpasswd`);
+        const u = (yamlOf(svcName, 'web.yml').basic_auth_users ?? {}) as Record<string, string>;
+        fs.writeFileSync(file, Object.entries(u).map(([k, v]) => `${k}:${v}\n`).join(''), { mode: 0o600 });
+        return file;
+      };
+      const verify = (server: string, user: string, password: string): number | null =>
+        spawnSync('htpasswd', ['-v', '-i', users(server), user], { input: password }).status;
+      const prom = yamlOf('prometheus', 'prometheus.yml') as { alerting: { alertmanagers: { basic_auth: { username: string; password_file: string } }[] } };
+      const am = prom.alerting.alertmanagers[0]!.basic_auth;
+      const pairs: [string, string, string][] = [
+        ['alertmanager', am.username, fs.readFileSync(am.password_file, 'utf8').trim()],
+        ['alertmanager', ...(read('responder', 'alertmanager.credentials').trim().split(':') as [string, string])],
+        ['alertmanager', ...(fs.readFileSync(path.join(host, 'alertmanager.credentials'), 'utf8').trim().split(':') as [string, string])],
+        ['prometheus', ...(fs.readFileSync(path.join(host, 'prometheus.credentials'), 'utf8').trim().split(':') as [string, string])],
+        ['prometheus', ...(Buffer.from(read('collector', 'prometheus.authorization').replace(/^Basic /, ''), 'base64').toString().split(':') as [string, string])],
+      ];
+      for (const [server, user, password] of pairs) assert.equal(verify(server, user, password), 0, `${user} at ${server}`);
+      assert.equal(verify('prometheus', 'collector', 'wrong'), 3, 'a wrong password is refused');
+      assert.deepEqual(pairs.map(([s, u]) => `${s}:${u}`).sort(), ['alertmanager:filament', 'alertmanager:prometheus', 'alertmanager:responder', 'prometheus:collector', 'prometheus:filament']);
+      // The header file has no newline: the collector sends its content as is.
+      assert.doesNotMatch(read('collector', 'prometheus.authorization'), /\n/);
+    });
+
+    it("Alertmanager's webhook: https://responder:<its port>/alerts with authorization (the responder's token) and tls_config (the CA)", () => {
+      const am = yamlOf('alertmanager', 'alertmanager.yml') as { receivers: { name: string; webhook_configs?: { url: string; http_config?: { authorization?: { type: string; credentials_file: string }; tls_config?: { ca_file: string } } }[] }[] };
+      const hooks = am.receivers.flatMap((r) => r.webhook_configs ?? []);
+      assert.equal(hooks.length, 1);
+      const hook = hooks[0]!;
+      const responder = JSON.parse(read('responder', 'responder.json')) as { listen: string };
+      assert.equal(hook.url, `https://responder:${responder.listen.split(':')[1]}/alerts`);
+      assert.equal(hook.http_config?.authorization?.type, 'Bearer');
+      assert.equal(fs.readFileSync(hook.http_config?.authorization?.credentials_file as string, 'utf8'), read('responder', 'webhook.token'));
+      assert.equal(fs.readFileSync(hook.http_config?.tls_config?.ca_file as string, 'utf8'), fs.readFileSync(path.join(host, 'ca.crt'), 'utf8'));
+      // The responder's certificate names the host Alertmanager calls.
+      const san = execFileSync('openssl', ['x509', '-noout', '-ext', 'subjectAltName', '-in', path.join(secrets, 'responder', 'responder.crt')], { encoding: 'utf8' });
+      assert.match(san, /DNS:responder\b/);
+      execFileSync('openssl', ['verify', '-CAfile', path.join(host, 'ca.crt'), path.join(secrets, 'responder', 'responder.crt')]);
+    });
+
+    it("the responder's configuration loads with the real loader: tls, tokenFile, Alertmanager's URL and credentials, the broker URL from its 0600 file", async () => {
+      const { loadResponderConfig } = await import(path.join(ROOT, 'dist', 'responder', 'config.js')) as typeof import('../src/responder/config');
+      const raw = JSON.parse(read('responder', 'responder.json')) as Record<string, unknown>;
+      assert.deepEqual(Object.keys(raw).filter((k) => /tls|tokenFile|alertmanager|amqpUrlFile/.test(k)).sort(), ['alertmanager', 'amqpUrlFile', 'tls', 'tokenFile']);
+      assert.equal(raw.amqpUrl, undefined, 'no broker URL in the configuration');
+      const c = loadResponderConfig(path.join(secrets, 'responder', 'responder.json'), {});
+      assert.ok(c.tls);
+      assert.equal(c.token, read('responder', 'webhook.token').trim());
+      assert.equal(c.alertmanager?.url, `https://alertmanager:${/:(\d+)$/.exec(flag('alertmanager', 'web.listen-address') ?? '')?.[1]}`);
+      assert.match(c.alertmanager?.basicAuth ?? '', /^responder:/);
+      assert.equal(c.amqpUrl, `amqp://filament:Rabbit0Password0Of0Compose0Test0@rabbitmq:5672`);
+      assert.equal(c.listen, '0.0.0.0:9787');
+      assert.deepEqual(c.runbooks.map((r) => r.action), ['redrive'], 'no MES URL: re-drive only');
+      const withMes = run({ FILAMENT_MES_ADMIN_URL: 'https://mes.internal:8443' });
+      assert.equal(withMes.status, 0, withMes.stderr);
+      assert.deepEqual(loadResponderConfig(path.join(secrets, 'responder', 'responder.json'), {}).runbooks.map((r) => r.action), ['redrive', 'http-toggle', 'http-toggle']);
+    });
+
+    it("Prometheus's configuration: runbook_base from FILAMENT_RUNBOOK_BASE (kept out of alert labels), Alertmanager over https with the CA", () => {
+      const prom = yamlOf('prometheus', 'prometheus.yml') as { global: { external_labels: Record<string, string> }; alerting: { alertmanagers: { scheme: string; tls_config: { ca_file: string }; static_configs: { targets: string[] }[] }[]; alert_relabel_configs: unknown[] } };
+      assert.deepEqual(prom.global.external_labels, { runbook_base: 'https://wiki.example.com/filament/docs' });
+      assert.deepEqual(prom.alerting.alert_relabel_configs, [{ action: 'labeldrop', regex: 'runbook_base' }]);
+      const am = prom.alerting.alertmanagers[0]!;
+      assert.equal(am.scheme, 'https');
+      assert.deepEqual(am.static_configs[0]?.targets, [`alertmanager:${/:(\d+)$/.exec(flag('alertmanager', 'web.listen-address') ?? '')?.[1]}`]);
+      assert.equal(fs.readFileSync(am.tls_config.ca_file, 'utf8'), fs.readFileSync(path.join(host, 'ca.crt'), 'utf8'));
+      // make up's default: this checkout's docs, which hold the sections the links name.
+      const out = execFileSync('bash', [path.join(ROOT, 'scripts', 'compose-env.sh')], { encoding: 'utf8' });
+      assert.equal(/^FILAMENT_RUNBOOK_BASE=(.*)$/m.exec(out)?.[1], `file://${ROOT}/docs`);
+      const bad = run({ FILAMENT_RUNBOOK_BASE: "https://x/'y" });
+      assert.notEqual(bad.status, 0);
+      assert.match(bad.stderr, /FILAMENT_RUNBOOK_BASE=.* is not an http\(s\) or file URL/);
+    });
+
+    it('a second run keeps the secrets; FILAMENT_ROTATE=1 makes new ones', () => {
+      const token = read('responder', 'webhook.token');
+      assert.equal(run().status, 0);
+      assert.equal(read('responder', 'webhook.token'), token);
+      assert.equal(run({ FILAMENT_ROTATE: '1' }).status, 0);
+      assert.notEqual(read('responder', 'webhook.token'), token);
+      assert.equal(read('alertmanager', 'responder.token'), read('responder', 'webhook.token'));
+    });
+
+    it("the collector (our build: config.yaml + config.secure.yaml + config.prometheus.yaml with the compose environment) resolves the remote-write header from its file", function () {
+      let bin: string;
+      try { bin = collectorBinary(); } catch { this.skip(); }
+      const e = Object.fromEntries(Object.entries(env('collector')).map(([k, v]) => [k,
+        v.replaceAll(`${mountOf('collector', 'secrets')}/`, `${secrets}/`).replace(/^\$\$/, '$')]));
+      for (const k of Object.keys(e)) if (varOf(e[k]) !== undefined) delete e[k];
+      const cfg = (f: string) => path.join(ROOT, 'collector', f);
+      const r = spawnSync(bin, ['print-config', '--mode', 'unredacted', '--config', cfg('config.yaml'), '--config', cfg('config.secure.yaml'), '--config', cfg('config.prometheus.yaml')], {
+        encoding: 'utf8', env: { ...process.env, ...e, FILAMENT_COLLECTOR_STORAGE_DIR: path.join(dir, 'storage'), FILAMENT_COLLECTOR_ARCHIVE_DIR: path.join(dir, 'archive') },
+      });
+      assert.equal(r.status, 0, r.stderr);
+      // The exporter's HTTP client settings as the collector resolved them (print-config nests them under `http`).
+      const printed = parse(r.stdout) as { exporters: Record<string, { http?: { endpoint: string; headers: { name: string; value: string }[] } }> };
+      const http = printed.exporters.prometheus_remote_write?.http;
+      assert.equal(http?.headers.find((h) => h.name === 'Authorization')?.value, read('collector', 'prometheus.authorization'));
+      assert.equal(http?.endpoint, env('collector').FILAMENT_PROMETHEUS_REMOTE_WRITE_URL);
+    });
   });
 });
