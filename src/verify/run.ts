@@ -8,6 +8,8 @@ import { verifyElasticsearch } from './elasticsearch';
 import { verifyOpenSearch } from './opensearch';
 import { VerifyReport } from './report';
 import { VERIFY_USAGE } from './usage';
+import { runWatch } from './watch';
+import { parseWatchOptions, takeWatchFlags } from './watch-options';
 
 export const VIOLATIONS_EXIT = 3;
 
@@ -21,11 +23,14 @@ export async function verify(options: SetupOptions, out: (line: string) => void)
 
 export async function runVerify(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void, err: (line: string) => void): Promise<number> {
   try {
-    const options = parseSetupOptions(argv, env, 'verify');
+    const { flags, rest } = takeWatchFlags(argv);
+    const options = parseSetupOptions(rest, env, 'verify');
     if (options === 'help') {
       out(VERIFY_USAGE);
       return 0;
     }
+    const watch = parseWatchOptions(flags, env, err);
+    if (watch) return await runWatch(options, watch, out, err);
     out(`filament verify: ${options.engine} at ${options.url}`);
     const report = await verify(options, out);
     out(report.summary());

@@ -1,0 +1,233 @@
+/**
+ * `filament verify --watch` against the real OpenSearch 2.19.1 with the security plugin (shared
+ * node, scripts/opensearch.sh): its /metrics listener refuses to start open, refuses requests
+ * without the right credentials, serves the rules' gauges, follows a drift made through the
+ * security REST API within a few intervals, and counts suspicious access from the audit index.
+ */
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as https from 'node:https';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { freePort } from './support/collector';
+import { ROOT } from './support/fixture';
+import { asUser, startOpenSearch, type RunningOpenSearch } from './support/opensearch';
+import { waitFor } from './support/prometheus';
+import { makeCertificates, type TestCertificates } from './support/tls';
+
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+const WRITER = { username: 'filament_writer', password: 'Exporter-Writes-9x!' };
+const SUPPORT = { username: 'support', password: 'Helpdesk-Reads-7q!' };
+const SECURITY_API = '/_plugins/_security/api';
+const METRICS_USER = 'prometheus';
+const METRICS_PASSWORD = 'scrape-Password-0123456789';
+const METRICS_TOKEN = 'scrape-Token-abcdefghijklmnop';
+
+export interface RunningWatch {
+  url: string;
+  child: ChildProcess;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+function cliEnv(node: RunningOpenSearch, extra: Record<string, string>): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    FILAMENT_SETUP_USERNAME: node.admin.username,
+    FILAMENT_SETUP_PASSWORD: node.admin.password,
+    ...extra,
+  };
+}
+
+/** Starts the watcher; resolves once it says where /metrics is. */
+export async function startWatch(node: RunningOpenSearch, args: string[], env: Record<string, string>): Promise<RunningWatch> {
+  const child = spawn(process.execPath, [CLI, 'verify', '--engine', 'opensearch', '--url', node.url, '--skip', 'retention', '--watch', ...args], { env: cliEnv(node, env) });
+  let out = '';
+  child.stdout?.on('data', (c: Buffer) => { out += c.toString(); });
+  child.stderr?.on('data', (c: Buffer) => { out += c.toString(); });
+  const url = await waitFor('the watcher to listen', 30_000, async () => {
+    if (child.exitCode !== null) throw new Error(`watcher exited ${child.exitCode}:\n${out}`);
+    return /metrics on (\S+)$/m.exec(out)?.[1];
+  }).catch((error: unknown) => { child.kill(); throw new Error(`${String(error)}\n${out}`); });
+  return {
+    url,
+    child,
+    output: () => out,
+    stop: () => new Promise((resolve) => {
+      if (child.exitCode !== null) { resolve(); return; }
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    }),
+  };
+}
+
+function cli(node: RunningOpenSearch, args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, 'verify', '--engine', 'opensearch', '--url', node.url, ...args], { env: cliEnv(node, env), timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+function get(url: string, ca: string, authorization?: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { ca, headers: authorization ? { authorization } : {}, timeout: 5000 }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => { text += c.toString(); });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+  });
+}
+
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+/** The value of one sample line of the text format, or undefined. */
+export function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe('filament verify --watch (real OpenSearch 2.19.1 with the security plugin)', function () {
+  this.timeout(10 * 60 * 1000);
+  let node: RunningOpenSearch;
+  let dir: string;
+  let certs: TestCertificates;
+  let secure: Record<string, string>;
+  const admin = (method: string, p: string, body?: unknown) => asUser(node, node.admin, method, `${SECURITY_API}${p}`, body);
+  const ok = (res: { status: number; body: unknown }) => assert.ok(res.status === 200 || res.status === 201, JSON.stringify(res.body));
+
+  before(async () => {
+    node = await startOpenSearch();
+    const setup = await new Promise<{ code: number; out: string }>((resolve) => {
+      execFile(process.execPath, [CLI, 'setup', '--engine', 'opensearch', '--url', node.url, '--skip', 'retention'], {
+        env: cliEnv(node, { FILAMENT_WRITER_PASSWORD: WRITER.password, FILAMENT_SUPPORT_PASSWORD: SUPPORT.password }), timeout: 120_000,
+      }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, out: stdout + stderr }));
+    });
+    assert.equal(setup.code, 0, setup.out);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'filament-watch-'));
+    certs = makeCertificates(dir, 'watch');
+    const passwordFile = path.join(dir, 'metrics.password');
+    fs.writeFileSync(passwordFile, `${METRICS_PASSWORD}\n`, { mode: 0o600 });
+    const tokenFile = path.join(dir, 'metrics.token');
+    fs.writeFileSync(tokenFile, METRICS_TOKEN, { mode: 0o600 });
+    secure = {
+      FILAMENT_VERIFY_METRICS_TLS_CERT: certs.certFile,
+      FILAMENT_VERIFY_METRICS_TLS_KEY: certs.keyFile,
+      FILAMENT_VERIFY_METRICS_USERNAME: METRICS_USER,
+      FILAMENT_VERIFY_METRICS_PASSWORD_FILE: passwordFile,
+      FILAMENT_VERIFY_METRICS_TOKEN_FILE: tokenFile,
+    };
+  });
+
+  after(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('the /metrics listener is secure by default', () => {
+    it('without TLS and credentials it does not start: one line, exit 1', async () => {
+      const r = await cli(node, ['--watch', '--listen', `127.0.0.1:${await freePort()}`], {});
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stderr.trim(), /^filament verify: the \/metrics listener 127\.0\.0\.1:\d+ needs TLS \(--tls-cert, --tls-key\) and credentials .* or, on loopback for development only, --insecure-loopback-metrics$/);
+      assert.equal(r.stderr.trim().split('\n').length, 1);
+    });
+
+    it('the opt-out is refused beyond loopback, and with TLS or credentials set', async () => {
+      const wide = await cli(node, ['--watch', '--listen', '0.0.0.0:9', '--insecure-loopback-metrics'], {});
+      assert.equal(wide.code, 1);
+      assert.equal(wide.stderr.trim(), 'filament verify: --insecure-loopback-metrics applies to a loopback --listen only, not 0.0.0.0:9');
+      const both = await cli(node, ['--watch', '--insecure-loopback-metrics'], secure);
+      assert.equal(both.code, 1);
+      assert.equal(both.stderr.trim(), 'filament verify: --insecure-loopback-metrics is set together with TLS or credentials: choose one');
+    });
+
+    it('a password file or TLS key that group or others can read is refused, naming the file', async () => {
+      const loose = path.join(dir, 'loose.password');
+      fs.writeFileSync(loose, METRICS_PASSWORD, { mode: 0o644 });
+      fs.chmodSync(loose, 0o644);
+      const r = await cli(node, ['--watch'], { ...secure, FILAMENT_VERIFY_METRICS_PASSWORD_FILE: loose });
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr.trim(), `filament verify: FILAMENT_VERIFY_METRICS_PASSWORD_FILE: ${loose} is readable by group or others (mode 644); chmod 600 it`);
+      assert.doesNotMatch(r.stdout + r.stderr, new RegExp(METRICS_PASSWORD));
+    });
+
+    it('bad --interval and watch flags without --watch: one line each, exit 1', async () => {
+      const bad = await cli(node, ['--watch', '--interval', 'soon'], secure);
+      assert.equal(bad.stderr.trim(), 'filament verify: --interval "soon" is not a duration (e.g. 60s, 5s, 2m)');
+      const alone = await cli(node, ['--interval', '5s'], {});
+      assert.equal(alone.stderr.trim(), 'filament verify: --interval only applies with --watch');
+    });
+
+    it('the loopback opt-out serves plain HTTP and says so in one line at start', async () => {
+      const port = await freePort();
+      const w = await startWatch(node, ['--interval', '5s', '--listen', `127.0.0.1:${port}`, '--insecure-loopback-metrics'], {});
+      try {
+        assert.equal(w.url, `http://127.0.0.1:${port}/metrics`);
+        const notices = w.output().split('\n').filter((l) => l.includes('--insecure-loopback-metrics'));
+        assert.deepEqual(notices, [`filament verify --watch: /metrics on 127.0.0.1:${port} is plain HTTP without authentication (--insecure-loopback-metrics): development only (docs/security.md)`]);
+        const res = await fetch(w.url);
+        assert.equal(res.status, 200);
+        assert.match(await res.text(), /^filament_store_verify_up 1$/m);
+      } finally {
+        await w.stop();
+      }
+    });
+  });
+
+  describe('over TLS with basic auth or a bearer token', () => {
+    let w: RunningWatch;
+    before(async () => {
+      w = await startWatch(node, ['--interval', '2s', '--listen', `127.0.0.1:${await freePort()}`], secure);
+    });
+    after(async () => {
+      await w?.stop();
+      assert.doesNotMatch(w.output(), new RegExp(`${METRICS_PASSWORD}|${METRICS_TOKEN}|${node.admin.password.replace(/[^A-Za-z0-9]/g, '.')}`), 'a secret in the output');
+    });
+
+    it('refuses no credentials, a wrong password, a wrong token, a wrong user (401)', async () => {
+      assert.match(w.url, /^https:\/\/127\.0\.0\.1:\d+\/metrics$/);
+      for (const authorization of [undefined, basic(METRICS_USER, 'wrong-password-0123456789'), basic('other', METRICS_PASSWORD), `Bearer ${METRICS_TOKEN}x`, basic(METRICS_USER, '')]) {
+        const res = await get(w.url, certs.ca, authorization);
+        assert.equal(res.status, 401, `accepted ${authorization}`);
+        assert.doesNotMatch(res.text, /filament_store/);
+      }
+    });
+
+    it('plain HTTP to the TLS listener gets no metrics', async () => {
+      const res = await fetch(w.url.replace('https:', 'http:')).then((r) => r.text(), (e: unknown) => String(e));
+      assert.doesNotMatch(res, /filament_store/);
+    });
+
+    it('serves the gauges of a clean cluster: every invariant 0, up 1, a recent last run', async () => {
+      for (const authorization of [basic(METRICS_USER, METRICS_PASSWORD), `Bearer ${METRICS_TOKEN}`]) {
+        const res = await get(w.url, certs.ca, authorization);
+        assert.equal(res.status, 200);
+        for (const i of ['a', 'b', 'c', 'd', 'e']) assert.equal(sample(res.text, `filament_store_policy_violations{invariant="${i}"}`), 0, res.text);
+        assert.equal(sample(res.text, 'filament_store_verify_up'), 1);
+        const last = sample(res.text, 'filament_store_verify_last_run_timestamp_seconds') ?? 0;
+        assert.ok(Date.now() / 1000 - last < 30, res.text);
+      }
+    });
+
+    it('support mapped into all_access through the REST API: (b) and (d) go up within a few intervals, back to 0 when undone', async () => {
+      const gauges = async () => (await get(w.url, certs.ca, basic(METRICS_USER, METRICS_PASSWORD))).text;
+      ok(await admin('PATCH', '/rolesmapping/all_access', [{ op: 'add', path: '/users', value: ['support'] }]));
+      try {
+        const text = await waitFor('the (b) gauge to go up', 30_000, async () => {
+          const t = await gauges();
+          return (sample(t, 'filament_store_policy_violations{invariant="b"}') ?? 0) > 0 ? t : undefined;
+        });
+        assert.ok((sample(text, 'filament_store_policy_violations{invariant="d"}') ?? 0) > 0, text);
+        assert.equal(sample(text, 'filament_store_policy_violations{invariant="c"}'), 0, text);
+        assert.match(w.output(), /violation {4}\(b\) audit index: user support reads and changes .* — role all_access via role mapping all_access \(users: support\)/);
+      } finally {
+        ok(await admin('PATCH', '/rolesmapping/all_access', [{ op: 'replace', path: '/users', value: [] }]));
+      }
+      await waitFor('the gauges to return to 0', 30_000, async () => {
+        const t = await gauges();
+        return ['a', 'b', 'c', 'd'].every((i) => sample(t, `filament_store_policy_violations{invariant="${i}"}`) === 0) ? true : undefined;
+      });
+    });
+  });
+});
