@@ -166,12 +166,65 @@ describe('filament verify --watch (real OpenSearch 2.19.1 with the security plug
         assert.equal(w.url, `http://127.0.0.1:${port}/metrics`);
         const notices = w.output().split('\n').filter((l) => l.includes('--insecure-loopback-metrics'));
         assert.deepEqual(notices, [`filament verify --watch: /metrics on 127.0.0.1:${port} is plain HTTP without authentication (--insecure-loopback-metrics): development only (docs/security.md)`]);
-        const res = await fetch(w.url);
-        assert.equal(res.status, 200);
-        assert.match(await res.text(), /^filament_store_verify_up 1$/m);
+        await waitFor('verify_up 1 over plain HTTP', 30_000, async () => {
+          const res = await fetch(w.url);
+          return res.status === 200 && /^filament_store_verify_up 1$/m.test(await res.text()) ? true : undefined;
+        });
       } finally {
         await w.stop();
       }
+    });
+  });
+
+  describe('suspicious access, from the audit index', () => {
+    const STRANGER = { username: 'stranger', password: 'Outsider-Peeks-5z!' };
+    const AUDITOR = { username: 'auditor', password: 'Reads-Everything-5z!' };
+    let w: RunningWatch;
+    before(async () => {
+      ok(await admin('PUT', `/internalusers/${STRANGER.username}`, { password: STRANGER.password }));
+      ok(await admin('PUT', `/internalusers/${AUDITOR.username}`, { password: AUDITOR.password, backend_roles: ['readall'] }));
+      // Before the watcher starts: not counted (it reads records from its start on).
+      await asUser(node, STRANGER, 'GET', '/logs-filament.*/_search');
+      w = await startWatch(node, ['--interval', '2s', '--listen', `127.0.0.1:${await freePort()}`], secure);
+    });
+    after(async () => {
+      await w?.stop();
+      ok(await admin('DELETE', `/internalusers/${STRANGER.username}`));
+      ok(await admin('DELETE', `/internalusers/${AUDITOR.username}`));
+    });
+
+    it("counts a stranger's refused read, a readall user's read and a failed login, naming them; not support's reads, the writer's bulk creates or its own reads", async () => {
+      const doc = { '@timestamp': new Date().toISOString(), event_name: 'api.error', body: { text: 'pricing backend unavailable' } };
+      const write = await asUser(node, WRITER, 'POST', '/_bulk?refresh=true', `${JSON.stringify({ create: { _index: 'logs-filament.api.otel-default' } })}\n${JSON.stringify(doc)}\n`, 'application/x-ndjson');
+      assert.equal(write.body.errors, false, JSON.stringify(write.body));
+      assert.equal((await asUser(node, SUPPORT, 'POST', '/logs-filament.*/_search', { query: { match_all: {} } })).status, 200);
+      assert.equal((await asUser(node, STRANGER, 'POST', '/logs-filament.*/_search', { query: { match_all: {} } })).status, 403);
+      assert.equal((await asUser(node, AUDITOR, 'POST', '/logs-filament.*/_search', { query: { match_all: {} } })).status, 200);
+      assert.equal((await asUser(node, { username: 'mallory', password: 'guess-1234567' }, 'GET', '/logs-filament.*/_search')).status, 401);
+      const gauges = async () => (await get(w.url, certs.ca, `Bearer ${METRICS_TOKEN}`)).text;
+      const series = [
+        'filament_store_suspicious_access_total{kind="refused_read",principal="stranger"}',
+        'filament_store_suspicious_access_total{kind="read_by_other",principal="auditor"}',
+        'filament_store_suspicious_access_total{kind="failed_login",principal="mallory"}',
+      ];
+      const text = await waitFor('three suspicious-access series', 30_000, async () => {
+        const t = await gauges();
+        return series.every((x) => sample(t, x) !== undefined) ? t : undefined;
+      });
+      // Exactly one each: the stranger's read before the watcher started is not among them.
+      for (const x of series) assert.equal(sample(text, x), 1, text);
+      // Two more intervals: nothing else appears (support, the writer, the watcher's own audit reads).
+      await new Promise((r) => setTimeout(r, 5000));
+      const later = (await gauges()).split('\n').filter((l) => l.startsWith('filament_store_suspicious_access_total{'));
+      assert.deepEqual(later.sort(), [
+        'filament_store_suspicious_access_total{kind="failed_login",principal="mallory"} 1',
+        'filament_store_suspicious_access_total{kind="read_by_other",principal="auditor"} 1',
+        'filament_store_suspicious_access_total{kind="refused_read",principal="stranger"} 1',
+      ]);
+      const last = sample(text, 'filament_store_suspicious_access_last_timestamp_seconds{kind="read_by_other",principal="auditor"}') ?? 0;
+      assert.ok(Math.abs(Date.now() / 1000 - last) < 60, text);
+      assert.match(w.output(), /^ {2}suspicious {3}read_by_other by auditor at \S+ indices:data\/read\/search on logs-filament\.\*$/m);
+      assert.match(w.output(), /^ {2}suspicious {3}refused_read by stranger at \S+ indices:data\/read\/search on logs-filament\.\*$/m);
     });
   });
 
@@ -200,11 +253,13 @@ describe('filament verify --watch (real OpenSearch 2.19.1 with the security plug
     });
 
     it('serves the gauges of a clean cluster: every invariant 0, up 1, a recent last run', async () => {
+      // Before its first run ends the watcher has no verify samples (not a false "down" or "holds").
+      await waitFor('the first run', 30_000, async () => (sample((await get(w.url, certs.ca, `Bearer ${METRICS_TOKEN}`)).text, 'filament_store_verify_up') !== undefined ? true : undefined));
       for (const authorization of [basic(METRICS_USER, METRICS_PASSWORD), `Bearer ${METRICS_TOKEN}`]) {
         const res = await get(w.url, certs.ca, authorization);
         assert.equal(res.status, 200);
         for (const i of ['a', 'b', 'c', 'd', 'e']) assert.equal(sample(res.text, `filament_store_policy_violations{invariant="${i}"}`), 0, res.text);
-        assert.equal(sample(res.text, 'filament_store_verify_up'), 1);
+        assert.equal(sample(res.text, 'filament_store_verify_up'), 1, w.output());
         const last = sample(res.text, 'filament_store_verify_last_run_timestamp_seconds') ?? 0;
         assert.ok(Date.now() / 1000 - last < 30, res.text);
       }

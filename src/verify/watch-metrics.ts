@@ -56,17 +56,19 @@ export class WatchMetrics {
     this.suspicious.set(key, entry);
   }
 
+  /** Before the first run ends the verify families have no samples: a scrape then says nothing rather than "down" or "holds". */
   render(): string {
+    const ran = this.lastRun > 0;
     const lines: string[] = [
       '# HELP filament_store_policy_violations Violations of the logging ADR\'s store rules found by the last filament verify, per invariant (0: the rule holds).',
       '# TYPE filament_store_policy_violations gauge',
-      ...INVARIANTS.map((i) => `filament_store_policy_violations{invariant="${i}"} ${this.violations[i]}`),
+      ...(ran ? INVARIANTS.map((i) => `filament_store_policy_violations{invariant="${i}"} ${this.violations[i]}`) : []),
       '# HELP filament_store_verify_up 1 when the last verify read the cluster (and its audit trail), else 0.',
       '# TYPE filament_store_verify_up gauge',
-      `filament_store_verify_up ${this.up}`,
+      ...(ran ? [`filament_store_verify_up ${this.up}`] : []),
       '# HELP filament_store_verify_last_run_timestamp_seconds When the last verify ran (Unix seconds).',
       '# TYPE filament_store_verify_last_run_timestamp_seconds gauge',
-      `filament_store_verify_last_run_timestamp_seconds ${this.lastRun}`,
+      ...(ran ? [`filament_store_verify_last_run_timestamp_seconds ${this.lastRun}`] : []),
       '# HELP filament_store_suspicious_access_total Audit records of suspicious access to Filament\'s data since the watcher started: refused reads, failed logins, reads by anyone but support and the admins.',
       '# TYPE filament_store_suspicious_access_total counter',
     ];
