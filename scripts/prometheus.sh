@@ -18,6 +18,10 @@
 #                                an https responder on loopback — it may serve RESPONDER_TLS_* below — else system roots)
 #   FILAMENT_RABBITMQ_METRICS    host:port of RabbitMQ's prometheus plugin to scrape (/metrics/per-object); unset = none
 #   FILAMENT_RABBITMQ_QUEUES     keep only queues whose name matches this regex (a shared broker); unset = all
+#   FILAMENT_VERIFY_METRICS      host:port of `filament verify --watch` to scrape (job filament-verify, https); unset = none.
+#                                It needs FILAMENT_VERIFY_METRICS_PASSWORD_FILE (with _USERNAME, basic auth) or
+#                                FILAMENT_VERIFY_METRICS_TOKEN_FILE (bearer), and FILAMENT_VERIFY_METRICS_CA_FILE
+#                                (default: the run's CA, which signs VERIFY_TLS_CERT_FILE below)
 #   FILAMENT_RULE_INTERVAL       rule evaluation and scrape interval (default 5s; see docs/alerting.md)
 #   FILAMENT_PROMETHEUS_BACKFILL an OpenMetrics file of past samples (e.g. the 30-minute baselines' history) written
 #                                into the fresh data directory with `promtool tsdb create-blocks-from openmetrics`
@@ -29,6 +33,7 @@
 #   PROMETHEUS_REMOTE_WRITE_CREDENTIALS_FILE                        the collector's `user:password` (0600)
 #   ALERTMANAGER_RESPONDER_CREDENTIALS_FILE                         the responder's `user:password` (0600): silences
 #   RESPONDER_TLS_CERT_FILE, RESPONDER_TLS_KEY_FILE                 a certificate for an https responder on loopback
+#   VERIFY_TLS_CERT_FILE, VERIFY_TLS_KEY_FILE                       one for `filament verify --watch` on loopback
 #   PROMETHEUS_PID, ALERTMANAGER_PID
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -107,6 +112,24 @@ web_config() { # secrets-dir service users-yaml
   printf 'basic_auth_users:\n%s\n' "$3"
 }
 
+# The scrape job of `filament verify --watch` at $FILAMENT_VERIFY_METRICS: always https with
+# credentials (the watcher refuses to serve otherwise, docs/security.md); secrets stay in their files.
+verify_scrape_job() { # run-ca
+  local target="$FILAMENT_VERIFY_METRICS" ca="${FILAMENT_VERIFY_METRICS_CA_FILE:-$1}" auth
+  [[ "$target" =~ ^[^/:]+:[0-9]+$|^\[[0-9a-fA-F:]+\]:[0-9]+$ ]] || { echo "FILAMENT_VERIFY_METRICS=$target is not host:port" >&2; return 1; }
+  [ -r "$ca" ] || { echo "FILAMENT_VERIFY_METRICS_CA_FILE=$ca is not a readable file" >&2; return 1; }
+  if [ -n "${FILAMENT_VERIFY_METRICS_TOKEN_FILE:-}" ]; then
+    [ -r "$FILAMENT_VERIFY_METRICS_TOKEN_FILE" ] || { echo "FILAMENT_VERIFY_METRICS_TOKEN_FILE is not a readable file" >&2; return 1; }
+    auth="authorization: {type: Bearer, credentials_file: '$FILAMENT_VERIFY_METRICS_TOKEN_FILE'}"
+  elif [ -n "${FILAMENT_VERIFY_METRICS_PASSWORD_FILE:-}" ] && [ -n "${FILAMENT_VERIFY_METRICS_USERNAME:-}" ]; then
+    [ -r "$FILAMENT_VERIFY_METRICS_PASSWORD_FILE" ] || { echo "FILAMENT_VERIFY_METRICS_PASSWORD_FILE is not a readable file" >&2; return 1; }
+    auth="basic_auth: {username: '$FILAMENT_VERIFY_METRICS_USERNAME', password_file: '$FILAMENT_VERIFY_METRICS_PASSWORD_FILE'}"
+  else
+    echo "FILAMENT_VERIFY_METRICS needs FILAMENT_VERIFY_METRICS_TOKEN_FILE or FILAMENT_VERIFY_METRICS_USERNAME + FILAMENT_VERIFY_METRICS_PASSWORD_FILE" >&2; return 1
+  fi
+  echo "  - {job_name: filament-verify, scheme: https, tls_config: {ca_file: '$ca'}, $auth, static_configs: [{targets: ['$target']}]}"
+}
+
 is_loopback_url() { [[ "$1" =~ ^https?://(127\.[0-9.]+|localhost|\[::1\])(:[0-9]+)?(/|$) ]]; }
 
 # alerting/alertmanager.yml with the responder's URL, token file and CA file. The webhook's lines
@@ -149,7 +172,7 @@ start() {
   prom_port="$(free_port)"; am_port="$(free_port)"
   interval="${FILAMENT_RULE_INTERVAL:-5s}"
 
-  make_certs "$s" prometheus alertmanager responder
+  make_certs "$s" prometheus alertmanager responder verify
   # One user per client, so that each secret can be rotated or revoked alone (docs/security.md).
   prom_users="$(make_user "$s" prometheus-operator filament; make_user "$s" prometheus-remote-write collector)"
   am_users="$(make_user "$s" alertmanager-operator filament; make_user "$s" alertmanager-prometheus prometheus; make_user "$s" alertmanager-responder responder)"
@@ -157,6 +180,16 @@ start() {
   web_config "$s" alertmanager "$am_users" > "$dir/alertmanager-web.yml"
 
   alertmanager_config "$dir/alertmanager.yml" "$s/ca.crt"
+  local scrape=()
+  # RabbitMQ's plugin listens on loopback only (rabbitmq-plugin below): scraped over plain HTTP.
+  if [ -n "${FILAMENT_RABBITMQ_METRICS:-}" ]; then
+    local keep=""
+    if [ -n "${FILAMENT_RABBITMQ_QUEUES:-}" ]; then
+      keep=", metric_relabel_configs: [{source_labels: [queue], regex: '${FILAMENT_RABBITMQ_QUEUES}', action: keep}]"
+    fi
+    scrape+=("  - {job_name: rabbitmq, metrics_path: /metrics/per-object, static_configs: [{targets: ['$FILAMENT_RABBITMQ_METRICS']}]$keep}")
+  fi
+  if [ -n "${FILAMENT_VERIFY_METRICS:-}" ]; then scrape+=("$(verify_scrape_job "$s/ca.crt")"); fi
   {
     echo "# generated by scripts/prometheus.sh from alerting/ — edit those"
     echo "global: {scrape_interval: $interval, evaluation_interval: $interval}"
@@ -167,16 +200,7 @@ start() {
     echo "      tls_config: {ca_file: '$s/ca.crt'}"
     echo "      basic_auth: {username: prometheus, password_file: '$s/alertmanager-prometheus.password'}"
     echo "      static_configs: [{targets: ['127.0.0.1:$am_port']}]"
-    # RabbitMQ's plugin listens on loopback only (rabbitmq-plugin below): scraped over plain HTTP.
-    if [ -n "${FILAMENT_RABBITMQ_METRICS:-}" ]; then
-      local keep=""
-      if [ -n "${FILAMENT_RABBITMQ_QUEUES:-}" ]; then
-        keep=", metric_relabel_configs: [{source_labels: [queue], regex: '${FILAMENT_RABBITMQ_QUEUES}', action: keep}]"
-      fi
-      echo "scrape_configs: [{job_name: rabbitmq, metrics_path: /metrics/per-object, static_configs: [{targets: ['$FILAMENT_RABBITMQ_METRICS']}]$keep}]"
-    else
-      echo "scrape_configs: []"
-    fi
+    if [ "${#scrape[@]}" -gt 0 ]; then printf 'scrape_configs:\n'; printf '%s\n' "${scrape[@]}"; else echo "scrape_configs: []"; fi
   } > "$dir/prometheus.yml"
   if [ -n "${FILAMENT_PROMETHEUS_BACKFILL:-}" ]; then
     promtool tsdb create-blocks-from openmetrics "$FILAMENT_PROMETHEUS_BACKFILL" "$dir/prometheus-data" >"$dir/backfill.log" 2>&1 \
@@ -206,6 +230,8 @@ start() {
   echo "ALERTMANAGER_RESPONDER_CREDENTIALS_FILE=$s/alertmanager-responder.credentials"
   echo "RESPONDER_TLS_CERT_FILE=$s/responder.crt"
   echo "RESPONDER_TLS_KEY_FILE=$s/responder.key"
+  echo "VERIFY_TLS_CERT_FILE=$s/verify.crt"
+  echo "VERIFY_TLS_KEY_FILE=$s/verify.key"
   echo "PROMETHEUS_PID=$(cat "$dir/prometheus.pid")"
   echo "ALERTMANAGER_PID=$(cat "$dir/alertmanager.pid")"
 }
