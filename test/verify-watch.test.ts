@@ -5,7 +5,7 @@
  * security REST API within a few intervals, and counts suspicious access from the audit index.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as os from 'node:os';
@@ -15,6 +15,7 @@ import { ROOT } from './support/fixture';
 import { asUser, startOpenSearch, type RunningOpenSearch } from './support/opensearch';
 import { waitFor } from './support/prometheus';
 import { makeCertificates, type TestCertificates } from './support/tls';
+import { cliEnv, sample, startWatch, type RunningWatch } from './support/watch';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const WRITER = { username: 'filament_writer', password: 'Exporter-Writes-9x!' };
@@ -23,44 +24,6 @@ const SECURITY_API = '/_plugins/_security/api';
 const METRICS_USER = 'prometheus';
 const METRICS_PASSWORD = 'scrape-Password-0123456789';
 const METRICS_TOKEN = 'scrape-Token-abcdefghijklmnop';
-
-export interface RunningWatch {
-  url: string;
-  child: ChildProcess;
-  output: () => string;
-  stop: () => Promise<void>;
-}
-
-function cliEnv(node: RunningOpenSearch, extra: Record<string, string>): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    FILAMENT_SETUP_USERNAME: node.admin.username,
-    FILAMENT_SETUP_PASSWORD: node.admin.password,
-    ...extra,
-  };
-}
-
-/** Starts the watcher; resolves once it says where /metrics is. */
-export async function startWatch(node: RunningOpenSearch, args: string[], env: Record<string, string>): Promise<RunningWatch> {
-  const child = spawn(process.execPath, [CLI, 'verify', '--engine', 'opensearch', '--url', node.url, '--skip', 'retention', '--watch', ...args], { env: cliEnv(node, env) });
-  let out = '';
-  child.stdout?.on('data', (c: Buffer) => { out += c.toString(); });
-  child.stderr?.on('data', (c: Buffer) => { out += c.toString(); });
-  const url = await waitFor('the watcher to listen', 30_000, async () => {
-    if (child.exitCode !== null) throw new Error(`watcher exited ${child.exitCode}:\n${out}`);
-    return /metrics on (\S+)$/m.exec(out)?.[1];
-  }).catch((error: unknown) => { child.kill(); throw new Error(`${String(error)}\n${out}`); });
-  return {
-    url,
-    child,
-    output: () => out,
-    stop: () => new Promise((resolve) => {
-      if (child.exitCode !== null) { resolve(); return; }
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    }),
-  };
-}
 
 function cli(node: RunningOpenSearch, args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -82,12 +45,6 @@ function get(url: string, ca: string, authorization?: string): Promise<{ status:
 }
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-
-/** The value of one sample line of the text format, or undefined. */
-export function sample(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
 
 describe('filament verify --watch (real OpenSearch 2.19.1 with the security plugin)', function () {
   this.timeout(10 * 60 * 1000);
