@@ -108,14 +108,34 @@ prometheus_config() { # rule-files-glob alertmanager-host:port ca-file alertmana
   echo "      static_configs: [{targets: ['$2']}]"
   # The runbook_base label is for the annotations' templates only: alerts reach Alertmanager without it.
   echo "  alert_relabel_configs: [{action: labeldrop, regex: runbook_base}]"
+  local scrape=()
   # RabbitMQ's plugin is reached on loopback or inside the compose network only: plain HTTP.
   if [ -n "${FILAMENT_RABBITMQ_METRICS:-}" ]; then
     local keep=""
     if [ -n "${FILAMENT_RABBITMQ_QUEUES:-}" ]; then
       keep=", metric_relabel_configs: [{source_labels: [queue], regex: '${FILAMENT_RABBITMQ_QUEUES}', action: keep}]"
     fi
-    echo "scrape_configs: [{job_name: rabbitmq, metrics_path: /metrics/per-object, static_configs: [{targets: ['$FILAMENT_RABBITMQ_METRICS']}]$keep}]"
-  else
-    echo "scrape_configs: []"
+    scrape+=("  - {job_name: rabbitmq, metrics_path: /metrics/per-object, static_configs: [{targets: ['$FILAMENT_RABBITMQ_METRICS']}]$keep}")
   fi
+  # `filament verify --watch` (docs/setup.md): always https with credentials.
+  if [ -n "${FILAMENT_VERIFY_METRICS:-}" ]; then scrape+=("$(verify_scrape_job "$3")") || return 1; fi
+  if [ "${#scrape[@]}" -gt 0 ]; then printf 'scrape_configs:\n'; printf '%s\n' "${scrape[@]}"; else echo "scrape_configs: []"; fi
+}
+
+# The scrape job of `filament verify --watch` at $FILAMENT_VERIFY_METRICS: always https with
+# credentials (the watcher refuses to serve otherwise, docs/security.md); secrets stay in their files.
+verify_scrape_job() { # run-ca
+  local target="$FILAMENT_VERIFY_METRICS" ca="${FILAMENT_VERIFY_METRICS_CA_FILE:-$1}" auth
+  [[ "$target" =~ ^[^/:]+:[0-9]+$|^\[[0-9a-fA-F:]+\]:[0-9]+$ ]] || { echo "FILAMENT_VERIFY_METRICS=$target is not host:port" >&2; return 1; }
+  [ -r "$ca" ] || { echo "FILAMENT_VERIFY_METRICS_CA_FILE=$ca is not a readable file" >&2; return 1; }
+  if [ -n "${FILAMENT_VERIFY_METRICS_TOKEN_FILE:-}" ]; then
+    [ -r "$FILAMENT_VERIFY_METRICS_TOKEN_FILE" ] || { echo "FILAMENT_VERIFY_METRICS_TOKEN_FILE is not a readable file" >&2; return 1; }
+    auth="authorization: {type: Bearer, credentials_file: '$FILAMENT_VERIFY_METRICS_TOKEN_FILE'}"
+  elif [ -n "${FILAMENT_VERIFY_METRICS_PASSWORD_FILE:-}" ] && [ -n "${FILAMENT_VERIFY_METRICS_USERNAME:-}" ]; then
+    [ -r "$FILAMENT_VERIFY_METRICS_PASSWORD_FILE" ] || { echo "FILAMENT_VERIFY_METRICS_PASSWORD_FILE is not a readable file" >&2; return 1; }
+    auth="basic_auth: {username: '$FILAMENT_VERIFY_METRICS_USERNAME', password_file: '$FILAMENT_VERIFY_METRICS_PASSWORD_FILE'}"
+  else
+    echo "FILAMENT_VERIFY_METRICS needs FILAMENT_VERIFY_METRICS_TOKEN_FILE or FILAMENT_VERIFY_METRICS_USERNAME + FILAMENT_VERIFY_METRICS_PASSWORD_FILE" >&2; return 1
+  fi
+  echo "  - {job_name: filament-verify, scheme: https, tls_config: {ca_file: '$ca'}, $auth, static_configs: [{targets: ['$target']}]}"
 }

@@ -18,6 +18,10 @@
 #                                an https responder on loopback — it may serve RESPONDER_TLS_* below — else system roots)
 #   FILAMENT_RABBITMQ_METRICS    host:port of RabbitMQ's prometheus plugin to scrape (/metrics/per-object); unset = none
 #   FILAMENT_RABBITMQ_QUEUES     keep only queues whose name matches this regex (a shared broker); unset = all
+#   FILAMENT_VERIFY_METRICS      host:port of `filament verify --watch` to scrape (job filament-verify, https); unset = none.
+#                                It needs FILAMENT_VERIFY_METRICS_PASSWORD_FILE (with _USERNAME, basic auth) or
+#                                FILAMENT_VERIFY_METRICS_TOKEN_FILE (bearer), and FILAMENT_VERIFY_METRICS_CA_FILE
+#                                (default: the run's CA, which signs VERIFY_TLS_CERT_FILE below)
 #   FILAMENT_RULE_INTERVAL       rule evaluation and scrape interval (default 5s; see docs/alerting.md)
 #   FILAMENT_RUNBOOK_BASE        base URL of the alerts' runbook_url links (default file://<this checkout>/docs)
 #   FILAMENT_PROMETHEUS_EXTERNAL_URL, FILAMENT_ALERTMANAGER_EXTERNAL_URL
@@ -34,6 +38,7 @@
 #   ALERTMANAGER_RESPONDER_CREDENTIALS_FILE                         the responder's `user:password` (0600): silences
 #   RESPONDER_TLS_CERT_FILE, RESPONDER_TLS_KEY_FILE                 a certificate for an https responder on loopback
 #   COLLECTOR_TLS_CERT_FILE, COLLECTOR_TLS_KEY_FILE                 one for a collector's OTLP receivers (config.secure.yaml)
+#   VERIFY_TLS_CERT_FILE, VERIFY_TLS_KEY_FILE                       one for `filament verify --watch` on loopback
 #   PROMETHEUS_PID, ALERTMANAGER_PID
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -91,7 +96,7 @@ start() {
   prom_port="$(free_port)"; am_port="$(free_port)"
   interval="${FILAMENT_RULE_INTERVAL:-5s}"
 
-  make_certs "$s" prometheus alertmanager responder collector
+  make_certs "$s" prometheus alertmanager responder collector verify
   # One user per client, so that each secret can be rotated or revoked alone (docs/security.md).
   prom_users="$(make_user "$s" prometheus-operator filament; make_user "$s" prometheus-remote-write collector)"
   am_users="$(make_user "$s" alertmanager-operator filament; make_user "$s" alertmanager-prometheus prometheus; make_user "$s" alertmanager-responder responder)"
@@ -131,6 +136,8 @@ start() {
   echo "RESPONDER_TLS_KEY_FILE=$s/responder.key"
   echo "COLLECTOR_TLS_CERT_FILE=$s/collector.crt"
   echo "COLLECTOR_TLS_KEY_FILE=$s/collector.key"
+  echo "VERIFY_TLS_CERT_FILE=$s/verify.crt"
+  echo "VERIFY_TLS_KEY_FILE=$s/verify.key"
   echo "PROMETHEUS_PID=$(cat "$dir/prometheus.pid")"
   echo "ALERTMANAGER_PID=$(cat "$dir/alertmanager.pid")"
 }

@@ -9,11 +9,15 @@
  * It proves verify's reading and decisions, not what a real Elasticsearch returns.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { freePort } from './support/collector';
 import { ROOT } from './support/fixture';
+import { waitFor } from './support/prometheus';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const PATTERNS = ['logs-filament.*', 'traces-filament.*', 'metrics-filament.*'];
@@ -153,3 +157,56 @@ describe('filament verify --engine elasticsearch (stand-in Elasticsearch: none c
     });
   }
 });
+
+describe('filament verify --watch --audit-log (Elasticsearch audit log file, by contract)', () => {
+  it("counts refused reads, failed logins and others' reads from appended lines; not support's reads nor the writer's bulk", async function () {
+    this.timeout(60_000);
+    const es = await standIn(cleanState());
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'filament-es-audit-'));
+    const file = path.join(dir, 'es_audit.json');
+    fs.writeFileSync(file, `${event('access_denied', 'earlier', 'indices:data/read/search', ['logs-filament.*'])}\n`);
+    const port = await freePort();
+    const child = spawn(process.execPath, [CLI, 'verify', '--engine', 'elasticsearch', '--url', es.url, '--watch', '--interval', '1s', '--listen', `127.0.0.1:${port}`, '--insecure-loopback-metrics', '--audit-log', file], {
+      env: { PATH: process.env.PATH, FILAMENT_SETUP_USERNAME: 'elastic', FILAMENT_SETUP_PASSWORD: 'changeme-1' },
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+    child.stderr.on('data', (c: Buffer) => { out += c.toString(); });
+    try {
+      const metrics = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      await waitFor('the watcher', 20_000, async () => (/^filament_store_verify_up 1$/m.test(await metrics()) ? true : undefined));
+      fs.appendFileSync(file, [
+        event('access_denied', 'stranger', 'indices:data/read/search', ['logs-filament.*']),
+        event('access_granted', 'support', 'indices:data/read/search', ['logs-filament.api.otel-default']),
+        event('access_granted', 'filament_writer', 'indices:data/write/bulk[s]', ['logs-filament.api.otel-default']),
+        event('access_granted', 'analyst', 'indices:data/read/search', ['*']),
+        event('authentication_failed', 'mallory', undefined, undefined),
+        event('access_denied', 'stranger', 'indices:data/read/search', ['payroll']),
+        '{"type":"audit", "timestamp":"2026-12-06T12:00:00,000+0000", "event.action":"access_denied", "user.name":"half',
+      ].join('\n'));
+      const text = await waitFor('the counters', 20_000, async () => {
+        const t = await metrics();
+        return /principal="mallory"/.test(t) ? t : undefined;
+      });
+      const counted = text.split('\n').filter((l) => l.startsWith('filament_store_suspicious_access_total{')).sort();
+      assert.deepEqual(counted, [
+        'filament_store_suspicious_access_total{kind="failed_login",principal="mallory"} 1',
+        'filament_store_suspicious_access_total{kind="read_by_other",principal="analyst"} 1',
+        'filament_store_suspicious_access_total{kind="refused_read",principal="stranger"} 1',
+      ], out);
+    } finally {
+      child.kill('SIGTERM');
+      es.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** One line of <cluster>_audit.json as the Elasticsearch reference's "Elasticsearch audit events" shows it. */
+function event(action: string, userName: string, transportAction: string | undefined, indices: string[] | undefined): string {
+  return JSON.stringify({
+    type: 'audit', timestamp: '2026-12-06T12:30:06,949+0000', 'node.id': 'n1', 'event.type': action === 'authentication_failed' ? 'rest' : 'transport',
+    'event.action': action, 'user.name': userName, 'origin.type': 'rest', 'origin.address': '[::1]:52434', 'request.id': 'r1',
+    ...(transportAction ? { action: transportAction, 'request.name': 'SearchRequest' } : {}), ...(indices ? { indices } : {}),
+  });
+}

@@ -4,7 +4,8 @@
  */
 import * as fs from 'node:fs';
 import type { AlertmanagerAccess } from './alertmanager';
-import { readSecretFile, SecretError } from './secrets';
+import { isLoopback } from '../loopback';
+import { readSecretFile, SecretError } from '../secretFile';
 
 /** Re-drive a dead-letter queue into the queues its messages came from. */
 export interface RedriveRunbook {
@@ -182,12 +183,6 @@ function scopeBy(o: unknown, where: string): ('queue' | 'reason')[] {
     throw new ResponderConfigError(`${where}.scopeBy must be an array of "queue" and "reason" ([] re-drives every dead letter)`);
   }
   return o as ('queue' | 'reason')[];
-}
-
-/** 127.0.0.0/8, ::1 and localhost: the addresses only this host reaches. */
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '');
-  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
 /** A secret from the environment, else from a 0600 file named in the configuration. */

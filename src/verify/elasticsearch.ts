@@ -1,6 +1,6 @@
 /** `filament verify --engine elasticsearch`: read the state through the official client, decide, print. */
 import { Client } from '@elastic/elasticsearch';
-import { SUPPORT_USER, describe, SetupError, type SetupOptions } from '../setup';
+import { describe, SetupError, SUPPORT_ROLE, SUPPORT_USER, type SetupOptions } from '../setup';
 import { decideElasticsearch, decideElasticsearchRetention } from './elasticsearch-invariants';
 import { readElasticsearchRetention, readElasticsearchState } from './elasticsearch-state';
 import type { VerifyReport } from './report';
@@ -24,6 +24,7 @@ export async function verifyElasticsearch(options: SetupOptions, report: VerifyR
       const state = await step('read users, roles, role mappings, API keys and the audit settings (needs manage_security and monitor)', () => readElasticsearchState(es));
       const decision = decideElasticsearch(state, options.admins);
       report.admins(options.admins, SUPPORT_USER in state.users);
+      report.supportUsers = Object.entries(state.users).filter(([, u]) => u.roles.includes(SUPPORT_ROLE)).map(([name]) => name);
       for (const v of decision.violations) {
         if (v.invariant === 'c' ? skip.has('audit') : skip.has('security')) continue;
         report.violation(v);

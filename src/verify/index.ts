@@ -1,2 +1,3 @@
 /** What the rest of src uses of verify/: `filament verify` (run.ts; docs/setup.md). */
-export { runVerify, verify } from './run';
+export { runVerify } from './run';
+export { verify } from './verify';

@@ -2,10 +2,11 @@
  * `filament verify --engine opensearch`: read the security state and the retention policies through
  * the official client, decide the ADR's invariants, print one line per violation.
  */
-import { SUPPORT_USER, describe, isNoHandler, SetupError, openSearchClient, type SetupOptions } from '../setup';
+import { describe, isNoHandler, openSearchClient, SetupError, SUPPORT_ROLE, SUPPORT_USER, type SetupOptions } from '../setup';
 import { decideOpenSearch } from './opensearch-invariants';
 import { checkOpenSearchRetention } from './opensearch-retention';
 import { readSecurityState } from './opensearch-state';
+import { principals } from './principals';
 import type { VerifyReport } from './report';
 
 export async function verifyOpenSearch(options: SetupOptions, report: VerifyReport): Promise<void> {
@@ -35,6 +36,7 @@ export async function verifyOpenSearch(options: SetupOptions, report: VerifyRepo
       const state = await step('read the security configuration (needs the all_access or security_rest_api_access role)', () => readSecurityState(os));
       const decision = decideOpenSearch(state, options.admins);
       report.admins(options.admins, Object.keys(state.users).includes(SUPPORT_USER));
+      report.supportUsers = principals(state).filter((p) => p.grants.some((g) => g.role === SUPPORT_ROLE)).flatMap((p) => (p.userName === undefined ? [] : [p.userName]));
       for (const v of decision.violations) {
         const security = v.invariant !== 'c';
         if (security && skip.has('security')) continue;

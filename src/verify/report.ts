@@ -7,6 +7,8 @@ import type { Violation } from './violation';
 export class VerifyReport {
   readonly violations: Violation[] = [];
   private readonly unchecked: string[] = [];
+  /** Users the support role is granted to, as read from the cluster (undefined: security not read). */
+  supportUsers: string[] | undefined;
   constructor(private readonly write: (line: string) => void) {}
 
   admins(names: readonly string[], supportExists: boolean): void {

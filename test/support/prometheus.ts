@@ -28,6 +28,9 @@ export interface RunningAlerting {
   remoteWriteCredentialsFile: string;
   alertmanagerCredentialsFile: string;
   alertmanagerResponderCredentialsFile: string;
+  /** A certificate (and 0600 key) of the run's CA for `filament verify --watch` on loopback. */
+  verifyTlsCertFile: string;
+  verifyTlsKeyFile: string;
   /** The collector's environment for config.prometheus.yaml: URL, CA, the `collector` user's Authorization header. */
   collectorEnv: Record<string, string>;
   /** An operator's request to Prometheus / Alertmanager (https, CA, basic auth). */
@@ -81,6 +84,8 @@ export async function startAlerting(env: Record<string, string> = {}): Promise<R
     remoteWriteCredentialsFile: vars.PROMETHEUS_REMOTE_WRITE_CREDENTIALS_FILE as string,
     alertmanagerCredentialsFile: vars.ALERTMANAGER_CREDENTIALS_FILE as string,
     alertmanagerResponderCredentialsFile: vars.ALERTMANAGER_RESPONDER_CREDENTIALS_FILE as string,
+    verifyTlsCertFile: vars.VERIFY_TLS_CERT_FILE as string,
+    verifyTlsKeyFile: vars.VERIFY_TLS_KEY_FILE as string,
     collectorEnv: {
       FILAMENT_PROMETHEUS_REMOTE_WRITE_URL: vars.PROMETHEUS_REMOTE_WRITE_URL as string,
       FILAMENT_PROMETHEUS_CA_FILE: caFile,

@@ -1,8 +1,8 @@
 /**
- * Secrets the responder reads: the webhook token, the Alertmanager password,
- * the RabbitMQ URL. Each comes from an environment variable or a file that
- * only its owner can read — like ssh with a private key, a file that group or
- * others can read is refused rather than used (docs/security.md).
+ * Secrets read from files — the responder's token, Alertmanager and RabbitMQ
+ * credentials, the verify watcher's key and passwords: a file that group or
+ * others can read is refused rather than used, as ssh refuses a private key
+ * (docs/security.md).
  */
 import * as fs from 'node:fs';
 
@@ -22,15 +22,4 @@ export function readSecretFile(file: string, what: string): string {
   const value = fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
   if (value === '') throw new SecretError(`${what}: ${file} is empty`);
   return value;
-}
-
-/** The URL with its password replaced, for lines a person or a log may read. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
 }
