@@ -27,7 +27,7 @@ import {
   type SignalType,
 } from './contract';
 import { elasticsearchDynamicTemplates } from './mappings';
-import { describe, provisioning, SetupError, statusOf } from './errors';
+import { provisioning, SetupError, statusOf, stepper } from './errors';
 import { ensure } from './ensure';
 import type { SetupOptions } from './options';
 import type { Report } from './report';
@@ -100,19 +100,18 @@ function mergeCustom(current: estypes.IndicesPutIndexTemplateIndexTemplateMappin
   };
 }
 
+/** The official client as setup and verify use it: the run's credentials and CA, no retries of its own. */
+export function elasticsearchClient(options: SetupOptions): Client {
+  return new Client({
+    node: options.url, auth: { username: options.username, password: options.password },
+    ...(options.caCert ? { tls: { ca: options.caCert } } : {}), maxRetries: 0, requestTimeout: 30_000,
+  });
+}
+
 export async function setupElasticsearch(options: SetupOptions, report: Report): Promise<void> {
   const { url, username, skip } = options;
-  const es = new Client({ node: url, auth: { username, password: options.password }, ...(options.caCert ? { tls: { ca: options.caCert } } : {}), maxRetries: 0, requestTimeout: 30_000 });
-  const step = async <T>(doing: string, call: () => Promise<T>): Promise<T> => {
-    try {
-      return await call();
-    } catch (error) {
-      if ((error as Error)?.name === 'ProductNotSupportedError') {
-        throw new SetupError(`${url} is not Elasticsearch (no X-Elastic-Product header); use --engine opensearch for OpenSearch`);
-      }
-      throw describe(error, doing, url, username);
-    }
-  };
+  const es = elasticsearchClient(options);
+  const step = stepper(url, username);
 
   // ---- preflight
   await step('read the cluster information', () => es.info());

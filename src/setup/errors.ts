@@ -84,3 +84,20 @@ export function provisioning(report: Report, url: string, user: string): (doing:
     }
   };
 }
+
+/** One call of a run against `url` as `user`, its failure turned into the one line `describe` gives it. */
+export type Step = <T>(doing: string, call: () => Promise<T>) => Promise<T>;
+
+export function stepper(url: string, user: string): Step {
+  return async (doing, call) => {
+    try {
+      return await call();
+    } catch (error) {
+      // The official Elasticsearch client's check of the X-Elastic-Product header (never thrown by OpenSearch's).
+      if ((error as Error)?.name === 'ProductNotSupportedError') {
+        throw new SetupError(`${url} is not Elasticsearch (no X-Elastic-Product header); use --engine opensearch for OpenSearch`);
+      }
+      throw describe(error, doing, url, user);
+    }
+  };
+}

@@ -7,7 +7,7 @@ export {
   ALL_DATA_STREAM_PATTERNS, AUDIT_RETENTION_POLICY, ELASTICSEARCH_CUSTOM_COMPONENT, OPENSEARCH_AUDIT_INDEX_PATTERN,
   RETENTION_POLICY, SIGNAL_TYPES, SUPPORT_ROLE, SUPPORT_USER, WRITER_USER,
 } from './contract';
-export { describe, isNoHandler, SetupError, statusOf } from './errors';
+export { describe, isNoHandler, SetupError, statusOf, stepper } from './errors';
 export { parseSetupOptions, type SetupOptions } from './options';
-export { AUDIT_LICENCES } from './elasticsearch';
+export { AUDIT_LICENCES, elasticsearchClient } from './elasticsearch';
 export { openSearchClient } from './opensearch-client';

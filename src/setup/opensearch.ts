@@ -29,7 +29,7 @@ import {
 } from './contract';
 import { ATTRIBUTE_FIELDS, DOCUMENT_FIELDS, propertyTree, type ContractFieldType } from './mappings';
 import { union } from './compare';
-import { describe, isNoHandler, provisioning, reasonOf, SetupError, statusOf } from './errors';
+import { describe, isNoHandler, provisioning, reasonOf, SetupError, statusOf, stepper } from './errors';
 import type { SetupOptions } from './options';
 import type { Report } from './report';
 import { ensure, type Ensure } from './ensure';
@@ -213,13 +213,7 @@ async function getOrUndefined<T>(call: () => Promise<{ body: T }>): Promise<T | 
 export async function setupOpenSearch(options: SetupOptions, report: Report): Promise<void> {
   const { url, username, skip } = options;
   const os = openSearchClient(url, username, options.password, options.caCert);
-  const step = async <T>(doing: string, call: () => Promise<T>): Promise<T> => {
-    try {
-      return await call();
-    } catch (error) {
-      throw describe(error, doing, url, username);
-    }
-  };
+  const step = stepper(url, username);
 
   // ---- preflight: nothing is written until every needed capability is known to be there
   const info = await step('read the cluster information', () => os.info());

@@ -1,21 +1,13 @@
 /** `filament verify --engine elasticsearch`: read the state through the official client, decide, print. */
-import { Client } from '@elastic/elasticsearch';
-import { describe, SetupError, SUPPORT_ROLE, SUPPORT_USER, type SetupOptions } from '../setup';
+import { elasticsearchClient, stepper, SUPPORT_ROLE, SUPPORT_USER, type SetupOptions } from '../setup';
 import { decideElasticsearch, decideElasticsearchRetention } from './elasticsearch-invariants';
 import { readElasticsearchRetention, readElasticsearchState } from './elasticsearch-state';
 import type { VerifyReport } from './report';
 
 export async function verifyElasticsearch(options: SetupOptions, report: VerifyReport): Promise<void> {
   const { url, username, skip } = options;
-  const es = new Client({ node: url, auth: { username, password: options.password }, ...(options.caCert ? { tls: { ca: options.caCert } } : {}), maxRetries: 0, requestTimeout: 30_000 });
-  const step = async <T>(doing: string, call: () => Promise<T>): Promise<T> => {
-    try {
-      return await call();
-    } catch (error) {
-      if ((error as Error)?.name === 'ProductNotSupportedError') throw new SetupError(`${url} is not Elasticsearch (no X-Elastic-Product header); use --engine opensearch for OpenSearch`);
-      throw describe(error, doing, url, username);
-    }
-  };
+  const es = elasticsearchClient(options);
+  const step = stepper(url, username);
   try {
     await step('read the cluster information', () => es.info());
     if (skip.has('security') && skip.has('audit')) {

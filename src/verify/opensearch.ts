@@ -2,7 +2,7 @@
  * `filament verify --engine opensearch`: read the security state and the retention policies through
  * the official client, decide the ADR's invariants, print one line per violation.
  */
-import { describe, isNoHandler, openSearchClient, SetupError, SUPPORT_ROLE, SUPPORT_USER, type SetupOptions } from '../setup';
+import { describe, isNoHandler, openSearchClient, SetupError, stepper, SUPPORT_ROLE, SUPPORT_USER, type SetupOptions } from '../setup';
 import { decideOpenSearch } from './opensearch-invariants';
 import { checkOpenSearchRetention } from './opensearch-retention';
 import { readSecurityState } from './opensearch-state';
@@ -12,13 +12,7 @@ import type { VerifyReport } from './report';
 export async function verifyOpenSearch(options: SetupOptions, report: VerifyReport): Promise<void> {
   const { url, username, skip } = options;
   const os = openSearchClient(url, username, options.password, options.caCert);
-  const step = async <T>(doing: string, call: () => Promise<T>): Promise<T> => {
-    try {
-      return await call();
-    } catch (error) {
-      throw describe(error, doing, url, username);
-    }
-  };
+  const step = stepper(url, username);
   try {
     const info = await step('read the cluster information', () => os.info());
     const distribution = (info.body.version as { distribution?: string } | undefined)?.distribution;
