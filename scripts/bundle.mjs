@@ -12,6 +12,9 @@
 // - @opentelemetry/winston-transport: instrumentation-winston requires it only when
 //   an app configures a winston logger; bundled it would bring winston-transport and
 //   readable-stream into every service's start-up;
+// - @opentelemetry/otlp-transformer: src/patches/protobufStrings.ts patches its writer by file
+//   path (the package exports only "."), so the exporters must use those very files; it is
+//   required with the exporters, on the first export, never at start-up;
 // - whatever is required by a computed name (instrumentations named in
 //   OTEL_NODE_ENABLED_INSTRUMENTATIONS beyond the defaults, gRPC exporters).
 // dist/index.js (the public API) stays unbundled and small; it meets the
@@ -36,7 +39,7 @@ const result = await build({
   // so class names (src/instrumentations.ts finds classes by name) are never renamed.
   external: [
     '@opentelemetry/api', '@opentelemetry/api-logs', 'import-in-the-middle', '@grpc/grpc-js',
-    '@opentelemetry/winston-transport',
+    '@opentelemetry/winston-transport', '@opentelemetry/otlp-transformer',
   ],
   sourcemap: 'linked',
   sourcesContent: false,

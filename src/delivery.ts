@@ -8,7 +8,7 @@
 import {
   createNoopMeter, TraceFlags, type Attributes, type Context, type Counter, type Meter, type MeterProvider,
 } from '@opentelemetry/api';
-import type { LogRecordProcessor, SdkLogRecord } from '@opentelemetry/sdk-logs';
+import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
 
@@ -113,7 +113,7 @@ export function ledgerMeterProvider(ledger: DeliveryLedger, real: MeterProvider 
 export class CountingLogRecordProcessor implements LogRecordProcessor {
   constructor(private readonly inner: LogRecordProcessor, private readonly ledger: DeliveryLedger) {}
 
-  onEmit(record: SdkLogRecord, context?: Context): void {
+  onEmit(record: ReadWriteLogRecord, context?: Context): void {
     this.ledger.accepted++;
     this.inner.onEmit(record, context);
   }

@@ -6,8 +6,8 @@
  * at start-up (cost: docs/benchmarks.md, "What we found and changed"), where
  * this loads only the exporters the configuration names.
  */
-import { diag, DiagConsoleLogger, DiagLogLevel, metrics, propagation, trace } from '@opentelemetry/api';
-import { logs } from '@opentelemetry/api-logs';
+import { diag, DiagConsoleLogger, DiagLogLevel, logs, metrics, propagation, trace } from '@opentelemetry/api';
+import { logs as logsBeforeSdk3 } from '@opentelemetry/api-logs';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import {
@@ -34,7 +34,9 @@ import { BRIDGED_LOGGERS, BridgedLogProcessor } from './logs';
 import { loadInstrumentations } from './instrumentations';
 import { RotatingFileLogExporter } from './sinks';
 import { CountingLogRecordProcessor, CountingSpanProcessor, DeliveryLedger, ledgerMeterProvider, type Unit } from './delivery';
-import { LazyExporter, LazyMetricExporter, makeStoppable, StopSignal } from './lazyExporter';
+import { loadOtlpHttpExporter, StopSignal } from './export';
+import { installProtobufStrings } from './patches';
+import { LazyExporter, LazyMetricExporter } from './lazyExporter';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 import { globals, kStopped } from './symbols';
 import type { ExportResult } from '@opentelemetry/core';
@@ -89,43 +91,23 @@ function buildSampler(config: FilamentConfig): Sampler {
 }
 
 /**
- * Literal requires of the OTLP/HTTP exporters, so the bundler folds them into
- * dist/preload.js (still run only on the first export). gRPC stays a run-time
- * require: @grpc/grpc-js is large and rarely chosen.
- */
-const HTTP_EXPORTERS: Record<Signal, Partial<Record<OtlpProtocol, () => unknown>>> = {
-  traces: {
-    'http/protobuf': () => require('@opentelemetry/exporter-trace-otlp-proto'),
-    'http/json': () => require('@opentelemetry/exporter-trace-otlp-http'),
-  },
-  metrics: {
-    'http/protobuf': () => require('@opentelemetry/exporter-metrics-otlp-proto'),
-    'http/json': () => require('@opentelemetry/exporter-metrics-otlp-http'),
-  },
-  logs: {
-    'http/protobuf': () => require('@opentelemetry/exporter-logs-otlp-proto'),
-    'http/json': () => require('@opentelemetry/exporter-logs-otlp-http'),
-  },
-};
-
-/**
- * Requires only the exporter package of the configured protocol. OTLP/HTTP
- * exporters get unref'd sockets and a retry that a stop can cut short
- * (lazyExporter.ts), so a stop ends by its deadline whatever the collector does.
+ * Requires only the exporter of the configured protocol, on the first export.
+ * OTLP/HTTP: ours (export/otlpHttpExporter.ts, folded into the bundle by its
+ * literal require), with unref'd sockets and a retry a stop can cut short, so a
+ * stop ends by its deadline whatever the collector does. gRPC: upstream's
+ * package, a run-time require (@grpc/grpc-js is large and rarely chosen).
  */
 function otlpExporter<T extends object>(signal: Signal, config: FilamentConfig, stop: StopSignal): T {
   const protocol = config.protocol[signal];
-  const pkg = `@opentelemetry/exporter-${PACKAGE_SIGNAL[signal]}-otlp-${EXPORTER_PACKAGE[protocol]}`;
-  // With the exporters, not at start-up: the serialiser's ASCII string path (src/protobufStrings.ts).
-  if (protocol !== 'http/json') (require('./protobufStrings') as typeof import('./protobufStrings')).installProtobufStrings();
-  const load = HTTP_EXPORTERS[signal][protocol];
-  const mod = (load !== undefined ? load() : require(pkg)) as Record<string, new (config?: object) => T>;
-  const Exporter = mod[EXPORTER_CLASS[signal]] as new (config?: object) => T;
-  const exporter = new Exporter({ url: config.endpoints[signal] });
-  if (protocol !== 'grpc' && !makeStoppable(exporter, stop, config.shutdownTimeoutMs)) {
-    diag.warn('filament-otel: the OTLP exporter\'s transport has an unknown shape; a stop may outlast its deadline');
+  if (protocol === 'grpc') {
+    const pkg = `@opentelemetry/exporter-${PACKAGE_SIGNAL[signal]}-otlp-${EXPORTER_PACKAGE[protocol]}`;
+    const mod = require(pkg) as Record<string, new (config?: object) => T>;
+    const Exporter = mod[EXPORTER_CLASS[signal]] as new (config?: object) => T;
+    return new Exporter({ url: config.endpoints[signal] });
   }
-  return exporter;
+  // With the exporters, not at start-up: the serialiser's ASCII string path (src/patches/protobufStrings.ts).
+  if (protocol === 'http/protobuf') installProtobufStrings();
+  return loadOtlpHttpExporter().createOtlpHttpExporter(signal, protocol, config.endpoints[signal], stop, config.shutdownTimeoutMs) as unknown as T;
 }
 
 /**
@@ -239,6 +221,10 @@ export function startSdk(config: FilamentConfig, problems: string[]): FilamentSd
   }
   const loggerProvider = new LoggerProvider({ resource, processors: logProcessors });
   logs.setGlobalLoggerProvider(loggerProvider);
+  // SDK 3 moved the logs API into @opentelemetry/api 1.10; code written against the separate
+  // @opentelemetry/api-logs 0.2xx (@opentelemetry/winston-transport 0.34, apps' own loggers)
+  // still asks that package's global, so the same provider answers there too.
+  logsBeforeSdk3.setGlobalLoggerProvider(loggerProvider);
 
   // ---- traces: always a provider (exception collection, propagation) ----
   const spanProcessors: SpanProcessor[] = [new RequestExceptionCollector()];

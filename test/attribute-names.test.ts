@@ -23,14 +23,31 @@ const CONSTANTS: Record<string, unknown> = { ...incubatingSemconv, ...stableSemc
 
 function jsFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? jsFiles(path.join(dir, e.name)) : e.name.endsWith('.js') ? [path.join(dir, e.name)] : []);
+    e.isDirectory() ? jsFiles(path.join(dir, e.name)) : /\.c?js$/.test(e.name) ? [path.join(dir, e.name)] : []);
+}
+
+/**
+ * A package's folder, found from its entry point: SDK 3's packages export only
+ * their entry points (no ./package.json in their exports map).
+ */
+function packageRoot(pkg: string): string {
+  let dir = path.dirname(require.resolve(pkg, { paths: [ROOT] }));
+  while (!fs.existsSync(path.join(dir, 'package.json'))
+    || (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string }).name !== pkg) {
+    const up = path.dirname(dir);
+    assert.notEqual(up, dir, `no package.json of ${pkg}`);
+    dir = up;
+  }
+  return dir;
 }
 
 /** Attribute names a package's built code can emit (comments stripped). */
 function namesIn(pkg: string): Set<string> {
-  const root = path.dirname(require.resolve(`${pkg}/package.json`, { paths: [ROOT] }));
+  const root = packageRoot(pkg);
   const names = new Set<string>();
-  for (const file of jsFiles(path.join(root, 'build', 'src'))) {
+  // 2.x-era packages: tsc's build/src/*.js; SDK 3's: bundled dist/*.cjs (and *.mjs, the same code).
+  const built = fs.existsSync(path.join(root, 'build', 'src')) ? path.join(root, 'build', 'src') : path.join(root, 'dist');
+  for (const file of jsFiles(built)) {
     const code = fs.readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
     for (const m of code.matchAll(/\b((?:ATTR|SEMATTRS|SEMRESATTRS)_[A-Z0-9_]+)\b/g)) {
       const value = CONSTANTS[m[1] as string];

@@ -1,9 +1,9 @@
 /** config.ts: FilamentConfig read once from the environment, one problem line per bad value. */
 import assert from 'node:assert/strict';
 import { readConfig, TEN_MIB } from '../src/config';
-import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
-import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { OTLPTraceExporter as GrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { convertLegacyHttpOptions } from '@opentelemetry/otlp-exporter-base/node-http';
+import { convertLegacyOtlpGrpcOptions } from '@opentelemetry/otlp-grpc-exporter-base';
+import { otlpHttpOptions } from '../src/export/otlpHttpExporter';
 
 describe('unit: configuration', () => {
   it('names the replica and exports metrics every 5 s by default (the alerting goal); the env still overrides both', () => {
@@ -97,7 +97,9 @@ describe('unit: configuration', () => {
   });
 
   it('gives each exporter the URL it would resolve from the same environment itself', () => {
-    type Transport = { _delegate: { _transport: { _transport?: { _parameters: { url: string } }; _parameters?: { address: string } } } };
+    // What upstream's exporters resolve, through the public option resolution their constructors call
+    // (otlp-exporter-base 0.301: convertLegacyHttpOptions; otlp-grpc-exporter-base: convertLegacyOtlpGrpcOptions).
+    const upstreamHttp = (signal: string, path: string): string => convertLegacyHttpOptions({}, signal, path, {}).url;
     const cases: Record<string, string>[] = [
       {},
       { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' },
@@ -115,11 +117,12 @@ describe('unit: configuration', () => {
         }
         const { config } = readConfig(env);
         const grpc = readConfig({ ...env, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }).config;
-        const url = (e: object): string => (e as Transport)._delegate._transport._transport?._parameters.url as string;
-        const address = (e: object): string => (e as Transport)._delegate._transport._parameters?.address as string;
-        assert.equal(config.endpoints.traces, url(new ProtoTraceExporter()), JSON.stringify(env));
-        assert.equal(config.endpoints.logs, url(new JsonLogExporter()), JSON.stringify(env));
-        assert.equal(address(new GrpcTraceExporter({ url: grpc.endpoints.traces })), address(new GrpcTraceExporter()), JSON.stringify(env));
+        assert.equal(config.endpoints.traces, upstreamHttp('TRACES', 'v1/traces'), JSON.stringify(env));
+        assert.equal(config.endpoints.logs, upstreamHttp('LOGS', 'v1/logs'), JSON.stringify(env));
+        // And our exporters send to it, with upstream's other settings.
+        assert.equal(otlpHttpOptions('traces', 'http/protobuf', config.endpoints.traces).url, config.endpoints.traces);
+        assert.equal(otlpHttpOptions('logs', 'http/json', config.endpoints.logs).url, config.endpoints.logs);
+        assert.equal(convertLegacyOtlpGrpcOptions({ url: grpc.endpoints.traces }, 'TRACES').url, convertLegacyOtlpGrpcOptions({}, 'TRACES').url, JSON.stringify(env));
       }
     } finally {
       vars.forEach((v, i) => {

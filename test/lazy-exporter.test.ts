@@ -1,19 +1,81 @@
 /** lazyExporter.ts: exporters created on the first export, abandoned at the stop deadline. */
 import assert from 'node:assert/strict';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { InstrumentType } from '@opentelemetry/sdk-metrics';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
-import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
-import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
-import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
-import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { readConfig } from '../src/config';
-import { LazyExporter, LazyMetricExporter, makeStoppable, StopSignal } from '../src/lazyExporter';
+import { createOtlpHttpExporter, type HttpProtocol, type HttpSignal } from '../src/export/otlpHttpExporter';
+import { StopSignal } from '../src/export/stopSignal';
+import { LazyExporter, LazyMetricExporter } from '../src/lazyExporter';
+
+/** A loopback OTLP/HTTP sink: `answer` decides per request (or never answers). */
+async function sink(answer: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<{ url: string; close(): void }> {
+  const server = http.createServer((req, res) => { req.resume(); req.on('end', () => answer(req, res)); });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => { server.closeAllConnections(); server.close(); } };
+}
 
 describe('unit: lazy exporters', () => {
-  it('find the retrying transport of every OTLP/HTTP exporter (private structure of the pinned version)', () => {
-    for (const Exporter of [JsonLogExporter, ProtoLogExporter, JsonTraceExporter, ProtoTraceExporter, JsonMetricExporter, OTLPMetricExporter]) {
-      assert.equal(makeStoppable(new Exporter(), new StopSignal(), 1000), true, Exporter.name);
+  it('send each signal in each OTLP/HTTP encoding to its URL, through upstream\'s public export parts', async () => {
+    const seen: string[] = [];
+    const server = await sink((req, res) => {
+      seen.push(`${req.url} ${req.headers['content-type']}`);
+      res.writeHead(200, { 'content-type': req.headers['content-type'] as string });
+      res.end(req.headers['content-type'] === 'application/json' ? '{}' : '');
+    });
+    try {
+      for (const signal of ['traces', 'logs'] as HttpSignal[]) {
+        for (const protocol of ['http/protobuf', 'http/json'] as HttpProtocol[]) {
+          const exporter = createOtlpHttpExporter<unknown[]>(signal, protocol, `${server.url}/v1/${signal}`, new StopSignal(), 5000);
+          const code = await new Promise<number>((resolve) => exporter.export([], (r) => resolve(r.code)));
+          assert.equal(code, 0, `${signal} ${protocol}`);
+          await exporter.shutdown();
+        }
+      }
+      const { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } = await import('@opentelemetry/sdk-trace');
+      const memory = new InMemorySpanExporter();
+      new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: memory })] }).getTracer('t').startSpan('s').end();
+      for (const protocol of ['http/protobuf', 'http/json'] as HttpProtocol[]) {
+        const exporter = createOtlpHttpExporter<unknown>('traces', protocol, `${server.url}/v1/traces`, new StopSignal(), 5000);
+        const code = await new Promise<number>((resolve) => exporter.export(memory.getFinishedSpans(), (r) => resolve(r.code)));
+        assert.equal(code, 0, protocol);
+      }
+      assert.deepEqual(seen, [
+        '/v1/traces application/x-protobuf', '/v1/traces application/json', '/v1/logs application/x-protobuf', '/v1/logs application/json',
+        '/v1/traces application/x-protobuf', '/v1/traces application/json',
+      ]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('end an export to a collector that never answers at the stop signal, and one that answers 503 by its bound', async () => {
+    const { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } = await import('@opentelemetry/sdk-trace');
+    const memory = new InMemorySpanExporter();
+    new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: memory })] }).getTracer('t').startSpan('s').end();
+    const silent = await sink(() => undefined);
+    const busy = await sink((_req, res) => { res.writeHead(503); res.end(); });
+    try {
+      const stop = new StopSignal();
+      const hung = createOtlpHttpExporter<unknown>('traces', 'http/protobuf', `${silent.url}/v1/traces`, stop, 60_000);
+      const answered = new Promise<{ code: number; error?: Error }>((resolve) => hung.export(memory.getFinishedSpans(), resolve));
+      setTimeout(() => stop.abandon(), 200);
+      const started = Date.now();
+      const result = await answered;
+      assert.equal(result.code, 1);
+      assert.equal(result.error?.name, 'StopDeadlineExceeded');
+      assert.ok(Date.now() - started < 2000, `answered after ${Date.now() - started} ms`);
+      // 503 is retryable: retried with backoff, but within FILAMENT_SHUTDOWN_TIMEOUT_MS (here 1500 ms).
+      const retried = createOtlpHttpExporter<unknown>('traces', 'http/protobuf', `${busy.url}/v1/traces`, new StopSignal(), 1500);
+      const t0 = Date.now();
+      const code = await new Promise<number>((resolve) => retried.export(memory.getFinishedSpans(), (r) => resolve(r.code)));
+      assert.equal(code, 1);
+      assert.ok(Date.now() - t0 < 3000, `503 retried for ${Date.now() - t0} ms`);
+    } finally {
+      silent.close();
+      busy.close();
     }
   });
 

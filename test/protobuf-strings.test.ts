@@ -1,17 +1,21 @@
-// The serialiser's ASCII string path (src/protobufStrings.ts) produces the
+// The serialiser's ASCII string path (src/patches/protobufStrings.ts) produces the
 // official serialiser's bytes exactly: strings one by one, and whole OTLP
 // export requests of spans, log records and metrics with every kind of string.
 import assert from 'node:assert/strict';
-import { SeverityNumber } from '@opentelemetry/api-logs';
-import { SpanKind, ROOT_CONTEXT } from '@opentelemetry/api';
+import { SeverityNumber, SpanKind, ROOT_CONTEXT } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { ProtobufLogsSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { ProtobufWriter } from '@opentelemetry/otlp-transformer/build/src/common/protobuf/protobuf-writer';
-import { ProtobufSizeEstimator } from '@opentelemetry/otlp-transformer/build/src/common/protobuf/protobuf-size-estimator';
-import { installProtobufStrings, uninstallProtobufStrings } from '../src/protobufStrings';
+import { installProtobufStrings, serializerInternals, SUPPORTED, uninstallProtobufStrings } from '../src/patches/protobufStrings';
+
+/** The installed serialiser's internals; the patch's shape check is the first test. */
+function internals(): NonNullable<ReturnType<typeof serializerInternals>> {
+  const found = serializerInternals();
+  assert.ok(found !== null, 'the installed @opentelemetry/otlp-transformer is not a version src/patches/protobufStrings.ts supports');
+  return found;
+}
 
 /** Strings of every kind the serialiser meets: ASCII, multi-byte, astral, lone surrogates, long, built at run time. */
 function strings(): string[] {
@@ -34,6 +38,7 @@ function strings(): string[] {
 
 /** `s` written after a prefix into a writer of `capacity` bytes (a small one grows while writing, a large one has room). */
 function writeOne(s: string, capacity: number): { bytes: Buffer; estimate: number } {
+  const { ProtobufWriter, ProtobufSizeEstimator } = internals();
   const writer = new ProtobufWriter(capacity);
   writer.writeString('prefix');
   writer.writeString(s);
@@ -85,7 +90,9 @@ function serialiseAll(t: { spans: unknown[]; logs: unknown[]; metrics: unknown[]
 describe('protobuf strings: the ASCII path writes the official serialiser\'s bytes', () => {
   afterEach(() => uninstallProtobufStrings());
 
-  it('installs on the pinned otlp-transformer, once', () => {
+  it('installs on the pinned otlp-transformer, once (fails when the upstream version or shape changes)', () => {
+    const { ProtobufWriter, version } = internals();
+    assert.match(version, SUPPORTED);
     const before = ProtobufWriter.prototype.writeString;
     assert.equal(installProtobufStrings(), true);
     const installed = ProtobufWriter.prototype.writeString;

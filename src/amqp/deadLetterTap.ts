@@ -12,8 +12,7 @@
  * consumes it competitively, so each copy is reported by exactly one of them;
  * copies arriving while no instance runs wait in the tap queue (bounded).
  */
-import { propagation, ROOT_CONTEXT } from '@opentelemetry/api';
-import { SeverityNumber, type LogAttributes } from '@opentelemetry/api-logs';
+import { propagation, ROOT_CONTEXT, SeverityNumber, type Attributes as LogAttributes } from '@opentelemetry/api';
 import { emitEvent, type Runtime } from '../events';
 import { kTapChannel } from '../symbols';
 import { contentAttributes, identifierAttributes, type AmqpMessage } from './messages';

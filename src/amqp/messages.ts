@@ -4,8 +4,9 @@
  * instrumentation still writes the old ones on its spans).
  */
 import { randomUUID } from 'node:crypto';
-import { context, propagation, ROOT_CONTEXT, trace, type Context, type Span } from '@opentelemetry/api';
-import { SeverityNumber, type LogAttributes } from '@opentelemetry/api-logs';
+import {
+  context, propagation, ROOT_CONTEXT, SeverityNumber, trace, type Attributes as LogAttributes, type Context, type Span,
+} from '@opentelemetry/api';
 import { captureContent, emitEvent, type Runtime } from '../events';
 import {
   ATTR_FILAMENT_CONTENT_KIND, ATTR_FILAMENT_CONTENT_MASKED, ATTR_FILAMENT_CONTENT_TRUNCATED,

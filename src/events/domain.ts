@@ -4,7 +4,7 @@
  * the calls cost a few property reads and export nothing. They never throw:
  * an invalid field is left out of the record and reported once on stderr.
  */
-import { SeverityNumber, type LogAttributes } from '@opentelemetry/api-logs';
+import { SeverityNumber, type Attributes as LogAttributes } from '@opentelemetry/api';
 import { emitEvent, getRuntime } from './runtime';
 import {
   ATTR_CUSTOMER_ID, ATTR_MODEL3D_COST, ATTR_MODEL3D_CURRENCY, ATTR_MODEL3D_FORMAT,

@@ -5,8 +5,10 @@
  * share one runtime.
  */
 import { isMainThread } from 'node:worker_threads';
-import { metrics, type Context, type Counter, type Histogram } from '@opentelemetry/api';
-import { logs, SeverityNumber, type AnyValue, type LogAttributes, type Logger, type LogRecord } from '@opentelemetry/api-logs';
+import {
+  logs, metrics, SeverityNumber,
+  type AnyValue, type Attributes as LogAttributes, type Context, type Counter, type Histogram, type Logger, type LogRecord,
+} from '@opentelemetry/api';
 import { readConfig, type FilamentConfig } from '../config';
 import { globals, kConfig, kRuntime, kStopped } from '../symbols';
 import { Masker } from './content';

@@ -6,8 +6,7 @@
  * request name never contains raw ids.
  */
 import { STATUS_CODES } from 'node:http';
-import type { Context } from '@opentelemetry/api';
-import { SeverityNumber, type LogAttributes } from '@opentelemetry/api-logs';
+import { SeverityNumber, type Attributes as LogAttributes, type Context } from '@opentelemetry/api';
 import type { RPCMetadata } from '@opentelemetry/core';
 import {
   ATTR_ERROR_TYPE, ATTR_EXCEPTION_MESSAGE, ATTR_EXCEPTION_STACKTRACE, ATTR_EXCEPTION_TYPE,

@@ -22,8 +22,8 @@
  *
  * Records of other scopes pass untouched after one set lookup.
  */
-import type { AnyValue, LogAttributes } from '@opentelemetry/api-logs';
-import type { LogRecordProcessor, SdkLogRecord } from '@opentelemetry/sdk-logs';
+import type { AnyValue, Attributes as LogAttributes } from '@opentelemetry/api';
+import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import type { MaskTally, Masker } from '../events';
 import {
   ALL_ATTRIBUTE_NAMES, ATTR_FILAMENT_CONTENT_MASKED, ATTR_FILAMENT_CONTENT_TRUNCATED, BRIDGED_FIELD_PREFIX, EVENT_NAMES,
@@ -76,7 +76,7 @@ export class BridgedLogProcessor implements LogRecordProcessor {
 
   constructor(private readonly masker: Masker, private readonly maxChars: number) {}
 
-  onEmit(record: SdkLogRecord): void {
+  onEmit(record: ReadWriteLogRecord): void {
     if (!this.scopes.has(record.instrumentationScope.name)) return;
     const tally = this.tally;
     tally.masked = 0;

@@ -1,4 +1,13 @@
 /**
+ * PATCH of a private path (docs/benchmarks.md, "Instructions per request"):
+ * @opentelemetry/otlp-transformer 0.301.x (SUPPORTED below) — the `writeString`
+ * methods of its internal ProtobufWriter and ProtobufSizeEstimator, reached by
+ * file path beside the package's entry point (its exports map has only ".").
+ * Any other version, or another shape, and this is a no-op: the serialiser
+ * runs unchanged (test/protobuf-strings.test.ts fails when the shape changes).
+ * scripts/bundle.mjs keeps otlp-transformer out of the bundle, so the files
+ * patched here are the ones the exporters use.
+ *
  * A cheaper string path for the official OTLP protobuf serialiser
  * (@opentelemetry/otlp-transformer), installed on its writer and size
  * estimator when an OTLP/protobuf exporter is first created.
@@ -22,9 +31,48 @@
  * for byte (test/protobuf-strings.test.ts compares strings of every kind and
  * whole export requests); only the work per character changes.
  */
-import { ProtobufSizeEstimator } from '@opentelemetry/otlp-transformer/build/src/common/protobuf/protobuf-size-estimator';
-import { ProtobufWriter } from '@opentelemetry/otlp-transformer/build/src/common/protobuf/protobuf-writer';
-import { estimateVarintSize } from '@opentelemetry/otlp-transformer/build/src/common/protobuf/utils';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** The otlp-transformer versions whose writer and estimator have the shape this was written (and measured) for. */
+export const SUPPORTED = /^0\.301\.\d+$/;
+
+/** The serialiser's internal classes (the tests compare their output with and without the patch). */
+export interface SerializerInternals {
+  version: string;
+  ProtobufWriter: new (estimatedSize?: number) => { writeString(str: string): void; finish(): Uint8Array };
+  ProtobufSizeEstimator: new () => { writeString(str: string): void; pos: number };
+}
+
+let loaded: SerializerInternals | null | undefined;
+
+/** The installed otlp-transformer's writer and estimator, or null when it is not a supported version or shape. */
+export function serializerInternals(): SerializerInternals | null {
+  if (loaded !== undefined) return loaded;
+  loaded = null;
+  try {
+    const entry = require.resolve('@opentelemetry/otlp-transformer'); // <package>/dist/index.cjs
+    const { version } = JSON.parse(fs.readFileSync(path.join(path.dirname(entry), '..', 'package.json'), 'utf8')) as { version: string };
+    if (!SUPPORTED.test(version)) return null;
+    const dir = path.join(path.dirname(entry), 'common', 'protobuf');
+    const { ProtobufWriter } = require(path.join(dir, 'protobuf-writer.cjs')) as Pick<SerializerInternals, 'ProtobufWriter'>;
+    const { ProtobufSizeEstimator } = require(path.join(dir, 'protobuf-size-estimator.cjs')) as Pick<SerializerInternals, 'ProtobufSizeEstimator'>;
+    if (typeof ProtobufWriter !== 'function' || typeof ProtobufSizeEstimator !== 'function') return null;
+    loaded = { version, ProtobufWriter, ProtobufSizeEstimator };
+  } catch {
+    // Not installed where we look: nothing patched.
+  }
+  return loaded;
+}
+
+/** Bytes of a protobuf varint (the serialiser's own estimateVarintSize, for lengths below 2^32). */
+function estimateVarintSize(value: number): number {
+  if (value < 0x80) return 1;
+  if (value < 0x4000) return 2;
+  if (value < 0x200000) return 3;
+  if (value < 0x10000000) return 4;
+  return 5;
+}
 
 // `this` is the writer or the estimator, narrowed in each replacement.
 type WriteString = (this: never, str: string) => void;
@@ -129,15 +177,18 @@ function unpatch(proto: { writeString: WriteString }): void {
 }
 
 type Proto = { writeString: WriteString };
-const writerProto = ProtobufWriter.prototype as unknown as Proto;
-const estimatorProto = ProtobufSizeEstimator.prototype as unknown as Proto;
 
 /**
  * Installs the ASCII fast path (once; idempotent). Returns false, changing
- * nothing, when the serialiser does not have the shape this was written for.
+ * nothing, when the serialiser is not a supported version or does not have the
+ * shape this was written for.
  */
 export function installProtobufStrings(): boolean {
-  const probe = new ProtobufWriter(1) as unknown as Partial<WriterInternals>;
+  const internals = serializerInternals();
+  if (internals === null) return false;
+  const writerProto = internals.ProtobufWriter.prototype as unknown as Proto;
+  const estimatorProto = internals.ProtobufSizeEstimator.prototype as unknown as Proto;
+  const probe = new internals.ProtobufWriter(1) as unknown as Partial<WriterInternals>;
   if (typeof writerProto.writeString !== 'function' || typeof estimatorProto.writeString !== 'function'
     || typeof probe.pos !== 'number' || !(probe._buffer instanceof Uint8Array)
     || typeof probe.writeVarint !== 'function' || typeof probe._ensureCapacity !== 'function') {
@@ -150,6 +201,8 @@ export function installProtobufStrings(): boolean {
 
 /** Puts the package's own methods back (tests compare both). */
 export function uninstallProtobufStrings(): void {
-  unpatch(writerProto);
-  unpatch(estimatorProto);
+  const internals = serializerInternals();
+  if (internals === null) return;
+  unpatch(internals.ProtobufWriter.prototype as unknown as Proto);
+  unpatch(internals.ProtobufSizeEstimator.prototype as unknown as Proto);
 }

@@ -1,0 +1,12 @@
+/**
+ * The OTLP/HTTP export path, on SDK 3's public interfaces: the stop signal is
+ * needed at start-up; the exporter itself (with otlp-exporter-base and
+ * otlp-transformer) is required on the first export only.
+ */
+export { abandonedError, StopSignal } from './stopSignal';
+export type { HttpProtocol, HttpSignal } from './otlpHttpExporter';
+
+/** The exporter module, loaded when the first batch leaves (a literal require: folded into the bundle). */
+export function loadOtlpHttpExporter(): typeof import('./otlpHttpExporter') {
+  return require('./otlpHttpExporter') as typeof import('./otlpHttpExporter');
+}

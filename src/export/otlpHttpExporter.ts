@@ -1,0 +1,70 @@
+/**
+ * The OTLP/HTTP exporters (http/protobuf and http/json), assembled from the
+ * public parts of @opentelemetry/otlp-exporter-base and otlp-transformer
+ * (0.301): the settings resolved from the environment exactly as upstream's
+ * exporters resolve them (`convertLegacyHttpOptions`), upstream's export
+ * delegate (`createOtlpNetworkExportDelegate`: concurrency limit, partial
+ * success, `otel.sdk.exporter.*` metrics) and serialisers, over a transport of
+ * ours (httpTransport.ts) under a retry the stop deadline can cut short
+ * (retryingTransport.ts). Upstream's exporter classes wire the same parts with
+ * their own retry and transport, which SDK 3 no longer lets us reach.
+ */
+import { createOtlpNetworkExportDelegate, OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
+import { convertLegacyHttpOptions, createOtlpHttpExporterMetrics } from '@opentelemetry/otlp-exporter-base/node-http';
+import {
+  JsonLogsSerializer, JsonMetricsSerializer, JsonTraceSerializer, LogsExporterMetricsHelper, MetricsExporterMetricsHelper,
+  ProtobufLogsSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer, TraceExporterMetricsHelper,
+  type IExporterMetricsHelper, type ISerializer,
+} from '@opentelemetry/otlp-transformer';
+import { OtlpHttpTransport } from './httpTransport';
+import { StoppableRetryingTransport } from './retryingTransport';
+import type { StopSignal } from './stopSignal';
+
+/** The exporter settings upstream resolves (URL, headers, compression, TLS agent, timeout, concurrency). */
+export type OtlpHttpOptions = ReturnType<typeof convertLegacyHttpOptions>;
+
+export type HttpSignal = 'traces' | 'metrics' | 'logs';
+export type HttpProtocol = 'http/protobuf' | 'http/json';
+
+interface SignalParts {
+  /** The signal's name in OTEL_EXPORTER_OTLP_<SIGNAL>_* variables. */
+  variable: string;
+  path: string;
+  /** `otel.component.type` of the exporter's own metrics (semantic conventions, otel.sdk.exporter.*). */
+  componentType: string;
+  helper: IExporterMetricsHelper<never>;
+  protobuf: ISerializer<never, unknown>;
+  json: ISerializer<never, unknown>;
+}
+
+const SIGNALS: Record<HttpSignal, SignalParts> = {
+  traces: {
+    variable: 'TRACES', path: 'v1/traces', componentType: 'otlp_http_span_exporter',
+    helper: TraceExporterMetricsHelper, protobuf: ProtobufTraceSerializer, json: JsonTraceSerializer,
+  },
+  metrics: {
+    variable: 'METRICS', path: 'v1/metrics', componentType: 'otlp_http_metric_exporter',
+    helper: MetricsExporterMetricsHelper, protobuf: ProtobufMetricsSerializer, json: JsonMetricsSerializer,
+  },
+  logs: {
+    variable: 'LOGS', path: 'v1/logs', componentType: 'otlp_http_log_exporter',
+    helper: LogsExporterMetricsHelper, protobuf: ProtobufLogsSerializer, json: JsonLogsSerializer,
+  },
+};
+
+/** The settings an upstream OTLP/HTTP exporter of this signal would use, with `url` (config.ts) in place of its own. */
+export function otlpHttpOptions(signal: HttpSignal, protocol: HttpProtocol, url: string): OtlpHttpOptions {
+  const parts = SIGNALS[signal];
+  const contentType = protocol === 'http/json' ? 'application/json' : 'application/x-protobuf';
+  return convertLegacyHttpOptions({ url }, parts.variable, parts.path, { 'Content-Type': contentType });
+}
+
+/** An OTLP/HTTP exporter for `signal` whose exports end by the stop deadline. */
+export function createOtlpHttpExporter<T>(signal: HttpSignal, protocol: HttpProtocol, url: string, stop: StopSignal, maxMs: number): OTLPExporterBase<T> {
+  const parts = SIGNALS[signal];
+  const options = otlpHttpOptions(signal, protocol, url);
+  const serializer = (protocol === 'http/json' ? parts.json : parts.protobuf) as ISerializer<T, unknown>;
+  const metrics = createOtlpHttpExporterMetrics<T>(parts.componentType, parts.helper as IExporterMetricsHelper<T>, options.url, undefined);
+  const transport = new StoppableRetryingTransport(new OtlpHttpTransport(options), stop, maxMs);
+  return new OTLPExporterBase<T>(createOtlpNetworkExportDelegate(options, serializer, metrics, transport));
+}
