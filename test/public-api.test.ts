@@ -19,10 +19,12 @@ const PATCHES = `src${path.sep}patches${path.sep}`;
 
 /**
  * Underscore-prefixed fields of other systems' documents (not upstream objects): the
- * Elasticsearch/OpenSearch document metadata `filament setup` reads for optimistic concurrency
- * (https://opensearch.org/docs/latest/api-reference/document-apis/index-document/).
+ * Elasticsearch/OpenSearch document metadata `filament setup` reads for optimistic concurrency and
+ * `filament verify --watch` reads from search hits of the audit index
+ * (https://opensearch.org/docs/latest/api-reference/document-apis/index-document/,
+ * https://opensearch.org/docs/latest/api-reference/search/).
  */
-const DOCUMENT_FIELDS = new Set(['_seq_no', '_primary_term']);
+const DOCUMENT_FIELDS = new Set(['_seq_no', '_primary_term', '_id', '_source']);
 
 /** A deep import of an upstream package's files (its exports map has only "." and named entries). */
 const DEEP_IMPORT = /['"]@opentelemetry\/[a-z0-9-]+\/(?:build|dist)\//;
