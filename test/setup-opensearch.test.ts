@@ -13,32 +13,12 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { freePort } from './support/collector';
 import { ROOT } from './support/fixture';
-import { asUser, startOpenSearch, withOpenSearchWithoutSecurity, type RunningOpenSearch } from './support/opensearch';
+import { asUser, startOpenSearch, withOpenSearchWithoutSecurity, type RunningOpenSearch, filamentCli, SUPPORT, WRITER, type CliResult } from './support/opensearch';
 
-const CLI = path.join(ROOT, 'dist', 'cli.js');
-const WRITER = { username: 'filament_writer', password: 'Exporter-Writes-9x!' };
-const SUPPORT = { username: 'support', password: 'Helpdesk-Reads-7q!' };
 const OUTSIDER = { username: 'warehouse', password: 'Outsider-Reads-4k!' };
 
-interface CliResult { code: number; stdout: string; stderr: string }
-
 function setup(node: RunningOpenSearch | { url: string }, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const admin = 'admin' in node ? node.admin : { username: 'admin', password: 'unused' };
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, 'setup', '--engine', 'opensearch', '--url', node.url, ...args], {
-      env: {
-        PATH: process.env.PATH,
-        FILAMENT_SETUP_USERNAME: admin.username,
-        FILAMENT_SETUP_PASSWORD: admin.password,
-        FILAMENT_WRITER_PASSWORD: WRITER.password,
-        FILAMENT_SUPPORT_PASSWORD: SUPPORT.password,
-        ...env,
-      },
-      timeout: 120_000,
-    }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
-    });
-  });
+  return filamentCli(node, 'setup', args, env);
 }
 
 /** An otel-mode log document as the elasticsearch exporter writes it (docs/collector.md). */
@@ -321,7 +301,7 @@ describe('filament setup --engine opensearch (real OpenSearch 2.19.1 with the se
     });
 
     it('the Elasticsearch engine pointed at OpenSearch', async () => {
-      const r = await new Promise<CliResult>((resolve) => execFile(process.execPath, [CLI, 'setup', '--engine', 'elasticsearch', '--url', node.url, '--skip', 'security'], {
+      const r = await new Promise<CliResult>((resolve) => execFile(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'setup', '--engine', 'elasticsearch', '--url', node.url, '--skip', 'security'], {
         env: { PATH: process.env.PATH, FILAMENT_SETUP_USERNAME: 'admin', FILAMENT_SETUP_PASSWORD: node.admin.password },
       }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr })));
       assert.equal(r.code, 1);

@@ -7,36 +7,12 @@
  * Each case undoes its drift and proves the cluster verifies clean again.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import * as path from 'node:path';
-import { ROOT } from './support/fixture';
-import { asUser, startOpenSearch, type RunningOpenSearch } from './support/opensearch';
+import { asUser, startOpenSearch, type RunningOpenSearch, filamentCli, WRITER, type CliResult } from './support/opensearch';
 
-const CLI = path.join(ROOT, 'dist', 'cli.js');
-const WRITER = { username: 'filament_writer', password: 'Exporter-Writes-9x!' };
-const SUPPORT = { username: 'support', password: 'Helpdesk-Reads-7q!' };
 const READALL = { username: 'auditor', password: 'Reads-Everything-5z!' };
 const SECURITY_API = '/_plugins/_security/api';
 
-interface CliResult { code: number; stdout: string; stderr: string }
-
-function cli(node: RunningOpenSearch, command: 'setup' | 'verify', args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, command, '--engine', 'opensearch', '--url', node.url, ...args], {
-      env: {
-        PATH: process.env.PATH,
-        FILAMENT_SETUP_USERNAME: node.admin.username,
-        FILAMENT_SETUP_PASSWORD: node.admin.password,
-        FILAMENT_WRITER_PASSWORD: WRITER.password,
-        FILAMENT_SUPPORT_PASSWORD: SUPPORT.password,
-        ...env,
-      },
-      timeout: 120_000,
-    }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
-    });
-  });
-}
+const cli = filamentCli;
 
 const verify = (node: RunningOpenSearch, args: string[] = ['--skip', 'retention'], env?: Record<string, string>) => cli(node, 'verify', args, env);
 const setup = (node: RunningOpenSearch) => cli(node, 'setup', ['--skip', 'retention']);

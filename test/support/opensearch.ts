@@ -108,3 +108,30 @@ export async function asUser(
   } catch { /* plain text answers (e.g. 401 "Unauthorized") stay text */ }
   return { status: res.status, body: parsed };
 }
+
+/** The users `filament setup` creates in these tests (passwords the security plugin accepts). */
+export const WRITER = { username: 'filament_writer', password: 'Exporter-Writes-9x!' };
+export const SUPPORT = { username: 'support', password: 'Helpdesk-Reads-7q!' };
+
+export interface CliResult { code: number; stdout: string; stderr: string }
+
+/** `node dist/cli.js <command> --engine opensearch --url …` as a user runs it, as the node's admin. */
+export function filamentCli(node: RunningOpenSearch | { url: string }, command: 'setup' | 'verify', args: string[],
+  env: Record<string, string> = {}): Promise<CliResult> {
+  const admin = 'admin' in node ? node.admin : { username: 'admin', password: 'unused' };
+  return new Promise((resolve) => {
+    execFile(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), command, '--engine', 'opensearch', '--url', node.url, ...args], {
+      env: {
+        PATH: process.env.PATH,
+        FILAMENT_SETUP_USERNAME: admin.username,
+        FILAMENT_SETUP_PASSWORD: admin.password,
+        FILAMENT_WRITER_PASSWORD: WRITER.password,
+        FILAMENT_SUPPORT_PASSWORD: SUPPORT.password,
+        ...env,
+      },
+      timeout: 120_000,
+    }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
