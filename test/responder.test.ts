@@ -370,14 +370,19 @@ describe('filament-responder: only genuine alerts drive it, within the operator\
   const burst = (reason: string) => ({ alertname: 'FilamentDeadLetterBurst', queue_dead_letter_queue: q.died, queue_dead_letter_reason: reason, severity: 'warning' });
   const redriveRunbook = { action: 'redrive', match: { alertname: 'FilamentDeadLetterBurst' }, deadLetterQueue: q.dlq, parkingLotQueue: q.parking, backoffMs: 0 };
 
-  /** Dead letters as RabbitMQ leaves them: x-death names the queue they died in, the reason, and where they came from. */
-  function deadLetters(n: number, reason: string): void {
+  /**
+   * Dead letters as RabbitMQ leaves them: x-death names the queue they died in, the reason, and where
+   * they came from. Resolves once the broker holds them (sendToQueue only buffers them in the client).
+   */
+  async function deadLetters(n: number, reason: string): Promise<void> {
+    const before = await depth(ch, q.dlq);
     for (let i = 0; i < n; i++) {
       ch.sendToQueue(q.dlq, Buffer.from(JSON.stringify({ reason, i })), {
         contentType: 'application/json', persistent: true,
         headers: { 'x-death': [{ queue: q.died, reason, exchange: '', 'routing-keys': [q.work], count: 1 }] },
       });
     }
+    await waitFor(`${n} ${reason} dead letters in ${q.dlq}`, 10_000, async () => ((await depth(ch, q.dlq)) === before + n ? true : undefined));
   }
   async function transition(responder: RunningResponder, labels: Record<string, string>): Promise<ReturnType<typeof webhookOf>> {
     const startsAt = new Date().toISOString();
@@ -406,7 +411,7 @@ describe('filament-responder: only genuine alerts drive it, within the operator\
   it('refuses a webhook without the token or with a wrong one (401), audited with the caller\'s address; nothing moves', async () => {
     const responder = await startResponderBin(dir, 'auth', { ...alertmanagerConfig(am), runbooks: [redriveRunbook] }, otlp.url);
     try {
-      deadLetters(5, 'delivery_limit');
+      await deadLetters(5, 'delivery_limit');
       const resolved = await transition(responder, burst('delivery_limit'));
       assert.equal(await responder.post(resolved, null), 401);
       assert.equal(await responder.post(resolved, `${responder.token ?? ''}x`), 401);
@@ -428,7 +433,7 @@ describe('filament-responder: only genuine alerts drive it, within the operator\
     const responder = await startResponderBin(dir, 'forged', { ...alertmanagerConfig(am), runbooks: [redriveRunbook] }, otlp.url);
     const startsAt = new Date().toISOString();
     try {
-      deadLetters(4, 'delivery_limit');
+      await deadLetters(4, 'delivery_limit');
       const forged = webhookOf('resolved', burst('delivery_limit'), startsAt, '0123456789abcdef');
       // 20 at once: each is checked, none acts.
       const statuses = await Promise.all(Array.from({ length: 20 }, () => responder.post(forged)));
@@ -457,9 +462,9 @@ describe('filament-responder: only genuine alerts drive it, within the operator\
   it('a resolved alert re-drives only its own fault: the dead letters of its queue and reason', async () => {
     const responder = await startResponderBin(dir, 'scoped', { ...alertmanagerConfig(am), runbooks: [redriveRunbook] }, otlp.url);
     try {
-      deadLetters(3, 'delivery_limit');
-      deadLetters(2, 'expired');
-      deadLetters(2, 'rejected');
+      await deadLetters(3, 'delivery_limit');
+      await deadLetters(2, 'expired');
+      await deadLetters(2, 'rejected');
       assert.equal(await responder.post(await transition(responder, burst('delivery_limit'))), 200);
       assert.equal(await depth(ch, q.work), 3);
       assert.equal(await depth(ch, q.dlq), 4);
@@ -480,7 +485,7 @@ describe('filament-responder: only genuine alerts drive it, within the operator\
       ...alertmanagerConfig(am), limits: { redrivePerAlert: 3, redrivePerHour: 5 }, runbooks: [redriveRunbook],
     }, otlp.url);
     try {
-      deadLetters(8, 'delivery_limit');
+      await deadLetters(8, 'delivery_limit');
       for (let i = 0; i < 3; i++) assert.equal(await responder.post(await transition(responder, burst('delivery_limit'))), 200);
       assert.equal(await depth(ch, q.work), 5);
       assert.equal(await depth(ch, q.dlq), 3);
