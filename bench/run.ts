@@ -350,7 +350,7 @@ function logTable(results: ReturnType<typeof logBench>): string[] {
       + `| ${fmt(cpu('upstream'))} | +${fmt(upstream)} | ${fmt(filament / upstream, 2)} / ${fmt(filament512 / upstream, 2)} |`);
   }
   rows.push('', 'Upstream exports log records in batches of 512, Filament in batches of 128 (shorter event-loop pauses, more export '
-    + 'requests; README, "Settings"): the batch-512 column is the like-for-like comparison of the bridging itself.');
+    + 'requests; docs/settings.md): the batch-512 column is the like-for-like comparison of the bridging itself.');
   return rows;
 }
 

@@ -1,7 +1,7 @@
 // How long after FILAMENT_SHUTDOWN_TIMEOUT_MS a stopping process is gone, for each way an app ends
 // and a collector that refuses connections or accepts and never answers (a black hole).
 // The trigger is SIGTERM (servers) or the app's READY line (scripts); the figure is exit time − deadline.
-// Each app emits 200 events and a span; nothing is exported before the stop. README "Stopping" quotes it.
+// Each app emits 200 events and a span; nothing is exported before the stop. docs/stopping.md quotes it.
 //   node bench/stop-deadline.mjs [deadlineMs=5000] [runs=3]     (after npm run build)
 import { spawn } from 'node:child_process';
 import * as net from 'node:net';

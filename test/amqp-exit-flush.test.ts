@@ -1,5 +1,5 @@
 /**
- * README "Stopping": when the app handles SIGTERM itself, Filament never exits for it, and what
+ * docs/stopping.md: when the app handles SIGTERM itself, Filament never exits for it, and what
  * was emitted — even inside the app's own handler — is exported when the loop ends. The batch
  * delay is a minute, so nothing is exported before the signal: only the stop path can deliver.
  * RabbitMQ must be running (make test starts it via scripts/rabbitmq.sh).

@@ -1,5 +1,5 @@
 /**
- * The AMQP settings (README "Settings") against the real broker, and the value of
+ * The AMQP settings (docs/settings.md) against the real broker, and the value of
  * queue.dead_letter.count: FILAMENT_AMQP_MESSAGE_ID=keep leaves messages without an id
  * untouched; FILAMENT_DEAD_LETTER_TAP=off declares no tap queue and reports no dead letter;
  * with the tap on, the count is RabbitMQ's x-death count for that queue and reason.

@@ -1,5 +1,5 @@
 /**
- * FILAMENT_HTTP_IGNORE_PATHS (README "Settings"): the listed paths get no span, no event and
+ * FILAMENT_HTTP_IGNORE_PATHS (docs/settings.md): the listed paths get no span, no event and
  * no metric point; setting the variable replaces the default list.
  */
 import assert from 'node:assert/strict';

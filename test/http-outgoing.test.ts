@@ -1,5 +1,5 @@
 /**
- * Outgoing HTTP is instrumented by default (README "Instrumentations"): node:http through
+ * Outgoing HTTP is instrumented by default (docs/settings.md, "Instrumentations"): node:http through
  * @opentelemetry/instrumentation-http, fetch through @opentelemetry/instrumentation-undici.
  * Each call is a CLIENT span child of the request being served, carries its traceparent to the
  * callee, and records http.client.request.duration.

@@ -1,5 +1,5 @@
 /**
- * The source layout the README describes ("Source layout"): each folder of src/ is entered through
+ * The source layout docs/development.md describes ("Source layout"): each folder of src/ is entered through
  * its index.ts, and no module imports itself back through a cycle (a cycle would hand a module a
  * half-initialised one at load time, in dist/ and in the bundle alike).
  */

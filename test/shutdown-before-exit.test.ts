@@ -1,5 +1,5 @@
 /**
- * README "Stopping": an app that calls process.exit() should `await shutdown()` first.
+ * docs/stopping.md: an app that calls process.exit() should `await shutdown()` first.
  * process.exit() skips beforeExit and no signal arrives, so only shutdown() can deliver.
  */
 import assert from 'node:assert/strict';
