@@ -7,8 +7,7 @@
  *   filament setup --engine elasticsearch|opensearch --url URL [--dry-run] …   (docs/setup.md)
  *   filament verify --engine opensearch --url URL …                             (docs/setup.md)
  */
-import { runSetup } from './setup';
-import { runVerify, verify } from './verify';
+import { missingToolPackages } from './toolPackages';
 
 const USAGE = `usage: filament <command>
 
@@ -20,8 +19,18 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const err = (line: string) => process.stderr.write(`${line}\n`);
-  if (command === 'setup') return runSetup(rest, process.env, out, err, verify);
-  if (command === 'verify') return runVerify(rest, process.env, out, err);
+  if (command === 'setup' || command === 'verify') {
+    // The engines' clients are not dependencies of filament-otel (src/toolPackages.ts): asked for
+    // by name before anything that needs them is loaded.
+    const missing = missingToolPackages('filament');
+    if (missing !== undefined) {
+      err(missing);
+      return 2;
+    }
+    const { runSetup } = require('./setup') as typeof import('./setup');
+    const { runVerify, verify } = require('./verify') as typeof import('./verify');
+    return command === 'setup' ? runSetup(rest, process.env, out, err, verify) : runVerify(rest, process.env, out, err);
+  }
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? 1 : 0;

@@ -94,26 +94,37 @@ export const INSTRUMENTATION_PACKAGES: Readonly<Record<string, Entry>> = {
 const ownRequire = createRequire(__filename);
 let upstreamRequire: NodeRequire | undefined;
 
-/** Packages we do not depend on directly come with auto-instrumentations-node. */
+/**
+ * Packages we do not bundle (the opt-ins beyond the defaults) are the app's to install:
+ * resolved from the app first, then from an auto-instrumentations-node the app may have.
+ * filament-otel depends on neither, so a service installs only what the preload needs.
+ */
 function requirePackage(pkg: string): Record<string, unknown> {
-  try {
-    return ownRequire(pkg) as Record<string, unknown>;
-  } catch (error) {
-    upstreamRequire ??= createRequire(ownRequire.resolve('@opentelemetry/auto-instrumentations-node/package.json'));
+  for (const paths of [appPaths(), undefined]) {
     try {
-      return upstreamRequire(pkg) as Record<string, unknown>;
+      return ownRequire(ownRequire.resolve(pkg, paths === undefined ? undefined : { paths })) as Record<string, unknown>;
     } catch {
-      throw error;
+      // not here
     }
+  }
+  try {
+    upstreamRequire ??= createRequire(ownRequire.resolve('@opentelemetry/auto-instrumentations-node/package.json', { paths: appPaths() }));
+    return upstreamRequire(pkg) as Record<string, unknown>;
+  } catch {
+    throw new Error(`${pkg} is not installed; filament-otel does not install the instrumentations beyond its defaults: npm install ${pkg} beside the app`);
   }
 }
 
-function appResolvable(name: string): boolean {
+function appPaths(): string[] {
   const paths = [process.cwd()];
   const main = process.argv[1];
   if (main !== undefined && main !== '') paths.unshift(path.dirname(path.resolve(main)));
+  return paths;
+}
+
+function appResolvable(name: string): boolean {
   try {
-    ownRequire.resolve(name, { paths });
+    ownRequire.resolve(name, { paths: appPaths() });
     return true;
   } catch {
     return false;

@@ -6,7 +6,8 @@
  * Its audit events leave through the preload (OTEL_* variables apply; the
  * service name defaults to filament-responder).
  */
-import { connect } from 'amqplib';
+import type { connect as Connect } from 'amqplib';
+import { missingToolPackages } from './toolPackages';
 import { shutdown } from './index';
 // './responder/index', not './responder': that name resolves to this file.
 import { createResponder, loadResponderConfig, ResponderConfigError, startResponderServer } from './responder/index';
@@ -17,6 +18,10 @@ async function main(argv: readonly string[]): Promise<void> {
   if (file === undefined) throw new ResponderConfigError('usage: filament-responder --config FILE [--dry-run] (or FILAMENT_RESPONDER_CONFIG)');
   const loaded = loadResponderConfig(file);
   const config = argv.includes('--dry-run') ? { ...loaded, dryRun: true } : loaded;
+  // amqplib is not a dependency of filament-otel (src/toolPackages.ts): asked for by name.
+  const missing = missingToolPackages('filament-responder');
+  if (missing !== undefined) throw new ResponderConfigError(missing.replace(/^filament-responder: /, ''));
+  const { connect } = require('amqplib') as { connect: typeof Connect };
   process.env.OTEL_SERVICE_NAME ??= 'filament-responder';
   require('./preload');
   const responder = createResponder(config, () => connect(config.amqpUrl));

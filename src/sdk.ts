@@ -72,6 +72,8 @@ const EXPORTER_CLASS: Record<Signal, string> = {
   logs: 'OTLPLogExporter',
 };
 const PACKAGE_SIGNAL: Record<Signal, string> = { traces: 'trace', metrics: 'metrics', logs: 'logs' };
+/** The gRPC exporters' version Filament is tested with (package.json devDependencies). */
+const GRPC_EXPORTER_VERSION = '0.301.2';
 
 function buildSampler(config: FilamentConfig): Sampler {
   switch (config.sampler) {
@@ -101,7 +103,18 @@ function otlpExporter<T extends object>(signal: Signal, config: FilamentConfig, 
   const protocol = config.protocol[signal];
   if (protocol === 'grpc') {
     const pkg = `@opentelemetry/exporter-${PACKAGE_SIGNAL[signal]}-otlp-${EXPORTER_PACKAGE[protocol]}`;
-    const mod = require(pkg) as Record<string, new (config?: object) => T>;
+    let mod: Record<string, new (config?: object) => T>;
+    try {
+      mod = require(pkg) as Record<string, new (config?: object) => T>;
+    } catch (error) {
+      // Not a dependency of filament-otel (gRPC is rarely chosen and @grpc/grpc-js is large):
+      // the app installs it beside itself (docs/settings.md). Said once per signal, on the
+      // first export; the signal's records are then counted as failed, the service runs on.
+      if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') {
+        process.stderr.write(`filament-otel: OTEL_EXPORTER_OTLP_PROTOCOL=grpc needs ${pkg}, which filament-otel does not install: npm install ${pkg}@${GRPC_EXPORTER_VERSION}; ${signal} are not exported\n`);
+      }
+      throw error;
+    }
     const Exporter = mod[EXPORTER_CLASS[signal]] as new (config?: object) => T;
     return new Exporter({ url: config.endpoints[signal] });
   }
