@@ -44,7 +44,14 @@ describe('preload: HTTP service (Express 5, --require)', () => {
     assert.equal(get.attributes['http.route'], '/orders/:orderNumber');
     assert.equal(get.attributes['http.response.status_code'], 200);
     assert.equal(typeof get.attributes['api.request.duration_ms'], 'number');
-    assert.ok((get.attributes['api.request.duration_ms'] as number) >= 0);
+    // The processing time is the request's measured one: the same as the route's duration histogram
+    // (one GET of that route, so its sum is this request's seconds), rounded to the microsecond.
+    const [point] = otlp.metrics.filter((m) => m.name === 'http.server.request.duration').flatMap((m) => m.points)
+      .filter((p) => p.attributes['http.route'] === '/orders/:orderNumber' && p.attributes['http.request.method'] === 'GET').slice(-1);
+    assert.equal(point?.count, 1);
+    assert.ok((get.attributes['api.request.duration_ms'] as number) > 0);
+    assert.ok(Math.abs((point?.value ?? NaN) * 1000 - (get.attributes['api.request.duration_ms'] as number)) < 0.001,
+      `api.request.duration_ms ${get.attributes['api.request.duration_ms']} vs histogram ${point?.value} s`);
     assert.match(get.traceId ?? '', /^[0-9a-f]{32}$/);
     assert.equal(get.resource['service.name'], 'http-express');
     assert.equal(get.resource['telemetry.distro.name'], 'filament-otel');
