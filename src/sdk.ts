@@ -59,6 +59,8 @@ export interface FilamentSdk {
    * itself): exports in flight and later ones fail at once, counted.
    */
   abandon(): void;
+  /** What the batch processors were given and what became of it (delivery.ts): the exit line (exit.ts) reads it. */
+  readonly ledgers: readonly DeliveryLedger[];
 }
 
 const EXPORTER_PACKAGE: Record<OtlpProtocol, string> = {
@@ -264,6 +266,7 @@ export function startSdk(config: FilamentConfig, problems: string[]): FilamentSd
   let shutdownPromise: Promise<void> | undefined;
   return {
     runtime,
+    ledgers,
     async forceFlush() {
       await Promise.all([
         tracerProvider.forceFlush(),
@@ -286,7 +289,9 @@ export function startSdk(config: FilamentConfig, problems: string[]): FilamentSd
           ]));
         // Ref'd on purpose: the process lives until the flush is done or the deadline passes.
         const timer = setTimeout(() => {
-          const unsettled = ledgers.filter((l) => l.unsettled > 0).map((l) => `${l.unsettled} ${l.unit} (${l.destination})`);
+          // Counted before the exporters answer what is in flight as failed: each record is said once.
+          const unsettled = ledgers.map((l) => ({ l, count: l.abandon() }))
+            .filter(({ count }) => count > 0).map(({ l, count }) => `${count} ${l.unit} (${l.destination})`);
           abandon();
           for (const l of ledgers) l.reportNow();
           if (unsettled.length > 0) {
