@@ -283,10 +283,16 @@ export function startSdk(config: FilamentConfig, problems: string[]): FilamentSd
         // Spans first: ending them can still emit log records and metrics.
         const stopped = tracerProvider.shutdown()
           .catch(() => undefined)
-          .then(() => Promise.all([
-            loggerProvider.shutdown().catch(() => undefined).then(() => { globals[kStopped] = true; }),
-            meterProvider?.shutdown().catch(() => undefined),
-          ]));
+          .then(() => {
+            // Stopped from the call on, not from its end: the provider's loggers drop every
+            // record once its shutdown begins (sdk-logs 3, Logger.enabled: hasShutdown), and a
+            // stop the deadline ends resolves before it does (events/runtime.ts says each one).
+            globals[kStopped] = true;
+            return Promise.all([
+              loggerProvider.shutdown().catch(() => undefined),
+              meterProvider?.shutdown().catch(() => undefined),
+            ]);
+          });
         // Ref'd on purpose: the process lives until the flush is done or the deadline passes.
         const timer = setTimeout(() => {
           // Counted before the exporters answer what is in flight as failed: each record is said once.
