@@ -1,6 +1,6 @@
 /**
- * `process.exit()` while records are still buffered (docs/events.md,
- * "Stopping with process.exit()").
+ * `process.exit()` while records are still buffered (docs/stopping.md,
+ * "`process.exit()`").
  *
  * Node's process.exit() runs the 'exit' listeners and ends the process in the
  * same tick: no export can leave any more (it needs the event loop), so what

@@ -1,5 +1,5 @@
 /**
- * process.exit() with records still buffered (docs/events.md, "Stopping with process.exit()"):
+ * process.exit() with records still buffered (docs/stopping.md, "`process.exit()`"):
  * one synchronous stderr line with the exact count, or — FILAMENT_FLUSH_ON_EXIT=on — the exit
  * deferred until the flush, within the stop deadline, with the app's exit code. And the stop's
  * loss report counts every record once (it said 200 for 100 when the deadline abandoned a batch
