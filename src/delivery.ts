@@ -142,7 +142,9 @@ export function ledgerMeterProvider(ledger: DeliveryLedger, real: MeterProvider 
 /**
  * Counts what a batch log processor is given. After its shutdown() the batch
  * processor ignores what it is given (sdk-logs, BatchLogRecordProcessorBase
- * onEmit): that is counted apart, never as queued.
+ * onEmit): that is counted apart, never as queued. (The provider's loggers
+ * stop forwarding at the same moment, so for records emitted through them the
+ * typed API's after-stop line is what says it: events/runtime.ts.)
  */
 export class CountingLogRecordProcessor implements LogRecordProcessor {
   private stopped = false;
