@@ -75,6 +75,8 @@ export interface FilamentConfig {
     maxFiles: number;
   };
   readonly shutdownTimeoutMs: number;
+  /** process.exit() waits for the final flush, within the stop deadline (FILAMENT_FLUSH_ON_EXIT, exit.ts). */
+  readonly flushOnExit: boolean;
 }
 
 /** Instrumentations loaded when OTEL_NODE_ENABLED_INSTRUMENTATIONS is not set. */
@@ -450,6 +452,8 @@ export function readConfig(env: Env = process.env): { config: FilamentConfig; pr
       maxFiles: integer(env, problems, 'FILAMENT_LOG_FILE_MAX_FILES', 100, 1, 100_000, 'files'),
     },
     shutdownTimeoutMs: integer(env, problems, 'FILAMENT_SHUTDOWN_TIMEOUT_MS', 5000, 100, 120_000, 'milliseconds'),
+    // Off by default: deferring it makes process.exit() return to its caller (exit.ts).
+    flushOnExit: bool(env, problems, 'FILAMENT_FLUSH_ON_EXIT', false),
   };
   return { config, problems: problems.lines };
 }

@@ -23,6 +23,16 @@ export class DeliveryLedger {
   exported = 0;
   failed = 0;
   dropped = 0;
+  /**
+   * Given up at the stop deadline: said once, in the stop's line (sdk.ts). The
+   * export results that still come for them are absorbed, not counted again as
+   * failed — the stop's report said 200 for 100 records when it counted both.
+   */
+  abandoned = 0;
+  /** Results still to come for abandoned records (they were queued or in flight). */
+  private unansweredAbandoned = 0;
+  /** Emitted after the processor was shut down: never queued, lost (said at exit, exit.ts). */
+  afterStop = 0;
   /** Losses not yet written to stderr. */
   private unreportedDropped = 0;
   private unreportedFailed = 0;
@@ -37,12 +47,31 @@ export class DeliveryLedger {
     private readonly queueSize: number,
   ) {}
 
-  /** Accepted but neither exported, failed nor dropped: queued or in flight. */
+  /** Accepted but neither exported, failed, dropped nor abandoned: queued or in flight. */
   get unsettled(): number {
-    return Math.max(0, this.accepted - this.exported - this.failed - this.dropped);
+    return Math.max(0, this.accepted - this.exported - this.failed - this.dropped - this.abandoned);
+  }
+
+  /**
+   * The stop deadline passed: what is unsettled now is abandoned (and returned,
+   * for the stop's line). Called before the exporters answer their exports in
+   * flight as failed, so those answers are absorbed.
+   */
+  abandon(): number {
+    const count = this.unsettled;
+    this.abandoned += count;
+    this.unansweredAbandoned += count;
+    return count;
   }
 
   settle(count: number, errorType: string | undefined): void {
+    if (errorType !== 'queue_full' && this.unansweredAbandoned > 0) {
+      // Export results come in queue order: the abandoned records were accepted first.
+      const absorbed = Math.min(count, this.unansweredAbandoned);
+      this.unansweredAbandoned -= absorbed;
+      count -= absorbed;
+      if (count === 0) return;
+    }
     if (errorType === undefined) {
       this.exported += count;
     } else if (errorType === 'queue_full') {
@@ -69,7 +98,8 @@ export class DeliveryLedger {
     this.unreportedDropped = 0;
     this.unreportedFailed = 0;
     this.lastReportAt = Date.now();
-    process.stderr.write(`filament-otel: ${this.destination}: ${parts.join('; ')} (so far: ${this.dropped} dropped, ${this.failed} failed)\n`);
+    const abandoned = this.abandoned > 0 ? `, ${this.abandoned} abandoned at the stop deadline` : '';
+    process.stderr.write(`filament-otel: ${this.destination}: ${parts.join('; ')} (so far: ${this.dropped} dropped, ${this.failed} failed${abandoned})\n`);
   }
 
   private scheduleReport(): void {
@@ -109,12 +139,21 @@ export function ledgerMeterProvider(ledger: DeliveryLedger, real: MeterProvider 
   };
 }
 
-/** Counts what a batch log processor is given. */
+/**
+ * Counts what a batch log processor is given. After its shutdown() the batch
+ * processor ignores what it is given (sdk-logs, BatchLogRecordProcessorBase
+ * onEmit): that is counted apart, never as queued. (The provider's loggers
+ * stop forwarding at the same moment, so for records emitted through them the
+ * typed API's after-stop line is what says it: events/runtime.ts.)
+ */
 export class CountingLogRecordProcessor implements LogRecordProcessor {
+  private stopped = false;
+
   constructor(private readonly inner: LogRecordProcessor, private readonly ledger: DeliveryLedger) {}
 
   onEmit(record: ReadWriteLogRecord, context?: Context): void {
-    this.ledger.accepted++;
+    if (this.stopped) this.ledger.afterStop++;
+    else this.ledger.accepted++;
     this.inner.onEmit(record, context);
   }
 
@@ -123,12 +162,15 @@ export class CountingLogRecordProcessor implements LogRecordProcessor {
   }
 
   shutdown(): Promise<void> {
+    this.stopped = true;
     return this.inner.shutdown();
   }
 }
 
-/** Counts the sampled spans a batch span processor is given. */
+/** Counts the sampled spans a batch span processor is given (after its shutdown apart, as above). */
 export class CountingSpanProcessor implements SpanProcessor {
+  private stopped = false;
+
   constructor(private readonly inner: SpanProcessor, private readonly ledger: DeliveryLedger) {}
 
   onStart(span: Span, context: Context): void {
@@ -136,7 +178,10 @@ export class CountingSpanProcessor implements SpanProcessor {
   }
 
   onEnd(span: ReadableSpan): void {
-    if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0) this.ledger.accepted++;
+    if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0) {
+      if (this.stopped) this.ledger.afterStop++;
+      else this.ledger.accepted++;
+    }
     this.inner.onEnd(span);
   }
 
@@ -145,6 +190,7 @@ export class CountingSpanProcessor implements SpanProcessor {
   }
 
   shutdown(): Promise<void> {
+    this.stopped = true;
     return this.inner.shutdown();
   }
 }

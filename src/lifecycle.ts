@@ -8,7 +8,8 @@
  * - The app handles the signal itself: we never exit for it. We start a flush
  *   at once (its handler may end the process soon) and shut down on
  *   `beforeExit`. An app that calls process.exit() should `await shutdown()`
- *   from filament-otel first.
+ *   from filament-otel first, or set FILAMENT_FLUSH_ON_EXIT=on (exit.ts: that
+ *   deferred exit keeps this signal's deadline).
  * - Natural end of the event loop: shutdown on `beforeExit`.
  * - A cluster worker whose primary left: flush, then exit 0 as Node would.
  * Every stop ends by FILAMENT_SHUTDOWN_TIMEOUT_MS (sdk.ts, shutdown).
@@ -21,12 +22,20 @@ export function registeredSdk(): FilamentSdk | undefined {
   return globals[kSdk];
 }
 
+/**
+ * When a stop that began with a signal must end (epoch ms), if one began: its
+ * deadline bounds the whole stop, also a shutdown that starts later on
+ * `beforeExit` or in a deferred process.exit() (exit.ts).
+ */
+let stopDeadline: number | undefined;
+
+export function signalStopDeadline(): number | undefined {
+  return stopDeadline;
+}
+
 export function installShutdownHooks(sdk: FilamentSdk, timeoutMs: number): void {
   globals[kSdk] = sdk;
   let stopping = false;
-  // When the stop began (the first signal): its deadline bounds the whole stop,
-  // also a shutdown that starts later on `beforeExit`.
-  let stopDeadline: number | undefined;
 
   const onSignal = (signal: NodeJS.Signals): void => {
     if (process.listenerCount(signal) > 1) {

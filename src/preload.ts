@@ -7,7 +7,8 @@
 import { isMainThread } from 'node:worker_threads';
 import { readConfig } from './config';
 import { installCrashHandler } from './crash';
-import { installShutdownHooks } from './lifecycle';
+import { installExitHooks } from './exit';
+import { installShutdownHooks, signalStopDeadline } from './lifecycle';
 import { startSdk } from './sdk';
 import { globals, kConfig, kEsmHooks, kStarted } from './symbols';
 
@@ -33,6 +34,7 @@ function startPreload(): void {
     const sdk = startSdk(config, problems);
     installShutdownHooks(sdk, config.shutdownTimeoutMs);
     installCrashHandler(sdk, config.shutdownTimeoutMs);
+    installExitHooks(sdk, { flushOnExit: config.flushOnExit, timeoutMs: config.shutdownTimeoutMs, stopDeadline: signalStopDeadline });
     for (const line of problems) process.stderr.write(`${line}\n`);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);

@@ -59,6 +59,8 @@ export interface FilamentSdk {
    * itself): exports in flight and later ones fail at once, counted.
    */
   abandon(): void;
+  /** What the batch processors were given and what became of it (delivery.ts): the exit line (exit.ts) reads it. */
+  readonly ledgers: readonly DeliveryLedger[];
 }
 
 const EXPORTER_PACKAGE: Record<OtlpProtocol, string> = {
@@ -264,6 +266,7 @@ export function startSdk(config: FilamentConfig, problems: string[]): FilamentSd
   let shutdownPromise: Promise<void> | undefined;
   return {
     runtime,
+    ledgers,
     async forceFlush() {
       await Promise.all([
         tracerProvider.forceFlush(),
@@ -280,13 +283,21 @@ export function startSdk(config: FilamentConfig, problems: string[]): FilamentSd
         // Spans first: ending them can still emit log records and metrics.
         const stopped = tracerProvider.shutdown()
           .catch(() => undefined)
-          .then(() => Promise.all([
-            loggerProvider.shutdown().catch(() => undefined).then(() => { globals[kStopped] = true; }),
-            meterProvider?.shutdown().catch(() => undefined),
-          ]));
+          .then(() => {
+            // Stopped from the call on, not from its end: the provider's loggers drop every
+            // record once its shutdown begins (sdk-logs 3, Logger.enabled: hasShutdown), and a
+            // stop the deadline ends resolves before it does (events/runtime.ts says each one).
+            globals[kStopped] = true;
+            return Promise.all([
+              loggerProvider.shutdown().catch(() => undefined),
+              meterProvider?.shutdown().catch(() => undefined),
+            ]);
+          });
         // Ref'd on purpose: the process lives until the flush is done or the deadline passes.
         const timer = setTimeout(() => {
-          const unsettled = ledgers.filter((l) => l.unsettled > 0).map((l) => `${l.unsettled} ${l.unit} (${l.destination})`);
+          // Counted before the exporters answer what is in flight as failed: each record is said once.
+          const unsettled = ledgers.map((l) => ({ l, count: l.abandon() }))
+            .filter(({ count }) => count > 0).map(({ l, count }) => `${count} ${l.unit} (${l.destination})`);
           abandon();
           for (const l of ledgers) l.reportNow();
           if (unsettled.length > 0) {

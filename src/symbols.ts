@@ -17,7 +17,7 @@ export const kStarted = Symbol.for('filament-otel.started.v1');
 export const kConfig = Symbol.for('filament-otel.config.v1');
 /** The started SDK: the API's forceFlush()/shutdown() and the stop hooks (lifecycle.ts). */
 export const kSdk = Symbol.for('filament-otel.sdk.v1');
-/** Set when the SDK's logger provider has shut down: records emitted later go nowhere, and say so (events/runtime.ts). */
+/** Set when the SDK's logger provider begins to shut down: records emitted later go nowhere, and say so (events/runtime.ts). */
 export const kStopped = Symbol.for('filament-otel.stopped.v1');
 /** Configuration, logger, masker and instruments the event emitters share (events/runtime.ts). */
 export const kRuntime = Symbol.for('filament-otel.runtime.v1');

@@ -142,6 +142,14 @@ describe('unit: configuration', () => {
     ]);
   });
 
+  it('FILAMENT_FLUSH_ON_EXIT: off by default, on when asked, a bad value said and off', () => {
+    assert.equal(readConfig({}).config.flushOnExit, false);
+    assert.equal(readConfig({ FILAMENT_FLUSH_ON_EXIT: 'on' }).config.flushOnExit, true);
+    const { config, problems } = readConfig({ FILAMENT_FLUSH_ON_EXIT: 'always' });
+    assert.equal(config.flushOnExit, false);
+    assert.deepEqual(problems, ['filament-otel: FILAMENT_FLUSH_ON_EXIT="always" is not one of true/false/on/off; using false']);
+  });
+
   it('rejects an out-of-range sampler ratio', () => {
     const { config, problems } = readConfig({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '1.5' });
     assert.equal(config.samplerRatio, 1);

@@ -4,6 +4,7 @@
  * is left out and reported by one stderr line per field, once; `currency` defaults to EUR.
  */
 import assert from 'node:assert/strict';
+import * as net from 'node:net';
 import { OtlpReceiver } from './support/otlpReceiver';
 import { startFixture } from './support/fixture';
 
@@ -75,5 +76,34 @@ describe('typed API: with and without the preload', function () {
     assert.deepEqual(orders.filter((a) => String(a['order.number']).startsWith('ORD-BAD-')), [0, 1].map((i) => ({
       'order.number': `ORD-BAD-${i}`, 'order.status': 'paid',
     })));
+  });
+});
+
+describe('typed API: nothing passes silently', function () {
+  this.timeout(30000);
+  const sockets = new Set<net.Socket>();
+  const blackHole = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+  });
+  before(() => new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve)));
+  after(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => blackHole.close(() => resolve()));
+  });
+
+  it('a getter throwing what cannot be printed, and a call after a shutdown() the deadline ended: no throw, one line each', async () => {
+    const app = await startFixture('typed-api-stop.cjs', {
+      otlp: `http://127.0.0.1:${(blackHole.address() as net.AddressInfo).port}`, readyText: 'DONE',
+      env: { FILAMENT_SHUTDOWN_TIMEOUT_MS: '500', OTEL_BLRP_SCHEDULE_DELAY: '60000' },
+    });
+    assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
+    assert.deepEqual(JSON.parse(app.stdout().split('\n')[0] as string), { threw: false });
+    assert.deepEqual(app.stderr().trim().split('\n'), [
+      'filament-otel: modelPriced() could not read its argument (object); no record is emitted',
+      'filament-otel: the stop deadline (FILAMENT_SHUTDOWN_TIMEOUT_MS=500) passed; abandoned unexported: 1 log records (OTLP logs)',
+      AFTER_STOP_LINE,
+    ]);
   });
 });

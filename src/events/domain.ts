@@ -61,7 +61,16 @@ function isObject(fn: string, value: unknown): boolean {
 
 /** The caller's object threw (a getter, a proxy): said once, never rethrown. */
 function failed(fn: string, err: unknown): void {
-  sayOnce(`${fn}!`, `${fn}() could not read its argument (${err instanceof Error ? err.message : String(err)}); no record is emitted`);
+  sayOnce(`${fn}!`, `${fn}() could not read its argument (${thrownText(err)}); no record is emitted`);
+}
+
+/** What was thrown, as text; itself never throws (`String(Object.create(null))` does, so might a Proxy). */
+function thrownText(err: unknown): string {
+  try {
+    return err instanceof Error ? err.message : String(err);
+  } catch {
+    return typeof err;
+  }
 }
 
 function reportOnce(fn: string, field: string, value: unknown, why: string): void {
