@@ -8,19 +8,11 @@
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import * as net from 'node:net';
-import { startFixture as startTracked, type FixtureOptions, type RunningFixture } from './support/fixture';
+import { trackedFixtures, type RunningFixture } from './support/fixture';
 import { OtlpReceiver } from './support/otlpReceiver';
 
-const running = new Set<RunningFixture>();
-async function startFixture(file: string, options: FixtureOptions): Promise<RunningFixture> {
-  const app = await startTracked(file, options);
-  running.add(app);
-  void app.exited.then(() => running.delete(app));
-  return app;
-}
-function killLeftovers(): void {
-  for (const app of running) app.child.kill('SIGKILL');
-}
+/** Fixtures started here; whatever a failed assertion left running is killed after each test. */
+const { startFixture, killLeftovers } = trackedFixtures();
 
 /** A POST that resolves when answered or when the connection ends unanswered (the app exited). */
 function post(port: number, path: string): Promise<void> {

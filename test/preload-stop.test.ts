@@ -6,20 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { request, startFixture as startTracked, type FixtureOptions, type RunningFixture } from './support/fixture';
+import { request, trackedFixtures } from './support/fixture';
 import { OtlpReceiver } from './support/otlpReceiver';
 
 /** Fixtures started here; whatever a failed assertion left running is killed after each test. */
-const running = new Set<RunningFixture>();
-async function startFixture(file: string, options: FixtureOptions): Promise<RunningFixture> {
-  const app = await startTracked(file, options);
-  running.add(app);
-  void app.exited.then(() => running.delete(app));
-  return app;
-}
-function killLeftovers(): void {
-  for (const app of running) app.child.kill('SIGKILL');
-}
+const { startFixture, killLeftovers } = trackedFixtures();
 
 const DEADLINE_MS = 1000;
 /** Deadline + start-up-free slack for a loaded 2-core machine; an unbounded stop takes 8–20 s. */

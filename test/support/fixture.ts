@@ -116,3 +116,25 @@ export async function request(
   }
   return { status: res.status, body: parsed };
 }
+
+/**
+ * startFixture that remembers what it started, and killLeftovers for `afterEach`: whatever a
+ * failed assertion left running is killed before the next test.
+ */
+export function trackedFixtures(): {
+  startFixture: (file: string, options: FixtureOptions) => Promise<RunningFixture>;
+  killLeftovers: () => void;
+} {
+  const running = new Set<RunningFixture>();
+  return {
+    async startFixture(file, options) {
+      const app = await startFixture(file, options);
+      running.add(app);
+      void app.exited.then(() => running.delete(app));
+      return app;
+    },
+    killLeftovers() {
+      for (const app of running) app.child.kill('SIGKILL');
+    },
+  };
+}
