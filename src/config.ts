@@ -75,7 +75,24 @@ export interface FilamentConfig {
     maxFiles: number;
   };
   readonly shutdownTimeoutMs: number;
+  /**
+   * Set only when the configuration came from OTEL_CONFIG_FILE (src/configFile):
+   * each OTLP exporter's headers, compression and timeout from the file, used
+   * instead of OTEL_EXPORTER_OTLP_* (the specification ignores those then).
+   */
+  readonly otlpFromFile?: Readonly<Partial<Record<Signal, OtlpFileSettings>>>;
+  /** Set only from OTEL_CONFIG_FILE: `resource.attributes` (+ `attributes_list`), in place of the env detector. */
+  readonly resourceAttributes?: Readonly<Record<string, ResourceAttributeValue>>;
 }
+
+/** An OTLP exporter's settings from a declarative configuration file. */
+export interface OtlpFileSettings {
+  readonly headers: Readonly<Record<string, string>>;
+  readonly compression: 'gzip' | 'none';
+  readonly timeoutMs: number;
+}
+
+export type ResourceAttributeValue = string | number | boolean | readonly string[] | readonly number[] | readonly boolean[];
 
 /** Instrumentations loaded when OTEL_NODE_ENABLED_INSTRUMENTATIONS is not set. */
 export const DEFAULT_INSTRUMENTATIONS = [
@@ -100,17 +117,21 @@ export const DEFAULT_HTTP_IGNORE_PATHS = [
   '/health', '/healthz', '/ready', '/readyz', '/live', '/livez', '/metrics', '/favicon.ico',
 ];
 
-type Env = Readonly<Record<string, string | undefined>>;
+export type Env = Readonly<Record<string, string | undefined>>;
 
 /** Collects the one-line problems; the caller decides where they go (stderr). */
 export class ConfigProblems {
   readonly lines: string[] = [];
+  /** The same problems without their fallback: a configuration file names them by its own paths (src/configFile). */
+  readonly entries: { variable: string; problem: string }[] = [];
   add(variable: string, value: string, problem: string, fallback: string): void {
     this.lines.push(`filament-otel: ${variable}=${JSON.stringify(value)} ${problem}; using ${fallback}`);
+    this.entries.push({ variable, problem: `${JSON.stringify(value)} ${problem}` });
   }
   /** For settings whose value may be a secret (headers): named, never echoed. */
   addWithoutValue(variable: string, problem: string, fallback: string): void {
     this.lines.push(`filament-otel: ${variable}: ${problem}; ${fallback}`);
+    this.entries.push({ variable, problem });
   }
 }
 
@@ -458,6 +479,12 @@ function readLogFile(env: Env, problems: ConfigProblems): FilamentConfig['logFil
  * order so the problem lines keep theirs.
  */
 export function readConfig(env: Env = process.env): { config: FilamentConfig; problems: string[] } {
+  const { config, problems } = readSettings(env);
+  return { config, problems: problems.lines };
+}
+
+/** readConfig with its problems as structured entries too (src/configFile names them by file path). */
+export function readSettings(env: Env): { config: FilamentConfig; problems: ConfigProblems } {
   const problems = new ConfigProblems();
 
   const disabled = bool(env, problems, 'OTEL_SDK_DISABLED', false);
@@ -509,5 +536,5 @@ export function readConfig(env: Env = process.env): { config: FilamentConfig; pr
     logFile: readLogFile(env, problems),
     shutdownTimeoutMs: integer(env, problems, 'FILAMENT_SHUTDOWN_TIMEOUT_MS', 5000, 100, 120_000, 'milliseconds'),
   };
-  return { config, problems: problems.lines };
+  return { config, problems };
 }

@@ -103,11 +103,15 @@ function otlpExporter<T extends object>(signal: Signal, config: FilamentConfig, 
     const pkg = `@opentelemetry/exporter-${PACKAGE_SIGNAL[signal]}-otlp-${EXPORTER_PACKAGE[protocol]}`;
     const mod = require(pkg) as Record<string, new (config?: object) => T>;
     const Exporter = mod[EXPORTER_CLASS[signal]] as new (config?: object) => T;
-    return new Exporter({ url: config.endpoints[signal] });
+    const fromFile = config.otlpFromFile?.[signal];
+    return new Exporter(fromFile === undefined ? { url: config.endpoints[signal] } : {
+      url: config.endpoints[signal], compression: fromFile.compression, timeoutMillis: fromFile.timeoutMs,
+    });
   }
   // With the exporters, not at start-up: the serialiser's ASCII string path (src/patches/protobufStrings.ts).
   if (protocol === 'http/protobuf') installProtobufStrings();
-  return loadOtlpHttpExporter().createOtlpHttpExporter(signal, protocol, config.endpoints[signal], stop, config.shutdownTimeoutMs) as unknown as T;
+  return loadOtlpHttpExporter().createOtlpHttpExporter(
+    signal, protocol, config.endpoints[signal], stop, config.shutdownTimeoutMs, config.otlpFromFile?.[signal]) as unknown as T;
 }
 
 /**
@@ -131,9 +135,11 @@ function buildResource(config: FilamentConfig): Resource {
     serviceinstance: serviceInstanceIdDetector,
   };
   const detectors = config.resourceDetectors.map((d) => all[d] as ResourceDetector);
-  return defaultResource()
+  const detected = defaultResource()
     .merge(resourceFromAttributes({ 'telemetry.distro.name': PACKAGE_NAME, 'telemetry.distro.version': PACKAGE_VERSION }))
     .merge(detectResources({ detectors }));
+  // From OTEL_CONFIG_FILE: the file's attributes win, as OTEL_RESOURCE_ATTRIBUTES (env, last) does otherwise.
+  return config.resourceAttributes === undefined ? detected : detected.merge(resourceFromAttributes({ ...config.resourceAttributes }));
 }
 
 /** OTEL_LOG_LEVEL: the SDK's own diagnostics on the console (off unless set). */
