@@ -90,6 +90,8 @@ export interface OtlpFileSettings {
   readonly headers: Readonly<Record<string, string>>;
   readonly compression: 'gzip' | 'none';
   readonly timeoutMs: number;
+  /** PEM contents of otlp_http.tls's ca_file, cert_file, key_file. */
+  readonly tls?: Readonly<{ ca?: string; cert?: string; key?: string }> | undefined;
 }
 
 export type ResourceAttributeValue = string | number | boolean | readonly string[] | readonly number[] | readonly boolean[];

@@ -12,6 +12,8 @@
  * The model: https://opentelemetry.io/docs/specs/otel-config/types/ and
  * sdk-node's create-from-config.ts, whose interpretation this follows.
  */
+import { readFileSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import type {
   ConfigurationModel, LogRecordProcessorConfigModel, MetricReaderConfigModel, SamplerConfigModel,
   SpanProcessorConfigModel,
@@ -93,7 +95,7 @@ class Translator {
     if (this.otlp[signal] !== undefined) throw new ConfigFileError(at, `is a second OTLP exporter for ${signal}; Filament runs one per signal`);
     const common = ['endpoint', 'headers', 'headers_list', 'compression', 'timeout'];
     const metricOnly = signal === 'metrics' ? ['temporality_preference'] : [];
-    onlyKeys(at, props, name === 'otlp_http' ? [...common, 'encoding', ...metricOnly] : [...common, ...metricOnly]);
+    onlyKeys(at, props, name === 'otlp_http' ? [...common, 'encoding', 'tls', ...metricOnly] : [...common, ...metricOnly]);
     const variable = SIGNAL_VARIABLE[signal];
     const protocol = name === 'otlp_grpc' ? 'grpc' : props.encoding === 'json' ? 'http/json' : 'http/protobuf';
     this.set(`OTEL_EXPORTER_OTLP_${variable}_PROTOCOL`, protocol, [...at, 'encoding']);
@@ -116,6 +118,7 @@ class Translator {
       compression: props.compression === 'gzip' ? 'gzip' : 'none',
       // The exporters' default (otlp-exporter-base), as when the variable is unset.
       timeoutMs: timeout ?? 10000,
+      tls: tlsFiles([...at, 'tls'], props.tls),
     };
     return 'otlp';
   }
@@ -245,6 +248,28 @@ class Translator {
       else if (value !== null) throw new ConfigFileError(at, 'must be a string, number, boolean or a list of them');
     }
   }
+}
+
+/**
+ * otlp_http.tls (HttpTls): the PEM files read now, as sdk-node reads them (absolute paths only), so a
+ * missing certificate refuses the file at start-up instead of failing every export.
+ */
+function tlsFiles(path: FilePath, tls: unknown): OtlpFileSettings['tls'] {
+  if (tls === null || tls === undefined) return undefined;
+  onlyKeys(path, tls, ['ca_file', 'cert_file', 'key_file']);
+  const out: { ca?: string; cert?: string; key?: string } = {};
+  for (const [key, option] of [['ca_file', 'ca'], ['cert_file', 'cert'], ['key_file', 'key']] as const) {
+    const file = (tls as Props)[key];
+    // An empty value is what `\${env:VAR}` of an unset variable gives: no file.
+    if (file === null || file === undefined || file === '') continue;
+    if (typeof file !== 'string' || !isAbsolute(file)) throw new ConfigFileError([...path, key], 'must be an absolute path');
+    try {
+      out[option] = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new ConfigFileError([...path, key], `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+  }
+  return out;
 }
 
 /** The severity names of the schema's log_level, as OTEL_LOG_LEVEL names them. */

@@ -57,13 +57,14 @@ export interface OtlpFileOptions {
   readonly headers: Readonly<Record<string, string>>;
   readonly compression: 'gzip' | 'none';
   readonly timeoutMs: number;
+  readonly tls?: Readonly<{ ca?: string; cert?: string; key?: string }> | undefined;
 }
 
 /**
  * The settings an upstream OTLP/HTTP exporter of this signal would use, with `url` (config.ts) in place of its own.
  * With `fromFile` (OTEL_CONFIG_FILE) nothing comes from OTEL_EXPORTER_OTLP_*: upstream's resolution lays the
  * environment under what the caller gives (headers merged, certificates in the agent), so those two are replaced
- * whole, by the file's headers and upstream's default agent (public: httpAgentFactoryFromOptions).
+ * whole, by the file's headers and an agent with the file's certificates (public: httpAgentFactoryFromOptions).
  */
 export function otlpHttpOptions(signal: HttpSignal, protocol: HttpProtocol, url: string, fromFile?: OtlpFileOptions): OtlpHttpOptions {
   const parts = SIGNALS[signal];
@@ -72,7 +73,7 @@ export function otlpHttpOptions(signal: HttpSignal, protocol: HttpProtocol, url:
   const options = convertLegacyHttpOptions(
     { url, compression: fromFile.compression as CompressionAlgorithm, timeoutMillis: fromFile.timeoutMs }, parts.variable, parts.path, {});
   const headers = { ...fromFile.headers, 'Content-Type': contentType };
-  return { ...options, headers: async () => ({ ...headers }), agentFactory: httpAgentFactoryFromOptions({ keepAlive: true }) };
+  return { ...options, headers: async () => ({ ...headers }), agentFactory: httpAgentFactoryFromOptions({ keepAlive: true, ...fromFile.tls }) };
 }
 
 /** An OTLP/HTTP exporter for `signal` whose exports end by the stop deadline. */
