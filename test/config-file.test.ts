@@ -101,13 +101,20 @@ describe('preload: OTEL_CONFIG_FILE', function () {
         OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=from-env',
       },
     });
-    // Sampled parents: the file's parent_based sampler records them; without a parent its always_off root drops the request.
-    for (let i = 1; i <= 5; i++) assert.equal((await request(app.port as number, 'GET', `/orders/ORD-${i}`, undefined, sampled(i))).status, 200);
-    assert.equal((await request(app.port as number, 'GET', '/orders/ORD-UNSAMPLED')).status, 200);
-    assert.equal((await request(app.port as number, 'GET', '/orders/ORD-IGNORED', undefined, sampled(9))).status, 200);
-    assert.ok(await otlp.waitFor(() => otlp.spans.filter((s) => s.kind === 2).length >= 5 && otlp.metrics.length > 0 && otlp.logs.length > 0),
-      `spans ${otlp.spans.length}, metrics ${otlp.metrics.length}, events ${otlp.logs.length}\n${app.stderr()}`);
-    assert.equal((await app.stop('SIGTERM')).signal, 'SIGTERM');
+    let stopped: Awaited<ReturnType<typeof app.stop>> | undefined;
+    try {
+      // Sampled parents: the file's parent_based sampler records them; without a parent its always_off root drops the request.
+      for (let i = 1; i <= 5; i++) assert.equal((await request(app.port as number, 'GET', `/orders/ORD-${i}`, undefined, sampled(i))).status, 200);
+      assert.equal((await request(app.port as number, 'GET', '/orders/ORD-UNSAMPLED')).status, 200);
+      assert.equal((await request(app.port as number, 'GET', '/orders/ORD-IGNORED', undefined, sampled(9))).status, 200);
+      assert.ok(await otlp.waitFor(() => otlp.spans.filter((s) => s.kind === 2).length >= 5 && otlp.metrics.length > 0 && otlp.logs.length > 0),
+        `spans ${otlp.spans.length}, metrics ${otlp.metrics.length}, events ${otlp.logs.length}\n${app.stderr()}`);
+      stopped = await app.stop('SIGTERM');
+    } finally {
+      // Even when an assertion failed: no fixture outlives the spec.
+      if (stopped === undefined) await app.stop('SIGKILL');
+    }
+    assert.equal(stopped.signal, 'SIGTERM');
     assert.equal(app.stderr(), '');
 
     const server = otlp.spans.filter((s) => s.kind === 2);
@@ -127,8 +134,13 @@ describe('preload: OTEL_CONFIG_FILE', function () {
   it('an invalid file costs exactly one stderr line naming file, position and error; nothing is exported and the app serves', async () => {
     const bad = file('bad.yaml', 'file_format: "1.0"\ntracer_provider:\n  processors:\n    - batch:\n        exporter:\n          otlp_http:\n            endpoint: 4318\n');
     const app = await startFixture('http-express.cjs', { otlp: otlp.url, env: { OTEL_CONFIG_FILE: bad } });
-    assert.equal((await request(app.port as number, 'GET', '/orders/ORD-1')).status, 200);
-    assert.equal((await app.stop('SIGTERM')).signal, 'SIGTERM');
+    let served: Awaited<ReturnType<typeof request>>;
+    try {
+      served = await request(app.port as number, 'GET', '/orders/ORD-1');
+    } finally {
+      assert.equal((await app.stop('SIGTERM')).signal, 'SIGTERM');
+    }
+    assert.equal(served.status, 200, 'the app serves');
     assert.equal(app.stderr(),
       `filament-otel: OTEL_CONFIG_FILE=${JSON.stringify(bad)}: line 7, column 13: tracer_provider.processors[0].batch.exporter.otlp_http.endpoint must be string,null; telemetry is off\n`);
     assert.equal(otlp.requests.length + otlp.unauthorized, 0);
