@@ -15,6 +15,9 @@
 // - @opentelemetry/otlp-transformer: src/patches/protobufStrings.ts patches its writer by file
 //   path (the package exports only "."), so the exporters must use those very files; it is
 //   required with the exporters, on the first export, never at start-up;
+// - @opentelemetry/configuration and yaml: required only when OTEL_CONFIG_FILE is set
+//   (src/configFile/load.ts); the schema validator alone is ~550 KB that a service
+//   configured by the environment would otherwise parse at every start;
 // - whatever is required by a computed name (instrumentations named in
 //   OTEL_NODE_ENABLED_INSTRUMENTATIONS beyond the defaults, gRPC exporters).
 // dist/index.js (the public API) stays unbundled and small; it meets the
@@ -40,6 +43,7 @@ const result = await build({
   external: [
     '@opentelemetry/api', '@opentelemetry/api-logs', 'import-in-the-middle', '@grpc/grpc-js',
     '@opentelemetry/winston-transport', '@opentelemetry/otlp-transformer',
+    '@opentelemetry/configuration', 'yaml',
   ],
   sourcemap: 'linked',
   sourcesContent: false,

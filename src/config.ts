@@ -53,7 +53,7 @@ export interface FilamentConfig {
   readonly blrp: BatchSettings;
   /** OTEL_BSP_* (spans) */
   readonly bsp: BatchSettings;
-  readonly resourceDetectors: readonly ('env' | 'host' | 'os' | 'process' | 'serviceinstance')[];
+  readonly resourceDetectors: readonly ResourceDetectorName[];
   /** Instrumentation short names to load (after enabled/disabled lists). */
   readonly instrumentations: readonly string[];
   /** True when OTEL_NODE_ENABLED_INSTRUMENTATIONS named them (no presence check). */
@@ -77,7 +77,26 @@ export interface FilamentConfig {
   readonly shutdownTimeoutMs: number;
   /** process.exit() waits for the final flush, within the stop deadline (FILAMENT_FLUSH_ON_EXIT, exit.ts). */
   readonly flushOnExit: boolean;
+  /**
+   * Set only when the configuration came from OTEL_CONFIG_FILE (src/configFile):
+   * each OTLP exporter's headers, compression and timeout from the file, used
+   * instead of OTEL_EXPORTER_OTLP_* (the specification ignores those then).
+   */
+  readonly otlpFromFile?: Readonly<Partial<Record<Signal, OtlpFileSettings>>>;
+  /** Set only from OTEL_CONFIG_FILE: `resource.attributes` (+ `attributes_list`), in place of the env detector. */
+  readonly resourceAttributes?: Readonly<Record<string, ResourceAttributeValue>>;
 }
+
+/** An OTLP exporter's settings from a declarative configuration file. */
+export interface OtlpFileSettings {
+  readonly headers: Readonly<Record<string, string>>;
+  readonly compression: 'gzip' | 'none';
+  readonly timeoutMs: number;
+  /** PEM contents of otlp_http.tls's ca_file, cert_file, key_file. */
+  readonly tls?: Readonly<{ ca?: string; cert?: string; key?: string }> | undefined;
+}
+
+export type ResourceAttributeValue = string | number | boolean | readonly string[] | readonly number[] | readonly boolean[];
 
 /** Instrumentations loaded when OTEL_NODE_ENABLED_INSTRUMENTATIONS is not set. */
 export const DEFAULT_INSTRUMENTATIONS = [
@@ -102,17 +121,21 @@ export const DEFAULT_HTTP_IGNORE_PATHS = [
   '/health', '/healthz', '/ready', '/readyz', '/live', '/livez', '/metrics', '/favicon.ico',
 ];
 
-type Env = Readonly<Record<string, string | undefined>>;
+export type Env = Readonly<Record<string, string | undefined>>;
 
 /** Collects the one-line problems; the caller decides where they go (stderr). */
 export class ConfigProblems {
   readonly lines: string[] = [];
+  /** The same problems without their fallback: a configuration file names them by its own paths (src/configFile). */
+  readonly entries: { variable: string; problem: string }[] = [];
   add(variable: string, value: string, problem: string, fallback: string): void {
     this.lines.push(`filament-otel: ${variable}=${JSON.stringify(value)} ${problem}; using ${fallback}`);
+    this.entries.push({ variable, problem: `${JSON.stringify(value)} ${problem}` });
   }
   /** For settings whose value may be a secret (headers): named, never echoed. */
   addWithoutValue(variable: string, problem: string, fallback: string): void {
     this.lines.push(`filament-otel: ${variable}: ${problem}; ${fallback}`);
+    this.entries.push({ variable, problem });
   }
 }
 
@@ -251,23 +274,17 @@ function resolveEndpoint(env: Env, signal: Signal, protocol: OtlpProtocol, inval
 /** The preload's metric export interval when OTEL_METRIC_EXPORT_INTERVAL is unset. */
 export const DEFAULT_METRIC_EXPORT_INTERVAL_MS = 5000;
 
-/**
- * Parses and validates the environment. Never throws: bad values are reported
- * in `problems` and replaced by their documented fallback.
- */
-
-export function readConfig(env: Env = process.env): { config: FilamentConfig; problems: string[] } {
-  const problems = new ConfigProblems();
-
-  const disabled = bool(env, problems, 'OTEL_SDK_DISABLED', false);
-
+function readProtocols(env: Env, problems: ConfigProblems): Record<Signal, OtlpProtocol> {
   const generalProtocol = protocol(env, problems, '', 'http/protobuf');
-  const proto = {
+  return {
     traces: protocol(env, problems, 'TRACES', generalProtocol),
     metrics: protocol(env, problems, 'METRICS', generalProtocol),
     logs: protocol(env, problems, 'LOGS', generalProtocol),
   };
+}
 
+/** OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG. */
+function readSampler(env: Env, problems: ConfigProblems): { sampler: SamplerName; samplerRatio: number } {
   let sampler: SamplerName = 'parentbased_always_on';
   const samplerRaw = raw(env, 'OTEL_TRACES_SAMPLER');
   if (samplerRaw !== undefined) {
@@ -288,14 +305,19 @@ export function readConfig(env: Env = process.env): { config: FilamentConfig; pr
     problems.add('OTEL_TRACES_SAMPLER_ARG', ratioRaw,
       `is not read by the sampler ${sampler} (only traceidratio and parentbased_traceidratio take one)`, 'it is ignored');
   }
+  return { sampler, samplerRatio };
+}
 
-  // An empty name is dropped by the SDK: every record would say unknown_service:<argv0>.
+/** An empty name is dropped by the SDK: every record would say unknown_service:<argv0>. */
+function checkServiceName(env: Env, problems: ConfigProblems): void {
   const serviceName = env.OTEL_SERVICE_NAME;
   if (serviceName !== undefined && serviceName.trim() === '' && !/(^|,)\s*service\.name\s*=/.test(env.OTEL_RESOURCE_ATTRIBUTES ?? '')) {
     problems.add('OTEL_SERVICE_NAME', serviceName, 'is empty',
       `unknown_service:${process.argv0} (records cannot be told apart by service)`);
   }
+}
 
+function readPropagators(env: Env, problems: ConfigProblems): ('tracecontext' | 'baggage')[] {
   const propagators: ('tracecontext' | 'baggage')[] = [];
   for (const p of list(env, 'OTEL_PROPAGATORS') ?? ['tracecontext', 'baggage']) {
     if (p === 'tracecontext' || p === 'baggage') {
@@ -304,15 +326,20 @@ export function readConfig(env: Env = process.env): { config: FilamentConfig; pr
       problems.add('OTEL_PROPAGATORS', p, 'is not supported by Filament (tracecontext, baggage, none)', 'it is ignored');
     }
   }
+  return propagators;
+}
 
+function readLogLevel(env: Env, problems: ConfigProblems): string | undefined {
   const logLevelRaw = raw(env, 'OTEL_LOG_LEVEL');
-  let logLevel: string | undefined;
-  if (logLevelRaw !== undefined) {
-    const l = logLevelRaw.toUpperCase();
-    if (['NONE', 'ERROR', 'WARN', 'INFO', 'DEBUG', 'VERBOSE', 'ALL'].includes(l)) logLevel = l;
-    else problems.add('OTEL_LOG_LEVEL', logLevelRaw, 'is not NONE/ERROR/WARN/INFO/DEBUG/VERBOSE/ALL', 'INFO');
-  }
+  if (logLevelRaw === undefined) return undefined;
+  const l = logLevelRaw.toUpperCase();
+  if (['NONE', 'ERROR', 'WARN', 'INFO', 'DEBUG', 'VERBOSE', 'ALL'].includes(l)) return l;
+  problems.add('OTEL_LOG_LEVEL', logLevelRaw, 'is not NONE/ERROR/WARN/INFO/DEBUG/VERBOSE/ALL', 'INFO');
+  return undefined;
+}
 
+/** OTEL_EXPORTER_OTLP[_<SIGNAL>]_ENDPOINT, each checked, then resolved per signal (resolveEndpoint). */
+function readEndpoints(env: Env, problems: ConfigProblems, proto: Readonly<Record<Signal, OtlpProtocol>>): Record<Signal, string> {
   const invalidEndpointVars = new Set<string>();
   for (const name of OTLP_ENDPOINT_VARS) {
     const v = raw(env, name);
@@ -329,44 +356,49 @@ export function readConfig(env: Env = process.env): { config: FilamentConfig; pr
       problems.add(name, v, 'is not an http(s) URL', `the default endpoint ${DEFAULT_OTLP_ENDPOINT.http}`);
     }
   }
-  const endpoints = {
+  return {
     traces: resolveEndpoint(env, 'traces', proto.traces, invalidEndpointVars),
     metrics: resolveEndpoint(env, 'metrics', proto.metrics, invalidEndpointVars),
     logs: resolveEndpoint(env, 'logs', proto.logs, invalidEndpointVars),
   };
+}
 
-  let metricsTemporality: TemporalityPreference = 'cumulative';
+function readMetricsTemporality(env: Env, problems: ConfigProblems): TemporalityPreference {
   const temporalityRaw = raw(env, 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE');
-  if (temporalityRaw !== undefined) {
-    const t = temporalityRaw.toLowerCase();
-    if (t === 'cumulative' || t === 'delta' || t === 'lowmemory') metricsTemporality = t;
-    else problems.add('OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', temporalityRaw, 'is not cumulative, delta or lowmemory', 'cumulative');
-  }
+  if (temporalityRaw === undefined) return 'cumulative';
+  const t = temporalityRaw.toLowerCase();
+  if (t === 'cumulative' || t === 'delta' || t === 'lowmemory') return t;
+  problems.add('OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', temporalityRaw, 'is not cumulative, delta or lowmemory', 'cumulative');
+  return 'cumulative';
+}
 
+/** OTEL_METRIC_EXPORT_INTERVAL and OTEL_METRIC_EXPORT_TIMEOUT (the timeout at most the interval). */
+function readMetricExport(env: Env, problems: ConfigProblems): { metricExportIntervalMs: number; metricExportTimeoutMs: number } {
   // 5 s, not the SDK's 60 s: the alert rules (alerting/, docs/alerting.md) must
   // see a fault within 30 s of its onset; the cost is measured in docs/benchmarks.md.
   const metricExportIntervalMs = integer(env, problems, 'OTEL_METRIC_EXPORT_INTERVAL', DEFAULT_METRIC_EXPORT_INTERVAL_MS, 100, 86_400_000, 'milliseconds');
   let metricExportTimeoutMs = integer(env, problems, 'OTEL_METRIC_EXPORT_TIMEOUT', 30000, 1, 86_400_000, 'milliseconds');
   if (metricExportTimeoutMs > metricExportIntervalMs) metricExportTimeoutMs = metricExportIntervalMs;
+  return { metricExportIntervalMs, metricExportTimeoutMs };
+}
 
-  const blrp = batchSettings(env, problems, 'OTEL_BLRP', 1000, DEFAULT_LOG_QUEUE_SIZE);
-  const bsp = batchSettings(env, problems, 'OTEL_BSP', 5000);
+const DETECTOR_NAMES = ['env', 'host', 'os', 'process', 'serviceinstance'] as const;
+export type ResourceDetectorName = (typeof DETECTOR_NAMES)[number];
 
-  const detectorNames = ['env', 'host', 'os', 'process', 'serviceinstance'] as const;
-  type Detector = (typeof detectorNames)[number];
+function readResourceDetectors(env: Env, problems: ConfigProblems): ResourceDetectorName[] {
   // serviceinstance by default: every series names its replica (Prometheus
   // `instance`), or two replicas of one service write into one series.
-  let resourceDetectors: Detector[] = ['serviceinstance', 'env', 'host', 'process'];
+  let resourceDetectors: ResourceDetectorName[] = ['serviceinstance', 'env', 'host', 'process'];
   const detectorsRaw = list(env, 'OTEL_NODE_RESOURCE_DETECTORS');
   if (detectorsRaw !== undefined) {
     resourceDetectors = [];
     for (const d of detectorsRaw) {
-      if (d === 'all') resourceDetectors = [...detectorNames];
+      if (d === 'all') resourceDetectors = [...DETECTOR_NAMES];
       else if (d === 'none') resourceDetectors = [];
-      else if ((detectorNames as readonly string[]).includes(d)) {
-        if (!resourceDetectors.includes(d as Detector)) resourceDetectors.push(d as Detector);
+      else if ((DETECTOR_NAMES as readonly string[]).includes(d)) {
+        if (!resourceDetectors.includes(d as ResourceDetectorName)) resourceDetectors.push(d as ResourceDetectorName);
       } else {
-        problems.add('OTEL_NODE_RESOURCE_DETECTORS', d, `is not one of ${detectorNames.join(', ')}, all, none`, 'it is ignored');
+        problems.add('OTEL_NODE_RESOURCE_DETECTORS', d, `is not one of ${DETECTOR_NAMES.join(', ')}, all, none`, 'it is ignored');
       }
     }
     // Later detectors win a merge: the random instance id goes first so that
@@ -375,12 +407,21 @@ export function readConfig(env: Env = process.env): { config: FilamentConfig; pr
       resourceDetectors = ['serviceinstance', ...resourceDetectors.filter((d) => d !== 'serviceinstance')];
     }
   }
+  return resourceDetectors;
+}
 
+/** OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS (upstream's short names). */
+function readInstrumentations(env: Env): { instrumentations: string[]; instrumentationsExplicit: boolean } {
   const enabled = list(env, 'OTEL_NODE_ENABLED_INSTRUMENTATIONS');
   const disabledList = list(env, 'OTEL_NODE_DISABLED_INSTRUMENTATIONS') ?? [];
-  const instrumentations = (enabled ?? [...DEFAULT_INSTRUMENTATIONS]).filter((n) => !disabledList.includes(n));
+  return {
+    instrumentations: (enabled ?? [...DEFAULT_INSTRUMENTATIONS]).filter((n) => !disabledList.includes(n)),
+    instrumentationsExplicit: enabled !== undefined,
+  };
+}
 
-  const contentMaxBytes = integer(env, problems, 'FILAMENT_CONTENT_MAX_BYTES', 8192, 0, 1024 * 1024, 'bytes');
+/** FILAMENT_MASK_KEYS: added to DEFAULT_MASK_KEYS, lower-cased. */
+function readMaskKeys(env: Env, problems: ConfigProblems): string[] {
   const maskKeys = [...DEFAULT_MASK_KEYS];
   const extraMaskKeys = list(env, 'FILAMENT_MASK_KEYS');
   if (extraMaskKeys !== undefined && extraMaskKeys.length === 0) {
@@ -395,6 +436,11 @@ export function readConfig(env: Env = process.env): { config: FilamentConfig; pr
     }
     if (!maskKeys.includes(l)) maskKeys.push(l);
   }
+  return maskKeys;
+}
+
+/** FILAMENT_HTTP_IGNORE_PATHS: replaces DEFAULT_HTTP_IGNORE_PATHS; only paths starting with / are kept. */
+function readHttpIgnorePaths(env: Env, problems: ConfigProblems): string[] {
   let httpIgnorePaths = list(env, 'FILAMENT_HTTP_IGNORE_PATHS') ?? [...DEFAULT_HTTP_IGNORE_PATHS];
   if (httpIgnorePaths.length === 0) {
     // ",,," is a typo, not a wish to record the probes: the defaults stay.
@@ -406,14 +452,62 @@ export function readConfig(env: Env = process.env): { config: FilamentConfig; pr
       problems.add('FILAMENT_HTTP_IGNORE_PATHS', p, 'is not a path starting with /', 'it is ignored');
     }
   }
+  return httpIgnorePaths.filter((p) => p.startsWith('/'));
+}
 
-  let amqpAssignMessageId = true;
+/** FILAMENT_AMQP_MESSAGE_ID: assign (true) or keep (false). */
+function readAmqpAssignMessageId(env: Env, problems: ConfigProblems): boolean {
   const idMode = raw(env, 'FILAMENT_AMQP_MESSAGE_ID');
-  if (idMode !== undefined) {
-    if (idMode === 'assign') amqpAssignMessageId = true;
-    else if (idMode === 'keep') amqpAssignMessageId = false;
-    else problems.add('FILAMENT_AMQP_MESSAGE_ID', idMode, 'is not assign or keep', 'assign');
-  }
+  if (idMode === undefined || idMode === 'assign') return true;
+  if (idMode === 'keep') return false;
+  problems.add('FILAMENT_AMQP_MESSAGE_ID', idMode, 'is not assign or keep', 'assign');
+  return true;
+}
+
+/** FILAMENT_LOG_FILE_*: the rotated local log files. */
+function readLogFile(env: Env, problems: ConfigProblems): FilamentConfig['logFile'] {
+  return {
+    dir: raw(env, 'FILAMENT_LOG_FILE_DIR'),
+    // The ADR caps a log file at 10 MB: smaller is allowed, larger is not.
+    maxBytes: integer(env, problems, 'FILAMENT_LOG_FILE_MAX_BYTES', TEN_MIB, 4096, TEN_MIB, 'bytes'),
+    // The ADR keeps logs no longer than 6 months.
+    maxAgeDays: integer(env, problems, 'FILAMENT_LOG_FILE_MAX_AGE_DAYS', 180, 1, 180, 'days'),
+    maxFiles: integer(env, problems, 'FILAMENT_LOG_FILE_MAX_FILES', 100, 1, 100_000, 'files'),
+  };
+}
+
+/**
+ * Parses and validates the environment. Never throws: bad values are reported
+ * in `problems` and replaced by their documented fallback. Each setting group
+ * has its reader above (sdk-node's src/utils.ts is the model); they run in this
+ * order so the problem lines keep theirs.
+ */
+export function readConfig(env: Env = process.env): { config: FilamentConfig; problems: string[] } {
+  const { config, problems } = readSettings(env);
+  return { config, problems: problems.lines };
+}
+
+/** readConfig with its problems as structured entries too (src/configFile names them by file path). */
+export function readSettings(env: Env): { config: FilamentConfig; problems: ConfigProblems } {
+  const problems = new ConfigProblems();
+
+  const disabled = bool(env, problems, 'OTEL_SDK_DISABLED', false);
+  const proto = readProtocols(env, problems);
+  const { sampler, samplerRatio } = readSampler(env, problems);
+  checkServiceName(env, problems);
+  const propagators = readPropagators(env, problems);
+  const logLevel = readLogLevel(env, problems);
+  const endpoints = readEndpoints(env, problems, proto);
+  const metricsTemporality = readMetricsTemporality(env, problems);
+  const { metricExportIntervalMs, metricExportTimeoutMs } = readMetricExport(env, problems);
+  const blrp = batchSettings(env, problems, 'OTEL_BLRP', 1000, DEFAULT_LOG_QUEUE_SIZE);
+  const bsp = batchSettings(env, problems, 'OTEL_BSP', 5000);
+  const resourceDetectors = readResourceDetectors(env, problems);
+  const { instrumentations, instrumentationsExplicit } = readInstrumentations(env);
+  const contentMaxBytes = integer(env, problems, 'FILAMENT_CONTENT_MAX_BYTES', 8192, 0, 1024 * 1024, 'bytes');
+  const maskKeys = readMaskKeys(env, problems);
+  const httpIgnorePaths = readHttpIgnorePaths(env, problems);
+  const amqpAssignMessageId = readAmqpAssignMessageId(env, problems);
 
   checkUpstreamEnv(env, problems);
 
@@ -435,25 +529,18 @@ export function readConfig(env: Env = process.env): { config: FilamentConfig; pr
     bsp,
     resourceDetectors,
     instrumentations,
-    instrumentationsExplicit: enabled !== undefined,
+    instrumentationsExplicit,
     contentMaxBytes,
     maskKeys,
-    httpIgnorePaths: httpIgnorePaths.filter((p) => p.startsWith('/')),
+    httpIgnorePaths,
     amqpAssignMessageId,
     deadLetterTap: bool(env, problems, 'FILAMENT_DEAD_LETTER_TAP', true),
     logSending: bool(env, problems, 'FILAMENT_LOG_SENDING', true),
     logCorrelation: bool(env, problems, 'FILAMENT_LOG_CORRELATION', true),
-    logFile: {
-      dir: raw(env, 'FILAMENT_LOG_FILE_DIR'),
-      // The ADR caps a log file at 10 MB: smaller is allowed, larger is not.
-      maxBytes: integer(env, problems, 'FILAMENT_LOG_FILE_MAX_BYTES', TEN_MIB, 4096, TEN_MIB, 'bytes'),
-      // The ADR keeps logs no longer than 6 months.
-      maxAgeDays: integer(env, problems, 'FILAMENT_LOG_FILE_MAX_AGE_DAYS', 180, 1, 180, 'days'),
-      maxFiles: integer(env, problems, 'FILAMENT_LOG_FILE_MAX_FILES', 100, 1, 100_000, 'files'),
-    },
+    logFile: readLogFile(env, problems),
     shutdownTimeoutMs: integer(env, problems, 'FILAMENT_SHUTDOWN_TIMEOUT_MS', 5000, 100, 120_000, 'milliseconds'),
     // Off by default: deferring it makes process.exit() return to its caller (exit.ts).
     flushOnExit: bool(env, problems, 'FILAMENT_FLUSH_ON_EXIT', false),
   };
-  return { config, problems: problems.lines };
+  return { config, problems };
 }

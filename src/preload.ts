@@ -5,7 +5,7 @@
  * Nothing here may stop the host service from starting.
  */
 import { isMainThread } from 'node:worker_threads';
-import { readConfig } from './config';
+import { loadConfig } from './loadConfig';
 import { installCrashHandler } from './crash';
 import { installExitHooks } from './exit';
 import { installShutdownHooks, signalStopDeadline } from './lifecycle';
@@ -23,7 +23,7 @@ function startPreload(): void {
   if (globals[kStarted] === true) return; // --require and --import together
   globals[kStarted] = true;
   try {
-    const { config, problems } = readConfig();
+    const { config, problems } = loadConfig();
     globals[kConfig] = { config };
     if (config.disabled) {
       for (const line of problems) process.stderr.write(`${line}\n`);

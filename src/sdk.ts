@@ -118,11 +118,15 @@ function otlpExporter<T extends object>(signal: Signal, config: FilamentConfig, 
       throw error;
     }
     const Exporter = mod[EXPORTER_CLASS[signal]] as new (config?: object) => T;
-    return new Exporter({ url: config.endpoints[signal] });
+    const fromFile = config.otlpFromFile?.[signal];
+    return new Exporter(fromFile === undefined ? { url: config.endpoints[signal] } : {
+      url: config.endpoints[signal], compression: fromFile.compression, timeoutMillis: fromFile.timeoutMs,
+    });
   }
   // With the exporters, not at start-up: the serialiser's ASCII string path (src/patches/protobufStrings.ts).
   if (protocol === 'http/protobuf') installProtobufStrings();
-  return loadOtlpHttpExporter().createOtlpHttpExporter(signal, protocol, config.endpoints[signal], stop, config.shutdownTimeoutMs) as unknown as T;
+  return loadOtlpHttpExporter().createOtlpHttpExporter(
+    signal, protocol, config.endpoints[signal], stop, config.shutdownTimeoutMs, config.otlpFromFile?.[signal]) as unknown as T;
 }
 
 /**
@@ -146,70 +150,93 @@ function buildResource(config: FilamentConfig): Resource {
     serviceinstance: serviceInstanceIdDetector,
   };
   const detectors = config.resourceDetectors.map((d) => all[d] as ResourceDetector);
-  return defaultResource()
+  const detected = defaultResource()
     .merge(resourceFromAttributes({ 'telemetry.distro.name': PACKAGE_NAME, 'telemetry.distro.version': PACKAGE_VERSION }))
     .merge(detectResources({ detectors }));
+  // From OTEL_CONFIG_FILE: the file's attributes win, as OTEL_RESOURCE_ATTRIBUTES (env, last) does otherwise.
+  return config.resourceAttributes === undefined ? detected : detected.merge(resourceFromAttributes({ ...config.resourceAttributes }));
 }
 
-export function startSdk(config: FilamentConfig, problems: string[]): FilamentSdk {
+/** OTEL_LOG_LEVEL: the SDK's own diagnostics on the console (off unless set). */
+function installDiagLogger(config: FilamentConfig): void {
   if (config.logLevel !== undefined && config.logLevel !== 'NONE') {
     const level = DiagLogLevel[config.logLevel as keyof typeof DiagLogLevel] ?? DiagLogLevel.INFO;
     diag.setLogger(new DiagConsoleLogger(), { logLevel: level });
   }
-  const resource = buildResource(config);
+}
 
-  // ---- context and propagation ----
+/** The context manager and OTEL_PROPAGATORS. */
+function installPropagation(config: FilamentConfig, problems: string[]): void {
   if (!installContextManager()) {
     problems.push('filament-otel: another OpenTelemetry context manager was registered first; Filament uses it');
   }
   const propagators = config.propagators.map((p) =>
     p === 'tracecontext' ? new W3CTraceContextPropagator() : new W3CBaggagePropagator());
   propagation.setGlobalPropagator(new CompositePropagator({ propagators }));
+}
 
-  // Every OTLP exporter, so a stop's deadline can abandon what they have in flight.
-  const lazyExporters: { abandon(): void }[] = [];
-  const stops: StopSignal[] = [];
-  const newStop = (): StopSignal => {
+/**
+ * What a stop needs to reach: every OTLP exporter (so a stop's deadline can
+ * abandon what they have in flight), their stop signals and the delivery ledgers.
+ */
+class ExportPipes {
+  readonly lazyExporters: { abandon(): void }[] = [];
+  readonly stops: StopSignal[] = [];
+  readonly ledgers: DeliveryLedger[] = [];
+
+  constructor(private readonly config: FilamentConfig) {}
+
+  newStop(): StopSignal {
     const stop = new StopSignal();
-    stops.push(stop);
+    this.stops.push(stop);
     return stop;
-  };
-  const lazy = <E extends object>(signal: Signal): E => {
-    const stop = newStop();
-    const exporter = new LazyExporter(() => otlpExporter<E & AnyExporter>(signal, config, stop), stop);
-    lazyExporters.push(exporter);
+  }
+
+  /** A lazily loaded OTLP exporter of `signal` (traces or logs). */
+  lazy<E extends object>(signal: Signal): E {
+    const stop = this.newStop();
+    const exporter = new LazyExporter(() => otlpExporter<E & AnyExporter>(signal, this.config, stop), stop);
+    this.lazyExporters.push(exporter);
     return exporter as unknown as E;
-  };
-  const ledgers: DeliveryLedger[] = [];
-  const ledger = (destination: string, unit: Unit, variable: string, size: number): DeliveryLedger => {
+  }
+
+  /** The lazily loaded OTLP metric exporter. */
+  lazyMetrics(): PushMetricExporter {
+    const stop = this.newStop();
+    const exporter = new LazyMetricExporter(() => otlpExporter<PushMetricExporter>('metrics', this.config, stop), this.config.metricsTemporality, stop);
+    this.lazyExporters.push(exporter);
+    return exporter;
+  }
+
+  ledger(destination: string, unit: Unit, variable: string, size: number): DeliveryLedger {
     const l = new DeliveryLedger(destination, unit, variable, size);
-    ledgers.push(l);
+    this.ledgers.push(l);
     return l;
-  };
+  }
 
-  // ---- metrics (before instrumentations, so they get the real meter) ----
-  const readers = config.metricsExporters.map((name) => {
-    let exporter: PushMetricExporter = new ConsoleMetricExporter();
-    if (name !== 'console') {
-      const stop = newStop();
-      const lazyMetrics = new LazyMetricExporter(() => otlpExporter<PushMetricExporter>('metrics', config, stop), config.metricsTemporality, stop);
-      lazyExporters.push(lazyMetrics);
-      exporter = lazyMetrics;
-    }
-    return new PeriodicExportingMetricReader({
-      exporter,
-      exportIntervalMillis: config.metricExportIntervalMs,
-      exportTimeoutMillis: config.metricExportTimeoutMs,
-    });
-  });
-  const meterProvider = readers.length > 0 ? new MeterProvider({ resource, readers }) : undefined;
-  if (meterProvider !== undefined) metrics.setGlobalMeterProvider(meterProvider);
+  abandon(): void {
+    for (const exporter of this.lazyExporters) exporter.abandon();
+  }
+}
 
-  // ---- logs: OTLP and/or console, plus the rotated local files ----
-  const masker = new Masker(config.maskKeys);
+/** OTEL_METRICS_EXPORTER and OTEL_METRIC_EXPORT_*; undefined when no exporter is configured. */
+function createMeterProvider(config: FilamentConfig, resource: Resource, pipes: ExportPipes): MeterProvider | undefined {
+  const readers = config.metricsExporters.map((name) => new PeriodicExportingMetricReader({
+    exporter: name === 'console' ? new ConsoleMetricExporter() : pipes.lazyMetrics(),
+    exportIntervalMillis: config.metricExportIntervalMs,
+    exportTimeoutMillis: config.metricExportTimeoutMs,
+  }));
+  return readers.length > 0 ? new MeterProvider({ resource, readers }) : undefined;
+}
+
+/** OTEL_LOGS_EXPORTER (OTLP and/or console) plus the rotated local files (FILAMENT_LOG_FILE_*). */
+function createLoggerProvider(
+  config: FilamentConfig, resource: Resource, pipes: ExportPipes, masker: Masker,
+  meterProvider: MeterProvider | undefined, problems: string[],
+): LoggerProvider {
   const logProcessors: LogRecordProcessor[] = [];
   const batchLogs = (exporter: LogRecordExporter, destination: string): LogRecordProcessor => {
-    const counted = ledger(destination, 'log records', 'OTEL_BLRP_MAX_QUEUE_SIZE', config.blrp.maxQueueSize);
+    const counted = pipes.ledger(destination, 'log records', 'OTEL_BLRP_MAX_QUEUE_SIZE', config.blrp.maxQueueSize);
     return new CountingLogRecordProcessor(new BatchLogRecordProcessor({
       exporter, ...config.blrp, selfObsMeterProvider: ledgerMeterProvider(counted, meterProvider),
     }), counted);
@@ -218,7 +245,7 @@ export function startSdk(config: FilamentConfig, problems: string[]): FilamentSd
     if (name === 'console') {
       logProcessors.push(new SimpleLogRecordProcessor({ exporter: new ConsoleLogRecordExporter() }));
     } else {
-      logProcessors.push(batchLogs(lazy<LogRecordExporter>('logs'), 'OTLP logs'));
+      logProcessors.push(batchLogs(pipes.lazy<LogRecordExporter>('logs'), 'OTLP logs'));
     }
   }
   if (config.logFile.dir !== undefined) {
@@ -234,39 +261,108 @@ export function startSdk(config: FilamentConfig, problems: string[]): FilamentSd
   if (logProcessors.length > 0 && config.logSending && config.instrumentations.some((name) => BRIDGED_LOGGERS.includes(name))) {
     logProcessors.unshift(new BridgedLogProcessor(masker, config.contentMaxBytes));
   }
-  const loggerProvider = new LoggerProvider({ resource, processors: logProcessors });
+  return new LoggerProvider({ resource, processors: logProcessors });
+}
+
+/** OTEL_TRACES_EXPORTER, OTEL_BSP_*, OTEL_TRACES_SAMPLER: always a provider (exception collection, propagation). */
+function createTracerProvider(
+  config: FilamentConfig, resource: Resource, pipes: ExportPipes, meterProvider: MeterProvider | undefined,
+): TracerProvider {
+  const spanProcessors: SpanProcessor[] = [new RequestExceptionCollector()];
+  for (const name of config.tracesExporters) {
+    if (name === 'console') {
+      spanProcessors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
+    } else {
+      const counted = pipes.ledger('OTLP traces', 'spans', 'OTEL_BSP_MAX_QUEUE_SIZE', config.bsp.maxQueueSize);
+      spanProcessors.push(new CountingSpanProcessor(new BatchSpanProcessor({
+        exporter: pipes.lazy<SpanExporter>('traces'), ...config.bsp, selfObsMeterProvider: ledgerMeterProvider(counted, meterProvider),
+      }), counted));
+    }
+  }
+  return new TracerProvider({ resource, sampler: buildSampler(config), spanProcessors });
+}
+
+interface Providers {
+  tracerProvider: TracerProvider;
+  meterProvider: MeterProvider | undefined;
+  loggerProvider: LoggerProvider;
+}
+
+/**
+ * Flushes and stops the providers by `deadline` (FilamentSdk.shutdown); at the
+ * deadline abandons what is unexported and says so on stderr.
+ */
+function createShutdown(config: FilamentConfig, providers: Providers, pipes: ExportPipes): FilamentSdk['shutdown'] {
+  const { tracerProvider, meterProvider, loggerProvider } = providers;
+  let shutdownPromise: Promise<void> | undefined;
+  return (deadline = Date.now() + config.shutdownTimeoutMs, atNaturalEnd = false) => {
+    // The event loop ended just after an export failed (it held the loop for up to
+    // the deadline retrying): the collector is down, waiting once more is pointless.
+    if (atNaturalEnd && pipes.stops.some((s) => s.lastExportFailed)) deadline = Date.now();
+    shutdownPromise ??= new Promise<void>((resolve) => {
+      // Spans first: ending them can still emit log records and metrics.
+      const stopped = tracerProvider.shutdown()
+        .catch(() => undefined)
+        .then(() => {
+          // Stopped from the call on, not from its end: the provider's loggers drop every
+          // record once its shutdown begins (sdk-logs 3, Logger.enabled: hasShutdown), and a
+          // stop the deadline ends resolves before it does (events/runtime.ts says each one).
+          globals[kStopped] = true;
+          return Promise.all([
+            loggerProvider.shutdown().catch(() => undefined),
+            meterProvider?.shutdown().catch(() => undefined),
+          ]);
+        });
+      // Ref'd on purpose: the process lives until the flush is done or the deadline passes.
+      const timer = setTimeout(() => {
+        // Counted before the exporters answer what is in flight as failed: each record is said once.
+        const unsettled = pipes.ledgers.map((l) => ({ l, count: l.abandon() }))
+          .filter(({ count }) => count > 0).map(({ l, count }) => `${count} ${l.unit} (${l.destination})`);
+        pipes.abandon();
+        for (const l of pipes.ledgers) l.reportNow();
+        if (unsettled.length > 0) {
+          process.stderr.write(`filament-otel: the stop deadline (FILAMENT_SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}) passed; abandoned unexported: ${unsettled.join(', ')}\n`);
+        }
+        resolve();
+      }, Math.max(0, deadline - Date.now()));
+      void stopped.then(() => {
+        clearTimeout(timer);
+        for (const l of pipes.ledgers) l.reportNow();
+        resolve();
+      });
+    });
+    return shutdownPromise;
+  };
+}
+
+export function startSdk(config: FilamentConfig, problems: string[]): FilamentSdk {
+  installDiagLogger(config);
+  const resource = buildResource(config);
+  installPropagation(config, problems);
+  const pipes = new ExportPipes(config);
+
+  // Metrics before instrumentations, so they get the real meter.
+  const meterProvider = createMeterProvider(config, resource, pipes);
+  if (meterProvider !== undefined) metrics.setGlobalMeterProvider(meterProvider);
+
+  const masker = new Masker(config.maskKeys);
+  const loggerProvider = createLoggerProvider(config, resource, pipes, masker, meterProvider, problems);
   logs.setGlobalLoggerProvider(loggerProvider);
   // SDK 3 moved the logs API into @opentelemetry/api 1.10; code written against the separate
   // @opentelemetry/api-logs 0.2xx (@opentelemetry/winston-transport 0.34, apps' own loggers)
   // still asks that package's global, so the same provider answers there too.
   logsBeforeSdk3.setGlobalLoggerProvider(loggerProvider);
 
-  // ---- traces: always a provider (exception collection, propagation) ----
-  const spanProcessors: SpanProcessor[] = [new RequestExceptionCollector()];
-  for (const name of config.tracesExporters) {
-    if (name === 'console') {
-      spanProcessors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
-    } else {
-      const counted = ledger('OTLP traces', 'spans', 'OTEL_BSP_MAX_QUEUE_SIZE', config.bsp.maxQueueSize);
-      spanProcessors.push(new CountingSpanProcessor(new BatchSpanProcessor({
-        exporter: lazy<SpanExporter>('traces'), ...config.bsp, selfObsMeterProvider: ledgerMeterProvider(counted, meterProvider),
-      }), counted));
-    }
-  }
-  const tracerProvider = new TracerProvider({ resource, sampler: buildSampler(config), spanProcessors });
+  const tracerProvider = createTracerProvider(config, resource, pipes, meterProvider);
   trace.setGlobalTracerProvider(tracerProvider);
 
   const runtime = installRuntime(config, masker);
   const instrumentations = loadInstrumentations(runtime, config.instrumentationsExplicit, problems);
   registerInstrumentations({ instrumentations, tracerProvider, meterProvider, loggerProvider });
 
-  const abandon = (): void => {
-    for (const exporter of lazyExporters) exporter.abandon();
-  };
-  let shutdownPromise: Promise<void> | undefined;
   return {
     runtime,
-    ledgers,
+    ledgers: pipes.ledgers,
     async forceFlush() {
       await Promise.all([
         tracerProvider.forceFlush(),
@@ -274,44 +370,7 @@ export function startSdk(config: FilamentConfig, problems: string[]): FilamentSd
         loggerProvider.forceFlush(),
       ]);
     },
-    abandon,
-    shutdown(deadline = Date.now() + config.shutdownTimeoutMs, atNaturalEnd = false) {
-      // The event loop ended just after an export failed (it held the loop for up to
-      // the deadline retrying): the collector is down, waiting once more is pointless.
-      if (atNaturalEnd && stops.some((s) => s.lastExportFailed)) deadline = Date.now();
-      shutdownPromise ??= new Promise<void>((resolve) => {
-        // Spans first: ending them can still emit log records and metrics.
-        const stopped = tracerProvider.shutdown()
-          .catch(() => undefined)
-          .then(() => {
-            // Stopped from the call on, not from its end: the provider's loggers drop every
-            // record once its shutdown begins (sdk-logs 3, Logger.enabled: hasShutdown), and a
-            // stop the deadline ends resolves before it does (events/runtime.ts says each one).
-            globals[kStopped] = true;
-            return Promise.all([
-              loggerProvider.shutdown().catch(() => undefined),
-              meterProvider?.shutdown().catch(() => undefined),
-            ]);
-          });
-        // Ref'd on purpose: the process lives until the flush is done or the deadline passes.
-        const timer = setTimeout(() => {
-          // Counted before the exporters answer what is in flight as failed: each record is said once.
-          const unsettled = ledgers.map((l) => ({ l, count: l.abandon() }))
-            .filter(({ count }) => count > 0).map(({ l, count }) => `${count} ${l.unit} (${l.destination})`);
-          abandon();
-          for (const l of ledgers) l.reportNow();
-          if (unsettled.length > 0) {
-            process.stderr.write(`filament-otel: the stop deadline (FILAMENT_SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}) passed; abandoned unexported: ${unsettled.join(', ')}\n`);
-          }
-          resolve();
-        }, Math.max(0, deadline - Date.now()));
-        void stopped.then(() => {
-          clearTimeout(timer);
-          for (const l of ledgers) l.reportNow();
-          resolve();
-        });
-      });
-      return shutdownPromise;
-    },
+    abandon: () => pipes.abandon(),
+    shutdown: createShutdown(config, { tracerProvider, meterProvider, loggerProvider }, pipes),
   };
 }

@@ -9,7 +9,8 @@ import {
   logs, metrics, SeverityNumber,
   type AnyValue, type Attributes as LogAttributes, type Context, type Counter, type Histogram, type Logger, type LogRecord,
 } from '@opentelemetry/api';
-import { readConfig, type FilamentConfig } from '../config';
+import type { FilamentConfig } from '../config';
+import { loadConfig } from '../loadConfig';
 import { globals, kConfig, kRuntime, kStopped } from '../symbols';
 import { Masker } from './content';
 import {
@@ -100,7 +101,7 @@ export function getRuntime(): Runtime {
 }
 
 function readConfigOnce(): FilamentConfig {
-  const { config, problems } = readConfig();
+  const { config, problems } = loadConfig();
   globals[kConfig] = { config };
   // In a worker thread the main thread's preload has written them (preload.ts starts nothing in workers).
   if (isMainThread) for (const line of problems) process.stderr.write(`${line}\n`);

@@ -9,8 +9,8 @@
  * (retryingTransport.ts). Upstream's exporter classes wire the same parts with
  * their own retry and transport, which SDK 3 no longer lets us reach.
  */
-import { createOtlpNetworkExportDelegate, OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
-import { convertLegacyHttpOptions, createOtlpHttpExporterMetrics } from '@opentelemetry/otlp-exporter-base/node-http';
+import { createOtlpNetworkExportDelegate, OTLPExporterBase, type CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
+import { convertLegacyHttpOptions, createOtlpHttpExporterMetrics, httpAgentFactoryFromOptions } from '@opentelemetry/otlp-exporter-base/node-http';
 import {
   JsonLogsSerializer, JsonMetricsSerializer, JsonTraceSerializer, LogsExporterMetricsHelper, MetricsExporterMetricsHelper,
   ProtobufLogsSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer, TraceExporterMetricsHelper,
@@ -52,17 +52,36 @@ const SIGNALS: Record<HttpSignal, SignalParts> = {
   },
 };
 
-/** The settings an upstream OTLP/HTTP exporter of this signal would use, with `url` (config.ts) in place of its own. */
-export function otlpHttpOptions(signal: HttpSignal, protocol: HttpProtocol, url: string): OtlpHttpOptions {
+/** Headers, compression and timeout from a declarative configuration file (config.ts, OtlpFileSettings). */
+export interface OtlpFileOptions {
+  readonly headers: Readonly<Record<string, string>>;
+  readonly compression: 'gzip' | 'none';
+  readonly timeoutMs: number;
+  readonly tls?: Readonly<{ ca?: string; cert?: string; key?: string }> | undefined;
+}
+
+/**
+ * The settings an upstream OTLP/HTTP exporter of this signal would use, with `url` (config.ts) in place of its own.
+ * With `fromFile` (OTEL_CONFIG_FILE) nothing comes from OTEL_EXPORTER_OTLP_*: upstream's resolution lays the
+ * environment under what the caller gives (headers merged, certificates in the agent), so those two are replaced
+ * whole, by the file's headers and an agent with the file's certificates (public: httpAgentFactoryFromOptions).
+ */
+export function otlpHttpOptions(signal: HttpSignal, protocol: HttpProtocol, url: string, fromFile?: OtlpFileOptions): OtlpHttpOptions {
   const parts = SIGNALS[signal];
   const contentType = protocol === 'http/json' ? 'application/json' : 'application/x-protobuf';
-  return convertLegacyHttpOptions({ url }, parts.variable, parts.path, { 'Content-Type': contentType });
+  if (fromFile === undefined) return convertLegacyHttpOptions({ url }, parts.variable, parts.path, { 'Content-Type': contentType });
+  const options = convertLegacyHttpOptions(
+    { url, compression: fromFile.compression as CompressionAlgorithm, timeoutMillis: fromFile.timeoutMs }, parts.variable, parts.path, {});
+  const headers = { ...fromFile.headers, 'Content-Type': contentType };
+  return { ...options, headers: async () => ({ ...headers }), agentFactory: httpAgentFactoryFromOptions({ keepAlive: true, ...fromFile.tls }) };
 }
 
 /** An OTLP/HTTP exporter for `signal` whose exports end by the stop deadline. */
-export function createOtlpHttpExporter<T>(signal: HttpSignal, protocol: HttpProtocol, url: string, stop: StopSignal, maxMs: number): OTLPExporterBase<T> {
+export function createOtlpHttpExporter<T>(
+  signal: HttpSignal, protocol: HttpProtocol, url: string, stop: StopSignal, maxMs: number, fromFile?: OtlpFileOptions,
+): OTLPExporterBase<T> {
   const parts = SIGNALS[signal];
-  const options = otlpHttpOptions(signal, protocol, url);
+  const options = otlpHttpOptions(signal, protocol, url, fromFile);
   const serializer = (protocol === 'http/json' ? parts.json : parts.protobuf) as ISerializer<T, unknown>;
   const metrics = createOtlpHttpExporterMetrics<T>(parts.componentType, parts.helper as IExporterMetricsHelper<T>, options.url, undefined);
   const transport = new StoppableRetryingTransport(new OtlpHttpTransport(options), stop, maxMs);
