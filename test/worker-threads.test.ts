@@ -1,0 +1,84 @@
+/**
+ * Worker threads (src/events/workers.ts, docs/events.md "Worker threads"): the typed API called in
+ * a piscina pool's worker reaches the main thread's SDK with the trace the request handed over
+ * (currentTraceparent() → job → withTraceparent()); after shutdown() and without any preload the
+ * worker's records are lost with a line, never a crash or a hang.
+ */
+import assert from 'node:assert/strict';
+import * as http from 'node:http';
+import { OtlpReceiver } from './support/otlpReceiver';
+import { startFixture } from './support/fixture';
+
+function post(port: number, path: string): Promise<{ status: number | undefined; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path, method: 'POST' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => { body += chunk; });
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    });
+    req.on('error', reject);
+    req.end('model bytes');
+  });
+}
+
+describe('worker threads: typed-API records go to the main thread\'s SDK', function () {
+  this.timeout(30000);
+  const otlp = new OtlpReceiver();
+  before(() => otlp.start());
+  after(() => otlp.stop());
+  beforeEach(() => otlp.clear());
+
+  it('a model priced in a pool worker arrives with exact attributes, in the request\'s trace, and its metrics', async () => {
+    const app = await startFixture('worker-pricing.cjs', { otlp: otlp.url });
+    try {
+      const answer = await post(app.port as number, '/price');
+      assert.equal(answer.status, 200, answer.body);
+      assert.ok(await otlp.waitFor(() => otlp.events('model3d.priced').length === 1 && otlp.events('order.status_changed').length === 1
+        && otlp.spans.some((s) => s.kind === 2)
+        && otlp.metrics.some((m) => m.name === 'model3d.pricing.polygons')), app.stderr());
+    } finally {
+      assert.deepEqual(await app.stop(), { code: 0, signal: null }, app.stderr());
+    }
+    assert.equal(app.stderr(), '');
+    const server = otlp.spans.filter((s) => s.kind === 2);
+    assert.equal(server.length, 1);
+    const [priced] = otlp.events('model3d.priced');
+    assert.deepEqual(priced?.attributes, {
+      'customer.id': 'C-42', 'model3d.polygon_count': 12000, 'model3d.processing_time_ms': 12, 'model3d.cost': 5,
+      'model3d.currency': 'EUR', 'model3d.format': 'stl-binary', 'model3d.material': 'PETG',
+    });
+    assert.equal(priced?.severityText, 'INFO');
+    // The request's trace, parented on its SERVER span (the handler's active span).
+    assert.equal(priced?.traceId, server[0]?.traceId);
+    assert.equal(priced?.spanId, server[0]?.spanId);
+    const [status] = otlp.events('order.status_changed');
+    assert.deepEqual(status?.attributes, {
+      'customer.id': 'C-42', 'order.number': `ORD-${'9'.repeat(124)}`, 'order.status': 'priced', 'order.previous_status': 'created',
+    });
+    assert.equal(status?.traceId, server[0]?.traceId);
+    // The main thread's one resource: no second SDK in the worker.
+    const instances = new Set([...otlp.spans, ...otlp.logs, ...otlp.metrics].map((x) => x.resource['service.instance.id']));
+    assert.equal(instances.size, 1);
+    const polygons = otlp.metrics.filter((m) => m.name === 'model3d.pricing.polygons').flatMap((m) => m.points);
+    assert.deepEqual(polygons.at(-1), { attributes: { 'model3d.format': 'stl-binary', 'model3d.material': 'PETG' }, value: 12000 });
+  });
+
+  it('after the main thread\'s shutdown(): the worker\'s record is said lost, the pool ends, nothing exported', async () => {
+    const app = await startFixture('worker-pricing.cjs', { otlp: otlp.url, args: ['after-shutdown'], readyText: 'DONE' });
+    assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
+    assert.deepEqual(app.stderr().trim().split('\n').sort(), [
+      'filament-otel: model3d.priced emitted after shutdown(): not recorded (said once per event)',
+      'filament-otel: order.status_changed emitted after shutdown(): not recorded (said once per event)',
+    ]);
+    assert.deepEqual(otlp.events('model3d.priced'), []);
+  });
+
+  it('without any preload: the worker says once that nothing records it; the pool ends normally', async () => {
+    const app = await startFixture('worker-pricing.cjs', { loader: 'none', otlp: otlp.url, args: ['once'], readyText: 'DONE' });
+    assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
+    assert.match(app.stdout(), /"cost":5/);
+    assert.match(app.stderr(), /^filament-otel: model3d\.priced emitted in worker thread \d+, but no Filament SDK runs in this process's main thread \(start it with node --require filament-otel\/preload\); not recorded \(said once\)\n$/);
+    assert.deepEqual(otlp.requests, []);
+  });
+});
