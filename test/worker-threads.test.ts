@@ -5,9 +5,10 @@
  * worker's records are lost with a line, never a crash or a hang.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as http from 'node:http';
 import { OtlpReceiver } from './support/otlpReceiver';
-import { startFixture } from './support/fixture';
+import { ROOT, startFixture } from './support/fixture';
 
 function post(port: number, path: string): Promise<{ status: number | undefined; body: string }> {
   return new Promise((resolve, reject) => {
@@ -81,4 +82,24 @@ describe('worker threads: typed-API records go to the main thread\'s SDK', funct
     assert.match(app.stderr(), /^filament-otel: model3d\.priced emitted in worker thread \d+, but no Filament SDK runs in this process's main thread \(start it with node --require filament-otel\/preload\); not recorded \(said once\)\n$/);
     assert.deepEqual(otlp.requests, []);
   });
+
+  it('withTraceparent(): round-trips through currentTraceparent(), also across an await; a bad string runs fn outside any trace, said once', () => {
+    const TP = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const script = `
+      const f = require('filament-otel');
+      (async () => {
+        const seen = [f.currentTraceparent()];
+        seen.push(await f.withTraceparent('${TP}', async () => { await new Promise((r) => setTimeout(r, 1)); return f.currentTraceparent(); }));
+        seen.push(f.withTraceparent('${TP}', () => f.withTraceparent('00-bogus', () => f.currentTraceparent())));
+        seen.push(f.withTraceparent('nope', () => 42), f.withTraceparent(undefined, () => 'as is'));
+        console.log(JSON.stringify(seen));
+      })();`;
+    const run = spawnSync(process.execPath, ['--require', 'filament-otel/preload', '-e', script], {
+      cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH, OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' },
+    });
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout), [null, TP, null, 42, 'as is']);
+    assert.equal(run.stderr, 'filament-otel: withTraceparent() got "00-bogus" (not a W3C traceparent); the function runs outside any trace (said once)\n');
+  });
 });
+
