@@ -92,13 +92,17 @@ describe('worker threads: typed-API records go to the main thread\'s SDK', funct
         seen.push(await f.withTraceparent('${TP}', async () => { await new Promise((r) => setTimeout(r, 1)); return f.currentTraceparent(); }));
         seen.push(f.withTraceparent('${TP}', () => f.withTraceparent('00-bogus', () => f.currentTraceparent())));
         seen.push(f.withTraceparent('nope', () => 42), f.withTraceparent(undefined, () => 'as is'));
+        // W3C: version ff, version 00 with more fields, an all-zero trace id, upper case are invalid; a later version may add fields.
+        const ids = '0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+        seen.push(['ff-' + ids, '00-' + ids + '-x', '00-' + '0'.repeat(32) + '-b7ad6b7169203331-01', '00-' + ids.toUpperCase(), '01-' + ids + '-x']
+          .map((tp) => f.withTraceparent(tp, () => f.currentTraceparent()) ?? null));
         console.log(JSON.stringify(seen));
       })();`;
     const run = spawnSync(process.execPath, ['--require', 'filament-otel/preload', '-e', script], {
       cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH, OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' },
     });
     assert.equal(run.status, 0, run.stderr);
-    assert.deepEqual(JSON.parse(run.stdout), [null, TP, null, 42, 'as is']);
+    assert.deepEqual(JSON.parse(run.stdout), [null, TP, null, 42, 'as is', [null, null, null, null, TP]]);
     assert.equal(run.stderr, 'filament-otel: withTraceparent() got "00-bogus" (not a W3C traceparent); the function runs outside any trace (said once)\n');
   });
 });

@@ -15,6 +15,21 @@ import { context, INVALID_SPAN_CONTEXT, ROOT_CONTEXT, trace, type SpanContext } 
 const handedOver = new AsyncLocalStorage<SpanContext>();
 let saidInvalid = false;
 
+/**
+ * W3C Trace Context, "traceparent Header Field Values" (https://www.w3.org/TR/trace-context/#traceparent-header-field-values):
+ * version-traceid-parentid-flags in lower-case hex; version ff is invalid, version 00 has nothing
+ * after the flags, a later version may. (@opentelemetry/core's parseTraceParent reads the same, but
+ * dist/index.js loads no package beyond the API: test/package.test.ts.) All-zero ids are refused by
+ * trace.isSpanContextValid().
+ */
+const TRACEPARENT = /^([\da-f]{2})-([\da-f]{32})-([\da-f]{16})-([\da-f]{2})(-.*)?$/;
+
+function parseTraceparent(value: string): SpanContext | undefined {
+  const m = TRACEPARENT.exec(value.trim());
+  if (m === null || m[1] === 'ff' || (m[1] === '00' && m[5] !== undefined)) return undefined;
+  return { traceId: m[2] as string, spanId: m[3] as string, traceFlags: parseInt(m[4] as string, 16) };
+}
+
 /** The span context records emitted here belong to: one handed over by withTraceparent(), else the active span's. */
 export function activeSpanContext(): SpanContext | undefined {
   const sc = handedOver.getStore() ?? trace.getSpanContext(context.active());
@@ -36,14 +51,7 @@ export function currentTraceparent(): string | undefined {
  */
 export function withTraceparent<T>(traceparent: string | undefined, fn: () => T): T {
   if (traceparent === undefined) return fn();
-  let sc: SpanContext | undefined;
-  try {
-    // Lazily: @opentelemetry/core is large and most callers never hand a trace over.
-    const { parseTraceParent } = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
-    sc = typeof traceparent === 'string' ? parseTraceParent(traceparent) ?? undefined : undefined;
-  } catch {
-    sc = undefined;
-  }
+  const sc = typeof traceparent === 'string' ? parseTraceparent(traceparent) : undefined;
   if (sc === undefined || !trace.isSpanContextValid(sc)) {
     if (!saidInvalid) {
       saidInvalid = true;
