@@ -5,6 +5,8 @@
  */
 import api from './index.js';
 
-export const { orderStatusChanged, modelPriced, semconv, version, forceFlush, shutdown } = api;
+export const {
+  orderStatusChanged, modelPriced, currentTraceparent, withTraceparent, semconv, version, forceFlush, shutdown,
+} = api;
 export type { OrderStatusChange, ModelPricing } from './index.js';
 export default api;

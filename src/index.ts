@@ -5,6 +5,7 @@
 import { registeredSdk } from './lifecycle';
 
 export { orderStatusChanged, modelPriced, type OrderStatusChange, type ModelPricing } from './events';
+export { currentTraceparent, withTraceparent } from './events';
 export * as semconv from './semconv';
 export { PACKAGE_VERSION as version } from './version';
 

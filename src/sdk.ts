@@ -28,7 +28,7 @@ import {
 } from '@opentelemetry/sdk-trace';
 import type { FilamentConfig, OtlpProtocol, Signal } from './config';
 import { installContextManager } from './context';
-import { installRuntime, Masker, type Runtime } from './events';
+import { emitLogRecord, installRuntime, Masker, serveWorkerRecords, type Runtime } from './events';
 import { RequestExceptionCollector } from './http';
 import { BRIDGED_LOGGERS, BridgedLogProcessor } from './logs';
 import { loadInstrumentations } from './instrumentations';
@@ -357,6 +357,7 @@ export function startSdk(config: FilamentConfig, problems: string[]): FilamentSd
   trace.setGlobalTracerProvider(tracerProvider);
 
   const runtime = installRuntime(config, masker);
+  serveWorkerRecords((record) => emitLogRecord(runtime, record), runtime.instruments);
   const instrumentations = loadInstrumentations(runtime, config.instrumentationsExplicit, problems);
   registerInstrumentations({ instrumentations, tracerProvider, meterProvider, loggerProvider });
 

@@ -104,6 +104,11 @@ describe('platform: orders + MES API + RabbitMQ under the preload (make demo, sh
     const priced = trace.find((d) => d.event_name === 'model3d.priced');
     assert.equal(priced?.attributes['customer.id'], start.attributes['customer.id']);
     assert.ok(Number(priced?.attributes['model3d.polygon_count']) > 0);
+    // Priced in the MES's worker pool (piscina): its own "model priced" line of this trace names the
+    // worker thread (> 0; the main thread is 0), whose model3d.priced above reached the main thread's SDK.
+    const pricedLine = lines.find((d) => d.trace_id === start.trace_id && d.body?.text === 'model priced');
+    assert.ok(Number(pricedLine?.attributes.pricingThread) > 0, JSON.stringify(pricedLine?.attributes));
+    assert.match(stdout, /^ {4}across threads: mes-api priced it in worker thread [1-9]\d* \(piscina pool\); its model3d\.priced went to the main thread's SDK in this trace$/m);
 
     // Its whole life, one status change per step, each after the one before.
     const life = events.filter((d) => d.event_name === 'order.status_changed' && d.attributes['order.number'] === orderNumber)

@@ -285,7 +285,9 @@ export function summarise({ eventsDir, archiveDir, destinations = [], faults = t
     const inTrace = [...followed.events, ...lines.filter((l) => l.traceId === followed.traceId)]
       .sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
     for (const d of inTrace) {
-      const what = 'logger' in d ? `${d.severity} "${d.body}"` : describe(d);
+      // The MES prices in a worker pool: its "model priced" line names the worker thread whose model3d.priced this trace holds.
+      const thread = 'logger' in d && typeof d.attributes.pricingThread === 'number' ? ` (priced in worker thread ${d.attributes.pricingThread})` : '';
+      const what = 'logger' in d ? `${d.severity} "${d.body}"${thread}` : describe(d);
       out(`    ${d.time}  ${d.service.padEnd(8)} ${d.event.padEnd(21)} ${what}`);
     }
     // The hops only: server (2), producer (4) and consumer (5) spans.
@@ -295,6 +297,10 @@ export function summarise({ eventsDir, archiveDir, destinations = [], faults = t
       out(`    its hops as spans at the collector: ${spans.map((s) => `${s.service} "${s.name}"`).join(' → ')}`);
     }
     out(`    its later life: ${followed.lifecycle.map((d) => d.attributes['order.status']).join(' → ')}`);
+    const pricedIn = lines.find((l) => l.traceId === followed.traceId && typeof l.attributes.pricingThread === 'number');
+    if (pricedIn !== undefined) {
+      out(`    across threads: mes-api priced it in worker thread ${pricedIn.attributes.pricingThread} (piscina pool); its model3d.priced went to the main thread's SDK in this trace`);
+    }
   }
   out('');
   if (problems.length > 0) {

@@ -7,6 +7,10 @@
  *       reversible answer to an MES fault: requests wait in their queue instead of
  *       burning their delivery limit on a failing slicer).
  * AMQP: consumes pricing requests, publishes results.
+ * Pricing (parse → polygon count → processing time → cost) runs in a worker pool
+ * (piscina, pricing-worker.mjs; MES_PRICING_THREADS, default 2): each job carries the
+ * traceparent of the request or message that asked for it, so the worker's
+ * model3d.priced record belongs to that order's trace.
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -14,9 +18,9 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { LogController } from 'fastify';
 import amqp from 'amqplib';
-import { modelPriced } from 'filament-otel';
-import { ModelError, parseModel } from './mesh/parse.mjs';
-import { priceModel } from './mesh/price.mjs';
+import { currentTraceparent } from 'filament-otel';
+import { Piscina } from 'piscina';
+import { ModelError } from './mesh/parse.mjs';
 
 const require = createRequire(import.meta.url);
 const { names, declareTopology, AMQP_URL } = require('../shared/topology.cjs');
@@ -36,25 +40,33 @@ class SlicerFault extends Error {
   }
 }
 
+const threads = Math.max(1, Number(process.env.MES_PRICING_THREADS ?? 2) || 2);
+const pricing = new Piscina({
+  filename: new URL('./pricing-worker.mjs', import.meta.url).href, minThreads: 1, maxThreads: threads,
+});
+
 /**
- * Parses and prices a model; reports it through the typed Filament API and
- * logs it through Fastify's logger (pino; `log` is the request's or the app's).
+ * Prices a model in the pool, in the caller's trace (the worker reports it with
+ * modelPriced()), and logs it through Fastify's logger (pino; `log` is the
+ * request's or the app's). A refused model throws the parser's ModelError here.
+ * @param {Buffer} buffer
+ * @param {{ customerId: string, material?: string, filename?: string }} job
+ * @param {{ info: (o: object, m: string) => void }} log
  */
-function price(buffer, { customerId, material, filename }, log) {
-  const parsed = parseModel(buffer, { filename, maxBytes: MAX_MODEL_BYTES });
-  const quote = priceModel(parsed, { material });
-  modelPriced({
-    customerId,
-    polygonCount: parsed.triangles,
-    processingTimeMs: quote.processingTimeMs,
-    cost: quote.cost,
-    currency: quote.currency,
-    format: parsed.format,
-    material: quote.material,
+async function price(buffer, { customerId, material, filename }, log) {
+  /** @type {import('./pricing-worker.mjs').PricingResult} */
+  const result = await pricing.run({
+    bytes: buffer, customerId, material, filename, maxBytes: MAX_MODEL_BYTES, traceparent: currentTraceparent(),
   });
-  log.info({ customerId, polygons: parsed.triangles, format: parsed.format, material: quote.material, cost: quote.cost },
-    'model priced');
-  return { ...quote, polygonCount: parsed.triangles, format: parsed.format, volumeMm3: parsed.volumeMm3 };
+  if ('refused' in result) {
+    throw new ModelError(/** @type {import('./mesh/parse.mjs').ModelErrorCode} */ (result.refused.code), result.refused.message);
+  }
+  const { quote } = result;
+  log.info({
+    customerId, polygons: quote.polygonCount, format: quote.format, material: quote.material, cost: quote.cost,
+    pricingThread: result.thread,
+  }, 'model priced');
+  return quote;
 }
 
 // Fastify's own logger (pino, JSON on stdout). Its per-request lines are off — the
@@ -93,7 +105,7 @@ app.post('/v1/models/price', async (req, reply) => {
     return reply.code(415).send({ error: 'unsupported_media_type', message: 'send the model as application/octet-stream' });
   }
   try {
-    return price(req.body, { customerId: q.customerId ?? 'anonymous', material: q.material, filename: q.filename }, req.log);
+    return await price(req.body, { customerId: q.customerId ?? 'anonymous', material: q.material, filename: q.filename }, req.log);
   } catch (error) {
     if (error instanceof ModelError) {
       req.log.warn({ reason: error.code, filename: q.filename }, `model refused: ${error.message}`);
@@ -129,7 +141,7 @@ async function onPricingRequest(msg, retriable) {
   }
   try {
     const buffer = await readFile(path.join(MODELS, path.basename(request.model)));
-    const result = price(buffer, { customerId: request.customerId, material: request.material, filename: request.model }, app.log);
+    const result = await price(buffer, { customerId: request.customerId, material: request.material, filename: request.model }, app.log);
     ch.sendToQueue(names.results, Buffer.from(JSON.stringify({ orderNumber: request.orderNumber, ...result })), {
       contentType: 'application/json', correlationId: request.orderNumber, persistent: true,
     });
@@ -167,6 +179,7 @@ process.stdout.write(`LISTENING ${typeof address === 'object' && address ? addre
 const stop = async () => {
   await app.close();
   await conn.close().catch(() => undefined);
+  await pricing.destroy();
   // No process.exit: the event loop ends and the preload flushes on the way out.
 };
 process.once('SIGTERM', stop);

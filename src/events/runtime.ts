@@ -13,6 +13,7 @@ import type { FilamentConfig } from '../config';
 import { loadConfig } from '../loadConfig';
 import { globals, kConfig, kRuntime, kStopped } from '../symbols';
 import { Masker } from './content';
+import { mainThreadServes, sayNoMainThreadSdk, workerSenders } from './workers';
 import {
   METRIC_API_ERRORS, METRIC_MESSAGING_CONSUMED, METRIC_MESSAGING_SENT,
   METRIC_MODEL3D_PRICING_DURATION, METRIC_MODEL3D_PRICING_POLYGONS, METRIC_QUEUE_DEAD_LETTERS, type FilamentEventName,
@@ -97,7 +98,39 @@ export function installRuntime(config: FilamentConfig, masker: Masker = new Mask
  * the preload would write them.
  */
 export function getRuntime(): Runtime {
-  return globals[kRuntime] ?? installRuntime(globals[kConfig]?.config ?? readConfigOnce());
+  const installed = globals[kRuntime];
+  if (installed !== undefined) return installed;
+  const config = globals[kConfig]?.config ?? readConfigOnce();
+  return isMainThread ? installRuntime(config) : installWorkerRuntime(config);
+}
+
+/**
+ * A worker thread's runtime (workers.ts): its records and measurements go to the
+ * main thread's SDK when one serves them; otherwise to this thread's own global
+ * providers, as on a main thread without the preload, and one line says that
+ * Filament records nothing of this thread (unless OTEL_SDK_DISABLED asked for that).
+ */
+function installWorkerRuntime(config: FilamentConfig): Runtime {
+  if (mainThreadServes()) {
+    const runtime: Runtime = { config, masker: new Masker(config.maskKeys), logsEnabled: logsEnabled(config), ...workerSenders() };
+    globals[kRuntime] = runtime;
+    return runtime;
+  }
+  const local = installRuntime(config);
+  if (config.disabled) return local;
+  const logger = local.logger;
+  const runtime: Runtime = {
+    ...local,
+    logger: {
+      emit(record) {
+        sayNoMainThreadSdk(record.eventName ?? 'a record');
+        logger.emit(record);
+      },
+      enabled: (options) => logger.enabled(options),
+    },
+  };
+  globals[kRuntime] = runtime;
+  return runtime;
 }
 
 function readConfigOnce(): FilamentConfig {
@@ -122,7 +155,6 @@ export function emitEvent(
   body?: AnyValue,
   context?: Context,
 ): void {
-  if (globals[kStopped] === true) { afterStop(eventName); return; }
   const record: LogRecord = {
     eventName,
     severityNumber,
@@ -133,13 +165,19 @@ export function emitEvent(
   // Only when given: sdk-logs spreads the record over its active-context default,
   // so an explicit `context: undefined` would drop the trace correlation.
   if (context !== undefined) record.context = context;
+  emitLogRecord(runtime, record);
+}
+
+/** Emits a finished record (also one a worker thread sent: workers.ts), or says it is lost after the stop. */
+export function emitLogRecord(runtime: Runtime, record: LogRecord): void {
+  if (globals[kStopped] === true) { afterStop(record.eventName ?? 'a record'); return; }
   runtime.logger.emit(record);
 }
 
 const saidAfterStop = new Set<string>();
 
 /** A record emitted after the stop is lost: one line per event name says so. */
-function afterStop(eventName: FilamentEventName): void {
+function afterStop(eventName: string): void {
   if (saidAfterStop.has(eventName)) return;
   saidAfterStop.add(eventName);
   process.stderr.write(`filament-otel: ${eventName} emitted after shutdown(): not recorded (said once per event)\n`);
