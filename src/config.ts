@@ -98,9 +98,14 @@ export interface OtlpFileSettings {
 
 export type ResourceAttributeValue = string | number | boolean | readonly string[] | readonly number[] | readonly boolean[];
 
-/** Instrumentations loaded when OTEL_NODE_ENABLED_INSTRUMENTATIONS is not set. */
+/**
+ * Instrumentations loaded when OTEL_NODE_ENABLED_INSTRUMENTATIONS is not set.
+ * `runtime-node` and `host-metrics` are the resource metrics (process, event
+ * loop, GC, heap; docs/events.md, "Runtime metrics"): off with
+ * OTEL_NODE_DISABLED_INSTRUMENTATIONS=runtime-node,host-metrics.
+ */
 export const DEFAULT_INSTRUMENTATIONS = [
-  'http', 'express', 'fastify', 'amqplib', 'undici', 'pg', 'pino', 'winston', 'bunyan',
+  'http', 'express', 'fastify', 'amqplib', 'undici', 'pg', 'pino', 'winston', 'bunyan', 'runtime-node', 'host-metrics',
 ] as const;
 
 export const TEN_MIB = 10 * 1024 * 1024;

@@ -81,12 +81,24 @@ export const INSTRUMENTATION_PACKAGES: Readonly<Record<string, Entry>> = {
     load: () => require('@opentelemetry/instrumentation-bunyan'),
     target: 'bunyan',
   },
+  // The resource metrics, on by default (docs/events.md, "Runtime metrics"): event loop,
+  // GC and V8 heap from perf_hooks and v8 (nodejs.*, v8js.*) …
+  'runtime-node': {
+    pkg: '@opentelemetry/instrumentation-runtime-node',
+    load: () => require('@opentelemetry/instrumentation-runtime-node'),
+  },
+  // … and the process's CPU and resident memory (process.*), as EDOT does it: upstream's
+  // host-metrics limited to its process groups (configFor).
+  'host-metrics': {
+    pkg: '@opentelemetry/instrumentation-host-metrics',
+    load: () => require('@opentelemetry/instrumentation-host-metrics'),
+  },
   ...Object.fromEntries(
     [
       'aws-lambda', 'aws-sdk', 'cassandra-driver', 'connect', 'cucumber', 'dataloader', 'dns', 'fs',
-      'generic-pool', 'graphql', 'grpc', 'hapi', 'host-metrics', 'ioredis', 'kafkajs', 'knex', 'koa',
+      'generic-pool', 'graphql', 'grpc', 'hapi', 'ioredis', 'kafkajs', 'knex', 'koa',
       'lru-memoizer', 'memcached', 'mongodb', 'mongoose', 'mysql', 'mysql2', 'nestjs-core', 'net', 'openai',
-      'oracledb', 'redis', 'restify', 'router', 'runtime-node', 'socket.io', 'tedious',
+      'oracledb', 'redis', 'restify', 'router', 'socket.io', 'tedious',
     ].map((name) => [name, { pkg: `@opentelemetry/instrumentation-${name}` }]),
   ),
 };
@@ -159,6 +171,11 @@ function configFor(name: string, rt: Runtime): object {
         disableLogSending: !rt.config.logSending,
         disableLogCorrelation: !rt.config.logCorrelation,
       };
+    case 'host-metrics':
+      // Only the process's own CPU and memory. The system.* groups describe the host, not the
+      // service: the collector's hostmetrics receiver is the place for them (EDOT limits them the
+      // same way: the per-CPU series multiply the volume, and the network group shells out).
+      return { metricGroups: ['process.cpu', 'process.memory'] };
     case 'fastify-otel':
       // Hooks every Fastify instance through its diagnostics channel: no app change.
       return { registerOnInitialization: true };

@@ -150,6 +150,23 @@ describe('alerting: rules, Prometheus and Alertmanager', function () {
       for (const s of series) assert.equal(s.value[1], '3');
     });
 
+    it('the runtime metrics reach Prometheus under their translated names, per replica (FilamentEventLoopSaturated reads them)', async () => {
+      // OTLP → Prometheus naming (otlptranslator): unit s → _seconds, By → _bytes, a gauge of unit 1 → _ratio,
+      // a counter → _total; a metric without a unit (host-metrics' process.memory.usage) keeps its name.
+      for (const name of [
+        'nodejs_eventloop_utilization_ratio', 'nodejs_eventloop_delay_p99_seconds', 'nodejs_eventloop_time_seconds_total',
+        'process_cpu_time_seconds_total', 'process_memory_usage', 'v8js_memory_heap_used_bytes',
+      ]) {
+        const series = await waitFor(`${name} from both replicas`, 30_000, async () => {
+          const result = await alerting!.query(`count by (job, instance) (${name}{job="alerting-express"})`);
+          return result.length === 2 ? result : undefined;
+        });
+        assert.equal(new Set(series.map((s) => s.metric.instance)).size, 2, name);
+      }
+      const modes = await alerting!.query('group by (cpu_mode) (process_cpu_time_seconds_total{job="alerting-express"})');
+      assert.deepEqual(modes.map((s) => s.metric.cpu_mode).sort(), ['system', 'user']);
+    });
+
     it('normal traffic raises no alert; a 5xx burst fires FilamentApiErrorRatioHigh in Alertmanager within 30 s, and it resolves', async () => {
       const [a] = replicas as [RunningFixture];
       // Enough good traffic that 30 errors are a bad route, not a service outage (< 50 % of the service's requests).

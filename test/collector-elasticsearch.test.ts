@@ -196,6 +196,18 @@ describe('collector: the Elasticsearch pipelines (real binary, exporter swapped 
       assert.deepEqual([...datasets('messaging.client.sent.messages')], ['filament.queue']);
     });
 
+    it('runtime metrics: process.*, nodejs.eventloop.*, v8js.* → filament.runtime (metrics-filament.runtime.otel-default)', () => {
+      const runtime = metrics.filter((m) => /^(process|nodejs|v8js)\./.test(m.name));
+      const names = new Set(runtime.map((m) => m.name));
+      for (const name of ['process.cpu.time', 'process.memory.usage', 'nodejs.eventloop.utilization', 'nodejs.eventloop.delay.p99', 'v8js.memory.heap.used']) {
+        assert.ok(names.has(name), `${name} in ${[...names].join(', ')}`);
+      }
+      const points = runtime.flatMap((m) => (m.histogram ?? m.sum ?? m.gauge)?.dataPoints ?? []);
+      assert.ok(points.length > 0);
+      assert.deepEqual([...new Set(points.map((p) => str(p.attributes, 'data_stream.dataset')))], ['filament.runtime']);
+      assert.deepEqual([...new Set(points.map((p) => str(p.attributes, 'data_stream.namespace')))], ['default']);
+    });
+
     it('logs keep their per-event data streams', () => {
       const priced = logs.find((l) => l.eventName === 'model3d.priced');
       assert.equal(str(priced?.attributes, 'data_stream.dataset'), 'filament.mes');

@@ -26,7 +26,7 @@ describe('unit: configuration', () => {
     assert.equal(config.contentMaxBytes, 8192);
     assert.equal(config.logFile.maxBytes, TEN_MIB);
     assert.equal(config.logFile.maxAgeDays, 180);
-    assert.deepEqual(config.instrumentations, ['http', 'express', 'fastify', 'amqplib', 'undici', 'pg', 'pino', 'winston', 'bunyan']);
+    assert.deepEqual(config.instrumentations, ['http', 'express', 'fastify', 'amqplib', 'undici', 'pg', 'pino', 'winston', 'bunyan', 'runtime-node', 'host-metrics']);
     assert.equal(config.instrumentationsExplicit, false);
     assert.equal(config.bsp.maxExportBatchSize, 128);
     assert.equal(config.blrp.maxExportBatchSize, 128);

@@ -41,6 +41,8 @@ export interface ReceivedMetric {
   /** Data points with their attributes and value (sum/count for histograms). */
   points: { attributes: Record<string, Value>; value: number; count?: number }[];
   resource: Record<string, Value>;
+  /** The instrumentation scope (meter) name. */
+  scope?: string | undefined;
 }
 
 type AnyValue = {
@@ -232,12 +234,14 @@ export class OtlpReceiver {
       for (const rm of (body.resourceMetrics as Record<string, unknown>[]) ?? []) {
         const resource = attrs((rm.resource as { attributes?: KeyValue[] })?.attributes);
         for (const sm of (rm.scopeMetrics as Record<string, unknown>[]) ?? []) {
+          const scope = (sm.scope as { name?: string } | undefined)?.name;
           for (const m of (sm.metrics as Record<string, unknown>[]) ?? []) {
             const data = (m.sum ?? m.histogram ?? m.gauge) as { dataPoints?: Record<string, unknown>[] } | undefined;
             this.metrics.push({
               name: m.name as string,
               unit: m.unit as string | undefined,
               resource,
+              scope,
               points: (data?.dataPoints ?? []).map((p) => ({
                 attributes: attrs(p.attributes as KeyValue[]),
                 value: Number(p.asInt ?? p.asDouble ?? p.sum ?? 0),
