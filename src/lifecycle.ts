@@ -18,6 +18,13 @@ import type { FilamentSdk } from './sdk';
 import { settleWithin } from './settle';
 import { globals, kSdk } from './symbols';
 
+declare module './symbols' {
+  interface Globals {
+    /** The started SDK: the API's forceFlush()/shutdown() and the stop hooks. */
+    [kSdk]?: FilamentSdk;
+  }
+}
+
 export function registeredSdk(): FilamentSdk | undefined {
   return globals[kSdk];
 }

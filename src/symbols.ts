@@ -7,9 +7,6 @@
  * The `.v1` suffix changes when a slot's shape does, so copies of different
  * shapes never read each other's state.
  */
-import type { FilamentConfig } from './config';
-import type { Runtime } from './events';
-import type { FilamentSdk } from './sdk';
 
 /** Set by the first preload entry that runs in this thread (--require and --import together start once). */
 export const kStarted = Symbol.for('filament-otel.started.v1');
@@ -36,11 +33,14 @@ export const kRequestMetadata = Symbol.for('filament.http.requestMetadata');
 /** Registers the ESM loader hook (reports on stderr if it cannot; never throws). */
 export type EsmHooks = () => void;
 
-interface Globals {
+/**
+ * The slots' types. This file is the leaf every module may import, so it names no type of the
+ * floors above: the module that owns a slot adds it here by declaration merging
+ * (`declare module './symbols' { interface Globals { [kSdk]?: FilamentSdk } }` in lifecycle.ts,
+ * kConfig and kRuntime in events/runtime.ts).
+ */
+export interface Globals {
   [kStarted]?: boolean;
-  [kConfig]?: { config: FilamentConfig };
-  [kSdk]?: FilamentSdk;
-  [kRuntime]?: Runtime;
   [kStopped]?: boolean;
   [kEsmHooks]?: EsmHooks;
 }

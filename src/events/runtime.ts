@@ -29,6 +29,15 @@ export interface Instruments {
   readonly messagesConsumed: Counter;
 }
 
+declare module '../symbols' {
+  interface Globals {
+    /** Configuration, logger, masker and instruments the event emitters share. */
+    [kRuntime]?: Runtime;
+    /** The configuration the preload read (also when OTEL_SDK_DISABLED): nobody reads the environment twice. */
+    [kConfig]?: { config: FilamentConfig };
+  }
+}
+
 export interface Runtime {
   readonly config: FilamentConfig;
   readonly logger: Logger;
