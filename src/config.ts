@@ -112,7 +112,7 @@ export const TEN_MIB = 10 * 1024 * 1024;
 
 /**
  * Keys whose values are masked whole, whatever their type. Matched word-wise
- * (src/events/content.ts, Masker): `secret` also masks `secretKey`,
+ * (src/masking/masker.ts, Masker): `secret` also masks `secretKey`,
  * `client_secret`, `X-Secret`; `pin` masks `userPin` but not `spinner`.
  */
 export const DEFAULT_MASK_KEYS = [

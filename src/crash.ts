@@ -15,7 +15,8 @@ import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import { SeverityNumber, type Attributes as LogAttributes } from '@opentelemetry/api';
-import { MAX_ERROR_MESSAGE_CHARS, MAX_ERROR_STACK_CHARS, safeText, type Runtime } from './events';
+import type { Runtime } from './events';
+import { MAX_ERROR_MESSAGE_CHARS, MAX_ERROR_STACK_CHARS, safeText } from './masking';
 import {
   ATTR_ERROR_TYPE, ATTR_EXCEPTION_MESSAGE, ATTR_EXCEPTION_STACKTRACE, ATTR_EXCEPTION_TYPE,
 } from '@opentelemetry/semantic-conventions';

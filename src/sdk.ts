@@ -28,7 +28,8 @@ import {
 } from '@opentelemetry/sdk-trace';
 import type { FilamentConfig, OtlpProtocol, Signal } from './config';
 import { installContextManager } from './context';
-import { emitLogRecord, installRuntime, Masker, serveWorkerRecords, type Runtime } from './events';
+import { emitLogRecord, installRuntime, serveWorkerRecords, type Runtime } from './events';
+import { Masker } from './masking';
 import { RequestExceptionCollector } from './http';
 import { BRIDGED_LOGGERS, BridgedLogProcessor } from './logs';
 import { loadInstrumentations } from './instrumentations';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { Counter, Histogram, Span } from '@opentelemetry/api';
 import type { Logger, LogRecord } from '@opentelemetry/api-logs';
 import { readConfig } from '../src/config';
-import { Masker } from '../src/events/content';
+import { Masker } from '../src/masking';
 import { logsEnabled, type Runtime } from '../src/events/runtime';
 import { DeadLetterTap, type TapChannel } from '../src/amqp/deadLetterTap';
 import { amqpIdentifier, onPublish, onReceive, type AmqpMessage } from '../src/amqp/messages';

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { DEFAULT_MASK_KEYS } from '../src/config';
-import { captureContent, Masker, MASK } from '../src/events/content';
+import { captureContent, Masker, MASK } from '../src/masking';
 
 /** mulberry32: a small, fast, seeded PRNG (public domain). */
 function prng(seed: number): (n: number) => number {
@@ -24,7 +24,7 @@ function prng(seed: number): (n: number) => number {
 
 // ---------------------------------------------------------------------------------------------
 // The reference: which keys are sensitive, written from the documented rule (docs/events.md,
-// "Masking"), independently of src/events/content.ts. Words: split at every character that is not
+// "Masking"), independently of src/masking/. Words: split at every character that is not
 // an ASCII letter or digit, at lower-case or digit → upper-case, before the last capital of a
 // capital run followed by a lower-case letter, and between letters and digits; then lower-cased.
 // Sensitive: a run of adjacent words spells a configured key, or the words joined end with a

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readConfig } from '../src/config';
-import { captureContent, jsonKeyAt, Masker, MASK, safeText, type CapturedContent, type JsonKey } from '../src/events/content';
+import { captureContent, jsonKeyAt, Masker, MASK, safeText, type CapturedContent, type JsonKey } from '../src/masking';
 
 describe('unit: masking rules', () => {
   const masker = new Masker(readConfig({}).config.maskKeys);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { AnyValue, LogRecord } from '@opentelemetry/api-logs';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { readConfig } from '../src/config';
-import { Masker } from '../src/events/content';
+import { Masker } from '../src/masking';
 import { BRIDGED_LOG_SCOPES, BridgedLogProcessor } from '../src/logs/bridge';
 import { ALL_ATTRIBUTE_NAMES, BRIDGED_FIELD_PREFIX } from '../src/semconv';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readConfig } from '../src/config';
-import { Masker, MASK } from '../src/events/content';
+import { Masker, MASK } from '../src/masking';
 import { exportedUrlPath, MAX_URL_PATH_CHARS, URL_PATH_TRUNCATED } from '../src/http/urlPath';
 
 describe('unit: url.path as exported (masked like content, capped)', () => {

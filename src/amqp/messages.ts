@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import {
   context, propagation, ROOT_CONTEXT, SeverityNumber, trace, type Attributes as LogAttributes, type Context, type Span,
 } from '@opentelemetry/api';
-import { captureContent, emitEvent, type Runtime } from '../events';
+import { emitEvent, type Runtime } from '../events';
+import { captureContent } from '../masking';
 import {
   ATTR_FILAMENT_CONTENT_KIND, ATTR_FILAMENT_CONTENT_MASKED, ATTR_FILAMENT_CONTENT_TRUNCATED,
   ATTR_MESSAGING_DESTINATION_NAME, ATTR_MESSAGING_MESSAGE_BODY_SIZE, ATTR_MESSAGING_MESSAGE_CONVERSATION_ID,

@@ -12,7 +12,7 @@ import {
 import type { FilamentConfig } from '../config';
 import { loadConfig } from '../loadConfig';
 import { globals, kConfig, kRuntime, kStopped } from '../symbols';
-import { Masker } from './content';
+import { Masker } from '../masking';
 import { mainThreadServes, sayNoMainThreadSdk, workerSenders } from './workers';
 import {
   METRIC_API_ERRORS, METRIC_MESSAGING_CONSUMED, METRIC_MESSAGING_SENT,

@@ -3,7 +3,8 @@ import { SpanStatusCode, type Context, type SpanAttributes } from '@opentelemetr
 import { getRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
 import type { ReadableSpan, Span as SdkSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ATTR_EXCEPTION_MESSAGE, ATTR_EXCEPTION_STACKTRACE, ATTR_EXCEPTION_TYPE } from '@opentelemetry/semantic-conventions';
-import { getRuntime, MAX_ERROR_MESSAGE_CHARS, MAX_ERROR_STACK_CHARS, safeText } from '../events';
+import { getRuntime } from '../events';
+import { MAX_ERROR_MESSAGE_CHARS, MAX_ERROR_STACK_CHARS, safeText } from '../masking';
 import { firstException, keepFirstException, type ExceptionInfo } from './requestMetadata';
 
 const kRpc = Symbol('filament.http.rpc');

@@ -6,7 +6,7 @@
  * path is as untrusted as a message body — an e-mail address, a reset token or a 15 000-character
  * path is the client's to choose.
  */
-import { MASK, type Masker } from '../events';
+import { MASK, type Masker } from '../masking';
 
 /**
  * The exported `url.path` is at most this long, its truncation marker included: the 1024

@@ -6,7 +6,7 @@
  * before any exporter sees it and applies what Filament promises for every
  * exported record:
  *
- * - the same masking as captured content (src/events/content.ts): a value
+ * - the same masking as captured content (src/masking/): a value
  *   under a sensitive key is replaced whole, text is masked by Masker.mask(),
  *   text longer than FILAMENT_CONTENT_MAX_BYTES characters is cut and marked
  *   (`filament.content.truncated`); the count goes into `filament.content.masked`;
@@ -24,7 +24,7 @@
  */
 import type { AnyValue, Attributes as LogAttributes } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import type { MaskTally, Masker } from '../events';
+import type { MaskTally, Masker } from '../masking';
 import {
   ALL_ATTRIBUTE_NAMES, ATTR_FILAMENT_CONTENT_MASKED, ATTR_FILAMENT_CONTENT_TRUNCATED, BRIDGED_FIELD_PREFIX, EVENT_NAMES,
 } from '../semconv';

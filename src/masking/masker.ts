@@ -1,23 +1,12 @@
 /**
- * Turns untrusted bytes (queue message bodies, error messages) into text that is
- * safe to export: capped, binary marked instead of dumped, invalid UTF-8
- * replaced, PII and secrets masked. Runs only where a value is exported, never
- * on a request path that does not emit.
+ * The masking engine: secrets and personal data (keys a JSON, form, header or log reader sees;
+ * e-mail addresses, phone and card numbers, passwords in URLs, bearer tokens) replaced by
+ * `[MASKED]` in any text Filament exports — captured content, error text, the services' own
+ * log lines, URL paths (docs/events.md, "Content").
  */
-
-export type ContentKind = 'text' | 'json' | 'binary' | 'empty';
-
-export interface CapturedContent {
-  /** What goes into the LogRecord body. */
-  readonly text: string;
-  readonly kind: ContentKind;
-  readonly truncated: boolean;
-  /** How many values were masked. */
-  readonly masked: number;
-  /** Original size in bytes. */
-  readonly size: number;
-}
-
+import {
+  afterNonKey, isLetter, isNameChar, jsonKeyAt, lineValueEnd, valueEnd, type JsonKey,
+} from './jsonKeys';
 export const MASK = '[MASKED]';
 const QUOTED_MASK = `"${MASK}"`;
 
@@ -43,7 +32,7 @@ const AUTH_SCHEME = /\b(Bearer|Basic)[ \t]+([A-Za-z0-9._~+/=-]{8,})/gi;
  * recognised whole. Values under sensitive keys, header lines and key=value
  * pairs are masked to the end of the window whatever their length.
  */
-const MASK_LOOKAHEAD = 1024;
+export const MASK_LOOKAHEAD = 1024;
 
 function luhn(digits: string): boolean {
   let sum = 0;
@@ -91,220 +80,6 @@ function keyWords(key: string): string[] {
     .filter((w) => w !== '');
 }
 
-/** End (exclusive) of the JSON string whose opening quote is at `start`; the text's end when cut off. */
-function stringEnd(text: string, start: number): number {
-  for (let i = start + 1; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 92 /* \ */) i++;
-    else if (c === 34 /* " */) return i + 1;
-  }
-  return text.length;
-}
-
-/**
- * End (exclusive) of the value starting at `start`: a string, a whole object
- * or array (brackets balanced, strings skipped), or a bare token (number,
- * true/false, an unquoted word in JSON-like text). Cut-off values run to the
- * end of the text.
- */
-function valueEnd(text: string, start: number): number {
-  const first = text.charCodeAt(start);
-  if (first === 34) return stringEnd(text, start);
-  if (first === 123 /* { */ || first === 91 /* [ */) {
-    let depth = 0;
-    for (let i = start; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 34) i = stringEnd(text, i) - 1;
-      else if (c === 123 || c === 91) depth++;
-      else if ((c === 125 || c === 93) && --depth === 0) return i + 1;
-    }
-    return text.length;
-  }
-  let i = start;
-  for (; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    // , } ] " whitespace
-    if (c === 44 || c === 125 || c === 93 || c === 34 || c === 32 || c === 9 || c === 10 || c === 13) break;
-  }
-  return i;
-}
-
-/**
- * Where to look for the next key after the string at `quote`, which is not one. A JSON string —
- * followed by `,` `:` `]` `}` or the end, as an array element, a key too long, a value not
- * consumed — is skipped whole: trying its closing quote as a key would read the text between two
- * strings as a key, and a string value there would swallow the next string's opening quote
- * (`["a", ":", {"password":"x"}]` hid the password). After a stray quote in free text (`5" long,
- * {"password":…}`) the next quote is tried, as the regex did.
- */
-function afterNonKey(text: string, quote: number): number {
-  const end = stringEnd(text, quote);
-  let i = end;
-  while (i < text.length && isJsonSpace(text.charCodeAt(i))) i++;
-  if (i >= text.length) return end;
-  const c = text.charCodeAt(i);
-  return c === 44 || c === 58 || c === 93 || c === 125 ? end : quote + 1;
-}
-
-/** JSON's white space (RFC 8259, section 2). */
-function isJsonSpace(c: number): boolean {
-  return c === 32 || c === 9 || c === 10 || c === 13;
-}
-
-/** [A-Za-z0-9_-]: the characters of a header or key name. */
-function isNameChar(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45;
-}
-
-function isLetter(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
-}
-
-/** Where a header-style value ends: the end of its line, or a quote or escape (the end of an enclosing JSON string). */
-function lineValueEnd(text: string, start: number): number {
-  let i = start;
-  for (; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10 || c === 13 || c === 34 || c === 92) break;
-  }
-  // Trailing blanks stay outside the mask.
-  while (i > start && (text.charCodeAt(i - 1) === 32 || text.charCodeAt(i - 1) === 9)) i--;
-  return i;
-}
-
-/** JavaScript's `\s`: the white space and line terminators a regex's `\s` matches. */
-function isRegexSpace(c: number): boolean {
-  return (c >= 9 && c <= 13) || c === 32 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a)
-    || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
-}
-
-/** A line terminator: what a regex's `.` does not match. */
-function isLineTerminator(c: number): boolean {
-  return c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
-}
-
-/** Where jsonKeyAt found a key: its closing quote, the start of its value, the end of the whole match. */
-export interface JsonKey {
-  keyEnd: number;
-  valueStart: number;
-  matchEnd: number;
-  /** A hash of the key's characters, to find its earlier decision without slicing it out. */
-  keyHash: number;
-  /**
-   * The key as a JSON reader decodes it, when it is written with escapes (`"pass\u0077ord"` →
-   * `password`) and jsonKeyAt was asked to decode them; undefined for a key without escapes.
-   */
-  decodedKey?: string | undefined;
-}
-
-/** Keys longer than this (in UTF-16 code units, as a reader decodes them) are not looked at. */
-const MAX_KEY_CHARS = 64;
-
-/** The one-character JSON escapes (RFC 8259, section 7) and what they stand for. */
-const SIMPLE_ESCAPES: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
-
-function isHexDigit(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
-}
-
-/**
- * Decodes the JSON string whose characters start at `start` as JSON.parse would (RFC 8259,
- * section 7: `\uXXXX` and the one-character escapes), into `out.decodedKey`. Returns the index of
- * its closing quote, or -1 when it is cut off or decodes to more than MAX_KEY_CHARS characters.
- * An escape JSON does not have (`\x`) is read as its character: the text is then not JSON, and
- * reading more rather than less of it errs towards masking.
- */
-function decodeKeyString(text: string, start: number, out: JsonKey): number {
-  let key = '';
-  let i = start;
-  while (i < text.length && key.length <= MAX_KEY_CHARS) {
-    const c = text.charCodeAt(i);
-    if (c === 34) {
-      out.decodedKey = key;
-      return i;
-    }
-    if (c !== 92) {
-      key += text[i];
-      i++;
-      continue;
-    }
-    if (i + 1 >= text.length) return -1;
-    const escaped = text[i + 1] as string;
-    if (escaped === 'u') {
-      let hex = 0;
-      while (hex < 4 && i + 2 + hex < text.length && isHexDigit(text.charCodeAt(i + 2 + hex))) hex++;
-      if (hex === 4) {
-        key += String.fromCharCode(Number.parseInt(text.slice(i + 2, i + 6), 16));
-        i += 6;
-        continue;
-      }
-      if (i + 2 + hex >= text.length) return -1; // cut inside the escape
-    }
-    key += SIMPLE_ESCAPES[escaped] ?? escaped;
-    i += 2;
-  }
-  return -1;
-}
-
-/**
- * Whether the regex /"([^"\\]{1,64})"(\s*:\s*)(?:"(?:[^"\\]|\\.)*")?/ matches at `quote` (a `"`),
- * filling `out` when it does. By hand because the masking runs on every captured message and the
- * regex's exec (a match array and two captured strings per key) was most of its cost
- * (docs/benchmarks.md, "What we found and changed"); test/masking.test.ts checks both agree.
- *
- * With `decodeEscapes` (what the Masker uses), a key written with escapes is also a key — the one
- * a JSON reader sees, decoded into `out.decodedKey` and at most 64 characters once decoded — so
- * `"pass\u0077ord"` is `password`. Only a key with a backslash takes that path: the scan of every
- * other key is the regex's, as fast as before.
- */
-export function jsonKeyAt(text: string, quote: number, out: JsonKey, decodeEscapes = false): boolean {
-  const length = text.length;
-  const limit = Math.min(length, quote + 65);
-  let i = quote + 1;
-  let hash = 0;
-  let decodedKey: string | undefined;
-  while (i < limit) {
-    const c = text.charCodeAt(i);
-    if (c === 34) break;
-    if (c === 92) {
-      if (!decodeEscapes) return false;
-      i = decodeKeyString(text, quote + 1, out);
-      if (i === -1) return false;
-      decodedKey = out.decodedKey;
-      break;
-    }
-    hash = (Math.imul(hash, 31) + c) | 0;
-    i++;
-  }
-  if (i === quote + 1 || i >= length || text.charCodeAt(i) !== 34) return false;
-  const keyEnd = i;
-  i++;
-  while (i < length && isRegexSpace(text.charCodeAt(i))) i++;
-  if (i >= length || text.charCodeAt(i) !== 58 /* : */) return false;
-  i++;
-  while (i < length && isRegexSpace(text.charCodeAt(i))) i++;
-  out.keyEnd = keyEnd;
-  out.keyHash = hash;
-  out.decodedKey = decodedKey;
-  out.valueStart = i;
-  out.matchEnd = i;
-  // The optional complete string value: on an unescaped quote it is consumed; cut off, or an
-  // escape before a line terminator, and the match ends before it (the regex's `?` matches empty).
-  if (i < length && text.charCodeAt(i) === 34) {
-    for (let j = i + 1; j < length; j++) {
-      const c = text.charCodeAt(j);
-      if (c === 34) {
-        out.matchEnd = j + 1;
-        break;
-      }
-      if (c === 92) {
-        if (j + 1 >= length || isLineTerminator(text.charCodeAt(j + 1))) break;
-        j++;
-      }
-    }
-  }
-  return true;
-}
 
 /** A masked value: the (copy-on-change) value, how many values were replaced in it, whether text was cut. */
 export interface MaskedValue {
@@ -588,107 +363,19 @@ export class Masker {
 }
 
 /** Counts `[MASKED]` in `text` (at most `max`). */
-function countMasks(text: string, max: number): number {
+export function countMasks(text: string, max: number): number {
   let n = 0;
   for (let i = text.indexOf(MASK); i !== -1 && n < max; i = text.indexOf(MASK, i + MASK.length)) n++;
   return n;
 }
 
 /** `kept` (a prefix of `masked`) extended so that it does not end inside a `[MASKED]`. */
-function keepMaskWhole(kept: string, masked: string): string {
+export function keepMaskWhole(kept: string, masked: string): string {
   for (let open = kept.indexOf('[', Math.max(0, kept.length - MASK.length + 1)); open !== -1; open = kept.indexOf('[', open + 1)) {
     if (masked.startsWith(MASK, open)) return masked.slice(0, open + MASK.length);
   }
   return kept;
 }
-
-const TEXT_TYPES = /^(text\/|application\/(json|xml|x-www-form-urlencoded|csv|yaml|x-ndjson|[a-z.+-]*\+json|[a-z.+-]*\+xml))/i;
-const BINARY_TYPES = /^(application\/(octet-stream|zip|gzip|x-protobuf|protobuf|pdf|vnd\.ms-)|image\/|audio\/|video\/|model\/)/i;
-
-/** Heuristic on the first bytes: NUL or many control bytes mean binary. */
-function looksBinary(buf: Uint8Array): boolean {
-  const n = Math.min(buf.length, 1024);
-  let control = 0;
-  for (let i = 0; i < n; i++) {
-    const b = buf[i] as number;
-    if (b === 0) return true;
-    if (b < 9 || (b > 13 && b < 32) || b === 127) control++;
-  }
-  return control * 10 > n;
-}
-
-function firstNonSpace(text: string): string {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return text[i] as string;
-  }
-  return '';
-}
-
-/**
- * Captures bytes or a string for export. `maxBytes` caps the UTF-8 size of the
- * captured text; the cut never splits a character.
- */
-export function captureContent(
-  content: Uint8Array | string | null | undefined,
-  contentType: string | undefined,
-  maxBytes: number,
-  masker: Masker,
-): CapturedContent {
-  if (content === null || content === undefined || content.length === 0) {
-    return { text: '', kind: 'empty', truncated: false, masked: 0, size: 0 };
-  }
-  const buf = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-  const size = buf.length;
-  const binary =
-    contentType !== undefined && BINARY_TYPES.test(contentType)
-      ? true
-      : contentType !== undefined && TEXT_TYPES.test(contentType)
-        ? false
-        : looksBinary(buf);
-  if (binary) {
-    return { text: `[binary content, ${size} bytes, not captured]`, kind: 'binary', truncated: false, masked: 0, size };
-  }
-  const view = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  if (size <= maxBytes) {
-    // toString replaces invalid UTF-8 sequences with U+FFFD.
-    const decoded = view.toString('utf8');
-    const { text, masked } = masker.mask(decoded);
-    return { text, kind: jsonOrText(decoded), truncated: false, masked, size };
-  }
-  // Mask first, then cap: a secret across the cap must not leave its first characters behind.
-  // Masking reads MASK_LOOKAHEAD bytes past the cap, never the whole (possibly huge) content.
-  const windowEnd = charBoundary(view, Math.min(size, maxBytes + MASK_LOOKAHEAD));
-  const decoded = view.toString('utf8', 0, windowEnd);
-  const { text: maskedWindow, masked: maskedInWindow } = masker.mask(decoded);
-  const maskedBytes = Buffer.from(maskedWindow, 'utf8');
-  if (windowEnd === size && maskedBytes.length <= maxBytes) {
-    // Masking shrank the whole content below the cap.
-    return { text: maskedWindow, kind: jsonOrText(decoded), truncated: false, masked: maskedInWindow, size };
-  }
-  const kept = keepMaskWhole(maskedBytes.toString('utf8', 0, charBoundary(maskedBytes, maxBytes)), maskedWindow);
-  if (windowEnd === size && kept.length === maskedWindow.length) {
-    return { text: kept, kind: jsonOrText(decoded), truncated: false, masked: maskedInWindow, size };
-  }
-  const masked = maskedInWindow === 0 ? 0 : countMasks(kept, maskedInWindow);
-  return { text: `${kept}…[truncated, ${size} bytes]`, kind: jsonOrText(decoded), truncated: true, masked, size };
-}
-
-/** `end` moved back to a UTF-8 character boundary (continuation bytes are 10xxxxxx). */
-function charBoundary(buf: Uint8Array, end: number): number {
-  let i = end;
-  while (i > 0 && i < buf.length && ((buf[i] as number) & 0xc0) === 0x80) i--;
-  return i;
-}
-
-function jsonOrText(decoded: string): ContentKind {
-  const first = firstNonSpace(decoded);
-  return first === '{' || first === '[' ? 'json' : 'text';
-}
-
-/** Caps of an error's text wherever it is exported: api.error, span exception events, process.crashed. */
-export const MAX_ERROR_MESSAGE_CHARS = 1024;
-export const MAX_ERROR_STACK_CHARS = 8192;
 
 /**
  * Masks and caps a short free-text value such as an error message or stack:
