@@ -17,6 +17,7 @@ import { INSTRUMENTATION_PACKAGES } from '../src/instrumentations';
 import * as ourSemconv from '../src/semconv';
 import { ALL_ATTRIBUTE_NAMES } from '../src/semconv';
 import { ROOT } from './support/fixture';
+import { EXPECTED as RUNTIME_METRICS, HOST, RUNTIME } from './support/runtimeMetrics';
 import { readCollectorYaml, type Yaml } from './support/standin';
 
 const CONSTANTS: Record<string, unknown> = { ...incubatingSemconv, ...stableSemconv };
@@ -60,6 +61,13 @@ function namesIn(pkg: string): Set<string> {
 
 /** The upstream packages loaded by default (the preload's own names are in src/semconv.ts). */
 const DEFAULT_PACKAGES = Object.values(INSTRUMENTATION_PACKAGES).filter((e) => e.load !== undefined).map((e) => e.pkg as string);
+/**
+ * Packages that only make metrics: their dotted literals are metric names (stored under their own
+ * `metrics.*` fields) and metric group names (host-metrics' `process.cpu`), not attributes. Their
+ * attribute keys are the ones the runtime-metrics spec sees on every point.
+ */
+const METRICS_ONLY = new Set([RUNTIME, HOST]);
+const RUNTIME_ATTRIBUTES = Object.values(RUNTIME_METRICS).flatMap(([, , keys]) => keys);
 
 function transformStatements(doc: Yaml): string[] {
   const out: string[] = [];
@@ -84,7 +92,8 @@ const OVERLAYS = fs.readdirSync(path.join(ROOT, 'collector')).filter((f) => /^co
 
 describe('attribute names: no dotted-prefix clash after the shipped collector configs', () => {
   const emitted = new Set<string>(ALL_ATTRIBUTE_NAMES);
-  for (const pkg of DEFAULT_PACKAGES) for (const n of namesIn(pkg)) emitted.add(n);
+  for (const pkg of DEFAULT_PACKAGES) if (!METRICS_ONLY.has(pkg)) for (const n of namesIn(pkg)) emitted.add(n);
+  for (const n of RUNTIME_ATTRIBUTES) emitted.add(n);
   const base = transformStatements(readCollectorYaml('config.yaml'));
 
   it('reads the instrumentations: the default set includes amqplib, whose old names clash with the preload\'s', () => {
@@ -104,6 +113,11 @@ describe('attribute names: no dotted-prefix clash after the shipped collector co
       assert.deepEqual(clashes(final), []);
     });
   }
+
+  it('the runtime metrics: both packages are loaded by default, and no metric name is the prefix of another', () => {
+    assert.ok(DEFAULT_PACKAGES.includes(RUNTIME) && DEFAULT_PACKAGES.includes(HOST), DEFAULT_PACKAGES.join(', '));
+    assert.deepEqual(clashes(Object.keys(RUNTIME_METRICS)), []);
+  });
 
   it('every duration and money attribute the preload emits is made a double by the collector', () => {
     const doubled = new Set(base.flatMap((s) => [...s.matchAll(/^set\(log\.attributes\["([^"]+)"\], Double\(log\.attributes\["\1"\]\)\)/g)].map((m) => m[1])));
