@@ -2,7 +2,8 @@
  * Exporters whose packages are `require`d when the first batch leaves, not at
  * start-up: the OTLP exporters, their transformer and transport are about a
  * quarter of the modules the preload would otherwise load before the app's
- * first line runs (docs/benchmarks.md, start-up).
+ * first line runs (docs/benchmarks.md, start-up). Their exports run one at a
+ * time, in the order the processor handed them over.
  */
 import { diag } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
@@ -13,6 +14,23 @@ import {
 import type { TemporalityPreference } from './config';
 import { abandonedError, StopSignal } from './export';
 
+/**
+ * Batches that may wait behind the export in flight, as many as upstream's
+ * export delegate lets run at once (concurrencyLimit 30, otlp-exporter-base):
+ * the batch processors hand over the next batch when their export timeout
+ * passes (SDK 3's BatchLogRecordProcessorBase / BatchSpanProcessorBase: one
+ * export at a time, the next after the answer or the timeout) and at a flush
+ * all at once (BatchSpanProcessor's _flushAll). Beyond, a batch fails at once.
+ */
+export const MAX_WAITING_EXPORTS = 32;
+
+/** Why a batch failed without an attempt: too many waited already (counted as failed). */
+function waitingFullError(): Error {
+  const error = new Error(`filament-otel: ${MAX_WAITING_EXPORTS} batches already wait for the collector`);
+  error.name = 'ExportBacklogFull';
+  return error;
+}
+
 interface AnyExporter<T> {
   export(items: T, resultCallback: (result: ExportResult) => void): void;
   shutdown(): Promise<void>;
@@ -22,8 +40,15 @@ interface AnyExporter<T> {
 export class LazyExporter<T, E extends AnyExporter<T>> {
   private real: E | undefined;
   private failed = false;
-  /** Result callbacks of the exports in flight: abandon() answers them. */
+  /** Result callbacks of the exports in flight or waiting: abandon() answers them. */
   private readonly pending = new Set<(result: ExportResult) => void>();
+  /**
+   * Batches waiting for the one in flight: one export at a time keeps the
+   * order of a signal through a collector outage (the transport retries the
+   * oldest batch) and holds one socket per signal.
+   */
+  private readonly waiting: { items: T; done: (result: ExportResult) => void }[] = [];
+  private exporting = false;
 
   constructor(private readonly create: () => E, private readonly stop: StopSignal = new StopSignal()) {}
 
@@ -57,7 +82,28 @@ export class LazyExporter<T, E extends AnyExporter<T>> {
       resultCallback(result);
     };
     this.pending.add(once);
-    real.export(items, once);
+    if (!this.exporting) {
+      this.run(real, items, once);
+    } else if (this.waiting.length < MAX_WAITING_EXPORTS) {
+      this.waiting.push({ items, done: once });
+    } else {
+      once({ code: ExportResultCode.FAILED, error: waitingFullError() });
+    }
+  }
+
+  private run(real: E, items: T, done: (result: ExportResult) => void): void {
+    this.exporting = true;
+    real.export(items, (result) => {
+      done(result);
+      this.exporting = false;
+      // The next batch still unanswered (abandon() answers the waiting ones).
+      for (let next = this.waiting.shift(); next !== undefined; next = this.waiting.shift()) {
+        if (this.pending.has(next.done)) {
+          this.run(real, next.items, next.done);
+          return;
+        }
+      }
+    });
   }
 
   /**
@@ -67,6 +113,7 @@ export class LazyExporter<T, E extends AnyExporter<T>> {
    */
   abandon(): void {
     this.stop.abandon();
+    this.waiting.length = 0;
     for (const callback of [...this.pending]) callback({ code: ExportResultCode.FAILED, error: abandonedError() });
   }
 

@@ -1,47 +1,64 @@
 /**
- * The OTLP exporters' retry policy over any export transport, bounded by the
- * stop deadline. Built on @opentelemetry/otlp-exporter-base's public
- * `IExporterTransport` interface (its own retrying transport is not exported).
+ * The OTLP exporters' retry over any export transport: a collector that is
+ * away (refused, reset, timed out, 429/502/503/504) is retried with capped,
+ * jittered backoff for up to OUTAGE_BOUND_MS, so a rolling restart loses
+ * nothing; a stop deadline ends the wait at once. Built on
+ * @opentelemetry/otlp-exporter-base's public `IExporterTransport` interface
+ * (its own retrying transport is not exported, and gives up after 5 retries).
  */
 import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exporter-base';
 import { abandonedError, type StopSignal } from './stopSignal';
 
-// The upstream retry policy (otlp-exporter-base 0.301, retrying-transport): 5 retries,
-// exponential backoff from 1 s (x1.5, +/-20 % jitter, at most 5 s), within the export timeout.
-const MAX_RETRIES = 5;
+/**
+ * How long a collector may be away before batches fail (docs/events.md,
+ * "Delivery"): a rolling update of the collector (SIGTERM, new process on the
+ * same port) takes seconds; 60 s covers a slow one.
+ */
+export const OUTAGE_BOUND_MS = 60_000;
+// Backoff as upstream's (otlp-exporter-base 0.301, retrying-transport): from 1 s, x1.5,
+// +/-20 % jitter, at most 5 s between attempts, so a collector back up is found within 5 s.
 const INITIAL_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 5000;
 const BACKOFF_MULTIPLIER = 1.5;
 const JITTER = 0.2;
 
 /**
- * Upstream's policy, except that its timers are unref'd (a pending retry never
- * keeps a finished process alive), an export with its retries lasts at most
- * `maxMs` (FILAMENT_SHUTDOWN_TIMEOUT_MS) and a stop deadline ends it at once.
+ * One instance per exporter (per signal); its exports run one at a time
+ * (lazyExporter.ts), so the batch retried here is the oldest and order holds.
+ * Timers are unref'd: a pending retry never keeps a finished process alive.
  */
 export class StoppableRetryingTransport implements IExporterTransport {
-  constructor(private readonly inner: IExporterTransport, private readonly stop: StopSignal, private readonly maxMs: number) {}
+  /** When the collector's current outage began (first retryable failure), if it is away. */
+  private outageSince: number | undefined;
 
-  async send(data: Uint8Array, exportTimeoutMillis: number): Promise<ExportResponse> {
+  constructor(private readonly inner: IExporterTransport, private readonly stop: StopSignal, private readonly outageBoundMs = OUTAGE_BOUND_MS) {}
+
+  async send(data: Uint8Array, timeoutMillis: number): Promise<ExportResponse> {
     const epoch = this.stop.epoch;
     // Made only when needed: an Error captures a stack trace, and this runs for every batch.
     const abandoned = (): ExportResponse => ({ status: 'failure', error: abandonedError() });
-    // An export in flight when a script ends holds the process (the batch
-    // processor's own timer is ref'd) until it is done: at most the stop deadline.
-    const timeoutMillis = Math.min(exportTimeoutMillis, this.maxMs);
-    const deadline = Date.now() + timeoutMillis;
-    let result = (await this.stop.race(this.inner.send(data, timeoutMillis))) ?? abandoned();
     let backoff = INITIAL_BACKOFF_MS;
-    for (let retries = MAX_RETRIES; result.status === 'retryable' && retries > 0; retries--) {
-      const wait = result.retryInMillis ?? Math.min(backoff * (1 + (Math.random() * 2 - 1) * JITTER), MAX_BACKOFF_MS);
-      backoff *= BACKOFF_MULTIPLIER;
-      const remaining = deadline - Date.now();
-      if (wait > remaining) return result;
-      await this.stop.race(new Promise<void>((resolve) => setTimeout(resolve, Math.max(wait, 0)).unref()));
+    for (;;) {
+      // Each attempt has the exporter's own timeout (OTEL_EXPORTER_OTLP_TIMEOUT); the transport destroys a timed-out socket.
+      const result = (await this.stop.race(this.inner.send(data, timeoutMillis))) ?? abandoned();
       if (this.stop.epoch !== epoch) return abandoned();
-      result = (await this.stop.race(this.inner.send(data, deadline - Date.now()))) ?? abandoned();
+      if (result.status !== 'retryable') {
+        // Any answer but a retryable one means the collector is there.
+        this.outageSince = undefined;
+        this.stop.lastExportFailed = result.status !== 'success';
+        return result;
+      }
+      this.stop.lastExportFailed = true;
+      const now = Date.now();
+      this.outageSince ??= now;
+      const jittered = Math.min(backoff * (1 + (Math.random() * 2 - 1) * JITTER), MAX_BACKOFF_MS);
+      const wait = Math.max(result.retryInMillis ?? jittered, 0);
+      backoff = Math.min(backoff * BACKOFF_MULTIPLIER, MAX_BACKOFF_MS);
+      // Beyond the bound the batch fails (counted and said); later batches get one attempt each until it answers.
+      if (now + wait - this.outageSince > this.outageBoundMs) return result;
+      await this.stop.race(new Promise<void>((resolve) => setTimeout(resolve, wait).unref()));
+      if (this.stop.epoch !== epoch) return abandoned();
     }
-    return this.stop.epoch !== epoch ? abandoned() : result;
   }
 
   shutdown(): void {
