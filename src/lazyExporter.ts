@@ -15,21 +15,20 @@ import type { TemporalityPreference } from './config';
 import { abandonedError, StopSignal } from './export';
 
 /**
- * Batches that may wait behind the export in flight, as many as upstream's
- * export delegate lets run at once (concurrencyLimit 30, otlp-exporter-base):
- * the batch processors hand over the next batch when their export timeout
- * passes (SDK 3's BatchLogRecordProcessorBase / BatchSpanProcessorBase: one
- * export at a time, the next after the answer or the timeout) and at a flush
- * all at once (BatchSpanProcessor's _flushAll). Beyond, a batch fails at once.
+ * Exports that may wait behind the one in flight when the items are not an
+ * array (metrics: one ResourceMetrics per export), as many as upstream's export
+ * delegate lets run at once (concurrencyLimit 30, otlp-exporter-base).
  */
 export const MAX_WAITING_EXPORTS = 32;
 
-/** Why a batch failed without an attempt: too many waited already (counted as failed). */
-function waitingFullError(): Error {
-  const error = new Error(`filament-otel: ${MAX_WAITING_EXPORTS} batches already wait for the collector`);
+/** Why a batch failed without an attempt: the exporter's backlog was full (counted as failed). */
+function backlogFullError(capacity: number): Error {
+  const error = new Error(`filament-otel: ${capacity} items already wait for the collector`);
   error.name = 'ExportBacklogFull';
   return error;
 }
+
+const itemCount = (items: unknown): number => (Array.isArray(items) ? items.length : 1);
 
 interface AnyExporter<T> {
   export(items: T, resultCallback: (result: ExportResult) => void): void;
@@ -48,9 +47,24 @@ export class LazyExporter<T, E extends AnyExporter<T>> {
    * oldest batch) and holds one socket per signal.
    */
   private readonly waiting: { items: T; done: (result: ExportResult) => void }[] = [];
+  private waitingItems = 0;
   private exporting = false;
 
-  constructor(private readonly create: () => E, private readonly stop: StopSignal = new StopSignal()) {}
+  /**
+   * `capacity`: how many items (records, spans; metric exports) may wait
+   * behind the export in flight — the processor's queue size, so a collector
+   * outage at most doubles what the queue holds. SDK 3's batch processors hand
+   * over the next batch when their export timeout passes (BatchLogRecordProcessorBase:
+   * one at a time), BatchSpanProcessorBase after a timeout or failure several at
+   * once (its `.finally(start next).catch(_isExporting = false)` lets every
+   * following span start another export), and at a flush all at once.
+   * Beyond the capacity a batch fails at once.
+   */
+  constructor(
+    private readonly create: () => E,
+    private readonly stop: StopSignal = new StopSignal(),
+    private readonly capacity = MAX_WAITING_EXPORTS,
+  ) {}
 
   protected exporter(): E | undefined {
     if (this.real === undefined && !this.failed) {
@@ -84,10 +98,11 @@ export class LazyExporter<T, E extends AnyExporter<T>> {
     this.pending.add(once);
     if (!this.exporting) {
       this.run(real, items, once);
-    } else if (this.waiting.length < MAX_WAITING_EXPORTS) {
+    } else if (this.waitingItems + itemCount(items) <= this.capacity) {
       this.waiting.push({ items, done: once });
+      this.waitingItems += itemCount(items);
     } else {
-      once({ code: ExportResultCode.FAILED, error: waitingFullError() });
+      once({ code: ExportResultCode.FAILED, error: backlogFullError(this.capacity) });
     }
   }
 
@@ -98,6 +113,7 @@ export class LazyExporter<T, E extends AnyExporter<T>> {
       this.exporting = false;
       // The next batch still unanswered (abandon() answers the waiting ones).
       for (let next = this.waiting.shift(); next !== undefined; next = this.waiting.shift()) {
+        this.waitingItems -= itemCount(next.items);
         if (this.pending.has(next.done)) {
           this.run(real, next.items, next.done);
           return;
@@ -114,6 +130,7 @@ export class LazyExporter<T, E extends AnyExporter<T>> {
   abandon(): void {
     this.stop.abandon();
     this.waiting.length = 0;
+    this.waitingItems = 0;
     for (const callback of [...this.pending]) callback({ code: ExportResultCode.FAILED, error: abandonedError() });
   }
 

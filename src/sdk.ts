@@ -194,9 +194,9 @@ class ExportPipes {
   }
 
   /** A lazily loaded OTLP exporter of `signal` (traces or logs); a partial success's rejections go to `counted`. */
-  lazy<E extends object>(signal: Signal, counted: DeliveryLedger): E {
+  lazy<E extends object>(signal: Signal, counted: DeliveryLedger, queueSize: number): E {
     const stop = this.newStop();
-    const exporter = new LazyExporter(() => otlpExporter<E & AnyExporter>(signal, this.config, stop, counted), stop);
+    const exporter = new LazyExporter(() => otlpExporter<E & AnyExporter>(signal, this.config, stop, counted), stop, queueSize);
     this.lazyExporters.push(exporter);
     return exporter as unknown as E;
   }
@@ -260,7 +260,7 @@ function createLoggerProvider(
     if (name === 'console') {
       logProcessors.push(new SimpleLogRecordProcessor({ exporter: new ConsoleLogRecordExporter() }));
     } else {
-      logProcessors.push(batchLogs((counted) => pipes.lazy<LogRecordExporter>('logs', counted), 'OTLP logs'));
+      logProcessors.push(batchLogs((counted) => pipes.lazy<LogRecordExporter>('logs', counted, config.blrp.maxQueueSize), 'OTLP logs'));
     }
   }
   if (config.logFile.dir !== undefined) {
@@ -290,7 +290,7 @@ function createTracerProvider(
     } else {
       const counted = pipes.ledger('OTLP traces', 'spans', 'OTEL_BSP_MAX_QUEUE_SIZE', config.bsp.maxQueueSize);
       spanProcessors.push(new CountingSpanProcessor(new BatchSpanProcessor({
-        exporter: pipes.lazy<SpanExporter>('traces', counted), ...config.bsp, exportTimeoutMillis: processorTimeout(config, config.bsp.exportTimeoutMillis),
+        exporter: pipes.lazy<SpanExporter>('traces', counted, config.bsp.maxQueueSize), ...config.bsp, exportTimeoutMillis: processorTimeout(config, config.bsp.exportTimeoutMillis),
         selfObsMeterProvider: ledgerMeterProvider(counted, meterProvider),
       }), counted));
     }

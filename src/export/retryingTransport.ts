@@ -1,8 +1,8 @@
 /**
- * The OTLP exporters' retry over any export transport: a collector that is
- * away (refused, reset, timed out, 429/502/503/504) is retried with capped,
- * jittered backoff for up to OUTAGE_BOUND_MS, so a rolling restart loses
- * nothing; a stop deadline ends the wait at once. Built on
+ * The OTLP exporters' retry over any export transport: a batch meeting a
+ * collector that is away (refused, reset, timed out, 429/502/503/504) is
+ * retried with capped, jittered backoff for up to OUTAGE_BOUND_MS, so a
+ * rolling restart loses nothing; a stop deadline ends the wait at once. Built on
  * @opentelemetry/otlp-exporter-base's public `IExporterTransport` interface
  * (its own retrying transport is not exported, and gives up after 5 retries).
  */
@@ -10,7 +10,7 @@ import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exp
 import { abandonedError, type StopSignal } from './stopSignal';
 
 /**
- * How long a collector may be away before batches fail (docs/events.md,
+ * How long one batch is retried before it fails (docs/events.md,
  * "Delivery"): a rolling update of the collector (SIGTERM, new process on the
  * same port) takes seconds; 60 s covers a slow one.
  */
@@ -25,37 +25,30 @@ const JITTER = 0.2;
 /**
  * One instance per exporter (per signal); its exports run one at a time
  * (lazyExporter.ts), so the batch retried here is the oldest and order holds.
+ * The bound is per batch: in a longer outage one batch a minute fails and the
+ * rest stay queued (bounded) for the collector's return.
  * Timers are unref'd: a pending retry never keeps a finished process alive.
  */
 export class StoppableRetryingTransport implements IExporterTransport {
-  /** When the collector's current outage began (first retryable failure), if it is away. */
-  private outageSince: number | undefined;
-
   constructor(private readonly inner: IExporterTransport, private readonly stop: StopSignal, private readonly outageBoundMs = OUTAGE_BOUND_MS) {}
 
   async send(data: Uint8Array, timeoutMillis: number): Promise<ExportResponse> {
     const epoch = this.stop.epoch;
     // Made only when needed: an Error captures a stack trace, and this runs for every batch.
     const abandoned = (): ExportResponse => ({ status: 'failure', error: abandonedError() });
+    const deadline = Date.now() + this.outageBoundMs;
     let backoff = INITIAL_BACKOFF_MS;
     for (;;) {
       // Each attempt has the exporter's own timeout (OTEL_EXPORTER_OTLP_TIMEOUT); the transport destroys a timed-out socket.
       const result = (await this.stop.race(this.inner.send(data, timeoutMillis))) ?? abandoned();
       if (this.stop.epoch !== epoch) return abandoned();
-      if (result.status !== 'retryable') {
-        // Any answer but a retryable one means the collector is there.
-        this.outageSince = undefined;
-        this.stop.lastExportFailed = result.status !== 'success';
-        return result;
-      }
-      this.stop.lastExportFailed = true;
-      const now = Date.now();
-      this.outageSince ??= now;
+      this.stop.lastExportFailed = result.status !== 'success';
+      if (result.status !== 'retryable') return result;
       const jittered = Math.min(backoff * (1 + (Math.random() * 2 - 1) * JITTER), MAX_BACKOFF_MS);
       const wait = Math.max(result.retryInMillis ?? jittered, 0);
       backoff = Math.min(backoff * BACKOFF_MULTIPLIER, MAX_BACKOFF_MS);
-      // Beyond the bound the batch fails (counted and said); later batches get one attempt each until it answers.
-      if (now + wait - this.outageSince > this.outageBoundMs) return result;
+      // Beyond the bound the batch fails (counted and said).
+      if (Date.now() + wait > deadline) return result;
       await this.stop.race(new Promise<void>((resolve) => setTimeout(resolve, wait).unref()));
       if (this.stop.epoch !== epoch) return abandoned();
     }
