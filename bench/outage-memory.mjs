@@ -3,7 +3,8 @@
 //   outage      a healthy OTLP/JSON sink for 10 s, gone for 60 s (connection refused), back on the same
 //               port for 30 s — with the default queues and with queues sized for 60 s (65536)
 //   black hole  a collector that accepts connections and never reads them, for 180 s (default queues)
-// All three run at once. Samples VmRSS (/proc/<pid>/status), open fds and sockets to the collector
+//   healthy     the same load into a healthy sink for 180 s: the baseline
+// All four run at once. Samples VmRSS (/proc/<pid>/status), open fds and sockets to the collector
 // (/proc/<pid>/fd + /proc/net/tcp) every 5 s; docs/benchmarks.md quotes the figures.
 //   node bench/outage-memory.mjs [outageSeconds=60] [blackHoleSeconds=180]     (after npm run build)
 import { spawn } from 'node:child_process';
@@ -42,6 +43,7 @@ function fdsAndSockets(pid, port) {
 function sink() {
   const orders = new Set();
   const spans = new Set();
+  const sink = { orders, spans, maxSeq: -1 };
   const server = http.createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
@@ -50,17 +52,24 @@ function sink() {
         const body = JSON.parse(Buffer.concat(chunks).toString());
         for (const rl of body.resourceLogs ?? []) for (const sl of rl.scopeLogs ?? []) for (const r of sl.logRecords ?? []) {
           const n = r.attributes?.find((a) => a.key === 'order.number');
-          if (n) orders.add(n.value.stringValue);
+          if (n) {
+            orders.add(n.value.stringValue);
+            sink.maxSeq = Math.max(sink.maxSeq, Number(n.value.stringValue.slice('ORD-'.length)));
+          }
         }
         for (const rs of body.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) for (const s of ss.spans ?? []) {
           const n = s.attributes?.find((a) => a.key === 'load.seq');
-          if (n) spans.add(n.value.intValue);
+          if (n) {
+            spans.add(n.value.intValue);
+            sink.maxSeq = Math.max(sink.maxSeq, Number(n.value.intValue));
+          }
         }
       } catch { /* not ours */ }
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
-  return { server, orders, spans };
+  sink.server = server;
+  return sink;
 }
 
 function startApp(endpoint, seconds, env = {}) {
@@ -79,9 +88,11 @@ function startApp(endpoint, seconds, env = {}) {
   return { child, stderr: () => stderr };
 }
 
+/** Samples every 5 s until exactly `seconds` have passed (the phases keep wall-clock time on a busy machine). */
 async function sample(label, app, port, seconds, series) {
-  for (let t = 0; t < seconds; t += 5) {
-    await sleep(5000);
+  const end = Date.now() + seconds * 1000;
+  while (Date.now() < end) {
+    await sleep(Math.min(5000, end - Date.now()));
     const { fds, sockets } = fdsAndSockets(app.child.pid, port);
     series.push({ label, rss: rssMiB(app.child.pid), fds, sockets });
   }
@@ -95,13 +106,29 @@ async function outageRun(name, env) {
   await sample('healthy', app, port, 10, series);
   s.server.closeAllConnections();
   await new Promise((r) => s.server.close(r));
+  const awayFrom = Date.now();
   await sample('away', app, port, outageS, series);
   await listen(s.server, port);
+  const awayMs = Date.now() - awayFrom;
   await sample('back', app, port, 30, series);
   app.child.kill('SIGTERM');
   await new Promise((r) => app.child.on('exit', r));
-  const sent = RATE * (10 + outageS + 10);
-  return { name, series, sent, orders: s.orders.size, spans: s.spans.size, stderr: app.stderr().trim() };
+  // What the app emitted before its stop (its timer runs slower than 1000/s on a busy machine):
+  // the highest sequence number delivered (record or span), the flush at the stop having had 30 s of a healthy sink.
+  const emitted = s.maxSeq + 1;
+  return { name: `${name} (away ${(awayMs / 1000).toFixed(1)} s)`, series, emitted, orders: s.orders.size, spans: s.spans.size, stderr: app.stderr().trim() };
+}
+
+async function healthyRun() {
+  const s = sink();
+  const port = await listen(s.server);
+  const app = startApp(`http://127.0.0.1:${port}`, blackHoleS);
+  const series = [];
+  await sample('healthy', app, port, blackHoleS, series);
+  app.child.kill('SIGTERM');
+  await new Promise((r) => app.child.on('exit', r));
+  s.server.close();
+  return { name: `healthy ${blackHoleS} s (baseline)`, series, stderr: app.stderr().trim() };
 }
 
 async function blackHoleRun() {
@@ -122,12 +149,13 @@ const results = await Promise.all([
   outageRun(`outage ${outageS} s, default queues`, {}),
   outageRun(`outage ${outageS} s, queues 65536`, { OTEL_BLRP_MAX_QUEUE_SIZE: '65536', OTEL_BSP_MAX_QUEUE_SIZE: '65536' }),
   blackHoleRun(),
+  healthyRun(),
 ]);
 console.log(`node ${process.version}, ${RATE} events/s (a record and a span each), samples every 5 s`);
 for (const r of results) {
   console.log(`\n## ${r.name}`);
   console.log(`RSS MiB: ${r.series.map((s) => `${s.rss}${s.label === 'healthy' || s.label === 'black hole' ? '' : s.label === 'away' ? '*' : '+'}`).join(' ')}   (* away, + back)`);
   console.log(`max RSS ${Math.max(...r.series.map((s) => s.rss))} MiB; fds ${r.series[0].fds} → max ${Math.max(...r.series.map((s) => s.fds))}; sockets to the collector max ${Math.max(...r.series.map((s) => s.sockets))}`);
-  if (r.sent !== undefined) console.log(`delivered: ${r.orders} of ${r.sent} records, ${r.spans} of ${r.sent} spans`);
+  if (r.emitted !== undefined) console.log(`emitted ${r.emitted} in ${10 + outageS + 30} s (${Math.round(r.emitted / (10 + outageS + 30))}/s); delivered: ${r.orders} records, ${r.spans} spans`);
   console.log(`stderr:\n${r.stderr}`);
 }

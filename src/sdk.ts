@@ -34,7 +34,7 @@ import { BRIDGED_LOGGERS, BridgedLogProcessor } from './logs';
 import { loadInstrumentations } from './instrumentations';
 import { RotatingFileLogExporter } from './sinks';
 import { CountingLogRecordProcessor, CountingSpanProcessor, DeliveryLedger, ledgerMeterProvider, type Unit } from './delivery';
-import { loadOtlpHttpExporter, OUTAGE_BOUND_MS, StopSignal } from './export';
+import { loadOtlpHttpExporter, RETRY_WINDOW_MS, StopSignal } from './export';
 import { installProtobufStrings } from './patches';
 import { LazyExporter, LazyMetricExporter } from './lazyExporter';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
@@ -127,7 +127,7 @@ function otlpExporter<T extends object>(signal: Signal, config: FilamentConfig, 
   if (protocol === 'http/protobuf') installProtobufStrings();
   const onRejected = ledger === undefined ? undefined : (count: number, message: string): void => ledger.reject(count, message);
   return loadOtlpHttpExporter().createOtlpHttpExporter(
-    signal, protocol, config.endpoints[signal], stop, OUTAGE_BOUND_MS, config.otlpFromFile?.[signal], onRejected) as unknown as T;
+    signal, protocol, config.endpoints[signal], stop, RETRY_WINDOW_MS, config.otlpFromFile?.[signal], onRejected) as unknown as T;
 }
 
 /**
@@ -226,7 +226,7 @@ class ExportPipes {
  * exporter the next batch (it waits in order behind the one in flight,
  * lazyExporter.ts) and how long their ref'd timer holds a script that ended
  * with an export in flight — so never longer than the stop deadline. The
- * exporter itself keeps retrying a collector away for up to OUTAGE_BOUND_MS
+ * exporter itself keeps retrying a collector away for up to 60 s (RETRY_WINDOW_MS)
  * (docs/events.md, "Delivery").
  */
 function processorTimeout(config: FilamentConfig, configured: number): number {

@@ -78,12 +78,12 @@ export function otlpHttpOptions(signal: HttpSignal, protocol: HttpProtocol, url:
 }
 
 /**
- * An OTLP/HTTP exporter for `signal` that retries a collector away for up to
- * `outageBoundMs` (retryingTransport.ts), whose exports end at the stop signal,
+ * An OTLP/HTTP exporter for `signal` that retries a batch meeting a collector
+ * away for up to `retryWindowMs` (retryingTransport.ts), whose exports end at the stop signal,
  * and that tells `onRejected` what a collector's partial success rejected.
  */
 export function createOtlpHttpExporter<T>(
-  signal: HttpSignal, protocol: HttpProtocol, url: string, stop: StopSignal, outageBoundMs: number,
+  signal: HttpSignal, protocol: HttpProtocol, url: string, stop: StopSignal, retryWindowMs: number,
   fromFile?: OtlpFileOptions, onRejected?: RejectedListener,
 ): OTLPExporterBase<T> {
   const parts = SIGNALS[signal];
@@ -92,6 +92,6 @@ export function createOtlpHttpExporter<T>(
   const metrics = createOtlpHttpExporterMetrics<T>(parts.componentType, parts.helper as IExporterMetricsHelper<T>, options.url, undefined);
   const http = new OtlpHttpTransport(options);
   const answered = onRejected === undefined ? http : new PartialSuccessTransport(http, serializer as ISerializer<never, unknown>, onRejected);
-  const transport = new StoppableRetryingTransport(answered, stop, outageBoundMs);
+  const transport = new StoppableRetryingTransport(answered, stop, retryWindowMs);
   return new OTLPExporterBase<T>(createOtlpNetworkExportDelegate(options, serializer, metrics, transport));
 }
