@@ -12,7 +12,7 @@ import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
 
-export type Unit = 'log records' | 'spans';
+export type Unit = 'log records' | 'spans' | 'metric data points';
 
 /** At most one stderr report per minute (the issue's and the ADR's budget for noise). */
 const REPORT_INTERVAL_MS = 60_000;
@@ -36,6 +36,9 @@ export class DeliveryLedger {
   /** Losses not yet written to stderr. */
   private unreportedDropped = 0;
   private unreportedFailed = 0;
+  /** Rejected by a collector's partial success, not yet written to stderr, with its latest message. */
+  private unreportedRejected = 0;
+  private rejectedMessage = '';
   private lastReportAt = -Infinity;
   private reportTimer: NodeJS.Timeout | undefined;
 
@@ -85,6 +88,18 @@ export class DeliveryLedger {
     }
   }
 
+  /**
+   * A collector's partial success rejected `count` items of a batch the
+   * processor counts as exported (its answer was a success): they are failed.
+   */
+  reject(count: number, message: string): void {
+    this.exported -= count;
+    this.failed += count;
+    this.unreportedRejected += count;
+    if (message !== '') this.rejectedMessage = message;
+    this.scheduleReport();
+  }
+
   /** Writes what is unreported now (at a stop: the process may end before the minute is up). */
   reportNow(): void {
     if (this.reportTimer !== undefined) clearTimeout(this.reportTimer);
@@ -94,9 +109,15 @@ export class DeliveryLedger {
       parts.push(`${this.unreportedDropped} ${this.unit} dropped because the batch queue was full (${this.queueVariable}=${this.queueSize})`);
     }
     if (this.unreportedFailed > 0) parts.push(`${this.unreportedFailed} ${this.unit} could not be exported`);
+    if (this.unreportedRejected > 0) {
+      // The collector's own words, cut and on one line: it is remote input.
+      const why = this.rejectedMessage === '' ? '' : `: ${JSON.stringify(this.rejectedMessage.slice(0, 200))}`;
+      parts.push(`${this.unreportedRejected} ${this.unit} rejected by the collector (partial success${why})`);
+    }
     if (parts.length === 0) return;
     this.unreportedDropped = 0;
     this.unreportedFailed = 0;
+    this.unreportedRejected = 0;
     this.lastReportAt = Date.now();
     const abandoned = this.abandoned > 0 ? `, ${this.abandoned} abandoned at the stop deadline` : '';
     process.stderr.write(`filament-otel: ${this.destination}: ${parts.join('; ')} (so far: ${this.dropped} dropped, ${this.failed} failed${abandoned})\n`);

@@ -35,7 +35,7 @@ import { BRIDGED_LOGGERS, BridgedLogProcessor } from './logs';
 import { loadInstrumentations } from './instrumentations';
 import { RotatingFileLogExporter } from './sinks';
 import { CountingLogRecordProcessor, CountingSpanProcessor, DeliveryLedger, ledgerMeterProvider, type Unit } from './delivery';
-import { loadOtlpHttpExporter, StopSignal } from './export';
+import { loadOtlpHttpExporter, RETRY_WINDOW_MS, StopSignal } from './export';
 import { installProtobufStrings } from './patches';
 import { LazyExporter, LazyMetricExporter } from './lazyExporter';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
@@ -102,7 +102,7 @@ function buildSampler(config: FilamentConfig): Sampler {
  * stop ends by its deadline whatever the collector does. gRPC: upstream's
  * package, a run-time require (@grpc/grpc-js is large and rarely chosen).
  */
-function otlpExporter<T extends object>(signal: Signal, config: FilamentConfig, stop: StopSignal): T {
+function otlpExporter<T extends object>(signal: Signal, config: FilamentConfig, stop: StopSignal, ledger?: DeliveryLedger): T {
   const protocol = config.protocol[signal];
   if (protocol === 'grpc') {
     const pkg = `@opentelemetry/exporter-${PACKAGE_SIGNAL[signal]}-otlp-${EXPORTER_PACKAGE[protocol]}`;
@@ -126,8 +126,9 @@ function otlpExporter<T extends object>(signal: Signal, config: FilamentConfig, 
   }
   // With the exporters, not at start-up: the serialiser's ASCII string path (src/patches/protobufStrings.ts).
   if (protocol === 'http/protobuf') installProtobufStrings();
+  const onRejected = ledger === undefined ? undefined : (count: number, message: string): void => ledger.reject(count, message);
   return loadOtlpHttpExporter().createOtlpHttpExporter(
-    signal, protocol, config.endpoints[signal], stop, config.shutdownTimeoutMs, config.otlpFromFile?.[signal]) as unknown as T;
+    signal, protocol, config.endpoints[signal], stop, RETRY_WINDOW_MS, config.otlpFromFile?.[signal], onRejected) as unknown as T;
 }
 
 /**
@@ -193,10 +194,10 @@ class ExportPipes {
     return stop;
   }
 
-  /** A lazily loaded OTLP exporter of `signal` (traces or logs). */
-  lazy<E extends object>(signal: Signal): E {
+  /** A lazily loaded OTLP exporter of `signal` (traces or logs); a partial success's rejections go to `counted`. */
+  lazy<E extends object>(signal: Signal, counted: DeliveryLedger, queueSize: number): E {
     const stop = this.newStop();
-    const exporter = new LazyExporter(() => otlpExporter<E & AnyExporter>(signal, this.config, stop), stop);
+    const exporter = new LazyExporter(() => otlpExporter<E & AnyExporter>(signal, this.config, stop, counted), stop, queueSize);
     this.lazyExporters.push(exporter);
     return exporter as unknown as E;
   }
@@ -204,7 +205,8 @@ class ExportPipes {
   /** The lazily loaded OTLP metric exporter. */
   lazyMetrics(): PushMetricExporter {
     const stop = this.newStop();
-    const exporter = new LazyMetricExporter(() => otlpExporter<PushMetricExporter>('metrics', this.config, stop), this.config.metricsTemporality, stop);
+    const counted = this.ledger('OTLP metrics', 'metric data points', 'OTEL_METRIC_EXPORT_INTERVAL', this.config.metricExportIntervalMs);
+    const exporter = new LazyMetricExporter(() => otlpExporter<PushMetricExporter>('metrics', this.config, stop, counted), this.config.metricsTemporality, stop);
     this.lazyExporters.push(exporter);
     return exporter;
   }
@@ -220,12 +222,24 @@ class ExportPipes {
   }
 }
 
+/**
+ * The batch processors' and metric reader's export timeout: when they hand the
+ * exporter the next batch (it waits in order behind the one in flight,
+ * lazyExporter.ts) and how long their ref'd timer holds a script that ended
+ * with an export in flight — so never longer than the stop deadline. The
+ * exporter itself keeps retrying a collector away for up to 60 s (RETRY_WINDOW_MS)
+ * (docs/events.md, "Delivery").
+ */
+function processorTimeout(config: FilamentConfig, configured: number): number {
+  return Math.min(configured, config.shutdownTimeoutMs);
+}
+
 /** OTEL_METRICS_EXPORTER and OTEL_METRIC_EXPORT_*; undefined when no exporter is configured. */
 function createMeterProvider(config: FilamentConfig, resource: Resource, pipes: ExportPipes): MeterProvider | undefined {
   const readers = config.metricsExporters.map((name) => new PeriodicExportingMetricReader({
     exporter: name === 'console' ? new ConsoleMetricExporter() : pipes.lazyMetrics(),
     exportIntervalMillis: config.metricExportIntervalMs,
-    exportTimeoutMillis: config.metricExportTimeoutMs,
+    exportTimeoutMillis: processorTimeout(config, config.metricExportTimeoutMs),
   }));
   return readers.length > 0 ? new MeterProvider({ resource, readers }) : undefined;
 }
@@ -236,24 +250,25 @@ function createLoggerProvider(
   meterProvider: MeterProvider | undefined, problems: string[],
 ): LoggerProvider {
   const logProcessors: LogRecordProcessor[] = [];
-  const batchLogs = (exporter: LogRecordExporter, destination: string): LogRecordProcessor => {
+  const batchLogs = (exporter: (counted: DeliveryLedger) => LogRecordExporter, destination: string): LogRecordProcessor => {
     const counted = pipes.ledger(destination, 'log records', 'OTEL_BLRP_MAX_QUEUE_SIZE', config.blrp.maxQueueSize);
     return new CountingLogRecordProcessor(new BatchLogRecordProcessor({
-      exporter, ...config.blrp, selfObsMeterProvider: ledgerMeterProvider(counted, meterProvider),
+      exporter: exporter(counted), ...config.blrp, exportTimeoutMillis: processorTimeout(config, config.blrp.exportTimeoutMillis),
+      selfObsMeterProvider: ledgerMeterProvider(counted, meterProvider),
     }), counted);
   };
   for (const name of config.logsExporters) {
     if (name === 'console') {
       logProcessors.push(new SimpleLogRecordProcessor({ exporter: new ConsoleLogRecordExporter() }));
     } else {
-      logProcessors.push(batchLogs(pipes.lazy<LogRecordExporter>('logs'), 'OTLP logs'));
+      logProcessors.push(batchLogs((counted) => pipes.lazy<LogRecordExporter>('logs', counted, config.blrp.maxQueueSize), 'OTLP logs'));
     }
   }
   if (config.logFile.dir !== undefined) {
     const fileExporter = new RotatingFileLogExporter({ ...config.logFile, dir: config.logFile.dir });
     const unusable = fileExporter.prepare();
     if (unusable === undefined) {
-      logProcessors.push(batchLogs(fileExporter, 'log files'));
+      logProcessors.push(batchLogs(() => fileExporter, 'log files'));
     } else {
       problems.push(`filament-otel: FILAMENT_LOG_FILE_DIR=${JSON.stringify(config.logFile.dir)} is not a writable directory (${unusable}); log records are not written to files`);
     }
@@ -276,7 +291,8 @@ function createTracerProvider(
     } else {
       const counted = pipes.ledger('OTLP traces', 'spans', 'OTEL_BSP_MAX_QUEUE_SIZE', config.bsp.maxQueueSize);
       spanProcessors.push(new CountingSpanProcessor(new BatchSpanProcessor({
-        exporter: pipes.lazy<SpanExporter>('traces'), ...config.bsp, selfObsMeterProvider: ledgerMeterProvider(counted, meterProvider),
+        exporter: pipes.lazy<SpanExporter>('traces', counted, config.bsp.maxQueueSize), ...config.bsp, exportTimeoutMillis: processorTimeout(config, config.bsp.exportTimeoutMillis),
+        selfObsMeterProvider: ledgerMeterProvider(counted, meterProvider),
       }), counted));
     }
   }

@@ -67,7 +67,7 @@ describe('unit: lazy exporters', () => {
       assert.equal(result.code, 1);
       assert.equal(result.error?.name, 'StopDeadlineExceeded');
       assert.ok(Date.now() - started < 2000, `answered after ${Date.now() - started} ms`);
-      // 503 is retryable: retried with backoff, but within FILAMENT_SHUTDOWN_TIMEOUT_MS (here 1500 ms).
+      // 503 is retryable: retried with backoff, but within the outage bound (here 1500 ms).
       const retried = createOtlpHttpExporter<unknown>('traces', 'http/protobuf', `${busy.url}/v1/traces`, new StopSignal(), 1500);
       const t0 = Date.now();
       const code = await new Promise<number>((resolve) => retried.export(memory.getFinishedSpans(), (r) => resolve(r.code)));

@@ -5,7 +5,7 @@
  * from `convertLegacyHttpOptions` — and upstream's reading of the answer
  * (OTLP/HTTP spec, "Failures": 429/502/503/504 and network errors are
  * retryable, Retry-After honoured, the rest fail). Ours so the agent's sockets
- * can be unref'd and, later, bounded (issue 22) through public Node API.
+ * can be unref'd and bounded through public Node API.
  */
 import type * as http from 'node:http';
 import type * as net from 'node:net';
@@ -54,6 +54,27 @@ export function unrefSockets<A extends http.Agent>(agent: A): A {
   return agent;
 }
 
+/**
+ * Sockets per signal to the collector (docs/events.md, "Delivery"): exports run
+ * one at a time (lazyExporter.ts), so one is in use; the second covers a socket
+ * still closing. A collector that accepts and never answers costs at most these:
+ * a timed-out request is destroyed with its socket (send(), below).
+ */
+export const MAX_SOCKETS_PER_SIGNAL = 2;
+
+/**
+ * Bounds the agent upstream's factory made (keep-alive, TLS settings from the
+ * environment) through its documented public properties
+ * (https://nodejs.org/api/http.html#agentmaxsockets): requests beyond the bound
+ * wait for a socket instead of opening more.
+ */
+export function boundSockets<A extends http.Agent>(agent: A): A {
+  agent.maxSockets = MAX_SOCKETS_PER_SIGNAL;
+  agent.maxTotalSockets = MAX_SOCKETS_PER_SIGNAL;
+  agent.maxFreeSockets = 1;
+  return agent;
+}
+
 export class OtlpHttpTransport implements IExporterTransport {
   private agent: Promise<http.Agent> | undefined;
 
@@ -63,7 +84,7 @@ export class OtlpHttpTransport implements IExporterTransport {
     const url = new URL(this.options.url);
     // Required on the first export, after the instrumentations are in place (as upstream does).
     const { request } = (url.protocol === 'http:' ? require('node:http') : require('node:https')) as typeof http;
-    this.agent ??= Promise.resolve(this.options.agentFactory(url.protocol)).then(unrefSockets);
+    this.agent ??= Promise.resolve(this.options.agentFactory(url.protocol)).then((agent) => unrefSockets(boundSockets(agent)));
     const [agent, headers] = await Promise.all([this.agent, this.options.headers()]);
     headers['User-Agent'] = this.options.userAgent === undefined ? USER_AGENT : `${this.options.userAgent} ${USER_AGENT}`;
     return new Promise<ExportResponse>((resolve) => {

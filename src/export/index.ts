@@ -4,6 +4,7 @@
  * otlp-transformer) is required on the first export only.
  */
 export { abandonedError, StopSignal } from './stopSignal';
+export { RETRY_WINDOW_MS } from './retryingTransport';
 export type { HttpProtocol, HttpSignal } from './otlpHttpExporter';
 
 /** The exporter module, loaded when the first batch leaves (a literal require: folded into the bundle). */

@@ -17,6 +17,7 @@ import {
   type IExporterMetricsHelper, type ISerializer,
 } from '@opentelemetry/otlp-transformer';
 import { OtlpHttpTransport } from './httpTransport';
+import { PartialSuccessTransport, type RejectedListener } from './partialSuccess';
 import { StoppableRetryingTransport } from './retryingTransport';
 import type { StopSignal } from './stopSignal';
 
@@ -76,14 +77,21 @@ export function otlpHttpOptions(signal: HttpSignal, protocol: HttpProtocol, url:
   return { ...options, headers: async () => ({ ...headers }), agentFactory: httpAgentFactoryFromOptions({ keepAlive: true, ...fromFile.tls }) };
 }
 
-/** An OTLP/HTTP exporter for `signal` whose exports end by the stop deadline. */
+/**
+ * An OTLP/HTTP exporter for `signal` that retries a batch meeting a collector
+ * away for up to `retryWindowMs` (retryingTransport.ts), whose exports end at the stop signal,
+ * and that tells `onRejected` what a collector's partial success rejected.
+ */
 export function createOtlpHttpExporter<T>(
-  signal: HttpSignal, protocol: HttpProtocol, url: string, stop: StopSignal, maxMs: number, fromFile?: OtlpFileOptions,
+  signal: HttpSignal, protocol: HttpProtocol, url: string, stop: StopSignal, retryWindowMs: number,
+  fromFile?: OtlpFileOptions, onRejected?: RejectedListener,
 ): OTLPExporterBase<T> {
   const parts = SIGNALS[signal];
   const options = otlpHttpOptions(signal, protocol, url, fromFile);
   const serializer = (protocol === 'http/json' ? parts.json : parts.protobuf) as ISerializer<T, unknown>;
   const metrics = createOtlpHttpExporterMetrics<T>(parts.componentType, parts.helper as IExporterMetricsHelper<T>, options.url, undefined);
-  const transport = new StoppableRetryingTransport(new OtlpHttpTransport(options), stop, maxMs);
+  const http = new OtlpHttpTransport(options);
+  const answered = onRejected === undefined ? http : new PartialSuccessTransport(http, serializer as ISerializer<never, unknown>, onRejected);
+  const transport = new StoppableRetryingTransport(answered, stop, retryWindowMs);
   return new OTLPExporterBase<T>(createOtlpNetworkExportDelegate(options, serializer, metrics, transport));
 }
