@@ -35,9 +35,8 @@ import { BRIDGED_LOGGERS, BridgedLogProcessor } from './logs';
 import { loadInstrumentations } from './instrumentations';
 import { RotatingFileLogExporter } from './sinks';
 import { CountingLogRecordProcessor, CountingSpanProcessor, DeliveryLedger, ledgerMeterProvider, type Unit } from './delivery';
-import { loadOtlpHttpExporter, RETRY_WINDOW_MS, StopSignal } from './export';
+import { LazyExporter, LazyMetricExporter, loadOtlpHttpExporter, RETRY_WINDOW_MS, StopSignal } from './export';
 import { installProtobufStrings } from './patches';
-import { LazyExporter, LazyMetricExporter } from './lazyExporter';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 import { globals, kStopped } from './symbols';
 import type { ExportResult } from '@opentelemetry/core';
@@ -225,7 +224,7 @@ class ExportPipes {
 /**
  * The batch processors' and metric reader's export timeout: when they hand the
  * exporter the next batch (it waits in order behind the one in flight,
- * lazyExporter.ts) and how long their ref'd timer holds a script that ended
+ * export/lazyExporter.ts) and how long their ref'd timer holds a script that ended
  * with an export in flight — so never longer than the stop deadline. The
  * exporter itself keeps retrying a collector away for up to 60 s (RETRY_WINDOW_MS)
  * (docs/events.md, "Delivery").

@@ -1,4 +1,4 @@
-/** lazyExporter.ts: exporters created on the first export, abandoned at the stop deadline. */
+/** src/export/lazyExporter.ts: exporters created on the first export, abandoned at the stop deadline. */
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,7 +7,7 @@ import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { readConfig } from '../src/config';
 import { createOtlpHttpExporter, type HttpProtocol, type HttpSignal } from '../src/export/otlpHttpExporter';
 import { StopSignal } from '../src/export/stopSignal';
-import { LazyExporter, LazyMetricExporter } from '../src/lazyExporter';
+import { LazyExporter, LazyMetricExporter } from '../src/export';
 
 /** A loopback OTLP/HTTP sink: `answer` decides per request (or never answers). */
 async function sink(answer: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<{ url: string; close(): void }> {

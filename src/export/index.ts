@@ -1,9 +1,13 @@
 /**
- * The OTLP/HTTP export path, on SDK 3's public interfaces: the stop signal is
+ * The OTLP/HTTP export path, on SDK 3's public interfaces: the stop signal and the lazy
+ * exporters that stand in for the real ones (one export at a time, in order) are
  * needed at start-up; the exporter itself (with otlp-exporter-base and
  * otlp-transformer) is required on the first export only.
  */
 export { abandonedError, StopSignal } from './stopSignal';
+export { LazyExporter, MAX_WAITING_EXPORTS, type AnyExporter } from './lazyExporter';
+export { LazyMetricExporter } from './lazyMetricExporter';
+export { temporalitySelector } from './temporality';
 export { RETRY_WINDOW_MS } from './retryingTransport';
 export type { HttpProtocol, HttpSignal } from './otlpHttpExporter';
 

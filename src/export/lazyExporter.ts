@@ -7,12 +7,7 @@
  */
 import { diag } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import {
-  AggregationTemporality, AggregationType, InstrumentType,
-  type AggregationOption, type PushMetricExporter, type ResourceMetrics,
-} from '@opentelemetry/sdk-metrics';
-import type { TemporalityPreference } from './config';
-import { abandonedError, StopSignal } from './export';
+import { abandonedError, StopSignal } from './stopSignal';
 
 /**
  * Exports that may wait behind the one in flight when the items are not an
@@ -30,7 +25,7 @@ function backlogFullError(capacity: number): Error {
 
 const itemCount = (items: unknown): number => (Array.isArray(items) ? items.length : 1);
 
-interface AnyExporter<T> {
+export interface AnyExporter<T> {
   export(items: T, resultCallback: (result: ExportResult) => void): void;
   shutdown(): Promise<void>;
   forceFlush?(): Promise<void>;
@@ -142,45 +137,5 @@ export class LazyExporter<T, E extends AnyExporter<T>> {
   forceFlush(): Promise<void> {
     const flushed = this.real?.forceFlush?.();
     return flushed === undefined ? Promise.resolve() : this.stop.race(flushed);
-  }
-}
-
-type TemporalitySelector = (type: InstrumentType) => AggregationTemporality;
-
-/**
- * The OTLP metric exporters' temporality preference
- * (OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE, read by config.ts),
- * decided here because the SDK asks for it when instruments are created, long
- * before the first export. Same mapping as @opentelemetry/exporter-metrics-otlp-*
- * (a unit test compares).
- */
-export function temporalitySelector(preference: TemporalityPreference): TemporalitySelector {
-  if (preference === 'delta') {
-    return (type) => (type === InstrumentType.UP_DOWN_COUNTER || type === InstrumentType.OBSERVABLE_UP_DOWN_COUNTER
-      ? AggregationTemporality.CUMULATIVE : AggregationTemporality.DELTA);
-  }
-  if (preference === 'lowmemory') {
-    return (type) => (type === InstrumentType.COUNTER || type === InstrumentType.HISTOGRAM
-      ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE);
-  }
-  return () => AggregationTemporality.CUMULATIVE;
-}
-
-const DEFAULT_AGGREGATION: AggregationOption = Object.freeze({ type: AggregationType.DEFAULT });
-
-export class LazyMetricExporter extends LazyExporter<ResourceMetrics, PushMetricExporter> implements PushMetricExporter {
-  private readonly temporality: TemporalitySelector;
-
-  constructor(create: () => PushMetricExporter, preference: TemporalityPreference, stop?: StopSignal) {
-    super(create, stop);
-    this.temporality = temporalitySelector(preference);
-  }
-
-  selectAggregationTemporality(type: InstrumentType): AggregationTemporality {
-    return this.temporality(type);
-  }
-
-  selectAggregation(_type: InstrumentType): AggregationOption {
-    return DEFAULT_AGGREGATION;
   }
 }
