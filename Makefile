@@ -11,7 +11,7 @@ node_for = $(shell bash scripts/node.sh $(1) | tail -n 1)
 # Runs $(2) with the Node of line/version $(1) first on PATH (npx, mocha and `node` all resolve to it).
 with_node = NODE_BIN="$(call node_for,$(1))" && [ -x "$$NODE_BIN" ] && PATH="$$(dirname "$$NODE_BIN"):$$PATH" && export PATH && echo "node: $$(node --version) ($$NODE_BIN)" && $(2)
 
-.PHONY: help install build typecheck test rabbitmq collector node opensearch setup verify alerting up down demo soak bench clean
+.PHONY: help install build typecheck test rabbitmq postgres collector node opensearch setup verify alerting up down demo soak bench clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -45,6 +45,9 @@ build: dist/.built ## Compile src/ to dist/ and bundle the preload services load
 rabbitmq: ## Install RabbitMQ via apt when absent and start it on 127.0.0.1:5672
 	bash scripts/rabbitmq.sh start
 
+postgres: ## Install PostgreSQL via apt when absent and start a cluster of its own on 127.0.0.1:55432 (temp dir, password auth; for test/pg.test.ts)
+	bash scripts/postgres.sh start
+
 node: ## Install the Node of NODE_VERSION (a line or version; default: newest LTS) into the cache; last line = binary path
 	bash scripts/node.sh $(NODE_VERSION)
 
@@ -64,7 +67,7 @@ alerting: dist/.alerting-checked ## Install Prometheus + Alertmanager (and htpas
 
 typecheck: dist/.typechecked ## Type-check src/, test/ and bench/ (strict; when one of them changed)
 
-test: build typecheck rabbitmq collector opensearch alerting ## Build, type-check, start RabbitMQ, build the collector, install OpenSearch, check the alert rules, run the mocha suite (on the system node when supported, else the newest LTS; NODE_VERSION=26, 24 or 22 installs and uses that line; SPEC='test/a.test.ts …' for a subset)
+test: build typecheck rabbitmq postgres collector opensearch alerting ## Build, type-check, start RabbitMQ and PostgreSQL, build the collector, install OpenSearch, check the alert rules, run the mocha suite (on the system node when supported, else the newest LTS; NODE_VERSION=26, 24 or 22 installs and uses that line; SPEC='test/a.test.ts …' for a subset)
 	$(call with_node,$(or $(NODE_VERSION),default),SPEC='$(SPEC)' npx mocha)
 
 demo: build rabbitmq ## Run the platform under the preload with load and faults (DEMO_SECONDS=60; FAULTS=none: no faults, exit 1 if any alert fired; system node when supported unless NODE_VERSION=…), the alerting loop when Prometheus is installed, then summarise

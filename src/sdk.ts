@@ -312,9 +312,10 @@ function createShutdown(config: FilamentConfig, providers: Providers, pipes: Exp
   const { tracerProvider, meterProvider, loggerProvider } = providers;
   let shutdownPromise: Promise<void> | undefined;
   return (deadline = Date.now() + config.shutdownTimeoutMs, atNaturalEnd = false) => {
-    // The event loop ended just after an export failed (it held the loop for up to
-    // the deadline retrying): the collector is down, waiting once more is pointless.
-    if (atNaturalEnd && pipes.stops.some((s) => s.lastExportFailed)) deadline = Date.now();
+    // The event loop ended just after an export failed, or with one still unanswered past the
+    // processor's export timeout (it held the loop until then): the collector is down or a
+    // black hole, and waiting once more is pointless.
+    if (atNaturalEnd && pipes.stops.some((s) => s.lastExportFailed || s.attemptsInFlight > 0)) deadline = Date.now();
     shutdownPromise ??= new Promise<void>((resolve) => {
       // Spans first: ending them can still emit log records and metrics.
       const stopped = tracerProvider.shutdown()

@@ -39,6 +39,14 @@ function readEvents(dir: string): EventDoc[] {
 
 const service = (d: EventDoc): unknown => d.resource.attributes['service.name'];
 
+/** A count from the load generator's own tally in the demo's output (scripts/demo.mjs: "load done: …"). */
+function loadCount(stdout: string, pattern: RegExp): number {
+  const line = /^.*load done: .*$/m.exec(stdout)?.[0] ?? '';
+  const match = pattern.exec(line);
+  assert.ok(match, `${pattern} in the load summary: ${line || stdout}`);
+  return Number(match[1]);
+}
+
 describe('platform: orders + MES API + RabbitMQ under the preload (make demo, short run)', function () {
   this.timeout(20 * 60 * 1000);
   let out: string;
@@ -119,6 +127,8 @@ describe('platform: orders + MES API + RabbitMQ under the preload (make demo, sh
   it('invalid transitions are answered 409 and logged as api.request, not api.error', () => {
     const conflicts = events.filter((d) => d.event_name === 'api.request' && d.attributes['http.response.status_code'] === 409);
     assert.ok(conflicts.length > 0);
+    // Exactly the wrong steps the load made and saw refused: none lost, none invented.
+    assert.equal(conflicts.length, loadCount(stdout, /(\d+) refused with 409/));
     assert.equal(conflicts[0]?.attributes['api.request.name'], 'POST /v1/orders/:orderNumber/:action');
     assert.equal(events.filter((d) => d.event_name === 'api.error' && service(d) === 'orders').length, 0);
   });
@@ -126,6 +136,8 @@ describe('platform: orders + MES API + RabbitMQ under the preload (make demo, sh
   it('the 5xx burst gives api.error from mes-api with service, code and message', () => {
     const errors = events.filter((d) => d.event_name === 'api.error');
     assert.ok(errors.length > 0);
+    // One api.error per 5xx answer the load received, whatever the random fault schedule made of it.
+    assert.equal(errors.length, loadCount(stdout, /(\d+) 5xx answers/));
     for (const e of errors) {
       assert.equal(service(e), 'mes-api');
       assert.equal(e.severity_number, 17);
@@ -140,6 +152,7 @@ describe('platform: orders + MES API + RabbitMQ under the preload (make demo, sh
     const refused = events.filter((d) => d.event_name === 'api.request' && d.attributes['api.request.name'] === 'POST /v1/models/price'
       && Number(d.attributes['http.response.status_code']) >= 400 && Number(d.attributes['http.response.status_code']) < 500);
     assert.ok(refused.length > 0, 'some uploads of bad models');
+    assert.equal(refused.length, loadCount(stdout, /(\d+) bad models refused/));
   });
 
   it('poison messages, repeated failures and the MES slowdown dead-letter with their reasons', () => {

@@ -29,6 +29,11 @@ describe('preload: HTTP service (Express 5, --require)', () => {
     assert.deepEqual(otlp.rejected, []);
   });
 
+  it('exports on the default protocol, OTLP/HTTP protobuf, as users run it', () => {
+    assert.ok(otlp.contentTypes.length >= 3, `${otlp.contentTypes.length} export requests`);
+    assert.deepEqual([...new Set(otlp.contentTypes)], ['application/x-protobuf']);
+  });
+
   it('emits api.request for every call with the route template, never the raw path', () => {
     const events = otlp.events('api.request');
     const names = events.map((e) => e.attributes['api.request.name']).sort();

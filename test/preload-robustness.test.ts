@@ -34,9 +34,10 @@ describe('preload: robustness', function () {
     const started = Date.now();
     const exit = await app.stop('SIGTERM', 10000);
     assert.equal(exit.signal, 'SIGTERM');
-    // Below the default deadline (5000 ms): fails if the 1500 ms setting were ignored. The
-    // precise guarantee (deadline + ~200 ms) is measured in bench/stop-deadline.mjs.
-    assert.ok(Date.now() - started < 4000, `stop took ${Date.now() - started} ms; FILAMENT_SHUTDOWN_TIMEOUT_MS is 1500`);
+    // The deadline + 1 s: docs/stopping.md measured every stop within 200 ms of the deadline
+    // (bench/stop-deadline.mjs); fails if the 1500 ms setting were ignored or overrun by a second.
+    const took = Date.now() - started;
+    assert.ok(took < 1500 + 1000, `stop took ${took} ms; FILAMENT_SHUTDOWN_TIMEOUT_MS is 1500`);
   });
 
   it('bad configuration: one clear line per variable naming the fallback; the service starts', async () => {

@@ -1,8 +1,8 @@
 /**
  * Stopping: a stop ends by FILAMENT_SHUTDOWN_TIMEOUT_MS whatever the collector
  * does (refused connections, a black hole that accepts and never answers),
- * however the app ends. Bounds are loose for a busy machine but well below what
- * an unbounded exporter takes (its retries run for the 10 s export timeout).
+ * however the app ends, within the margin docs/stopping.md measured (BOUND_MS), far
+ * below what an unbounded exporter takes (its retries run for the 10 s export timeout).
  */
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
@@ -13,8 +13,12 @@ import { OtlpReceiver } from './support/otlpReceiver';
 const { startFixture, killLeftovers } = trackedFixtures();
 
 const DEADLINE_MS = 1000;
-/** Deadline + start-up-free slack for a loaded 2-core machine; an unbounded stop takes 8–20 s. */
-const BOUND_MS = DEADLINE_MS + 3000;
+/**
+ * Deadline + 1 s: docs/stopping.md measured every process gone within 200 ms of the deadline (worst
+ * 199 ms, bench/stop-deadline.mjs, shared 2-core machine); 1 s is five times that for a loaded CI run,
+ * and still fails a stop that overruns the deadline by a second (an unbounded stop takes 8–20 s).
+ */
+const BOUND_MS = DEADLINE_MS + 1000;
 
 async function refusedUrl(): Promise<string> {
   const server = net.createServer();

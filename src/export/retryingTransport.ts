@@ -42,7 +42,8 @@ export class StoppableRetryingTransport implements IExporterTransport {
     let backoff = INITIAL_BACKOFF_MS;
     for (;;) {
       // Each attempt has the exporter's own timeout (OTEL_EXPORTER_OTLP_TIMEOUT); the transport destroys a timed-out socket.
-      const result = (await this.stop.race(this.inner.send(data, timeoutMillis))) ?? abandoned();
+      this.stop.attemptsInFlight++;
+      const result = (await this.stop.race(this.inner.send(data, timeoutMillis).finally(() => { this.stop.attemptsInFlight--; }))) ?? abandoned();
       if (this.stop.epoch !== epoch) return abandoned();
       this.stop.lastExportFailed = result.status !== 'success';
       if (result.status !== 'retryable') return result;

@@ -23,6 +23,12 @@ export class StopSignal {
   private generation = 0;
   /** Whether the collector's latest answer (or silence) was a failure. */
   lastExportFailed = false;
+  /**
+   * Attempts sent and not yet answered. One still open when the event loop ends has outlived
+   * the batch processor's export timeout (whose ref'd timer held the loop until then): the
+   * collector accepts and does not answer, which a stop treats as a failure.
+   */
+  attemptsInFlight = 0;
 
   /** Resolves with `promise`, or when abandon() is called first. */
   race<R>(promise: Promise<R>): Promise<R | void> {

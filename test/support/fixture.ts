@@ -25,7 +25,7 @@ export interface FixtureOptions {
   /** `require` (default), `import`, or `none` (no preload: the bare baseline). */
   loader?: 'require' | 'import' | 'none';
   env?: Record<string, string | undefined>;
-  /** OTLP receiver base URL; sets fast-export OTLP/JSON variables. */
+  /** OTLP receiver base URL; sets fast-export OTLP variables on the preload's default protocol (http/protobuf). */
   otlp?: string;
   args?: string[];
   /** What to wait for on stdout before resolving (default LISTENING). */
@@ -33,10 +33,14 @@ export interface FixtureOptions {
   readyTimeoutMs?: number;
 }
 
+/**
+ * Fast-export settings towards `url`. No OTEL_EXPORTER_OTLP_PROTOCOL: the fixtures speak what users
+ * get by default (http/protobuf, as in src/config.ts), which the in-test receiver decodes; a test that
+ * needs another protocol sets it in its own `env` and says why.
+ */
 export function otlpEnv(url: string): Record<string, string> {
   return {
     OTEL_EXPORTER_OTLP_ENDPOINT: url,
-    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     OTEL_BLRP_SCHEDULE_DELAY: '100',
     OTEL_BSP_SCHEDULE_DELAY: '100',
     OTEL_METRIC_EXPORT_INTERVAL: '500',

@@ -1,11 +1,12 @@
 /**
- * An in-test OTLP/HTTP receiver (JSON encoding): what a collector would get,
- * normalised to plain objects so tests can assert exact names and values.
+ * An in-test OTLP/HTTP receiver (protobuf, the SDK's default, and JSON encoding): what a collector
+ * would get, normalised to plain objects so tests can assert exact names and values.
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as zlib from 'node:zlib';
 import type { AddressInfo } from 'node:net';
+import { decodeOtlpProtobuf } from './otlpProto';
 
 export type Value = string | number | boolean | null | Value[] | { [k: string]: Value };
 
@@ -73,20 +74,33 @@ function id(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-/** A request's body as text; the collector's otlphttp exporter compresses with gzip by default. */
-function bodyText(req: http.IncomingMessage, raw: Buffer): string {
-  return (req.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(raw) : raw).toString('utf8');
+/** A request's body; the collector's otlphttp exporter compresses with gzip by default. */
+function bodyBytes(req: http.IncomingMessage, raw: Buffer): Buffer {
+  return req.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(raw) : raw;
+}
+
+/**
+ * An export request as OTLP/JSON-shaped object: `application/json` parsed, `application/x-protobuf`
+ * decoded (OTLP spec, "OTLP/HTTP Request"); undefined for any other content type.
+ */
+function exportRequest(req: http.IncomingMessage, raw: Buffer): Record<string, unknown> | undefined {
+  const type = req.headers['content-type'] ?? '';
+  if (type.includes('json')) return JSON.parse(bodyBytes(req, raw).toString('utf8')) as Record<string, unknown>;
+  if (type.includes('application/x-protobuf')) return decodeOtlpProtobuf(req.url ?? '', bodyBytes(req, raw));
+  return undefined;
 }
 
 export class OtlpReceiver {
   readonly logs: ReceivedLog[] = [];
   readonly spans: ReceivedSpan[] = [];
   readonly metrics: ReceivedMetric[] = [];
-  /** Every accepted request as sent (OTLP/JSON), for exact value types, temporality and span events. */
+  /** Every accepted request as sent (protobuf decoded to the OTLP/JSON shape), for exact value types, temporality and span events. */
   readonly requests: { path: string; body: Record<string, unknown> }[] = [];
+  /** Content type of every accepted request, in arrival order (which protocol the exporter spoke). */
+  readonly contentTypes: string[] = [];
   /** Log records per accepted /v1/logs request, in arrival order (export batch sizes). */
   readonly logBatches: number[] = [];
-  /** Requests that were not valid OTLP/JSON (must stay empty). */
+  /** Requests that were not valid OTLP/JSON or OTLP/protobuf (must stay empty). */
   readonly rejected: string[] = [];
   private server: http.Server | undefined;
   url = '';
@@ -123,11 +137,12 @@ export class OtlpReceiver {
           return;
         }
         try {
-          const text = bodyText(req, Buffer.concat(chunks));
-          if (!(req.headers['content-type'] ?? '').includes('json')) {
+          const body = exportRequest(req, Buffer.concat(chunks));
+          if (body === undefined) {
             this.rejected.push(`${req.url}: content-type ${req.headers['content-type']}`);
           } else {
-            this.ingest(req.url ?? '', JSON.parse(text));
+            this.contentTypes.push(req.headers['content-type'] ?? '');
+            this.ingest(req.url ?? '', body);
           }
           res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
         } catch (error) {
@@ -170,9 +185,9 @@ export class OtlpReceiver {
   }
 
   private noteRefused(req: http.IncomingMessage, raw: Buffer): void {
-    if (!(req.url ?? '').endsWith('/v1/logs') || !(req.headers['content-type'] ?? '').includes('json')) return;
+    if (!(req.url ?? '').endsWith('/v1/logs')) return;
     try {
-      const body = JSON.parse(bodyText(req, raw)) as { resourceLogs?: { scopeLogs?: { logRecords?: { traceId?: string }[] }[] }[] };
+      const body = (exportRequest(req, raw) ?? {}) as { resourceLogs?: { scopeLogs?: { logRecords?: { traceId?: string }[] }[] }[] };
       for (const rl of body.resourceLogs ?? []) {
         for (const sl of rl.scopeLogs ?? []) {
           for (const r of sl.logRecords ?? []) if (r.traceId) this.refusedLogTraceIds.add(r.traceId);
