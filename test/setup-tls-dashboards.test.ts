@@ -1,5 +1,6 @@
 /**
- * `filament setup --dashboards-url` (issue 21, item 4) against the real OpenSearch 2.19.1 with the
+ * `filament setup --dashboards-url` (issue 21, item 4; named to run after setup-opensearch.test.ts,
+ * whose first run must be the first setup on the shared node) against the real OpenSearch 2.19.1 with the
  * security plugin (scripts/opensearch.sh) and loopback stand-ins for the dashboards
  * (test/support/dashboards.ts; OpenSearch Dashboards cannot run here): a URL that answers but is
  * not OpenSearch Dashboards — the engine's own URL, or another server — is refused with one line
