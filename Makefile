@@ -70,7 +70,7 @@ typecheck: dist/.typechecked ## Type-check src/, test/ and bench/ (strict; when 
 test: build typecheck rabbitmq postgres collector opensearch alerting ## Build, type-check, start RabbitMQ and PostgreSQL, build the collector, install OpenSearch, check the alert rules, run the mocha suite (on the system node when supported, else the newest LTS; NODE_VERSION=26, 24 or 22 installs and uses that line; SPEC='test/a.test.ts …' for a subset)
 	$(call with_node,$(or $(NODE_VERSION),default),SPEC='$(SPEC)' npx mocha)
 
-demo: build rabbitmq ## Run the platform under the preload with load and faults (DEMO_SECONDS=60; FAULTS=none: no faults, exit 1 if any alert fired; system node when supported unless NODE_VERSION=…), the alerting loop when Prometheus is installed, then summarise
+demo: build rabbitmq ## Run the platform under the preload with load and faults (DEMO_SECONDS=60; FAULTS=none: no faults, exit 1 if any alert fired; DEMO_STORE=opensearch: also OpenSearch + filament setup + verify --watch scraped by Prometheus, docs/setup.md; system node when supported unless NODE_VERSION=…), the alerting loop when Prometheus is installed, then summarise
 	$(call with_node,$(or $(NODE_VERSION),default),node scripts/demo.mjs)
 
 soak: build rabbitmq ## The fault-free promise at length: 10 minutes of the demo's traffic without faults; exit 1, naming them, if any alert fired (docs/alerting.md)

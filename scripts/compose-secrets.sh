@@ -28,7 +28,7 @@ HOST_OUT="${FILAMENT_HOST_SECRETS_DIR:-/host-secrets}"
 HOST_UID="${FILAMENT_HOST_UID:-1000}" HOST_GID="${FILAMENT_HOST_GID:-${FILAMENT_HOST_UID:-1000}}"
 : "${RABBITMQ_USER:?}" "${RABBITMQ_PASSWORD:?}"
 # The users the images run as (collector/docker-compose.yml, `user:`).
-declare -A OWNER=([collector]=10001 [prometheus]=10002 [alertmanager]=10003 [responder]=10004)
+declare -A OWNER=([collector]=10001 [prometheus]=10002 [alertmanager]=10003 [responder]=10004 [verify-watch]=10005)
 say() { printf 'secrets: %s\n' "$*"; }
 umask 077
 
@@ -49,7 +49,8 @@ mkdir -p "$OUT"; chmod 711 "$OUT"
 for svc in "${!OWNER[@]}"; do own_dir "$OUT/$svc" "${OWNER[$svc]}" "${OWNER[$svc]}"; done
 own_dir "$HOST_OUT" "$HOST_UID" "$HOST_GID"
 
-if [ -f "$W/complete" ] && [ "${FILAMENT_ROTATE:-0}" != 1 ]; then
+# verify-watch.crt: secrets made before the store's watcher joined the stack are made anew once.
+if [ -f "$W/complete" ] && [ -f "$W/verify-watch.crt" ] && [ "${FILAMENT_ROTATE:-0}" != 1 ]; then
   say "kept the existing secrets (FILAMENT_ROTATE=1 makes new ones)"
 else
   if ! command -v htpasswd >/dev/null 2>&1; then
@@ -59,7 +60,7 @@ else
   fi
   rm -rf "$W"; mkdir -m 700 "$W"
   # A year: the stack's certificates outlive a demo; rotation is FILAMENT_ROTATE=1.
-  FILAMENT_CERT_DAYS="${FILAMENT_CERT_DAYS:-365}" make_certs "$W" collector prometheus alertmanager responder
+  FILAMENT_CERT_DAYS="${FILAMENT_CERT_DAYS:-365}" make_certs "$W" collector prometheus alertmanager responder verify-watch
   # One user per client, so that each secret can be rotated or revoked alone (docs/security.md).
   prom_users="$(make_user "$W" prometheus-operator filament; make_user "$W" prometheus-remote-write collector)"
   am_users="$(make_user "$W" alertmanager-operator filament; make_user "$W" alertmanager-prometheus prometheus; make_user "$W" alertmanager-responder responder)"
@@ -67,11 +68,12 @@ else
   web_config "$OUT/alertmanager" alertmanager "$am_users" > "$W/alertmanager-web.yml"
   openssl rand -hex 24 > "$W/otlp.token"
   openssl rand -hex 24 > "$W/responder.token"
+  openssl rand -hex 24 > "$W/verify-metrics.token"
   # The collector's remote-write header, read by its config through ${file:…}: no final newline.
   printf 'Basic %s' "$(tr -d '\n' < "$W/prometheus-remote-write.credentials" | base64 -w0)" > "$W/prometheus.authorization"
   printf 'authorization=Bearer%%20%s\n' "$(cat "$W/otlp.token")" > "$W/otlp.headers"
 
-  for svc in collector prometheus alertmanager responder; do
+  for svc in collector prometheus alertmanager responder verify-watch; do
     put "$W/ca.crt" "$svc"; put "$W/$svc.crt" "$svc"; put "$W/$svc.key" "$svc"
   done
   put "$W/otlp.token" collector
@@ -82,8 +84,11 @@ else
   put "$W/responder.token" alertmanager
   put "$W/responder.token" responder webhook.token
   put "$W/alertmanager-responder.credentials" responder alertmanager.credentials
+  # `filament verify --watch` serves /metrics over TLS to Prometheus's bearer token.
+  put "$W/verify-metrics.token" verify-watch metrics.token
+  put "$W/verify-metrics.token" prometheus verify.token
   touch "$W/complete"
-  say "made the CA, the certificates of collector, prometheus, alertmanager and responder, passwords and tokens"
+  say "made the CA, the certificates of collector, prometheus, alertmanager, responder and verify-watch, passwords and tokens"
 fi
 
 # The host's copies (a bind mount): the CA, the OTLP token and header, the operator's credentials.
@@ -105,7 +110,8 @@ put "$W/amqp.url" responder
 FILAMENT_RESPONDER_URL=https://responder:9787/alerts FILAMENT_RESPONDER_TOKEN_FILE="$OUT/alertmanager/responder.token" \
   FILAMENT_RESPONDER_CA_FILE="$OUT/alertmanager/ca.crt" alertmanager_config "$W/alertmanager.yml" "$OUT/alertmanager/ca.crt"
 put "$W/alertmanager.yml" alertmanager
-FILAMENT_RABBITMQ_METRICS=rabbitmq:15692 \
+FILAMENT_RABBITMQ_METRICS=rabbitmq:15692 FILAMENT_VERIFY_METRICS=verify-watch:9464 \
+  FILAMENT_VERIFY_METRICS_TOKEN_FILE="$OUT/prometheus/verify.token" FILAMENT_VERIFY_METRICS_CA_FILE="$OUT/prometheus/ca.crt" \
   prometheus_config '/etc/prometheus/rules/*.yml' alertmanager:9093 "$OUT/prometheus/ca.crt" "$OUT/prometheus/alertmanager.password" > "$W/prometheus.yml"
 put "$W/prometheus.yml" prometheus
 

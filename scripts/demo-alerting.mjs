@@ -47,7 +47,7 @@ export function alertingAvailable() {
  * @param {{ ROOT: string, OUT: string, say: (line: string) => void, responderPort: number, prefix: string,
  *   children: import('node:child_process').ChildProcess[] }} o
  */
-export async function startAlertingLoop({ ROOT, OUT, say, responderPort, prefix, children }) {
+export async function startAlertingLoop({ ROOT, OUT, say, responderPort, prefix, children, prometheusEnv = {} }) {
   const dir = path.join(OUT, 'alerting');
   fs.mkdirSync(dir, { recursive: true });
   // RabbitMQ's own metrics (queue depth, consumers): the rabbitmq_prometheus plugin, enabled online
@@ -72,7 +72,7 @@ export async function startAlertingLoop({ ROOT, OUT, say, responderPort, prefix,
   fs.chmodSync(otlpTokenFile, 0o600);
   const out = execFileSync('bash', [path.join(ROOT, 'scripts', 'prometheus.sh'), 'start', dir], {
     encoding: 'utf8',
-    env: { ...process.env, ...rabbitmq, FILAMENT_RESPONDER_URL: `https://127.0.0.1:${responderPort}/alerts`, FILAMENT_RESPONDER_TOKEN_FILE: tokenFile },
+    env: { ...process.env, ...rabbitmq, ...prometheusEnv, FILAMENT_RESPONDER_URL: `https://127.0.0.1:${responderPort}/alerts`, FILAMENT_RESPONDER_TOKEN_FILE: tokenFile },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   /** @type {Record<string, string>} */
@@ -252,6 +252,9 @@ export async function startAlertingLoop({ ROOT, OUT, say, responderPort, prefix,
         counts: `dead letters re-driven ${sum('redriven')}, parked ${sum('parked')} (${sum('parkedPermanent')} permanent failures, ${sum('parkedExhausted')} out of attempts)`,
       };
     },
+
+    /** scripts/prometheus.sh start's output (URLs, the CA, the certificates it made). */
+    vars,
 
     /** Every alert Alertmanager held during the run (active, silenced or inhibited), as name{where}. */
     fired() {

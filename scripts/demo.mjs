@@ -29,6 +29,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { summarise } from '../examples/load/summary.mjs';
+import { prepareStore, storeRequested } from './demo-store.mjs';
 import { alertingAvailable, DETECTION_GOAL_S, startAlertingLoop } from './demo-alerting.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -43,6 +44,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const children = [];
 /** @type {Awaited<ReturnType<typeof startAlertingLoop>> | undefined} */
 let alerting;
+/** DEMO_STORE=opensearch: the store and its watcher (scripts/demo-store.mjs). */
+let store;
 process.on('exit', () => { for (const c of children) if (c.exitCode === null) c.kill('SIGKILL'); });
 
 async function freePort() {
@@ -168,6 +171,9 @@ async function main() {
   // TOPOLOGY_PREFIX: a runbook elsewhere names this run's queues (scripts/compose-e2e.sh); else one per run.
   const prefix = process.env.TOPOLOGY_PREFIX || `demo-${Date.now().toString(36)}.`;
 
+  // 0. DEMO_STORE=opensearch: the store, set up, and its watcher scraped by this run's Prometheus.
+  store = storeRequested() ? await prepareStore({ ROOT, OUT, say, freePort, children }) : undefined;
+
   // 1. Where telemetry goes.
   const destinations = [];
   /** @type {Record<string, string>} */
@@ -181,7 +187,7 @@ async function main() {
     if (external) say(`nothing answers at OTEL_EXPORTER_OTLP_ENDPOINT=${external}; starting the built collector instead`);
     const binary = collectorBinary();
     if (binary && alertingAvailable()) {
-      alerting = await startAlertingLoop({ ROOT, OUT, say, responderPort: await freePort(), prefix, children });
+      alerting = await startAlertingLoop({ ROOT, OUT, say, responderPort: await freePort(), prefix, children, prometheusEnv: store?.prometheusEnv });
     } else if (binary) {
       say('Prometheus/Alertmanager not installed (`make alerting` installs them): no alerting loop');
     }
@@ -198,6 +204,8 @@ async function main() {
       Object.assign(otel, { OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' });
     }
   }
+
+  store?.startWatcher(alerting?.vars);
 
   // 2. The services, each with its own JSON-lines directory.
   const amqp = { AMQP_URL: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672', TOPOLOGY_PREFIX: prefix };
@@ -234,6 +242,8 @@ async function main() {
 
   let alertSummary;
   /** @type {string[] | undefined} */
+  let storeVerdict;
+  /** @type {string[] | undefined} */
   let fired;
   if (alerting) {
     // Fault-free, the wait only has to cover an alert still pending at the end (the longest `for:`
@@ -242,6 +252,7 @@ async function main() {
     await alerting.settle(Math.max(10, wait));
     alertSummary = alerting.summary(stats.faultAt ?? {});
     fired = alerting.fired();
+    storeVerdict = await store?.verdict(); // while Prometheus still answers
     await alerting.stop();
   } else if (process.env.ALERT_WAIT_S && !FAULT_FREE) {
     // The alerting loop runs elsewhere (scripts/compose-e2e.sh: the compose stack's responder re-drives
@@ -249,6 +260,9 @@ async function main() {
     say(`waiting ${process.env.ALERT_WAIT_S} s for an outside alerting loop before removing the queues (ALERT_WAIT_S)`);
     await sleep(Number(process.env.ALERT_WAIT_S) * 1000);
   }
+
+  storeVerdict ??= await store?.verdict();
+  await store?.stop();
 
   // 4. Graceful stop: the preload flushes on the way out.
   const [mesCode, ordersCode] = await Promise.all([stop(mes.child), stop(orders.child)]);
@@ -266,6 +280,7 @@ async function main() {
       ? `  every fault fired an alert within ${DETECTION_GOAL_S} s of its onset`
       : `  NOT within ${DETECTION_GOAL_S} s of onset: ${alertSummary.late.join(', ')}`);
   }
+  for (const l of storeVerdict ?? []) say(l);
   say(`logs of this run: ${OUT}`);
   // The fault-free promise: FAULTS=none fails when any alert fired, or when none could be watched.
   let faultFree = true;
@@ -298,6 +313,7 @@ async function cleanTopology(env) {
 main().catch(async (error) => {
   process.stderr.write(`demo: ${error.message}\n`);
   await alerting?.stop().catch(() => undefined);
+  await store?.stop().catch(() => undefined);
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   process.exitCode = 1;
 });

@@ -230,6 +230,36 @@ describe('collector/docker-compose.yml: the alerting loop (static wiring)', () =
     assert.equal(varOf(env('rabbitmq').RABBITMQ_DEFAULT_PASS), varOf(env('secrets').RABBITMQ_PASSWORD));
   });
 
+  it('the store watcher runs `filament verify --watch` from the responder\'s build, as its own user, over TLS with a token file, as elastic, after setup', () => {
+    const w = svc('verify-watch');
+    const build = mountOf('verify-watch', 'filament-build');
+    assert.equal(build, mountOf('responder', 'filament-build'));
+    assert.ok(w.volumes?.includes(`filament-build:${build}:ro`));
+    const cmd = w.command ?? [];
+    assert.deepEqual(cmd.slice(0, 3), ['node', `${build}/dist/cli.js`, 'verify']);
+    const arg = (f: string) => cmd[cmd.indexOf(f) + 1];
+    assert.ok(cmd.includes('--watch'));
+    assert.equal(arg('--engine'), 'elasticsearch');
+    assert.equal(arg('--url'), env('setup').ELASTICSEARCH_URL);
+    assert.equal(arg('--skip'), env('setup').FILAMENT_SETUP_SKIP, 'the same steps skipped as setup');
+    const dir = `${mountOf('verify-watch', 'secrets')}/verify-watch`;
+    assert.equal(arg('--tls-cert'), `${dir}/verify-watch.crt`);
+    assert.equal(arg('--tls-key'), `${dir}/verify-watch.key`);
+    assert.match(arg('--listen') ?? '', /^0\.0\.0\.0:\d+$/);
+    const e = env('verify-watch');
+    assert.equal(e.FILAMENT_VERIFY_METRICS_TOKEN_FILE, `${dir}/metrics.token`);
+    assert.equal(e.FILAMENT_SETUP_USERNAME, env('setup').FILAMENT_SETUP_USERNAME);
+    assert.equal(varOf(e.FILAMENT_SETUP_PASSWORD), varOf(env('setup').FILAMENT_SETUP_PASSWORD));
+    assert.equal(w.ports, undefined, 'only Prometheus scrapes it');
+    assert.deepEqual(w.depends_on, {
+      secrets: { condition: 'service_completed_successfully' },
+      'responder-build': { condition: 'service_completed_successfully' },
+      setup: { condition: 'service_completed_successfully' },
+    });
+    const uid = uidOf('verify-watch');
+    assert.ok(uid >= 10000 && !ALERTING.map(uidOf).includes(uid), `${uid}: a user of its own`);
+  });
+
   describe('the one-shot secrets script, run here (openssl, htpasswd) with the Debian Prometheus and Alertmanager', function () {
     this.timeout(120_000);
     let dir = '';
@@ -322,6 +352,30 @@ describe('collector/docker-compose.yml: the alerting loop (static wiring)', () =
       const san = execFileSync('openssl', ['x509', '-noout', '-ext', 'subjectAltName', '-in', path.join(secrets, 'responder', 'responder.crt')], { encoding: 'utf8' });
       assert.match(san, /DNS:responder\b/);
       execFileSync('openssl', ['verify', '-CAfile', path.join(host, 'ca.crt'), path.join(secrets, 'responder', 'responder.crt')]);
+    });
+
+    it('Prometheus scrapes the store watcher: job filament-verify at the service and --listen port of the compose file, https with the CA, the token the watcher checks', () => {
+      const w = svc('verify-watch').command ?? [];
+      const port = /:(\d+)$/.exec(w[w.indexOf('--listen') + 1] ?? '')?.[1];
+      const prom = yamlOf('prometheus', 'prometheus.yml') as { scrape_configs: Array<{ job_name: string; scheme?: string; tls_config?: { ca_file: string }; authorization?: { type?: string; credentials_file: string }; static_configs: Array<{ targets: string[] }> }> };
+      const job = prom.scrape_configs.find((j) => j.job_name === 'filament-verify');
+      assert.ok(job, JSON.stringify(prom.scrape_configs.map((j) => j.job_name)));
+      assert.deepEqual(job.static_configs.flatMap((c) => c.targets), [`verify-watch:${port}`]);
+      assert.equal(job.scheme, 'https');
+      assert.equal(job.authorization?.type ?? 'Bearer', 'Bearer');
+      const watcherToken = path.join(secrets, 'verify-watch', path.basename(env('verify-watch').FILAMENT_VERIFY_METRICS_TOKEN_FILE as string));
+      assert.equal(fs.readFileSync(job.authorization?.credentials_file as string, 'utf8'), fs.readFileSync(watcherToken, 'utf8'));
+      assert.equal(fs.readFileSync(job.tls_config?.ca_file as string, 'utf8'), fs.readFileSync(path.join(host, 'ca.crt'), 'utf8'));
+      // Its certificate names the host Prometheus scrapes, signed by that CA; its directory is its user's alone.
+      const crt = path.join(secrets, 'verify-watch', path.basename(w[w.indexOf('--tls-cert') + 1] ?? ''));
+      assert.match(execFileSync('openssl', ['x509', '-noout', '-ext', 'subjectAltName', '-in', crt], { encoding: 'utf8' }), /DNS:verify-watch\b/);
+      execFileSync('openssl', ['verify', '-CAfile', path.join(host, 'ca.crt'), crt]);
+      assert.equal(fs.statSync(path.join(secrets, 'verify-watch')).mode & 0o777, 0o700);
+      for (const f of fs.readdirSync(path.join(secrets, 'verify-watch'))) {
+        assert.equal(fs.statSync(path.join(secrets, 'verify-watch', f)).mode & 0o777, 0o600, f);
+        if (asRoot) assert.equal(fs.statSync(path.join(secrets, 'verify-watch', f)).uid, uidOf('verify-watch'), f);
+      }
+      assert.ok(!fs.existsSync(path.join(secrets, 'verify-watch', 'ca.key')));
     });
 
     it("the responder's configuration loads with the real loader: tls, tokenFile, Alertmanager's URL and credentials, the broker URL from its 0600 file", async () => {

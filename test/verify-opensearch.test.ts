@@ -122,6 +122,31 @@ describe('filament verify --engine opensearch (real OpenSearch 2.19.1 with the s
     });
   });
 
+  it("the writer's writes unaudited (an earlier setup's ignore_users, no compliance write history): named as (d); setup restores both", async () => {
+    const saved = (await admin('GET', '/audit')).body.config;
+    const drifted = structuredClone(saved);
+    drifted.audit.ignore_users = [...drifted.audit.ignore_users, 'filament_writer'];
+    drifted.compliance.write_watched_indices = [];
+    ok(await admin('PUT', '/audit/config', drifted));
+    try {
+      const r = await verify(node);
+      assert.equal(r.code, 3, r.stderr + r.stdout);
+      assert.deepEqual(violations(r).filter((v) => v.includes('(d) writer audit')), [
+        "  violation    (d) writer audit: user filament_writer's refused requests, mapping and settings changes are not recorded — audit ignore_users: filament_writer",
+        '  violation    (d) writer audit: overwrites of stored documents in .ds-logs-filament.*, .ds-traces-filament.*, .ds-metrics-filament.* are not recorded — audit compliance write_watched_indices: (none)',
+      ]);
+      const s = await setup(node);
+      assert.equal(s.code, 0, s.stderr + s.stdout);
+      assert.match(s.stdout, /^ {2}updated {6}audit configuration/m);
+      const after = (await admin('GET', '/audit')).body.config;
+      assert.ok(!after.audit.ignore_users.includes('filament_writer'), JSON.stringify(after.audit));
+      assert.deepEqual(after.compliance.write_watched_indices, ['.ds-logs-filament.*', '.ds-metrics-filament.*', '.ds-traces-filament.*']);
+      assert.equal(after.compliance.write_metadata_only, true);
+    } finally {
+      ok(await admin('PUT', '/audit/config', saved));
+    }
+  });
+
   it('a user stranger added to the support role mapping', async () => {
     await drifted(
       async () => ok(await admin('PATCH', '/rolesmapping/support', [{ op: 'replace', path: '/users', value: ['support', 'stranger'] }])),

@@ -185,6 +185,45 @@ describe('filament verify --watch (real OpenSearch 2.19.1 with the security plug
     });
   });
 
+  describe("the writer's writes that are not creates (OpenSearch cannot refuse them: audited and flagged)", () => {
+    let w: RunningWatch;
+    before(async () => {
+      w = await startWatch(node, ['--interval', '2s', '--listen', `127.0.0.1:${await freePort()}`], secure);
+    });
+    after(async () => {
+      await w?.stop();
+    });
+
+    it('an overwrite through the backing index (bulk index, if_seq_no) and a put-mapping, each as filament_writer, are counted naming the writer; its creates are not', async () => {
+      const doc = { '@timestamp': new Date().toISOString(), event_name: 'watch.writer', body: { text: 'stored once' } };
+      const created = await asUser(node, WRITER, 'POST', '/_bulk?refresh=true', `${JSON.stringify({ create: { _index: 'logs-filament.api.otel-default' } })}\n${JSON.stringify(doc)}\n`, 'application/x-ndjson');
+      assert.equal(created.body.errors, false, JSON.stringify(created.body));
+      const item = created.body.items[0].create as { _index: string; _id: string; _seq_no: number; _primary_term: number };
+      // What issue 21 measured: the backing index takes an `index` op with the document's seq_no — an overwrite.
+      const overwrite = await asUser(node, WRITER, 'POST', '/_bulk?refresh=true',
+        `${JSON.stringify({ index: { _index: item._index, _id: item._id, if_seq_no: item._seq_no, if_primary_term: item._primary_term } })}\n${JSON.stringify({ ...doc, body: { text: 'TAMPERED' } })}\n`, 'application/x-ndjson');
+      assert.equal(overwrite.body.items[0].index.result, 'updated', JSON.stringify(overwrite.body));
+      // A harmless explicit mapping change (dynamic: strict would break the other specs on the shared node).
+      const mapping = await asUser(node, WRITER, 'PUT', '/logs-filament.api.otel-default/_mapping', { properties: { attributes: { properties: { watch_writer_marker: { type: 'keyword' } } } } });
+      assert.equal(mapping.status, 200, JSON.stringify(mapping.body));
+
+      const series = [
+        'filament_store_suspicious_access_total{kind="writer_overwrite",principal="filament_writer"}',
+        'filament_store_suspicious_access_total{kind="writer_mapping_change",principal="filament_writer"}',
+      ];
+      const text = await waitFor("the writer's two series", 30_000, async () => {
+        const t = (await get(w.url, certs.ca, `Bearer ${METRICS_TOKEN}`)).text;
+        return series.every((x) => sample(t, x) !== undefined) ? t : undefined;
+      });
+      for (const x of series) assert.equal(sample(text, x), 1, text);
+      assert.match(w.output(), new RegExp(`^ {2}suspicious {3}writer_overwrite by filament_writer at \\S+ document update ${item._id} on ${item._index.replace(/\./g, '\\.')}$`, 'm'));
+      assert.match(w.output(), /^ {2}suspicious {3}writer_mapping_change by filament_writer at \S+ indices:admin\/mapping\/put$/m);
+      // The create (compliance CREATE, the bulk request's own record) is no kind of suspicious access.
+      assert.doesNotMatch(text, /kind="[a-z_]+",principal="filament_writer"\} [^1]/);
+      assert.equal(text.split('\n').filter((l) => l.startsWith('filament_store_suspicious_access_total{') && l.includes('filament_writer')).length, 2, text);
+    });
+  });
+
   describe('over TLS with basic auth or a bearer token', () => {
     let w: RunningWatch;
     before(async () => {

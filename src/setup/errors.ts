@@ -48,7 +48,8 @@ export function isNoHandler(error: unknown): boolean {
   return (status === 400 || status === 404 || status === 405) && /no handler found|unrecognized|Incorrect HTTP method/i.test(reasonOf(error));
 }
 
-const TLS_UNTRUSTED = /self[- ]signed certificate|unable to verify the first certificate|unable to get (local )?issuer certificate|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_UNTRUSTED|certificate has expired|Hostname\/IP does not match certificate/i;
+/** Node's TLS verification failures (codes and texts of node:tls). */
+export const TLS_UNTRUSTED = /self[- ]signed certificate|unable to verify the first certificate|unable to get (local )?issuer certificate|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_UNTRUSTED|certificate has expired|Hostname\/IP does not match certificate/i;
 
 /** A client error as one line: what we were doing, and why the engine said no. */
 export function describe(error: unknown, doing: string, url: string, user: string): SetupError {

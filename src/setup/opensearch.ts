@@ -23,6 +23,7 @@ import {
   SIGNAL_TYPES,
   SUPPORT_ROLE,
   SUPPORT_USER,
+  WRITE_WATCHED_INDICES,
   WRITER_ROLE,
   WRITER_USER,
   type SignalType,
@@ -163,11 +164,17 @@ export function writerRole(): Role {
 
 /**
  * Record every granted and refused index-level action (who, when, which indices, the request body):
- * GRANTED_PRIVILEGES on the transport layer is what records a read. The writer's bulk traffic is
- * left out — it reads nothing and would drown the trail.
+ * GRANTED_PRIVILEGES on the transport layer is what records a read. The writer is no longer on the
+ * ignore list (an earlier setup put it there; this one takes it off): OpenSearch cannot make it
+ * append-only, so its refused requests, its mapping and settings changes (INDEX_EVENT / granted
+ * `indices:admin/*`) and its bulk requests (one record per request, not per document) are recorded,
+ * and the compliance write history records each document written to the Filament backing indices
+ * (CREATE / UPDATE / DELETE, metadata only, no source): the only record of an overwrite.
  */
 export function auditConfig(current: AuditConfig | undefined): AuditConfig {
   const audit = current?.audit ?? {};
+  const compliance = current?.compliance ?? {};
+  const notWriter = (users: string[] | undefined) => (users ?? []).filter((u) => u !== WRITER_USER);
   return {
     ...current,
     enabled: true,
@@ -180,7 +187,16 @@ export function auditConfig(current: AuditConfig | undefined): AuditConfig {
       log_request_body: true,
       resolve_indices: true,
       exclude_sensitive_headers: true,
-      ignore_users: union(audit.ignore_users, AUDIT_IGNORED_USERS),
+      ignore_users: union(notWriter(audit.ignore_users), AUDIT_IGNORED_USERS),
+    },
+    compliance: {
+      ...compliance,
+      enabled: true,
+      write_watched_indices: union(compliance.write_watched_indices, WRITE_WATCHED_INDICES),
+      write_ignore_users: union(notWriter(compliance.write_ignore_users)),
+      // Volume: one small record per document (index, id, version, operation), never its body.
+      write_metadata_only: true,
+      write_log_diffs: false,
     },
   };
 }
@@ -196,6 +212,13 @@ function sortedLists(config: AuditConfig | undefined): AuditConfig | undefined {
       disabled_transport_categories: union(a.disabled_transport_categories),
       ignore_users: union(a.ignore_users),
     },
+    ...(config.compliance ? {
+      compliance: {
+        ...config.compliance,
+        write_watched_indices: union(config.compliance.write_watched_indices),
+        write_ignore_users: union(config.compliance.write_ignore_users),
+      },
+    } : {}),
   };
 }
 

@@ -3,7 +3,7 @@
  * Returns the exit status: 0 done or nothing to do, 1 nothing applied, 2 stopped part-way, 3 done
  * but verify found the ADR's rules broken — then the verdict never says "no changes … in place".
  */
-import { checkDashboardsReachable, importDashboards } from './dashboards';
+import { checkDashboards, importDashboards } from './dashboards';
 import { setupElasticsearch } from './elasticsearch';
 import { SetupError } from './errors';
 import { setupOpenSearch } from './opensearch';
@@ -31,7 +31,7 @@ export async function runSetup(argv: string[], env: NodeJS.ProcessEnv, out: (lin
       return 0;
     }
     out(`filament setup: ${options.engine} at ${options.url}${options.dryRun ? ' (dry run)' : ''}`);
-    if (options.dashboardsUrl && !options.skip.has('dashboards')) await checkDashboardsReachable(options.dashboardsUrl);
+    if (options.dashboardsUrl && !options.skip.has('dashboards')) await checkDashboards(options);
     report = new Report(out);
     if (options.engine === 'opensearch') await setupOpenSearch(options, report);
     else await setupElasticsearch(options, report);

@@ -19,19 +19,29 @@ interface AuditSource {
   audit_request_privilege?: string;
   audit_trace_indices?: string[];
   audit_trace_resolved_indices?: string[];
+  /** COMPLIANCE_DOC_WRITE: CREATE, UPDATE or DELETE, and the document's id. */
+  audit_compliance_operation?: string;
+  audit_trace_doc_id?: string;
 }
+
+const OPERATIONS: Record<string, 'create' | 'update' | 'delete'> = { CREATE: 'create', UPDATE: 'update', DELETE: 'delete' };
 
 function toRecord(id: string, s: AuditSource): AuditRecord | undefined {
   const atMs = Date.parse(s['@timestamp'] ?? '');
+  // COMPLIANCE_DOC_WRITE (the compliance write history setup enables on the backing indices) is
+  // a document write that happened: granted, with its operation — the only record of an overwrite.
   const outcome = s.audit_category === 'FAILED_LOGIN' ? 'failed_login'
     : s.audit_category === 'MISSING_PRIVILEGES' ? 'refused'
-      : s.audit_category === 'GRANTED_PRIVILEGES' ? 'granted' : undefined;
+      : s.audit_category === 'GRANTED_PRIVILEGES' || s.audit_category === 'COMPLIANCE_DOC_WRITE' ? 'granted' : undefined;
   if (outcome === undefined || Number.isNaN(atMs)) return undefined;
+  const operation = s.audit_category === 'COMPLIANCE_DOC_WRITE' ? OPERATIONS[s.audit_compliance_operation ?? ''] : undefined;
+  if (s.audit_category === 'COMPLIANCE_DOC_WRITE' && !operation) return undefined;
   return {
     id, atMs, outcome,
     user: s.audit_request_effective_user ?? '',
-    action: s.audit_request_privilege,
+    action: operation ? `document ${operation} ${s.audit_trace_doc_id ?? ''}`.trim() : s.audit_request_privilege,
     indices: [...(s.audit_trace_indices ?? []), ...(s.audit_trace_resolved_indices ?? [])],
+    ...(operation ? { operation } : {}),
   };
 }
 

@@ -8,7 +8,7 @@
  *   the support role mapping names only the support user.
  * (e), retention, needs the ISM API: opensearch-retention.ts. Pure: state in, violations out.
  */
-import { ALL_DATA_STREAM_PATTERNS, OPENSEARCH_AUDIT_INDEX_PATTERN, SUPPORT_ROLE, SUPPORT_USER, WRITER_USER } from '../setup';
+import { ALL_DATA_STREAM_PATTERNS, OPENSEARCH_AUDIT_INDEX_PATTERN, SUPPORT_ROLE, SUPPORT_USER, WRITE_WATCHED_INDICES, WRITER_USER } from '../setup';
 import { CHANGE_ACTIONS, CHANGE_WORDS, grantedOn, READ_ACTIONS } from './access';
 import { matches } from './patterns';
 import { principals, type Principal } from './principals';
@@ -119,6 +119,24 @@ export function decideOpenSearch(state: SecurityState, admins: readonly string[]
     if (hit.length > 0) add('c', `(c) audit: everyone's reads (${hit.join(', ')}) are not recorded — audit ignore_requests: ${pattern}`);
   }
 
-  notes.push(`(d) writer: OpenSearch authorises every bulk item by indices:data/write/bulk[s], whatever its op_type, and a new field needs indices:admin/mapping/put: role ${WRITER_USER} cannot be limited to create — an overwrite (bulk index with if_seq_no) or a mapping change by the writer is not refused, and the writer's own requests are in audit ignore_users`);
+  // (d), its audited half: the writer cannot be refused an overwrite or a mapping change (note
+  // below), so its requests must be recorded and the compliance write history must watch the
+  // backing indices — what verify --watch reads to flag them (suspicious.ts).
+  if (audit && audit.enabled !== false) {
+    const ignored = (log?.ignore_users ?? []).find((p) => matches(p, WRITER_USER));
+    if (ignored) add('d', `(d) writer audit: user ${WRITER_USER}'s refused requests, mapping and settings changes are not recorded — audit ignore_users: ${ignored}`);
+    const compliance = audit.compliance;
+    const watched = compliance?.write_watched_indices ?? [];
+    const unwatched = WRITE_WATCHED_INDICES.filter((i) => !watched.some((p) => matches(p, i)));
+    if (!compliance || compliance.enabled === false) {
+      add('d', '(d) writer audit: overwrites of stored documents are not recorded — audit compliance enabled: false');
+    } else if (unwatched.length > 0) {
+      add('d', `(d) writer audit: overwrites of stored documents in ${unwatched.join(', ')} are not recorded — audit compliance write_watched_indices: ${watched.join(', ') || '(none)'}`);
+    }
+    const writeIgnored = (compliance?.write_ignore_users ?? []).find((p) => matches(p, WRITER_USER));
+    if (writeIgnored) add('d', `(d) writer audit: user ${WRITER_USER}'s overwrites are not recorded — audit compliance write_ignore_users: ${writeIgnored}`);
+  }
+
+  notes.push(`(d) writer: OpenSearch authorises every bulk item by indices:data/write/bulk[s], whatever its op_type, and a new field needs indices:admin/mapping/put: role ${WRITER_USER} cannot be limited to create — an overwrite (bulk index with if_seq_no) or a mapping change by the writer is not refused; it is audited (compliance write history, granted indices:admin/*) and verify --watch flags it (writer_overwrite, writer_mapping_change, writer_settings_change)`);
   return { violations, notes };
 }

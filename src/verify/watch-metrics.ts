@@ -8,7 +8,7 @@ import type { Invariant } from './violation';
 
 export const INVARIANTS = ['a', 'b', 'c', 'd', 'e'] as const;
 export type InvariantLabel = (typeof INVARIANTS)[number];
-export type SuspiciousKind = 'refused_read' | 'failed_login' | 'read_by_other';
+export type SuspiciousKind = 'refused_read' | 'failed_login' | 'read_by_other' | 'writer_overwrite' | 'writer_mapping_change' | 'writer_settings_change';
 
 /** Distinct principals kept as label values; beyond, "(other)": a password spray cannot blow up the series count. */
 export const MAX_PRINCIPALS = 100;
@@ -69,7 +69,7 @@ export class WatchMetrics {
       '# HELP filament_store_verify_last_run_timestamp_seconds When the last verify ran (Unix seconds).',
       '# TYPE filament_store_verify_last_run_timestamp_seconds gauge',
       ...(ran ? [`filament_store_verify_last_run_timestamp_seconds ${this.lastRun}`] : []),
-      '# HELP filament_store_suspicious_access_total Audit records of suspicious access to Filament\'s data since the watcher started: refused reads, failed logins, reads by anyone but support and the admins.',
+      '# HELP filament_store_suspicious_access_total Audit records of suspicious access to Filament\'s data since the watcher started: refused reads, failed logins, reads by anyone but support and the admins, the writer\'s overwrites and mapping or settings changes.',
       '# TYPE filament_store_suspicious_access_total counter',
     ];
     const entries = [...this.suspicious.values()];
