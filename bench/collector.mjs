@@ -79,7 +79,11 @@ const RESOURCE = kvs({
 });
 const hex = (/** @type {number} */ n, /** @type {number} */ len) => n.toString(16).padStart(len, '0').slice(-len);
 let seq = 0;
-/** One log record of the mix (i picks the event), as OTLP/JSON. */
+/**
+ * @typedef {{ timeUnixNano: string, observedTimeUnixNano: string, traceId: string, spanId: string, severityNumber: number,
+ *   severityText: string, eventName?: string, body?: { stringValue: string }, attributes: KV[], scope?: string }} LogRec
+ */
+/** One log record of the mix (i picks the event), as OTLP/JSON (`scope`: a bridged line's instrumentation scope). @returns {LogRec} */
 function logRecord(/** @type {number} */ i, /** @type {bigint} */ now) {
   const n = seq++;
   const t = String(now + BigInt(n));
@@ -200,7 +204,7 @@ const pbAttrs = (pb, f, list) => {
     }));
   }
 };
-/** @param {any} body OTLP/JSON request of `request()` @returns {Buffer} */
+/** @param {any} body OTLP/JSON request of `request()` @returns {Uint8Array<ArrayBuffer>} */
 function toProtobuf(body) {
   const pb = new Pb();
   for (const rl of body.resourceLogs ?? []) {
@@ -240,7 +244,7 @@ function toProtobuf(body) {
       }
     });
   }
-  return Buffer.from(pb.bytes);
+  return new Uint8Array(pb.bytes);
 }
 
 // ------------------------------------------------------------------ processes
@@ -404,8 +408,8 @@ async function main() {
       + `stand-in (a discard sink, as in the tests); \`analyzer\`: otlphttp to the same sink. Run took ${Math.round((Date.now() - started) / 1000)} s.`);
     out.push('');
     if (COMPARE) {
-      out.push('| config | signal | encoding | before µs/record | after µs/record | after / before | after records/s per core |');
-      out.push('|---|---|---|---:|---:|---:|---:|');
+      out.push('| config | signal | encoding | before µs/record | after µs/record | after / before | after records/s per core | archive bytes per record before / after |');
+      out.push('|---|---|---|---:|---:|---:|---:|---:|');
     } else {
       out.push('| config | signal | encoding | µs CPU per record | records/s per core | peak RSS MiB | archive bytes per record |');
       out.push('|---|---|---|---:|---:|---:|---:|');
@@ -417,7 +421,8 @@ async function main() {
           if (COMPARE) {
             const b = median(get('before').map((x) => x.cpuUs));
             const a = median(get('after').map((x) => x.cpuUs));
-            out.push(`| ${variant} | ${signal} | ${encoding} | ${fmt(b)} | ${fmt(a)} | ${fmt(a / b, 2)} | ${fmt(1e6 / a, 0)} |`);
+            const bytes = (/** @type {string} */ label) => fmt(median(get(label).map((x) => x.archiveBytesPerRecord)), 0);
+            out.push(`| ${variant} | ${signal} | ${encoding} | ${fmt(b)} | ${fmt(a)} | ${fmt(a / b, 2)} | ${fmt(1e6 / a, 0)} | ${bytes('before')} / ${bytes('after')} |`);
           } else {
             const runs = get('');
             const cpu = median(runs.map((x) => x.cpuUs));
