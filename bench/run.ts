@@ -6,13 +6,15 @@
  * within each round (the order rotates between rounds) and figures are the
  * median over rounds, so drift of a shared machine hits all variants alike.
  * Telemetry goes to a local OTLP/HTTP sink that accepts and discards
- * (exporting is paid for, no collector is measured). Servers are stopped by
+ * (exporting is paid for; the collector is measured in its own section,
+ * bench/collector.mjs). Servers are stopped by
  * pid with a kill deadline (a server under upstream's register ignores
  * SIGTERM).
  *
  *   QUICK=1       one short round of everything (proves the harness; < 2 min)
  *   ROUNDS, SECONDS, CONNECTIONS, STARTUP_RUNS, OUTAGE_SECONDS, FIXED_RATE override
- *   PROFILE=1     also writes a CPU profile of the Filament trivial-route server
+ *   PROFILE=1     also writes a CPU profile of the Filament trivial-route server, and the
+ *                 collector's time per processor (bench/collector.mjs)
  *   ONLY=logs     only the cost of the app's own logger calls with bridging (bench/results/logs.md)
  *
  * Writes docs/benchmarks.md (full runs on the newest LTS line), docs/benchmarks-node<major>.md
@@ -385,6 +387,19 @@ function floorBench(): FloorRun[] {
   return out;
 }
 
+// ---------------------------------------------------------------- the collector
+/**
+ * The collector's CPU per record through the shipped pipelines (bench/collector.mjs, its own child
+ * process: it starts otelcol-filament per phase). Returns its markdown, or why it could not run.
+ */
+function collectorBench(): string {
+  const res = spawnSync(process.execPath, [path.join(__dirname, 'collector.mjs')], {
+    cwd: ROOT, env: { ...process.env, QUICK: QUICK ? '1' : '', PROFILE: PROFILE ? '1' : '' }, encoding: 'utf8', timeout: 30 * 60 * 1000,
+  });
+  if (res.status !== 0) return `Not measured: bench/collector.mjs failed (${(res.stderr ?? '').trim().split('\n').slice(-3).join(' ')}).`;
+  return res.stdout.trim();
+}
+
 // ---------------------------------------------------------------- profile
 async function profile(dir: string): Promise<string> {
   const server = await startServer(TARGETS.trivial.file, 'filament', ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
@@ -438,6 +453,8 @@ async function main(): Promise<void> {
     log(`memory with the OTLP endpoint down for ${OUTAGE_SECONDS} s`);
     const outage = await outageBench();
     const hotspots = PROFILE ? await profile(tmp) : undefined;
+    log('the collector: CPU per record through the shipped pipelines');
+    const collector = collectorBench();
 
     const rows: string[] = [];
     const add = (line: string): void => { rows.push(line); };
@@ -557,6 +574,10 @@ async function main(): Promise<void> {
     add('');
     add(`RSS MiB over time: ${outage.samples.map((s) => fmt(s, 0)).join(' → ')} (served ${fmt(outage.reqPerSec)} req/s). `
       + 'Bounded by the batch processors\' queues (2048 records/spans by default); what does not fit is dropped and counted by the SDK, not buffered without limit.');
+    add('');
+    add('### The collector: CPU per record through the shipped pipelines');
+    add('');
+    add(collector);
     if (hotspots) {
       add('');
       add('### Hot spots of the Filament trivial-route server (self time, node --cpu-prof)');
