@@ -8,31 +8,19 @@
  *   node bench/collector-ids.mjs
  * Result and date in docs/collector.md ("Elasticsearch: what is guaranteed").
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
+import { collectorBinary, cpuTicks, freePort } from '../scripts/lib/procs.cjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = execFileSync('bash', [path.join(ROOT, 'scripts', 'collector-build.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop() ?? '';
+const BIN = collectorBinary();
 const RECORDS_PER_POST = 2000;
 const POSTS = 50;
 
-/** @returns {Promise<number>} */
-const freePort = () => new Promise((resolve) => {
-  const s = net.createServer().listen(0, '127.0.0.1', () => {
-    const { port } = /** @type {net.AddressInfo} */ (s.address());
-    s.close(() => resolve(port));
-  });
-});
-/** @param {number} pid */
-const cpuTicks = (pid) => {
-  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return Number(f[11]) + Number(f[12]); // utime + stime, in clock ticks (100/s)
-};
 
 /** @param {number} post */
 function records(post) {

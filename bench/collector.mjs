@@ -33,7 +33,7 @@
  * Prints a markdown table on stdout (bench/run.ts puts it into docs/benchmarks.md);
  * no timing is asserted anywhere.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -41,6 +41,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
+import { CLOCK_TICKS, collectorBinary, cpuTicks, freePort, sleep } from '../scripts/lib/procs.cjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const QUICK = process.env.QUICK === '1' || process.env.QUICK === 'true';
@@ -248,23 +249,7 @@ function toProtobuf(body) {
 }
 
 // ------------------------------------------------------------------ processes
-const BIN = process.env.FILAMENT_OTELCOL_BIN
-  ?? execFileSync('bash', [path.join(ROOT, 'scripts', 'collector-build.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop() ?? '';
-const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-
-/** @returns {Promise<number>} */
-const freePort = () => new Promise((resolve) => {
-  const s = net.createServer().listen(0, '127.0.0.1', () => {
-    const { port } = /** @type {net.AddressInfo} */ (s.address());
-    s.close(() => resolve(port));
-  });
-});
-/** @param {number} pid */
-const cpuTicks = (pid) => {
-  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return Number(f[11]) + Number(f[12]); // utime + stime
-};
-const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
+const BIN = collectorBinary();
 
 /** A discard sink for the stand-in and analyzer exporters: reads the body, answers 200 with an empty body. */
 async function startSink() {

@@ -13,12 +13,12 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sleep } from '../scripts/lib/procs.cjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outageS = Number(process.argv[2] ?? 60);
 const blackHoleS = Number(process.argv[3] ?? 180);
 const RATE = 1000;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const listen = (server, port = 0) => new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server.address().port)));
 
 function rssMiB(pid) {

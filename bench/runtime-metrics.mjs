@@ -21,10 +21,11 @@
  * Env: ROUNDS (5) SECONDS (10) RATE (2000) IDLE_SECONDS (16) CONNECTIONS (20)
  */
 import autocannon from 'autocannon';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CLOCK_TICKS, sleep } from '../scripts/lib/procs.cjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SERVERS = path.join(ROOT, 'bench', 'servers');
@@ -35,7 +36,6 @@ const RATE = num('RATE', 2000);
 const IDLE_SECONDS = num('IDLE_SECONDS', 16);
 const CONNECTIONS = num('CONNECTIONS', 20);
 const VARIANTS = /** @type {const} */ (['on', 'off']);
-const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 const MODEL = fs.readFileSync(path.join(ROOT, 'examples', 'models', 'cube-10mm.stl'));
 const TARGETS = {
   hello: { file: path.join(SERVERS, 'hello.cjs'), path: '/', opts: {} },
@@ -46,7 +46,6 @@ const TARGETS = {
   },
 };
 const log = (line) => process.stderr.write(`runtime-metrics: ${line}\n`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);

@@ -16,8 +16,8 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { alertingClient } from './alerting-http.cjs';
+import { sleep } from './lib/procs.cjs';
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** The detection goal: every injected fault has an alert firing within this many seconds of its onset. */
 export const DETECTION_GOAL_S = 30;

@@ -23,12 +23,12 @@
  * the alerting loop ran and no alert fired (the fault-free promise of
  * docs/alerting.md; the names of the alerts that did are printed).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { summarise } from '../examples/load/summary.mjs';
+import { collectorBinary, freePort, sleep } from './lib/procs.cjs';
 import { prepareStore, storeRequested } from './demo-store.mjs';
 import { alertingAvailable, DETECTION_GOAL_S, startAlertingLoop } from './demo-alerting.mjs';
 
@@ -38,7 +38,6 @@ const SECONDS = Math.max(5, Number(process.env.DEMO_SECONDS ?? 60) || 60);
 const FAULT_FREE = process.env.FAULTS === 'none';
 const PRELOAD = path.join(ROOT, 'dist', 'preload.js');
 const say = (line) => process.stdout.write(`demo: ${line}\n`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** @type {import('node:child_process').ChildProcess[]} */
 const children = [];
@@ -48,16 +47,6 @@ let alerting;
 let store;
 process.on('exit', () => { for (const c of children) if (c.exitCode === null) c.kill('SIGKILL'); });
 
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = /** @type {net.AddressInfo} */ (srv.address()).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** True when something answers OTLP/HTTP at the endpoint (any HTTP status counts). */
 async function otlpReachable(endpoint) {
@@ -73,13 +62,9 @@ async function otlpReachable(endpoint) {
 }
 
 /** Builds (or takes from the cache) otelcol-filament; undefined when that is not possible here. */
-function collectorBinary() {
-  if (process.env.FILAMENT_OTELCOL_BIN) return process.env.FILAMENT_OTELCOL_BIN;
+function collectorBinaryOrNone() {
   try {
-    const out = execFileSync('bash', [path.join(ROOT, 'scripts', 'collector-build.sh')], {
-      cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 20 * 60 * 1000,
-    });
-    return out.trim().split('\n').pop();
+    return collectorBinary();
   } catch (error) {
     say(`the collector could not be built (${String(error).split('\n')[0]}); using the local files only`);
     return undefined;
@@ -185,7 +170,7 @@ async function main() {
     destinations.push(`your collector at ${external} (OTLP/HTTP: logs, traces, metrics)`);
   } else {
     if (external) say(`nothing answers at OTEL_EXPORTER_OTLP_ENDPOINT=${external}; starting the built collector instead`);
-    const binary = collectorBinary();
+    const binary = collectorBinaryOrNone();
     if (binary && alertingAvailable()) {
       alerting = await startAlertingLoop({ ROOT, OUT, say, responderPort: await freePort(), prefix, children, prometheusEnv: store?.prometheusEnv });
     } else if (binary) {

@@ -8,10 +8,9 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { freePort } from './support/collector';
+import { startDashboardsStandIn } from './support/dashboards';
 import { ROOT } from './support/fixture';
 import { asUser, startOpenSearch, withOpenSearchWithoutSecurity, type RunningOpenSearch, filamentCli, SUPPORT, WRITER, type CliResult } from './support/opensearch';
 
@@ -200,34 +199,8 @@ describe('filament setup --engine opensearch (real OpenSearch 2.19.1 with the se
   it('imports the dashboards through the saved-objects API, once (a stand-in for OpenSearch Dashboards)', async () => {
     // OpenSearch Dashboards cannot run here: a stand-in with the API's paths, statuses and its
     // anti-CSRF rule records what setup sends; the objects themselves are checked in setup-contract.
-    const stored = new Map<string, { attributes: unknown }>();
-    const seen: Array<{ method: string; url: string; xsrf: string | undefined; auth: string | undefined }> = [];
-    const stub = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        seen.push({ method: req.method as string, url: req.url as string, xsrf: req.headers['osd-xsrf'] as string | undefined, auth: req.headers.authorization });
-        res.setHeader('content-type', 'application/json');
-        const get = /^\/api\/saved_objects\/([^/]+)\/([^/?]+)$/.exec(req.url ?? '');
-        if (req.method === 'GET' && req.url === '/api/status') { res.end('{"status":{"overall":{"state":"green"}}}'); return; }
-        if (req.method === 'GET' && get) {
-          const o = stored.get(`${get[1]}/${decodeURIComponent(get[2] as string)}`);
-          res.statusCode = o ? 200 : 404;
-          res.end(JSON.stringify(o ?? { statusCode: 404, error: 'Not Found' }));
-          return;
-        }
-        if (req.method === 'POST' && req.url === '/api/saved_objects/_import?overwrite=true') {
-          if (!req.headers['osd-xsrf']) { res.statusCode = 400; res.end('{"message":"Request must contain a osd-xsrf header."}'); return; }
-          const lines = Buffer.concat(chunks).toString('utf8').split(/\r?\n/).filter((l) => l.startsWith('{"id"'));
-          for (const l of lines) { const o = JSON.parse(l); stored.set(`${o.type}/${o.id}`, { attributes: o.attributes }); }
-          res.end(JSON.stringify({ success: true, successCount: lines.length }));
-          return;
-        }
-        res.statusCode = 404; res.end('{}');
-      });
-    });
-    await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r));
-    const dashboardsUrl = `http://127.0.0.1:${(stub.address() as AddressInfo).port}`;
+    const stub = await startDashboardsStandIn('dashboards');
+    const { stored, seen, url: dashboardsUrl } = stub;
     try {
       const firstImport = await setup(node, ['--skip', 'retention', '--dashboards-url', dashboardsUrl]);
       assert.equal(firstImport.code, 0, firstImport.stderr);
@@ -242,7 +215,7 @@ describe('filament setup --engine opensearch (real OpenSearch 2.19.1 with the se
       assert.match(again.stdout, /^no changes/m);
       assert.equal(seen.filter((r) => r.method === 'POST').length, 1);
     } finally {
-      stub.close();
+      await stub.close();
     }
     const unreachable = await setup(node, ['--skip', 'retention', '--dashboards-url', `http://127.0.0.1:${await freePort()}`]);
     assert.equal(unreachable.code, 1);

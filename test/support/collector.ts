@@ -3,36 +3,15 @@
  * by scripts/collector-build.sh, started with collector/config.yaml on free
  * loopback ports with its storage and archive in a temporary directory.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ROOT } from './fixture';
 
-let binary: string | undefined;
-
-export function collectorBinary(): string {
-  if (binary !== undefined) return binary;
-  if (process.env.FILAMENT_OTELCOL_BIN) return (binary = process.env.FILAMENT_OTELCOL_BIN);
-  const out = execFileSync('bash', [path.join(ROOT, 'scripts', 'collector-build.sh')], {
-    cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 20 * 60 * 1000,
-  });
-  const lines = out.trim().split('\n');
-  binary = lines[lines.length - 1] as string;
-  return binary;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+// One home for what specs, scripts and benches share (scripts/lib/procs.cjs).
+export { collectorBinary, freePort } from '../../scripts/lib/procs.cjs';
+import { collectorBinary, freePort } from '../../scripts/lib/procs.cjs';
 
 export interface RunningCollector {
   httpUrl: string;

@@ -1,0 +1,52 @@
+'use strict';
+// What the project's scripts, benches and tests share about processes on this machine: a free
+// loopback port, the otelcol-filament binary, a process's CPU time, a pause. One home: the .mjs
+// scripts and benches import it, test/support/collector.ts re-exports it for the specs (types in
+// procs.d.cts). CommonJS, so that both ES modules and the CommonJS specs can load it.
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** A loopback port nothing listens on right now (the OS picks it). @returns {Promise<number>} */
+exports.freePort = function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = /** @type {import('node:net').AddressInfo} */ (srv.address());
+      srv.close(() => resolve(port));
+    });
+  });
+};
+
+/** @param {number} ms @returns {Promise<void>} */
+exports.sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** @type {string | undefined} */
+let binary;
+/**
+ * otelcol-filament: FILAMENT_OTELCOL_BIN, else built (or taken from the cache) by
+ * scripts/collector-build.sh, whose last line is the binary's path. Throws when it cannot be built.
+ * @returns {string}
+ */
+exports.collectorBinary = function collectorBinary() {
+  if (binary !== undefined) return binary;
+  if (process.env.FILAMENT_OTELCOL_BIN) return (binary = process.env.FILAMENT_OTELCOL_BIN);
+  const out = execFileSync('bash', [path.join(ROOT, 'scripts', 'collector-build.sh')], {
+    cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 20 * 60 * 1000,
+  });
+  binary = out.trim().split('\n').pop() ?? '';
+  return binary;
+};
+
+/** Clock ticks per second of /proc/<pid>/stat's times (getconf CLK_TCK; 100 on Linux). */
+exports.CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** A process's CPU time so far, user + system, in clock ticks (proc(5): fields 14 and 15). @param {number} pid */
+exports.cpuTicks = function cpuTicks(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return Number(fields[11]) + Number(fields[12]);
+};

@@ -1,0 +1,6 @@
+/** Types of procs.cjs, for the TypeScript specs and benches that load it. */
+export function freePort(): Promise<number>;
+export function sleep(ms: number): Promise<void>;
+export function collectorBinary(): string;
+export const CLOCK_TICKS: number;
+export function cpuTicks(pid: number): number;
