@@ -37,6 +37,12 @@ export interface FilamentConfig {
   readonly logsExporters: readonly ExporterName[];
   readonly protocol: Readonly<Record<Signal, OtlpProtocol>>;
   /**
+   * Each signal's OTLP export timeout as the exporters read it:
+   * OTEL_EXPORTER_OTLP_<SIGNAL>_TIMEOUT, else OTEL_EXPORTER_OTLP_TIMEOUT, else 10000 ms (a value
+   * that is not a positive number is said by otlpEnvChecks.ts and skipped).
+   */
+  readonly otlpTimeoutMs: Readonly<Record<Signal, number>>;
+  /**
    * The URL each signal's OTLP exporter is given, resolved as the exporters
    * would from OTEL_EXPORTER_OTLP_<SIGNAL>_ENDPOINT / OTEL_EXPORTER_OTLP_ENDPOINT
    * (resolveEndpoint below), an invalid value replaced by the default.
@@ -344,6 +350,17 @@ function readLogLevel(env: Env, problems: ConfigProblems): string | undefined {
 }
 
 /** OTEL_EXPORTER_OTLP[_<SIGNAL>]_ENDPOINT, each checked, then resolved per signal (resolveEndpoint). */
+/** OTEL_EXPORTER_OTLP[_<SIGNAL>]_TIMEOUT (the gRPC exporters are handed it, capped by the stop deadline). */
+function readOtlpTimeouts(env: Env): Record<Signal, number> {
+  const positive = (name: string): number | undefined => {
+    const value = Number(raw(env, name));
+    return raw(env, name) !== undefined && Number.isFinite(value) && value > 0 ? value : undefined;
+  };
+  const general = positive('OTEL_EXPORTER_OTLP_TIMEOUT') ?? 10_000;
+  const of = (signal: string): number => positive(`OTEL_EXPORTER_OTLP_${signal}_TIMEOUT`) ?? general;
+  return { traces: of('TRACES'), metrics: of('METRICS'), logs: of('LOGS') };
+}
+
 function readEndpoints(env: Env, problems: ConfigProblems, proto: Readonly<Record<Signal, OtlpProtocol>>): Record<Signal, string> {
   const invalidEndpointVars = new Set<string>();
   for (const name of OTLP_ENDPOINT_VARS) {
@@ -522,6 +539,7 @@ export function readSettings(env: Env): { config: FilamentConfig; problems: Conf
     metricsExporters: exporters(env, problems, 'OTEL_METRICS_EXPORTER'),
     logsExporters: exporters(env, problems, 'OTEL_LOGS_EXPORTER'),
     protocol: proto,
+    otlpTimeoutMs: readOtlpTimeouts(env),
     endpoints,
     metricsTemporality,
     sampler,

@@ -101,12 +101,6 @@ function buildSampler(config: FilamentConfig): Sampler {
  * stop ends by its deadline whatever the collector does. gRPC: upstream's
  * package, a run-time require (@grpc/grpc-js is large and rarely chosen).
  */
-/** OTEL_EXPORTER_OTLP_TIMEOUT as the gRPC exporter would read it (default 10 s; a bad value is said by config.ts). */
-function exporterTimeoutMs(): number {
-  const value = Number(process.env.OTEL_EXPORTER_OTLP_TIMEOUT);
-  return Number.isFinite(value) && value > 0 ? value : 10_000;
-}
-
 function otlpExporter<T extends object>(signal: Signal, config: FilamentConfig, stop: StopSignal, ledger?: DeliveryLedger): T {
   const protocol = config.protocol[signal];
   if (protocol === 'grpc') {
@@ -129,7 +123,7 @@ function otlpExporter<T extends object>(signal: Signal, config: FilamentConfig, 
     // timers hold the process while it lasts: each export (its retries included) is given at
     // most half the stop deadline, so a stop against a collector that never answers still ends
     // by it (with the whole deadline it took 2.1 s against 1 s; docs/stopping.md).
-    const timeoutMillis = Math.min(fromFile?.timeoutMs ?? exporterTimeoutMs(), config.shutdownTimeoutMs / 2);
+    const timeoutMillis = Math.min(fromFile?.timeoutMs ?? config.otlpTimeoutMs[signal], config.shutdownTimeoutMs / 2);
     return new Exporter(fromFile === undefined ? { url: config.endpoints[signal], timeoutMillis } : {
       url: config.endpoints[signal], compression: fromFile.compression, timeoutMillis,
     });

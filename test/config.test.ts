@@ -186,4 +186,12 @@ describe('unit: configuration', () => {
     assert.deepEqual(lines({ OTEL_EXPORTER_OTLP_TIMEOUT: '2500', OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip', OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20x,x-tenant=a',
       OTEL_RESOURCE_ATTRIBUTES: 'a=1,b=%2C' }), []);
   });
+
+  it('OTLP export timeouts as the exporters read them: per signal, else general, else 10 s (handed to the gRPC exporters)', () => {
+    assert.deepEqual(readConfig({}).config.otlpTimeoutMs, { traces: 10000, metrics: 10000, logs: 10000 });
+    assert.deepEqual(readConfig({ OTEL_EXPORTER_OTLP_TIMEOUT: '3000', OTEL_EXPORTER_OTLP_LOGS_TIMEOUT: '2000' }).config.otlpTimeoutMs,
+      { traces: 3000, metrics: 3000, logs: 2000 });
+    assert.deepEqual(readConfig({ OTEL_EXPORTER_OTLP_TIMEOUT: 'abc', OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '0' }).config.otlpTimeoutMs,
+      { traces: 10000, metrics: 10000, logs: 10000 });
+  });
 });
