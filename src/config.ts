@@ -9,6 +9,7 @@
  * resource detectors OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES.
  */
 import { checkUpstreamEnv } from './otlpEnvChecks';
+import { ConfigProblems } from './configProblems';
 
 export type ExporterName = 'otlp' | 'console' | 'none';
 export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
@@ -133,22 +134,6 @@ export const DEFAULT_HTTP_IGNORE_PATHS = [
 ];
 
 export type Env = Readonly<Record<string, string | undefined>>;
-
-/** Collects the one-line problems; the caller decides where they go (stderr). */
-export class ConfigProblems {
-  readonly lines: string[] = [];
-  /** The same problems without their fallback: a configuration file names them by its own paths (src/configFile). */
-  readonly entries: { variable: string; problem: string }[] = [];
-  add(variable: string, value: string, problem: string, fallback: string): void {
-    this.lines.push(`filament-otel: ${variable}=${JSON.stringify(value)} ${problem}; using ${fallback}`);
-    this.entries.push({ variable, problem: `${JSON.stringify(value)} ${problem}` });
-  }
-  /** For settings whose value may be a secret (headers): named, never echoed. */
-  addWithoutValue(variable: string, problem: string, fallback: string): void {
-    this.lines.push(`filament-otel: ${variable}: ${problem}; ${fallback}`);
-    this.entries.push({ variable, problem });
-  }
-}
 
 function raw(env: Env, name: string): string | undefined {
   const v = env[name];

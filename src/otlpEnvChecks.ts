@@ -12,7 +12,7 @@
  * - OTEL_RESOURCE_ATTRIBUTES: one malformed entry and the SDK's env detector
  *   ignores the whole list (resources, EnvDetector).
  */
-import type { ConfigProblems } from './config';
+import type { ConfigProblems } from './configProblems';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

@@ -12,8 +12,11 @@ import type * as net from 'node:net';
 import { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { OTLPExporterError, type ExportResponse, type IExporterTransport } from '@opentelemetry/otlp-exporter-base';
-import type { OtlpHttpOptions } from './otlpHttpExporter';
+import type { convertLegacyHttpOptions } from '@opentelemetry/otlp-exporter-base/node-http';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
+
+/** The exporter settings upstream resolves (URL, headers, compression, TLS agent, timeout, concurrency). */
+export type OtlpHttpOptions = ReturnType<typeof convertLegacyHttpOptions>;
 
 /** Upstream's bound (http-transport-utils): a larger answer is not read, and the export fails. */
 const MAX_RESPONSE_BODY_BYTES = 4 * 1024 * 1024;

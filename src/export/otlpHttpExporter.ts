@@ -16,13 +16,11 @@ import {
   ProtobufLogsSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer, TraceExporterMetricsHelper,
   type IExporterMetricsHelper, type ISerializer,
 } from '@opentelemetry/otlp-transformer';
-import { OtlpHttpTransport } from './httpTransport';
+import { OtlpHttpTransport, type OtlpHttpOptions } from './httpTransport';
 import { PartialSuccessTransport, type RejectedListener } from './partialSuccess';
 import { StoppableRetryingTransport } from './retryingTransport';
 import type { StopSignal } from './stopSignal';
 
-/** The exporter settings upstream resolves (URL, headers, compression, TLS agent, timeout, concurrency). */
-export type OtlpHttpOptions = ReturnType<typeof convertLegacyHttpOptions>;
 
 export type HttpSignal = 'traces' | 'metrics' | 'logs';
 export type HttpProtocol = 'http/protobuf' | 'http/json';
