@@ -11,8 +11,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parse } from 'yaml';
 import { startCollector, type RunningCollector } from './support/collector';
-import { request, startFixture } from './support/fixture';
+import { ROOT, request, startFixture } from './support/fixture';
 import { OtlpReceiver } from './support/otlpReceiver';
 import { readCollectorYaml, standInOverlay, type Yaml } from './support/standin';
 
@@ -309,6 +310,13 @@ describe('collector: config.elasticsearch.yaml settings (from the exporter READM
     const receiver = (overlay.receivers as Yaml)['otlp/elasticsearch_hop'] as { protocols: Record<string, { endpoint: string }> };
     assert.deepEqual(Object.keys(receiver.protocols), ['http']);
     assert.match(receiver.protocols.http?.endpoint ?? '', /^127\.0\.0\.1:\$\{env:FILAMENT_ELASTICSEARCH_HOP_PORT:-\d+\}$/);
+    // Not published by compose (inside the container 127.0.0.1 is the container's own loopback).
+    const compose = parse(fs.readFileSync(path.join(ROOT, 'collector', 'docker-compose.yml'), 'utf8')) as {
+      services: { collector: { ports: string[]; environment: string[] } };
+    };
+    const hopPort = /:-(\d+)\}$/.exec(String(hop.endpoint))?.[1] as string;
+    assert.deepEqual(compose.services.collector.ports.filter((p) => p.split(':').includes(hopPort)), []);
+    assert.deepEqual(compose.services.collector.environment.filter((e) => e.startsWith('FILAMENT_ELASTICSEARCH_HOP')), []);
     // Every pipeline that reaches the store comes through the hop's receiver; nothing else feeds the exporter.
     for (const [name, p] of Object.entries(pipelines)) {
       if ((p.exporters ?? []).includes('elasticsearch')) assert.deepEqual(p.receivers, ['otlp/elasticsearch_hop'], name);
