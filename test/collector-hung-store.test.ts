@@ -9,8 +9,8 @@
  * 1. With retry_on_failure: each attempt ends at `timeout` and the same batch is sent again; nothing is
  *    reported dropped; a stop during the outage leaves the batch on disk; the next process delivers it.
  * 2. Without it — which is what the elasticsearch exporter has (no exporterhelper retry; contrib issue
- *    39670) — the batch is dropped at the first timeout and never arrives. This is why docs/collector.md
- *    does not list a hung store among the failures the Elasticsearch leg covers.
+ *    39670) — the batch is dropped at the first timeout and never arrives. This is why the Elasticsearch
+ *    leg puts a hop with this retry in front of that exporter (test/collector-elasticsearch-hung.test.ts).
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
