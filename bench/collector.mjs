@@ -18,6 +18,7 @@
  *   QUICK=1                              1 round × 1 s, Elasticsearch overlay, protobuf (proves the harness)
  *   ROUNDS, SECONDS, RATE (records/s per signal), BATCH (records per request, default 128 = the preload's)
  *   CONFIGS=base,elasticsearch,prometheus,analyzer   which overlays (default all)
+ *   ES_OVERLAY=<file>                    the `elasticsearch` variant with that config.elasticsearch.yaml (A/B by hand)
  *   ENCODINGS=proto,json  SIGNALS=logs,traces
  *   COMPARE=<old config.yaml>            A/B: every phase also runs with that file in place of
  *                                        collector/config.yaml, interleaved (order rotated per round)
@@ -56,6 +57,8 @@ const RATE = num('RATE', 4000, 4000);
 const BATCH = num('BATCH', 128, 128);
 const PROFILE = process.env.PROFILE === '1';
 const COMPARE = process.env.COMPARE ? path.resolve(process.env.COMPARE) : undefined;
+/** Another config.elasticsearch.yaml for the `elasticsearch` variant (e.g. an older one, to measure a change). */
+const ES_OVERLAY = process.env.ES_OVERLAY ? path.resolve(process.env.ES_OVERLAY) : undefined;
 /** @param {string} name @param {string[]} all */
 const list = (name, all, quick = all) => (process.env[name] ? process.env[name].split(',').map((s) => s.trim()).filter((s) => all.includes(s)) : QUICK ? quick : all);
 // QUICK (CI's quick bench, ~15 s): only the production pipeline (Elasticsearch overlay) on protobuf.
@@ -277,9 +280,12 @@ function overlaysFor(/** @type {string} */ variant, /** @type {string} */ sinkUr
     case 'prometheus': return [path.join(dir, 'config.prometheus.yaml')];
     case 'analyzer': return [path.join(dir, 'config.analyzer.yaml')];
     case 'elasticsearch': {
-      const doc = readYaml(path.join(dir, 'config.elasticsearch.yaml'));
+      const doc = readYaml(path.join(ES_OVERLAY ?? path.join(dir, 'config.elasticsearch.yaml')));
+      // The stand-in keeps the exporter's queue setting (none since the loopback hop, issue 22 item 6:
+      // each request synchronous), so the hop's cost is measured against what the exporter itself does.
+      const { sending_queue: queue } = doc.exporters.elasticsearch;
       delete doc.exporters.elasticsearch;
-      doc.exporters['otlphttp/standin'] = { endpoint: sinkUrl, encoding: 'json' };
+      doc.exporters['otlphttp/standin'] = { endpoint: sinkUrl, encoding: 'json', ...(queue ? { sending_queue: queue } : {}) };
       for (const p of Object.values(doc.service.pipelines)) {
         const pipeline = /** @type {{ exporters?: string[] }} */ (p);
         if (pipeline.exporters) pipeline.exporters = pipeline.exporters.map((e) => (e === 'elasticsearch' ? 'otlphttp/standin' : e));
@@ -297,14 +303,14 @@ function overlaysFor(/** @type {string} */ variant, /** @type {string} */ sinkUr
 async function phase(o) {
   const dir = fs.mkdtempSync(path.join(tmp, 'run-'));
   fs.mkdirSync(path.join(dir, 'archive'));
-  const [httpPort, grpc, health, prom] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [httpPort, grpc, health, prom, hop] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const child = spawn(BIN, [o.base, ...o.overlays].flatMap((c) => ['--config', c]), {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {
       PATH: process.env.PATH, FILAMENT_COLLECTOR_HTTP_ENDPOINT: `127.0.0.1:${httpPort}`, FILAMENT_COLLECTOR_GRPC_ENDPOINT: `127.0.0.1:${grpc}`,
       FILAMENT_COLLECTOR_HEALTH_ENDPOINT: `127.0.0.1:${health}`, FILAMENT_COLLECTOR_STORAGE_DIR: path.join(dir, 'storage'),
       FILAMENT_COLLECTOR_ARCHIVE_DIR: path.join(dir, 'archive'), FILAMENT_ANALYZER_ENDPOINT: o.sinkUrl,
-      FILAMENT_PROMETHEUS_REMOTE_WRITE_URL: `http://127.0.0.1:${prom}/api/v1/write`,
+      FILAMENT_PROMETHEUS_REMOTE_WRITE_URL: `http://127.0.0.1:${prom}/api/v1/write`, FILAMENT_ELASTICSEARCH_HOP_PORT: String(hop),
     },
   });
   let stderr = '';

@@ -101,7 +101,9 @@ function buildSampler(config: FilamentConfig): Sampler {
  * stop ends by its deadline whatever the collector does. gRPC: upstream's
  * package, a run-time require (@grpc/grpc-js is large and rarely chosen).
  */
-function otlpExporter<T extends object>(signal: Signal, config: FilamentConfig, stop: StopSignal, ledger?: DeliveryLedger): T {
+function otlpExporter<T extends object>(
+  signal: Signal, config: FilamentConfig, stop: StopSignal, ledger?: DeliveryLedger, meterProvider?: MeterProvider,
+): T {
   const protocol = config.protocol[signal];
   if (protocol === 'grpc') {
     const pkg = `@opentelemetry/exporter-${PACKAGE_SIGNAL[signal]}-otlp-${EXPORTER_PACKAGE[protocol]}`;
@@ -132,7 +134,7 @@ function otlpExporter<T extends object>(signal: Signal, config: FilamentConfig, 
   if (protocol === 'http/protobuf') installProtobufStrings();
   const onRejected = ledger === undefined ? undefined : (count: number, message: string): void => ledger.reject(count, message);
   return loadOtlpHttpExporter().createOtlpHttpExporter(
-    signal, protocol, config.endpoints[signal], stop, RETRY_WINDOW_MS, config.otlpFromFile?.[signal], onRejected) as unknown as T;
+    signal, protocol, config.endpoints[signal], stop, RETRY_WINDOW_MS, config.otlpFromFile?.[signal], onRejected, meterProvider) as unknown as T;
 }
 
 /**
@@ -189,6 +191,12 @@ class ExportPipes {
   readonly lazyExporters: { abandon(): void }[] = [];
   readonly stops: StopSignal[] = [];
   readonly ledgers: DeliveryLedger[] = [];
+  /**
+   * Where the OTLP/HTTP exporters record the SDK's own `otel.sdk.exporter.*` metrics; set once the
+   * meter provider exists (it is built with the lazy metric exporter, so after this object). The
+   * exporters are created on their first export, when it is set.
+   */
+  meterProvider: MeterProvider | undefined;
 
   constructor(private readonly config: FilamentConfig) {}
 
@@ -201,7 +209,7 @@ class ExportPipes {
   /** A lazily loaded OTLP exporter of `signal` (traces or logs); a partial success's rejections go to `counted`. */
   lazy<E extends object>(signal: Signal, counted: DeliveryLedger, queueSize: number): E {
     const stop = this.newStop();
-    const exporter = new LazyExporter(() => otlpExporter<E & AnyExporter>(signal, this.config, stop, counted), stop, queueSize);
+    const exporter = new LazyExporter(() => otlpExporter<E & AnyExporter>(signal, this.config, stop, counted, this.meterProvider), stop, queueSize);
     this.lazyExporters.push(exporter);
     return exporter as unknown as E;
   }
@@ -210,7 +218,7 @@ class ExportPipes {
   lazyMetrics(): PushMetricExporter {
     const stop = this.newStop();
     const counted = this.ledger('OTLP metrics', 'metric data points', 'OTEL_METRIC_EXPORT_INTERVAL', this.config.metricExportIntervalMs);
-    const exporter = new LazyMetricExporter(() => otlpExporter<PushMetricExporter>('metrics', this.config, stop, counted), this.config.metricsTemporality, stop);
+    const exporter = new LazyMetricExporter(() => otlpExporter<PushMetricExporter>('metrics', this.config, stop, counted, this.meterProvider), this.config.metricsTemporality, stop);
     this.lazyExporters.push(exporter);
     return exporter;
   }
@@ -366,6 +374,7 @@ export function startSdk(config: FilamentConfig, problems: string[]): FilamentSd
   // Metrics before instrumentations, so they get the real meter.
   const meterProvider = createMeterProvider(config, resource, pipes);
   if (meterProvider !== undefined) metrics.setGlobalMeterProvider(meterProvider);
+  pipes.meterProvider = meterProvider;
 
   const masker = new Masker(config.maskKeys);
   const loggerProvider = createLoggerProvider(config, resource, pipes, masker, meterProvider, problems);

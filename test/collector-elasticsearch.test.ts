@@ -11,8 +11,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parse } from 'yaml';
 import { startCollector, type RunningCollector } from './support/collector';
-import { request, startFixture } from './support/fixture';
+import { ROOT, request, startFixture } from './support/fixture';
 import { OtlpReceiver } from './support/otlpReceiver';
 import { readCollectorYaml, standInOverlay, type Yaml } from './support/standin';
 
@@ -128,6 +129,16 @@ describe('collector: the Elasticsearch pipelines (real binary, exporter swapped 
         }],
       }],
     });
+    // The store is behind config.elasticsearch.yaml's loopback hop: a graceful stop stops that hop's
+    // receiver first and leaves what is still in the hop's queue on disk for the next start (not lost,
+    // docs/collector.md "Store failures"). So wait until the last posts reached the stand-in, then stop.
+    const arrived = (): boolean => {
+      const posted = walk<RawLog>(es, '/v1/logs', 'resourceLogs', 'scopeLogs', 'logRecords')
+        .filter((l) => str(l.resource, 'service.name') === 'legacy');
+      const span = walk<RawSpan>(es, '/v1/traces', 'resourceSpans', 'scopeSpans', 'spans').some((x) => x.name === 'GET /legacy');
+      return posted.length >= 4 && span;
+    };
+    assert.ok(await es.waitFor(arrived, 15_000), `the last posts did not reach the stand-in\n${collector.logs().slice(-2000)}`);
     assert.equal(await collector.stop(), 0, collector.logs());
     logs = walk<RawLog>(es, '/v1/logs', 'resourceLogs', 'scopeLogs', 'logRecords');
     spans = walk<RawSpan>(es, '/v1/traces', 'resourceSpans', 'scopeSpans', 'spans');
@@ -267,26 +278,60 @@ describe('collector: config.elasticsearch.yaml settings (from the exporter READM
     }
   });
 
-  it('ids from elasticsearch.document_id for logs and traces; a persistent queue on file_storage', () => {
+  const exporters = overlay.exporters as Yaml;
+  const hop = exporters['otlphttp/elasticsearch'] as Yaml;
+  const pipelines = (overlay.service as { pipelines: Record<string, { receivers?: string[]; processors?: string[]; exporters?: string[] }> }).pipelines;
+
+  it('ids from elasticsearch.document_id for logs and traces; a persistent queue on file_storage (in the hop)', () => {
     assert.deepEqual(es.logs_dynamic_id, { enabled: true });
     assert.deepEqual(es.traces_dynamic_id, { enabled: true });
-    const queue = es.sending_queue as Yaml;
+    const queue = hop.sending_queue as Yaml;
     assert.equal(queue.enabled, true);
     assert.equal(queue.storage, 'file_storage');
+    // The exporter itself has no queue: a failed flush goes back to the hop as a 503 (not "Dropping data").
+    assert.deepEqual(es.sending_queue, { enabled: false });
   });
 
-  it('the retry deadline (timeout) outlasts a 10-minute outage', () => {
-    const m = /^(\d+)m$/.exec(String(es.timeout));
-    assert.ok(m && Number(m[1]) > 10, String(es.timeout));
+  it('a hung store costs one short timeout per attempt; the hop retries without a deadline (issue 22, item 6)', () => {
+    const seconds = (v: unknown): number => {
+      const m = /^(\d+)(s|m)$/.exec(String(v));
+      assert.ok(m, String(v));
+      return Number(m[1]) * (m[2] === 'm' ? 60 : 1);
+    };
+    assert.ok(seconds(hop.timeout) <= 60, `hop timeout ${String(hop.timeout)}`);
+    assert.ok(seconds(es.timeout) < seconds(hop.timeout), 'the exporter reports the store\'s error before the hop gives up');
+    const retry = hop.retry_on_failure as Yaml;
+    assert.equal(retry.enabled, true);
+    assert.equal(retry.max_elapsed_time, 0);
+  });
+
+  it('the hop is loopback only: 127.0.0.1 on both ends, only the port configurable, HTTP only', () => {
+    assert.match(String(hop.endpoint), /^http:\/\/127\.0\.0\.1:\$\{env:FILAMENT_ELASTICSEARCH_HOP_PORT:-\d+\}$/);
+    const receiver = (overlay.receivers as Yaml)['otlp/elasticsearch_hop'] as { protocols: Record<string, { endpoint: string }> };
+    assert.deepEqual(Object.keys(receiver.protocols), ['http']);
+    assert.match(receiver.protocols.http?.endpoint ?? '', /^127\.0\.0\.1:\$\{env:FILAMENT_ELASTICSEARCH_HOP_PORT:-\d+\}$/);
+    // Not published by compose (inside the container 127.0.0.1 is the container's own loopback).
+    const compose = parse(fs.readFileSync(path.join(ROOT, 'collector', 'docker-compose.yml'), 'utf8')) as {
+      services: { collector: { ports: string[]; environment: string[] } };
+    };
+    const hopPort = /:-(\d+)\}$/.exec(String(hop.endpoint))?.[1] as string;
+    assert.deepEqual(compose.services.collector.ports.filter((p) => p.split(':').includes(hopPort)), []);
+    assert.deepEqual(compose.services.collector.environment.filter((e) => e.startsWith('FILAMENT_ELASTICSEARCH_HOP')), []);
+    // Every pipeline that reaches the store comes through the hop's receiver; nothing else feeds the exporter.
+    for (const [name, p] of Object.entries(pipelines)) {
+      if ((p.exporters ?? []).includes('elasticsearch')) assert.deepEqual(p.receivers, ['otlp/elasticsearch_hop'], name);
+      if ((p.receivers ?? []).includes('otlp/elasticsearch_hop')) assert.deepEqual(p.exporters, ['elasticsearch'], name);
+    }
   });
 
   it('cumulativetodelta only where the exporter is elasticsearch (Prometheus needs cumulative)', () => {
     const base = readCollectorYaml('config.yaml');
     for (const doc of [base, overlay]) {
-      const pipelines = (doc.service as { pipelines: Record<string, { processors?: string[]; exporters?: string[] }> }).pipelines;
-      for (const [name, p] of Object.entries(pipelines)) {
+      const all = (doc.service as { pipelines: Record<string, { processors?: string[]; exporters?: string[] }> }).pipelines;
+      for (const [name, p] of Object.entries(all)) {
         if ((p.processors ?? []).some((x) => x.startsWith('cumulativetodelta'))) {
-          assert.deepEqual(p.exporters, ['elasticsearch'], name);
+          // The hop whose receiver's pipelines end in the elasticsearch exporter (asserted above).
+          assert.deepEqual(p.exporters, ['otlphttp/elasticsearch'], name);
         }
       }
     }

@@ -15,7 +15,8 @@ const COLLECTOR = path.join(ROOT, 'collector');
 const KEYS = path.join(COLLECTOR, 'exporter-keys');
 /** collector/builder-config.yaml and the compose image pin contrib v0.161.0. */
 const VERSION = 'v0.161.0';
-const TYPES = ['elasticsearch', 'opensearch'] as const;
+/** The store exporters, and otlphttp (config.elasticsearch.yaml's hop to the store; it squashes confighttp too). */
+const TYPES = ['elasticsearch', 'opensearch', 'otlphttp'] as const;
 
 /** Every shipped collector config and the compose file(s), parsed. */
 function shippedDocuments(): [string, unknown][] {
@@ -49,8 +50,20 @@ describe('collector: exporter keys are the ones the pinned exporter version docu
     settings.retry.max_retires = 5;
     // exporterhelper's retry exists on the opensearch exporter, not on this one: silently ignored there.
     settings.retry_on_failure = { enabled: true, max_elapsed_time: 0 };
-    const unknown = exportersOfType(es, TYPES).flatMap(([, s]) => unknownKeys(s, lists.get('elasticsearch') as KeyList));
+    const unknown = exportersOfType(es, ['elasticsearch']).flatMap(([, s]) => unknownKeys(s, lists.get('elasticsearch') as KeyList));
     assert.deepEqual(unknown.sort(), ['retry.max_retires', 'retry_on_failure.enabled', 'retry_on_failure.max_elapsed_time', 'timout']);
+  });
+
+  it('finds a typo under the hop to the store (otlphttp/elasticsearch), which validate passes', () => {
+    const es = parse(fs.readFileSync(path.join(COLLECTOR, 'config.elasticsearch.yaml'), 'utf8')) as {
+      exporters: Record<string, Record<string, unknown> & { retry_on_failure: Record<string, unknown> }>;
+    };
+    const hop = es.exporters['otlphttp/elasticsearch'];
+    assert.ok(hop, 'config.elasticsearch.yaml has the hop');
+    assert.deepEqual(unknownKeys(hop, lists.get('otlphttp') as KeyList), [], 'the shipped hop is clean');
+    hop.timout = '30s';
+    hop.retry_on_failure.max_elapsed_tim = 0;
+    assert.deepEqual(unknownKeys(hop, lists.get('otlphttp') as KeyList).sort(), ['retry_on_failure.max_elapsed_tim', 'timout']);
   });
 
   it('the lists name their source and version', () => {

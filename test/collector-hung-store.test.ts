@@ -9,52 +9,18 @@
  * 1. With retry_on_failure: each attempt ends at `timeout` and the same batch is sent again; nothing is
  *    reported dropped; a stop during the outage leaves the batch on disk; the next process delivers it.
  * 2. Without it — which is what the elasticsearch exporter has (no exporterhelper retry; contrib issue
- *    39670) — the batch is dropped at the first timeout and never arrives. This is why docs/collector.md
- *    does not list a hung store among the failures the Elasticsearch leg covers.
+ *    39670) — the batch is dropped at the first timeout and never arrives. This is why the Elasticsearch
+ *    leg puts a hop with this retry in front of that exporter (test/collector-elasticsearch-hung.test.ts).
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as zlib from 'node:zlib';
-import type { AddressInfo } from 'node:net';
 import { stringify } from 'yaml';
+import { BlackHole } from './support/blackHole';
 import { startCollector, type RunningCollector } from './support/collector';
 import { OtlpReceiver } from './support/otlpReceiver';
 import { readCollectorYaml, type Yaml } from './support/standin';
-
-/** Accepts every request, reads its body, and never answers. */
-class BlackHole {
-  readonly bodies: string[] = [];
-  private server = http.createServer((req, _res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      this.bodies.push((req.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(raw) : raw).toString('utf8'));
-    });
-  });
-
-  async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return this;
-  }
-
-  get port(): number {
-    return (this.server.address() as AddressInfo).port;
-  }
-
-  /** How many requests carried `marker`. */
-  seen(marker: string): number {
-    return this.bodies.filter((b) => b.includes(marker)).length;
-  }
-
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
 
 const SHIPPED = ((readCollectorYaml('config.opensearch.yaml').exporters as Yaml).opensearch) as Yaml;
 const FAST = { timeout: '2s', initial_interval: '200ms', max_interval: '500ms' };

@@ -7,8 +7,9 @@
  * the preload; each request carries its own trace id, so every api.request
  * event can be accounted for.
  *
- * The elasticsearch exporter uses the same exporterhelper queue and retry
- * (config.elasticsearch.yaml), which cannot be built here; see docs/collector.md.
+ * The Elasticsearch leg's hop to its store (otlphttp/elasticsearch in
+ * config.elasticsearch.yaml) uses the same exporterhelper queue and retry; the
+ * exporter behind it cannot be built here; see docs/collector.md.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';

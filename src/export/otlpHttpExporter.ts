@@ -16,11 +16,11 @@ import {
   ProtobufLogsSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer, TraceExporterMetricsHelper,
   type IExporterMetricsHelper, type ISerializer,
 } from '@opentelemetry/otlp-transformer';
+import type { MeterProvider } from '@opentelemetry/api';
 import { OtlpHttpTransport, type OtlpHttpOptions } from './httpTransport';
-import { PartialSuccessTransport, type RejectedListener } from './partialSuccess';
+import { PartialSuccessTransport, RejectionNotes, rejectionAwareMeterProvider, type RejectedListener } from './partialSuccess';
 import { StoppableRetryingTransport } from './retryingTransport';
 import type { StopSignal } from './stopSignal';
-
 
 export type HttpSignal = 'traces' | 'metrics' | 'logs';
 export type HttpProtocol = 'http/protobuf' | 'http/json';
@@ -78,18 +78,26 @@ export function otlpHttpOptions(signal: HttpSignal, protocol: HttpProtocol, url:
 /**
  * An OTLP/HTTP exporter for `signal` that retries a batch meeting a collector
  * away for up to `retryWindowMs` (retryingTransport.ts), whose exports end at the stop signal,
- * and that tells `onRejected` what a collector's partial success rejected.
+ * and that tells `onRejected` what a collector's partial success rejected. With `meterProvider`
+ * it records the SDK's own `otel.sdk.exporter.*` metrics there (as upstream's exporters do with
+ * `selfObsMeterProvider`), a partial success's rejected items as failed (`error.type` `rejected`).
  */
 export function createOtlpHttpExporter<T>(
   signal: HttpSignal, protocol: HttpProtocol, url: string, stop: StopSignal, retryWindowMs: number,
-  fromFile?: OtlpFileOptions, onRejected?: RejectedListener,
+  fromFile?: OtlpFileOptions, onRejected?: RejectedListener, meterProvider?: MeterProvider,
 ): OTLPExporterBase<T> {
   const parts = SIGNALS[signal];
   const options = otlpHttpOptions(signal, protocol, url, fromFile);
   const serializer = (protocol === 'http/json' ? parts.json : parts.protobuf) as ISerializer<T, unknown>;
-  const metrics = createOtlpHttpExporterMetrics<T>(parts.componentType, parts.helper as IExporterMetricsHelper<T>, options.url, undefined);
+  const notes = meterProvider === undefined ? undefined : new RejectionNotes();
+  const metrics = createOtlpHttpExporterMetrics<T>(parts.componentType, parts.helper as IExporterMetricsHelper<T>, options.url,
+    meterProvider === undefined || notes === undefined ? undefined : rejectionAwareMeterProvider(meterProvider, notes));
   const http = new OtlpHttpTransport(options);
-  const answered = onRejected === undefined ? http : new PartialSuccessTransport(http, serializer as ISerializer<never, unknown>, onRejected);
+  const rejected: RejectedListener | undefined = onRejected === undefined && notes === undefined ? undefined : (count, message) => {
+    notes?.note(count); // first: the delegate records this export's metric right after the answer
+    onRejected?.(count, message);
+  };
+  const answered = rejected === undefined ? http : new PartialSuccessTransport(http, serializer as ISerializer<never, unknown>, rejected);
   const transport = new StoppableRetryingTransport(answered, stop, retryWindowMs);
   return new OTLPExporterBase<T>(createOtlpNetworkExportDelegate(options, serializer, metrics, transport));
 }

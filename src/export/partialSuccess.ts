@@ -10,8 +10,10 @@
  * protobuf reader of opentelemetry/proto/collector/<signal>/v1/*_service.proto,
  * or JSON.parse for OTLP/JSON).
  */
+import type { Attributes, Context, Counter, Meter, MeterProvider } from '@opentelemetry/api';
 import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exporter-base';
 import type { ISerializer } from '@opentelemetry/otlp-transformer';
+import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
 
 /** Told how many items a collector rejected, with its message. */
 export type RejectedListener = (count: number, message: string) => void;
@@ -59,4 +61,62 @@ export class PartialSuccessTransport implements IExporterTransport {
   shutdown(): void {
     this.inner.shutdown();
   }
+}
+
+/**
+ * Items a collector rejected, noted by the transport when the answer arrives and taken by the same
+ * exporter's `otel.sdk.exporter.*.exported` counter when the export delegate records that export —
+ * which it does right after the transport's promise resolves, in the same microtask run
+ * (@opentelemetry/otlp-exporter-base 0.301, OTLPExportDelegate.export: `finishExport(undefined)`
+ * in the `.then` of `transport.send`). One per exporter, so signals never mix.
+ */
+export class RejectionNotes {
+  private pending = 0;
+
+  note(count: number): void {
+    this.pending += count;
+  }
+
+  /** Up to `max` noted rejections, removed from the notes. */
+  take(max: number): number {
+    const taken = Math.min(max, this.pending);
+    this.pending -= taken;
+    return taken;
+  }
+}
+
+const EXPORTED = /^otel\.sdk\.exporter\.[a-z_]+\.exported$/;
+
+/**
+ * `real` with the SDK's own exporter counter (`otel.sdk.exporter.log_record.exported`,
+ * `.span.exported`, `.metric_data_point.exported`) telling a partial success apart: the export
+ * delegate records a successful answer as all items exported without error, but the semantic
+ * conventions (otel.sdk.exporter.*.exported) say rejected items "MUST count as failed and only
+ * non-rejected [items] count as success", with `error.type` `rejected` when no reason is
+ * available — the collector's message is free text, so `rejected` is used. Only the public
+ * MeterProvider / Meter / Counter interfaces are touched: the counter's `add` of such an export is
+ * split into the items the collector kept and those it rejected (RejectionNotes).
+ */
+export function rejectionAwareMeterProvider(real: MeterProvider, notes: RejectionNotes): MeterProvider {
+  return {
+    getMeter(name, version, options): Meter {
+      const meter = real.getMeter(name, version, options);
+      return new Proxy(meter, {
+        get(target, property, receiver) {
+          if (property !== 'createCounter') return Reflect.get(target, property, receiver) as unknown;
+          return (counterName: string, counterOptions?: object): Counter => {
+            const counter = target.createCounter(counterName, counterOptions);
+            if (!EXPORTED.test(counterName)) return counter;
+            return {
+              add(value: number, attributes?: Attributes, context?: Context): void {
+                const rejected = attributes?.[ATTR_ERROR_TYPE] === undefined ? notes.take(value) : 0;
+                if (value - rejected > 0) counter.add(value - rejected, attributes, context);
+                if (rejected > 0) counter.add(rejected, { ...attributes, [ATTR_ERROR_TYPE]: 'rejected' }, context);
+              },
+            };
+          };
+        },
+      });
+    },
+  };
 }

@@ -32,12 +32,14 @@ export async function startCollector(extraEnv: Record<string, string> = {}, opti
   const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'filament-collector-'));
   const archiveDir = path.join(dir, 'archive');
   fs.mkdirSync(archiveDir, { recursive: true });
-  const [httpPort, grpcPort, healthPort] = [await freePort(), await freePort(), await freePort()];
+  const [httpPort, grpcPort, healthPort, hopPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const env = {
     PATH: process.env.PATH,
     FILAMENT_COLLECTOR_HTTP_ENDPOINT: `127.0.0.1:${httpPort}`,
     FILAMENT_COLLECTOR_GRPC_ENDPOINT: `127.0.0.1:${grpcPort}`,
     FILAMENT_COLLECTOR_HEALTH_ENDPOINT: `127.0.0.1:${healthPort}`,
+    // config.elasticsearch.yaml's loopback hop (its receiver listens on 127.0.0.1:<this>).
+    FILAMENT_ELASTICSEARCH_HOP_PORT: String(hopPort),
     FILAMENT_COLLECTOR_STORAGE_DIR: path.join(dir, 'storage'),
     FILAMENT_COLLECTOR_ARCHIVE_DIR: archiveDir,
     ...extraEnv,

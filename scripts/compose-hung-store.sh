@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# A hung Elasticsearch, end to end with Docker (issue 22, item 6): what only the
+# real contrib elasticsearch exporter 0.161.0 can show — that with
+# `sending_queue.enabled: false` it returns the store's error synchronously, so
+# config.elasticsearch.yaml's loopback hop keeps and retries the batch.
+# test/collector-elasticsearch-hung.test.ts proves the rest with our binary and
+# a stand-in store. Needs a Docker engine, so CI (which has none) and
+# `make test` do not run it; run it where Docker is:
+#   bash scripts/compose-hung-store.sh        # HANG_SECONDS=60 DEMO_SECONDS=150
+# `docker pause` freezes Elasticsearch: the kernel still accepts connections and
+# takes the bulk requests into socket buffers, nothing answers — a store that
+# reads and never answers. Checks:
+#  1. paused HANG_SECONDS during the demo, then unpaused: within 2 minutes of
+#     the unpause every record the collector accepted is in Elasticsearch (not
+#     after the 15 minutes the old `timeout` cost), none twice, and the hop
+#     (otlphttp/elasticsearch) logged no "Dropping data";
+#  2. paused again, records sent, the collector stopped (SIGTERM, compose's
+#     30 s grace) during the pause: it exits within the grace; unpaused and
+#     started again, those records arrive too.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+COMPOSE=(docker compose -f collector/docker-compose.yml)
+HANG_SECONDS=${HANG_SECONDS:-60}
+DEMO_SECONDS=${DEMO_SECONDS:-150}
+ES=http://127.0.0.1:9200
+say() { printf 'compose-hung-store: %s\n' "$*"; }
+fail() { say "FAIL: $*"; exit 1; }
+
+docker run --rm -v "$PWD/collector:/c:ro" otel/opentelemetry-collector-contrib:0.161.0 \
+  validate --config=/c/config.yaml --config=/c/config.elasticsearch.yaml || fail "the contrib collector 0.161.0 rejects config.elasticsearch.yaml"
+
+export FILAMENT_TOPOLOGY_PREFIX=compose-hung.
+make up
+es_id() { "${COMPOSE[@]}" ps -q elasticsearch; }
+trap 'docker unpause "$(es_id)" >/dev/null 2>&1 || true; kill $(jobs -p) 2>/dev/null; make down' EXIT
+set -a; source collector/.env; set +a
+AUTH=(-u "elastic:${ELASTIC_PASSWORD}")
+SECRETS=collector/secrets
+wait_for() { # description, command...
+  local what=$1; shift
+  for _ in $(seq 1 90); do "$@" >/dev/null 2>&1 && return 0; sleep 2; done
+  fail "$what did not come up"
+}
+wait_for "Elasticsearch" curl -fs "${AUTH[@]}" "$ES/_cluster/health?wait_for_status=yellow&timeout=1s"
+wait_for "the collector" curl -fs http://127.0.0.1:13133/
+wait_for "RabbitMQ" "${COMPOSE[@]}" exec -T rabbitmq rabbitmq-diagnostics -q ping
+
+count() { # index pattern, query string → document count
+  curl -fs "${AUTH[@]}" -G "$ES/$1/_count" --data-urlencode "q=$2" --data-urlencode 'ignore_unavailable=true' |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).count))'
+}
+ARCHIVE=$(mktemp)
+archived() { # event name → distinct document ids of that event the collector accepted (its archive)
+  node -e '
+    const ids = new Set(); const want = process.argv[1];
+    for (const line of require("fs").readFileSync(process.argv[2], "utf8").split("\n")) {
+      let doc; try { doc = JSON.parse(line); } catch { continue; }
+      for (const rl of doc.resourceLogs ?? []) for (const sl of rl.scopeLogs ?? []) for (const r of sl.logRecords ?? []) {
+        if (r.eventName !== want) continue;
+        const id = (r.attributes ?? []).find((a) => a.key === "elasticsearch.document_id");
+        if (id) ids.add(id.value.stringValue);
+      }
+    }
+    console.log(ids.size);' "$1" "$ARCHIVE"
+}
+emitted() { # event name → records the services emitted (their local copy)
+  cat demo-output/events/*/*.jsonl 2>/dev/null | node -e '
+    let s=""; process.stdin.on("data",d=>s+=d).on("end",()=>{ let n=0;
+      for (const l of s.split("\n")) { if (!l) continue; try { if (JSON.parse(l).event_name === process.argv[1]) n++; } catch {} }
+      console.log(n); })' "$1"
+}
+declare -A STREAM=(
+  [api.request]=logs-filament.api.otel-* [queue.message]=logs-filament.queue.otel-*
+  [order.status_changed]=logs-filament.orders.otel-* [model3d.priced]=logs-filament.mes.otel-*
+)
+# Every event: Elasticsearch holds what the collector accepted (none lost) and no more than the
+# services emitted (none twice), within $1 seconds.
+check_counts() {
+  docker run --rm -v filament_otelcol:/v:ro busybox:1.37 sh -c 'cat /v/archive/filament-logs*.jsonl' >"$ARCHIVE"
+  local deadline=$((SECONDS + $1)) event want sent got
+  for event in "${!STREAM[@]}"; do
+    want=$(archived "$event"); sent=$(emitted "$event")
+    [ "$want" -gt 0 ] || fail "the collector accepted no $event"
+    while :; do
+      curl -fs "${AUTH[@]}" -X POST "$ES/${STREAM[$event]}/_refresh" >/dev/null || true
+      got=$(count "${STREAM[$event]}" "event_name:\"$event\"")
+      [ "$got" -ge "$want" ] || [ "$SECONDS" -ge "$deadline" ] || { sleep 5; continue; }
+      break
+    done
+    [ "$got" -ge "$want" ] || fail "$event: $got documents for $want accepted by the collector, $1 s after the store came back (lost or late)"
+    [ "$got" -le "$sent" ] || fail "$event: $got documents for $sent emitted by the services (duplicated)"
+    say "$event: $got in ${STREAM[$event]}; accepted $want, emitted $sent"
+  done
+}
+hop_dropped() { "${COMPOSE[@]}" logs collector 2>&1 | grep 'otlphttp/elasticsearch' | grep -E 'Dropping data|Rejecting data|no more retries' | grep -v 'interrupted due to shutdown' || true; }
+
+demo() { # seconds → the demo against the stack, in the background
+  OTEL_EXPORTER_OTLP_ENDPOINT=https://127.0.0.1:4318 OTEL_EXPORTER_OTLP_CERTIFICATE="$SECRETS/ca.crt" \
+    OTEL_EXPORTER_OTLP_HEADERS="$(cat "$SECRETS/otlp.headers")" NODE_EXTRA_CA_CERTS="$SECRETS/ca.crt" \
+    AMQP_URL="amqp://filament:${RABBITMQ_PASSWORD}@127.0.0.1:5672" TOPOLOGY_PREFIX=$FILAMENT_TOPOLOGY_PREFIX \
+    ALERT_WAIT_S=10 DEMO_SECONDS=$1 make demo &
+}
+
+# 1. Hung during the run, then healthy again.
+rm -rf demo-output
+demo "$DEMO_SECONDS"; run=$!
+sleep 20
+say "pausing Elasticsearch for ${HANG_SECONDS}s (reads, never answers)"
+docker pause "$(es_id)"
+sleep "$HANG_SECONDS"
+docker unpause "$(es_id)"
+say "Elasticsearch unpaused"
+wait "$run" || fail "the demo failed"
+check_counts 120
+[ -z "$(hop_dropped)" ] || fail "the hop dropped data: $(hop_dropped)"
+
+# 2. Hung, the collector stopped during the hang, then both back.
+demo 30; run=$!
+sleep 10
+docker pause "$(es_id)"
+sleep 15
+say "stopping the collector while Elasticsearch is paused"
+start=$SECONDS
+"${COMPOSE[@]}" stop collector
+say "the collector stopped in $((SECONDS - start)) s"
+[ $((SECONDS - start)) -lt 35 ] || fail "the stop outlasted the 30 s grace"
+wait "$run" || fail "the demo failed"
+docker unpause "$(es_id)"
+"${COMPOSE[@]}" start collector
+wait_for "the collector again" curl -fs http://127.0.0.1:13133/
+check_counts 120
+[ -z "$(hop_dropped)" ] || fail "the hop dropped data: $(hop_dropped)"
+say "PASS"
