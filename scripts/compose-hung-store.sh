@@ -36,62 +36,14 @@ trap 'docker unpause "$(es_id)" >/dev/null 2>&1 || true; kill $(jobs -p) 2>/dev/
 set -a; source collector/.env; set +a
 AUTH=(-u "elastic:${ELASTIC_PASSWORD}")
 SECRETS=collector/secrets
-wait_for() { # description, command...
-  local what=$1; shift
-  for _ in $(seq 1 90); do "$@" >/dev/null 2>&1 && return 0; sleep 2; done
-  fail "$what did not come up"
-}
-wait_for "Elasticsearch" curl -fs "${AUTH[@]}" "$ES/_cluster/health?wait_for_status=yellow&timeout=1s"
-wait_for "the collector" curl -fs http://127.0.0.1:13133/
-wait_for "RabbitMQ" "${COMPOSE[@]}" exec -T rabbitmq rabbitmq-diagnostics -q ping
+# shellcheck source=lib/compose-checks.sh
+source scripts/lib/compose-checks.sh
+wait_for_stack
 
-count() { # index pattern, query string → document count
-  curl -fs "${AUTH[@]}" -G "$ES/$1/_count" --data-urlencode "q=$2" --data-urlencode 'ignore_unavailable=true' |
-    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).count))'
-}
-ARCHIVE=$(mktemp)
-archived() { # event name → distinct document ids of that event the collector accepted (its archive)
-  node -e '
-    const ids = new Set(); const want = process.argv[1];
-    for (const line of require("fs").readFileSync(process.argv[2], "utf8").split("\n")) {
-      let doc; try { doc = JSON.parse(line); } catch { continue; }
-      for (const rl of doc.resourceLogs ?? []) for (const sl of rl.scopeLogs ?? []) for (const r of sl.logRecords ?? []) {
-        if (r.eventName !== want) continue;
-        const id = (r.attributes ?? []).find((a) => a.key === "elasticsearch.document_id");
-        if (id) ids.add(id.value.stringValue);
-      }
-    }
-    console.log(ids.size);' "$1" "$ARCHIVE"
-}
-emitted() { # event name → records the services emitted (their local copy)
-  cat demo-output/events/*/*.jsonl 2>/dev/null | node -e '
-    let s=""; process.stdin.on("data",d=>s+=d).on("end",()=>{ let n=0;
-      for (const l of s.split("\n")) { if (!l) continue; try { if (JSON.parse(l).event_name === process.argv[1]) n++; } catch {} }
-      console.log(n); })' "$1"
-}
 declare -A STREAM=(
   [api.request]=logs-filament.api.otel-* [queue.message]=logs-filament.queue.otel-*
   [order.status_changed]=logs-filament.orders.otel-* [model3d.priced]=logs-filament.mes.otel-*
 )
-# Every event: Elasticsearch holds what the collector accepted (none lost) and no more than the
-# services emitted (none twice), within $1 seconds.
-check_counts() {
-  docker run --rm -v filament_otelcol:/v:ro busybox:1.37 sh -c 'cat /v/archive/filament-logs*.jsonl' >"$ARCHIVE"
-  local deadline=$((SECONDS + $1)) event want sent got
-  for event in "${!STREAM[@]}"; do
-    want=$(archived "$event"); sent=$(emitted "$event")
-    [ "$want" -gt 0 ] || fail "the collector accepted no $event"
-    while :; do
-      curl -fs "${AUTH[@]}" -X POST "$ES/${STREAM[$event]}/_refresh" >/dev/null || true
-      got=$(count "${STREAM[$event]}" "event_name:\"$event\"")
-      [ "$got" -ge "$want" ] || [ "$SECONDS" -ge "$deadline" ] || { sleep 5; continue; }
-      break
-    done
-    [ "$got" -ge "$want" ] || fail "$event: $got documents for $want accepted by the collector, $1 s after the store came back (lost or late)"
-    [ "$got" -le "$sent" ] || fail "$event: $got documents for $sent emitted by the services (duplicated)"
-    say "$event: $got in ${STREAM[$event]}; accepted $want, emitted $sent"
-  done
-}
 hop_dropped() { "${COMPOSE[@]}" logs collector 2>&1 | grep 'otlphttp/elasticsearch' | grep -E 'Dropping data|Rejecting data|no more retries' | grep -v 'interrupted due to shutdown' || true; }
 
 demo() { # seconds → the demo against the stack, in the background
