@@ -37,7 +37,9 @@ import { RotatingFileLogExporter } from './sinks';
 import { CountingLogRecordProcessor, CountingSpanProcessor, DeliveryLedger, ledgerMeterProvider, type Unit } from './delivery';
 import { LazyExporter, LazyMetricExporter, loadOtlpHttpExporter, RETRY_WINDOW_MS, StopSignal } from './export';
 import { installProtobufStrings } from './patches';
-import { ForwardingLogRecordProcessor, ForwardingSpanProcessor, serveWorkerTelemetry, TelemetrySender } from './threads';
+import {
+  ForwardingLogRecordProcessor, ForwardingSpanProcessor, forwardingMeterProvider, serveWorkerTelemetry, TelemetrySender,
+} from './threads';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 import { globals, kStopped } from './symbols';
 import type { ExportResult } from '@opentelemetry/core';
@@ -387,7 +389,7 @@ export function startSdk(config: FilamentConfig, problems: string[]): FilamentSd
   serveWorkerRecords((record) => emitLogRecord(runtime, record), runtime.instruments);
   if (config.workerInstrumentation) {
     serveWorkerTelemetry({
-      resource, spanProcessors: exporting, loggerProvider,
+      resource, spanProcessors: exporting, loggerProvider, meterProvider,
       logLedgers: pipes.ledgers.filter((l) => l.unit === 'log records'), stopped: () => globals[kStopped] === true,
     });
   }
@@ -424,9 +426,8 @@ const MAIN_THREAD_ONLY = ['runtime-node', 'host-metrics'];
  * emitted log record to the main thread's SDK (threads/), and the events and
  * measurements of the typed runtime travel as the typed API's do
  * (events/workers.ts). The same sampler and propagators, so a span started in
- * the worker is a child of the trace its request or job carried. Not the
- * instrumentations' own metrics (no meter provider here: docs/events.md,
- * "Worker threads").
+ * the worker is a child of the trace its request or job carried. The
+ * instrumentations' synchronous metrics travel too (threads/meters.ts).
  */
 export function startWorkerInstrumentation(config: FilamentConfig): void {
   // Said by the main thread already (same configuration): never twice per worker.
@@ -441,9 +442,11 @@ export function startWorkerInstrumentation(config: FilamentConfig): void {
   const loggerProvider = new LoggerProvider({ resource, processors: [new ForwardingLogRecordProcessor(sender)] });
   logs.setGlobalLoggerProvider(loggerProvider);
   logsBeforeSdk3.setGlobalLoggerProvider(loggerProvider);
+  const meterProvider = forwardingMeterProvider((build) => sender.post('measurements', build));
+  metrics.setGlobalMeterProvider(meterProvider);
   const runtime = getRuntime();
   const instrumentations = loadInstrumentations(
     { ...runtime, config: { ...config, instrumentations: config.instrumentations.filter((n) => !MAIN_THREAD_ONLY.includes(n)) } },
     config.instrumentationsExplicit, problems);
-  registerInstrumentations({ instrumentations, tracerProvider, loggerProvider });
+  registerInstrumentations({ instrumentations, tracerProvider, meterProvider, loggerProvider });
 }

@@ -49,6 +49,10 @@ describe('worker threads: automatic instrumentation reaches the main thread\'s S
     assert.equal(await get(app.port as number, '/outgoing'), 200);
     // N + /outgoing from the worker, /items/main and /inner from the main thread.
     assert.ok(await otlp.waitFor(() => otlp.events('api.request').length === N + 3 && otlp.spans.length === N + 4), app.stderr());
+    // The instrumentations' metrics too, aggregated with the main thread's (cumulative: the latest point).
+    const latest = (name: string): number | undefined => otlp.metrics.filter((m) => m.name === name).flatMap((m) => m.points).at(-1)?.count;
+    assert.ok(await otlp.waitFor(() => latest('http.server.request.duration') === N + 3 && latest('http.client.request.duration') === 1),
+      JSON.stringify(otlp.metrics.filter((m) => m.name.startsWith('http.')).at(-1)));
     assert.deepEqual(await app.stop(), { code: 0, signal: null }, app.stderr());
     assert.equal(app.stderr(), '');
 
@@ -99,13 +103,40 @@ describe('worker threads: automatic instrumentation reaches the main thread\'s S
     assert.deepEqual(server.map((s) => [s.attributes['url.path'], s.traceId, s.parentSpanId]), [['/from-job', JOB_TRACE, client[0]?.spanId]]);
   });
 
+  it('amqplib in a worker: queue.message on publish and receive, masked, with the main thread\'s resource; the spans linked', async () => {
+    const app = await fixtures.startFixture('worker-http.cjs', { otlp: otlp.url, args: ['amqp'], readyText: 'DONE' });
+    assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
+    assert.equal(app.stderr(), '');
+    const records = otlp.events('queue.message');
+    assert.deepEqual(records.map((r) => [r.attributes['messaging.operation.type'], r.attributes['messaging.message.id']]).sort(),
+      [['receive', 'W-1'], ['receive', 'W-2'], ['send', 'W-1'], ['send', 'W-2']]);
+    for (const r of records) {
+      assert.equal(r.attributes['filament.content.masked'], 1);
+      assert.doesNotMatch(String(r.body), /hunter2/);
+    }
+    const producers = otlp.spans.filter((s) => s.kind === 4);
+    const consumers = otlp.spans.filter((s) => s.kind === 5);
+    assert.equal(producers.length, 2);
+    assert.equal(consumers.length, 2);
+    // Each publish record in its producer span; each delivery's record in its consumer span.
+    for (const r of records) {
+      const spans = r.attributes['messaging.operation.type'] === 'send' ? producers : consumers;
+      assert.ok(spans.some((s) => s.spanId === r.spanId && s.traceId === r.traceId), JSON.stringify(r));
+    }
+    const instances = new Set([...otlp.spans, ...otlp.logs].map((x) => x.resource['service.instance.id']));
+    assert.equal(instances.size, 1);
+  });
+
   it('FILAMENT_WORKER_INSTRUMENTATION=off: nothing from the worker\'s HTTP, the main thread\'s as before', async () => {
     const app = await fixtures.startFixture('worker-http.cjs', { otlp: otlp.url, env: { FILAMENT_WORKER_INSTRUMENTATION: 'off' } });
     const mainPort = Number(/^MAIN (\d+)$/m.exec(app.stdout())?.[1]);
     for (let i = 0; i < 3; i++) assert.equal(await get(app.port as number, `/items/${i}`, { traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01` }), 200);
     assert.equal(await get(mainPort, '/items/main'), 200);
-    assert.ok(await otlp.waitFor(() => otlp.events('api.request').length === 1 && otlp.spans.length === 1), app.stderr());
+    assert.ok(await otlp.waitFor(() => otlp.events('api.request').length === 1 && otlp.spans.length === 1
+      && otlp.metrics.some((m) => m.name === 'http.server.request.duration')), app.stderr());
     assert.deepEqual(await app.stop(), { code: 0, signal: null }, app.stderr());
+    const durations = otlp.metrics.filter((m) => m.name === 'http.server.request.duration').flatMap((m) => m.points);
+    assert.equal(durations.at(-1)?.count, 1);
     assert.equal(app.stderr(), '');
     assert.deepEqual(otlp.spans.map((s) => s.attributes['url.path']), ['/items/main']);
     assert.deepEqual(otlp.events('api.request').filter((r) => r.traceId === CALLER_TRACE), []);

@@ -30,7 +30,7 @@ export function mainThreadTakesTelemetry(): boolean {
   return getEnvironmentData(SERVED) === true;
 }
 
-type Kind = 'spans' | 'log records';
+type Kind = 'spans' | 'log records' | 'measurements';
 
 /**
  * Posts to the main thread; what cannot be posted (the channel closed, a value
@@ -39,7 +39,7 @@ type Kind = 'spans' | 'log records';
  */
 export class TelemetrySender {
   private readonly channel = new BroadcastChannel(TELEMETRY_CHANNEL);
-  private readonly lost: Record<Kind, number> = { spans: 0, 'log records': 0 };
+  private readonly lost: Record<Kind, number> = { spans: 0, 'log records': 0, measurements: 0 };
   private readonly reasons: Partial<Record<Kind, string>> = {};
 
   constructor() {
@@ -61,7 +61,7 @@ export class TelemetrySender {
   }
 
   private sayLost(): void {
-    for (const kind of ['spans', 'log records'] as const) {
+    for (const kind of ['spans', 'log records', 'measurements'] as const) {
       if (this.lost[kind] > 0) {
         process.stderr.write(`filament-otel: worker thread ${threadId}: ${this.lost[kind]} ${kind} could not be handed to the main thread's SDK (${this.reasons[kind] ?? ''}): not recorded\n`);
       }

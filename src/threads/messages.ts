@@ -9,7 +9,7 @@
  * `traceparent` handed over with the job) it was started in.
  */
 import {
-  ROOT_CONTEXT, trace, type AnyValue, type Attributes, type HrTime, type Link, type LogRecord, type SeverityNumber,
+  ROOT_CONTEXT, trace, type AnyValue, type Attributes, type HrTime, type Link, type LogRecord, type MetricOptions, type SeverityNumber,
   type SpanContext, type SpanKind, type SpanStatus,
 } from '@opentelemetry/api';
 import { TraceState, type InstrumentationScope } from '@opentelemetry/core';
@@ -28,7 +28,7 @@ interface ContextData {
   traceState?: string;
 }
 
-interface ScopeData {
+export interface ScopeData {
   name: string;
   version?: string;
   schemaUrl?: string;
@@ -66,7 +66,20 @@ export interface LogRecordMessage {
   context?: ContextData;
 }
 
-export type TelemetryMessage = SpanMessage | LogRecordMessage;
+/** The synchronous instruments a worker's instrumentation records on (meters.ts). */
+export type InstrumentType = 'counter' | 'upDownCounter' | 'histogram' | 'gauge';
+
+export interface MeasurementMessage {
+  kind: 'measurement';
+  scope: ScopeData;
+  instrument: InstrumentType;
+  name: string;
+  options?: MetricOptions;
+  value: number;
+  attributes?: Attributes;
+}
+
+export type TelemetryMessage = SpanMessage | LogRecordMessage | MeasurementMessage;
 
 function contextData(sc: SpanContext): ContextData {
   const data: ContextData = { traceId: sc.traceId, spanId: sc.spanId, traceFlags: sc.traceFlags };
@@ -136,7 +149,7 @@ export function logRecordMessage(record: ReadableLogRecord): LogRecordMessage {
 
 /** Scopes rebuilt once per name, version and schema: exporters group spans by scope. */
 const scopes = new Map<string, InstrumentationScope>();
-function scope(data: ScopeData): InstrumentationScope {
+export function scope(data: ScopeData): InstrumentationScope {
   const key = `${data.name}\u0000${data.version ?? ''}\u0000${data.schemaUrl ?? ''}`;
   let found = scopes.get(key);
   if (found === undefined) {

@@ -14,21 +14,28 @@
  *   processor sees it (sdk-logs 3, Logger.enabled: hasShutdown), so it is counted
  *   here, in each log ledger, and said at exit the same way.
  *
+ * - A measurement is recorded on the same instrument of the main thread's
+ *   meter provider (meters.ts); after its stop, as the main thread's own, it
+ *   goes nowhere.
+ *
  * Resource: the main thread's (one SDK per process).
  */
 import { BroadcastChannel } from 'node:worker_threads';
-import type { LoggerProvider } from '@opentelemetry/api';
+import type { LoggerProvider, MeterProvider } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { DeliveryLedger } from '../delivery';
 import { announceServed } from './forwarding';
-import { logRecord, readableSpan, TELEMETRY_CHANNEL, type TelemetryMessage } from './messages';
+import { measurementTaker } from './meters';
+import { logRecord, readableSpan, TELEMETRY_CHANNEL, type MeasurementMessage, type TelemetryMessage } from './messages';
 
 export interface TelemetryTargets {
   readonly resource: Resource;
   /** The processors that export (not the per-span hooks the worker already ran: sdk.ts). */
   readonly spanProcessors: readonly SpanProcessor[];
   readonly loggerProvider: LoggerProvider;
+  /** Undefined when no metrics exporter is configured: measurements are then not wanted. */
+  readonly meterProvider: MeterProvider | undefined;
   /** Where a log record given after the stop is counted. */
   readonly logLedgers: readonly DeliveryLedger[];
   /** Whether the SDK's stop has reached the log records (sdk.ts, kStopped). */
@@ -39,9 +46,10 @@ export interface TelemetryTargets {
 export function serveWorkerTelemetry(targets: TelemetryTargets): void {
   const channel = new BroadcastChannel(TELEMETRY_CHANNEL);
   channel.unref();
+  const measure = targets.meterProvider !== undefined ? measurementTaker(targets.meterProvider) : () => undefined;
   channel.onmessage = (event: unknown) => {
     try {
-      take((event as { data: TelemetryMessage }).data, targets);
+      take((event as { data: TelemetryMessage }).data, targets, measure);
     } catch {
       // A malformed message (another copy of the package): telemetry never breaks the app.
     }
@@ -49,8 +57,12 @@ export function serveWorkerTelemetry(targets: TelemetryTargets): void {
   announceServed();
 }
 
-function take(message: TelemetryMessage, targets: TelemetryTargets): void {
+function take(message: TelemetryMessage, targets: TelemetryTargets, measure: (m: MeasurementMessage) => void): void {
   if (typeof message !== 'object' || message === null) return;
+  if (message.kind === 'measurement') {
+    measure(message);
+    return;
+  }
   if (message.kind === 'span') {
     const span = readableSpan(message, targets.resource);
     for (const processor of targets.spanProcessors) {
