@@ -10,7 +10,7 @@ import { installCrashHandler } from './crash';
 import { installExitHooks } from './exit';
 import { installShutdownHooks, signalStopDeadline } from './lifecycle';
 import { startSdk, startWorkerInstrumentation } from './sdk';
-import { mainThreadTakesTelemetry } from './threads';
+import { instrumentsThisThread } from './threads';
 import { globals, kConfig, kEsmHooks, kStarted } from './symbols';
 
 function startPreload(): void {
@@ -49,11 +49,11 @@ function startPreload(): void {
 
 /**
  * Only where the main thread's SDK takes a worker's spans and records (it announces that before
- * the app runs, threads/) and FILAMENT_WORKER_INSTRUMENTATION is not off; otherwise the worker
- * costs the bundle's load alone, as before. Its configuration problems were said by the main thread.
+ * the app runs, threads/), not in a logger's transport thread, and unless
+ * FILAMENT_WORKER_INSTRUMENTATION is off; otherwise the worker costs the bundle's load alone. Its configuration problems were said by the main thread.
  */
 function startInWorker(registerEsmHooks: (() => void) | undefined): void {
-  if (!mainThreadTakesTelemetry()) return;
+  if (!instrumentsThisThread()) return;
   try {
     const { config } = loadConfig();
     globals[kConfig] = { config };

@@ -127,6 +127,15 @@ describe('worker threads: automatic instrumentation reaches the main thread\'s S
     assert.equal(instances.size, 1);
   });
 
+  it('a pino transport thread is not instrumented: a log shipper\'s HTTP requests are no spans', async () => {
+    const app = await fixtures.startFixture('worker-http.cjs', { otlp: otlp.url, args: ['pino-transport'], readyText: 'DONE' });
+    assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
+    assert.equal(app.stderr(), '');
+    // The sink's SERVER spans (main thread) prove the export ran; no CLIENT span came from the transport.
+    assert.ok(otlp.spans.length > 0);
+    assert.deepEqual(otlp.spans.filter((s) => s.kind !== 2 || s.attributes['url.path'] !== '/ship'), []);
+  });
+
   it('FILAMENT_WORKER_INSTRUMENTATION=off: nothing from the worker\'s HTTP, the main thread\'s as before', async () => {
     const app = await fixtures.startFixture('worker-http.cjs', { otlp: otlp.url, env: { FILAMENT_WORKER_INSTRUMENTATION: 'off' } });
     const mainPort = Number(/^MAIN (\d+)$/m.exec(app.stdout())?.[1]);

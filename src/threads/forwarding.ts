@@ -11,7 +11,7 @@
  * API's records (events/workers.ts): it reaches the main thread from any thread
  * without the app's parentPort or workerData, and it is unref'd.
  */
-import { BroadcastChannel, getEnvironmentData, setEnvironmentData, threadId } from 'node:worker_threads';
+import { BroadcastChannel, getEnvironmentData, setEnvironmentData, threadId, workerData } from 'node:worker_threads';
 import type { Context } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
@@ -25,9 +25,19 @@ export function announceServed(): void {
   setEnvironmentData(SERVED, true);
 }
 
-/** Worker thread: whether a main thread of this process takes its spans and records. */
-export function mainThreadTakesTelemetry(): boolean {
-  return getEnvironmentData(SERVED) === true;
+/**
+ * Worker thread: whether to register the instrumentations here — where a main
+ * thread of this process takes the spans and records, and not in a logger's
+ * transport thread: pino's transports run in thread-stream workers, whose own
+ * writes (a log shipper's HTTP requests, say) are the logger's plumbing, not
+ * the app's work, and would make spans of every batch of log lines. thread-stream
+ * marks its workers with `workerData.workerData.$context.threadStreamVersion`
+ * (thread-stream/index.js, createWorker).
+ */
+export function instrumentsThisThread(): boolean {
+  if (getEnvironmentData(SERVED) !== true) return false;
+  const data = workerData as { workerData?: { $context?: { threadStreamVersion?: unknown } } } | null | undefined;
+  return data?.workerData?.$context?.threadStreamVersion === undefined;
 }
 
 type Kind = 'spans' | 'log records' | 'measurements';

@@ -6,6 +6,6 @@
  * the messages between them (messages.ts). The typed API's own path is
  * events/workers.ts.
  */
-export { ForwardingLogRecordProcessor, ForwardingSpanProcessor, mainThreadTakesTelemetry, TelemetrySender } from './forwarding';
+export { ForwardingLogRecordProcessor, ForwardingSpanProcessor, instrumentsThisThread, TelemetrySender } from './forwarding';
 export { forwardingMeterProvider } from './meters';
 export { serveWorkerTelemetry, type TelemetryTargets } from './serve';
