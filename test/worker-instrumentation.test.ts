@@ -101,6 +101,16 @@ describe('worker threads: automatic instrumentation reaches the main thread\'s S
     assert.equal(client[0]?.attributes['http.response.status_code'], 200);
     const server = otlp.spans.filter((s) => s.kind === 2);
     assert.deepEqual(server.map((s) => [s.attributes['url.path'], s.traceId, s.parentSpanId]), [['/from-job', JOB_TRACE, client[0]?.spanId]]);
+    // The worker's pino line: bridged there, masked by the main thread's log processors, in the job's trace.
+    const lines = otlp.logs.filter((l) => l.scope === '@opentelemetry/instrumentation-pino');
+    assert.equal(lines.length, 1);
+    assert.equal(lines[0]?.body, 'priced for [MASKED]');
+    assert.equal(lines[0]?.severityText, 'warn');
+    assert.equal(lines[0]?.attributes.password, '[MASKED]');
+    assert.equal(lines[0]?.attributes['filament.content.masked'], 2);
+    assert.equal(lines[0]?.traceId, JOB_TRACE);
+    assert.equal(lines[0]?.spanId, JOB_SPAN);
+    assert.equal(lines[0]?.resource['service.instance.id'], client[0]?.resource['service.instance.id']);
   });
 
   it('amqplib in a worker: queue.message on publish and receive, masked, with the main thread\'s resource; the spans linked', async () => {
