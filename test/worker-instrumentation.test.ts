@@ -161,12 +161,12 @@ describe('worker threads: automatic instrumentation reaches the main thread\'s S
     assert.deepEqual(otlp.events('api.request').filter((r) => r.traceId === CALLER_TRACE), []);
   });
 
-  it('after the main thread\'s shutdown(): the worker\'s spans are counted and said at exit, its api.request said, nothing exported', async () => {
+  it('after the main thread\'s shutdown(): the worker\'s spans and log lines are counted and said at exit, its api.request said, nothing exported', async () => {
     const app = await fixtures.startFixture('worker-http.cjs', { otlp: otlp.url, args: ['after-shutdown'], readyText: 'DONE' });
     assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
     assert.deepEqual(app.stderr().trim().split('\n'), [
       'filament-otel: api.request emitted after shutdown(): not recorded (said once per event)',
-      'filament-otel: 3 spans (OTLP traces) given after the stop: not recorded',
+      'filament-otel: 3 log records (OTLP logs), 3 spans (OTLP traces) given after the stop: not recorded',
     ]);
     assert.deepEqual(otlp.spans, []);
     assert.deepEqual(otlp.events('api.request'), []);
