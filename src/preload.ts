@@ -50,7 +50,8 @@ function startPreload(): void {
 /**
  * Only where the main thread's SDK takes a worker's spans and records (it announces that before
  * the app runs, threads/), not in a logger's transport thread, and unless
- * FILAMENT_WORKER_INSTRUMENTATION is off; otherwise the worker costs the bundle's load alone. Its configuration problems were said by the main thread.
+ * FILAMENT_WORKER_INSTRUMENTATION is off; otherwise the worker costs the bundle's load alone.
+ * The configuration's problems are not written again: the main thread wrote them.
  */
 function startInWorker(registerEsmHooks: (() => void) | undefined): void {
   if (!instrumentsThisThread()) return;

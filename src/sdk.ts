@@ -434,19 +434,21 @@ export function startWorkerInstrumentation(config: FilamentConfig): void {
   const problems: string[] = [];
   installPropagation(config, problems);
   const sender = new TelemetrySender();
+  const runtime = getRuntime();
   const resource = emptyResource(); // the main thread exports with its own
-  const tracerProvider = new TracerProvider({
-    resource, sampler: buildSampler(config), spanProcessors: [new RequestExceptionCollector(), new ForwardingSpanProcessor(sender)],
-  });
+  // Nothing is sent for a signal the main thread does not export. The tracer provider stays: it
+  // propagates the trace and collects api.error's exceptions.
+  const spanProcessors: SpanProcessor[] = [new RequestExceptionCollector()];
+  if (config.tracesExporters.length > 0) spanProcessors.push(new ForwardingSpanProcessor(sender));
+  const tracerProvider = new TracerProvider({ resource, sampler: buildSampler(config), spanProcessors });
   trace.setGlobalTracerProvider(tracerProvider);
-  const loggerProvider = new LoggerProvider({ resource, processors: [new ForwardingLogRecordProcessor(sender)] });
+  const loggerProvider = new LoggerProvider({ resource, processors: runtime.logsEnabled ? [new ForwardingLogRecordProcessor(sender)] : [] });
   logs.setGlobalLoggerProvider(loggerProvider);
   logsBeforeSdk3.setGlobalLoggerProvider(loggerProvider);
-  const meterProvider = forwardingMeterProvider((build) => sender.post('measurements', build));
-  metrics.setGlobalMeterProvider(meterProvider);
-  const runtime = getRuntime();
+  const meterProvider = config.metricsExporters.length > 0 ? forwardingMeterProvider((build) => sender.post('measurements', build)) : undefined;
+  if (meterProvider !== undefined) metrics.setGlobalMeterProvider(meterProvider);
   const instrumentations = loadInstrumentations(
     { ...runtime, config: { ...config, instrumentations: config.instrumentations.filter((n) => !MAIN_THREAD_ONLY.includes(n)) } },
     config.instrumentationsExplicit, problems);
-  registerInstrumentations({ instrumentations, tracerProvider, meterProvider, loggerProvider });
+  registerInstrumentations({ instrumentations, tracerProvider, loggerProvider, ...(meterProvider !== undefined ? { meterProvider } : {}) });
 }
