@@ -85,6 +85,12 @@ export interface FilamentConfig {
   /** process.exit() waits for the final flush, within the stop deadline (FILAMENT_FLUSH_ON_EXIT, exit.ts). */
   readonly flushOnExit: boolean;
   /**
+   * A worker thread registers the automatic instrumentations and hands their spans and records to
+   * the main thread's SDK (FILAMENT_WORKER_INSTRUMENTATION, src/threads); off: only the typed API
+   * reaches it from a worker.
+   */
+  readonly workerInstrumentation: boolean;
+  /**
    * Set only when the configuration came from OTEL_CONFIG_FILE (src/configFile):
    * each OTLP exporter's headers, compression and timeout from the file, used
    * instead of OTEL_EXPORTER_OTLP_* (the specification ignores those then).
@@ -549,6 +555,7 @@ export function readSettings(env: Env): { config: FilamentConfig; problems: Conf
     shutdownTimeoutMs: integer(env, problems, 'FILAMENT_SHUTDOWN_TIMEOUT_MS', 5000, 100, 120_000, 'milliseconds'),
     // Off by default: deferring it makes process.exit() return to its caller (exit.ts).
     flushOnExit: bool(env, problems, 'FILAMENT_FLUSH_ON_EXIT', false),
+    workerInstrumentation: bool(env, problems, 'FILAMENT_WORKER_INSTRUMENTATION', true),
   };
   return { config, problems };
 }

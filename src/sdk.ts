@@ -11,7 +11,7 @@ import { logs as logsBeforeSdk3 } from '@opentelemetry/api-logs';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import {
-  defaultResource, detectResources, envDetector, hostDetector, osDetector, processDetector,
+  defaultResource, detectResources, emptyResource, envDetector, hostDetector, osDetector, processDetector,
   resourceFromAttributes, serviceInstanceIdDetector, type Resource, type ResourceDetector,
 } from '@opentelemetry/resources';
 import {
@@ -28,7 +28,7 @@ import {
 } from '@opentelemetry/sdk-trace';
 import type { FilamentConfig, OtlpProtocol, Signal } from './config';
 import { installContextManager } from './context';
-import { emitLogRecord, installRuntime, serveWorkerRecords, type Runtime } from './events';
+import { emitLogRecord, getRuntime, installRuntime, serveWorkerRecords, type Runtime } from './events';
 import { Masker } from './masking';
 import { RequestExceptionCollector } from './http';
 import { BRIDGED_LOGGERS, BridgedLogProcessor } from './logs';
@@ -37,6 +37,9 @@ import { RotatingFileLogExporter } from './sinks';
 import { CountingLogRecordProcessor, CountingSpanProcessor, DeliveryLedger, ledgerMeterProvider, type Unit } from './delivery';
 import { LazyExporter, LazyMetricExporter, loadOtlpHttpExporter, RETRY_WINDOW_MS, StopSignal } from './export';
 import { installProtobufStrings } from './patches';
+import {
+  ForwardingLogRecordProcessor, ForwardingSpanProcessor, forwardingMeterProvider, serveWorkerTelemetry, TelemetrySender,
+} from './threads';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 import { globals, kStopped } from './symbols';
 import type { ExportResult } from '@opentelemetry/core';
@@ -292,23 +295,27 @@ function createLoggerProvider(
   return new LoggerProvider({ resource, processors: logProcessors });
 }
 
-/** OTEL_TRACES_EXPORTER, OTEL_BSP_*, OTEL_TRACES_SAMPLER: always a provider (exception collection, propagation). */
+/**
+ * OTEL_TRACES_EXPORTER, OTEL_BSP_*, OTEL_TRACES_SAMPLER: always a provider (exception collection, propagation).
+ * `exporting`: its processors after the per-span hooks, which take worker threads' ended spans too (threads/).
+ */
 function createTracerProvider(
   config: FilamentConfig, resource: Resource, pipes: ExportPipes, meterProvider: MeterProvider | undefined,
-): TracerProvider {
-  const spanProcessors: SpanProcessor[] = [new RequestExceptionCollector()];
+): { tracerProvider: TracerProvider; exporting: SpanProcessor[] } {
+  const exporting: SpanProcessor[] = [];
   for (const name of config.tracesExporters) {
     if (name === 'console') {
-      spanProcessors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
+      exporting.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
     } else {
       const counted = pipes.ledger('OTLP traces', 'spans', 'OTEL_BSP_MAX_QUEUE_SIZE', config.bsp.maxQueueSize);
-      spanProcessors.push(new CountingSpanProcessor(new BatchSpanProcessor({
+      exporting.push(new CountingSpanProcessor(new BatchSpanProcessor({
         exporter: pipes.lazy<SpanExporter>('traces', counted, config.bsp.maxQueueSize), ...config.bsp, exportTimeoutMillis: processorTimeout(config, config.bsp.exportTimeoutMillis),
         selfObsMeterProvider: ledgerMeterProvider(counted, meterProvider),
       }), counted));
     }
   }
-  return new TracerProvider({ resource, sampler: buildSampler(config), spanProcessors });
+  const spanProcessors: SpanProcessor[] = [new RequestExceptionCollector(), ...exporting];
+  return { tracerProvider: new TracerProvider({ resource, sampler: buildSampler(config), spanProcessors }), exporting };
 }
 
 interface Providers {
@@ -384,11 +391,17 @@ export function startSdk(config: FilamentConfig, problems: string[]): FilamentSd
   // still asks that package's global, so the same provider answers there too.
   logsBeforeSdk3.setGlobalLoggerProvider(loggerProvider);
 
-  const tracerProvider = createTracerProvider(config, resource, pipes, meterProvider);
+  const { tracerProvider, exporting } = createTracerProvider(config, resource, pipes, meterProvider);
   trace.setGlobalTracerProvider(tracerProvider);
 
   const runtime = installRuntime(config, masker);
   serveWorkerRecords((record) => emitLogRecord(runtime, record), runtime.instruments);
+  if (config.workerInstrumentation) {
+    serveWorkerTelemetry({
+      resource, spanProcessors: exporting, loggerProvider, meterProvider,
+      logLedgers: pipes.ledgers.filter((l) => l.unit === 'log records'), stopped: () => globals[kStopped] === true,
+    });
+  }
   const instrumentations = loadInstrumentations(runtime, config.instrumentationsExplicit, problems);
   registerInstrumentations({ instrumentations, tracerProvider, meterProvider, loggerProvider });
 
@@ -405,4 +418,46 @@ export function startSdk(config: FilamentConfig, problems: string[]): FilamentSd
     abandon: () => pipes.abandon(),
     shutdown: createShutdown(config, { tracerProvider, meterProvider, loggerProvider }, pipes),
   };
+}
+
+/**
+ * Metrics-only instrumentations of the whole process, loaded by the main
+ * thread alone: in a worker they would measure that thread (an event loop of
+ * its own) into a meter that goes nowhere.
+ */
+const MAIN_THREAD_ONLY = ['runtime-node', 'host-metrics'];
+
+/**
+ * A worker thread (preload.ts): the same automatic instrumentations as the main
+ * thread — incoming and outgoing HTTP with `api.request`/`api.error` and
+ * masking, amqplib with `queue.message`, the logger bridges — against providers
+ * of its own that export nothing: their processors hand each ended span and
+ * emitted log record to the main thread's SDK (threads/), and the events and
+ * measurements of the typed runtime travel as the typed API's do
+ * (events/workers.ts). The same sampler and propagators, so a span started in
+ * the worker is a child of the trace its request or job carried. The
+ * instrumentations' synchronous metrics travel too (threads/meters.ts).
+ */
+export function startWorkerInstrumentation(config: FilamentConfig): void {
+  // Said by the main thread already (same configuration): never twice per worker.
+  const problems: string[] = [];
+  installPropagation(config, problems);
+  const sender = new TelemetrySender();
+  const runtime = getRuntime();
+  const resource = emptyResource(); // the main thread exports with its own
+  // Nothing is sent for a signal the main thread does not export. The tracer provider stays: it
+  // propagates the trace and collects api.error's exceptions.
+  const spanProcessors: SpanProcessor[] = [new RequestExceptionCollector()];
+  if (config.tracesExporters.length > 0) spanProcessors.push(new ForwardingSpanProcessor(sender));
+  const tracerProvider = new TracerProvider({ resource, sampler: buildSampler(config), spanProcessors });
+  trace.setGlobalTracerProvider(tracerProvider);
+  const loggerProvider = new LoggerProvider({ resource, processors: runtime.logsEnabled ? [new ForwardingLogRecordProcessor(sender)] : [] });
+  logs.setGlobalLoggerProvider(loggerProvider);
+  logsBeforeSdk3.setGlobalLoggerProvider(loggerProvider);
+  const meterProvider = config.metricsExporters.length > 0 ? forwardingMeterProvider((build) => sender.post('measurements', build)) : undefined;
+  if (meterProvider !== undefined) metrics.setGlobalMeterProvider(meterProvider);
+  const instrumentations = loadInstrumentations(
+    { ...runtime, config: { ...config, instrumentations: config.instrumentations.filter((n) => !MAIN_THREAD_ONLY.includes(n)) } },
+    config.instrumentationsExplicit, problems);
+  registerInstrumentations({ instrumentations, tracerProvider, loggerProvider, ...(meterProvider !== undefined ? { meterProvider } : {}) });
 }

@@ -150,6 +150,14 @@ describe('unit: configuration', () => {
     assert.deepEqual(problems, ['filament-otel: FILAMENT_FLUSH_ON_EXIT="always" is not one of true/false/on/off; using false']);
   });
 
+  it('FILAMENT_WORKER_INSTRUMENTATION: on by default, off when asked, a bad value said and on', () => {
+    assert.equal(readConfig({}).config.workerInstrumentation, true);
+    assert.equal(readConfig({ FILAMENT_WORKER_INSTRUMENTATION: 'off' }).config.workerInstrumentation, false);
+    const { config, problems } = readConfig({ FILAMENT_WORKER_INSTRUMENTATION: 'never' });
+    assert.equal(config.workerInstrumentation, true);
+    assert.deepEqual(problems, ['filament-otel: FILAMENT_WORKER_INSTRUMENTATION="never" is not one of true/false/on/off; using true']);
+  });
+
   it('rejects an out-of-range sampler ratio', () => {
     const { config, problems } = readConfig({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '1.5' });
     assert.equal(config.samplerRatio, 1);

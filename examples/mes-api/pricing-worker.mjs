@@ -4,7 +4,7 @@
  * is CPU work that would stall every other request on the service's thread.
  * Runs one job: parse → polygon count → processing time → cost, reported with
  * `modelPriced()` in the trace of the request or message that asked for it (the
- * `traceparent` passed with the job). The preload starts nothing here: the record
+ * `traceparent` passed with the job). The preload starts no SDK here: the record
  * goes to the main thread's SDK (docs/events.md, "Worker threads").
  */
 import { threadId } from 'node:worker_threads';

@@ -145,7 +145,7 @@ function installWorkerRuntime(config: FilamentConfig): Runtime {
 function readConfigOnce(): FilamentConfig {
   const { config, problems } = loadConfig();
   globals[kConfig] = { config };
-  // In a worker thread the main thread's preload has written them (preload.ts starts nothing in workers).
+  // In a worker thread the main thread's preload has written them (preload.ts starts no SDK in workers).
   if (isMainThread) for (const line of problems) process.stderr.write(`${line}\n`);
   return config;
 }

@@ -1,6 +1,7 @@
 /**
- * Worker threads: one SDK per process (the preload starts nothing in a worker,
- * preload.ts), so a worker's typed-API records travel to the main thread's SDK
+ * Worker threads: one SDK per process (the preload starts no SDK in a worker,
+ * preload.ts), so a worker's typed-API records — and the automatic events of
+ * the instrumentations registered there (threads/) — travel to the main thread's SDK
  * and are emitted there, with the trace context the worker had and the time it
  * emitted them.
  *
