@@ -6,28 +6,17 @@
  */
 import { isMainThread } from 'node:worker_threads';
 import {
-  logs, metrics, SeverityNumber,
-  type AnyValue, type Attributes as LogAttributes, type Context, type Counter, type Histogram, type Logger, type LogRecord,
+  logs, SeverityNumber,
+  type AnyValue, type Attributes as LogAttributes, type Context, type Logger, type LogRecord,
 } from '@opentelemetry/api';
 import type { FilamentConfig } from '../config';
 import { loadConfig } from '../loadConfig';
 import { globals, kConfig, kRuntime, kStopped } from '../symbols';
 import { Masker } from '../masking';
 import { mainThreadServes, sayNoMainThreadSdk, workerSenders } from './workers';
-import {
-  METRIC_API_ERRORS, METRIC_MESSAGING_CONSUMED, METRIC_MESSAGING_SENT,
-  METRIC_MODEL3D_PRICING_DURATION, METRIC_MODEL3D_PRICING_POLYGONS, METRIC_QUEUE_DEAD_LETTERS, type FilamentEventName,
-} from '../semconv';
+import type { FilamentEventName } from '../semconv';
+import { createInstruments, type Instruments } from './instruments';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
-
-export interface Instruments {
-  readonly apiErrors: Counter;
-  readonly pricingDuration: Histogram;
-  readonly pricingPolygons: Counter;
-  readonly deadLetters: Counter;
-  readonly messagesSent: Counter;
-  readonly messagesConsumed: Counter;
-}
 
 declare module '../symbols' {
   interface Globals {
@@ -50,35 +39,6 @@ export interface Runtime {
    * disabled level with a no-op.
    */
   readonly logsEnabled: boolean;
-}
-
-export function createInstruments(): Instruments {
-  const meter = metrics.getMeter(PACKAGE_NAME, PACKAGE_VERSION);
-  return {
-    apiErrors: meter.createCounter(METRIC_API_ERRORS, {
-      description: 'API requests that ended in a server error (5xx or thrown), by route and status',
-      unit: '{error}',
-    }),
-    pricingDuration: meter.createHistogram(METRIC_MODEL3D_PRICING_DURATION, {
-      description: 'Processing time of 3D-model pricing as reported by modelPriced()',
-      unit: 's',
-      advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] },
-    }),
-    pricingPolygons: meter.createCounter(METRIC_MODEL3D_PRICING_POLYGONS, {
-      description: 'Polygons of the models priced (with model3d.pricing.duration: processing time per polygon)',
-      unit: '{polygon}',
-    }),
-    deadLetters: meter.createCounter(METRIC_QUEUE_DEAD_LETTERS, {
-      description: 'Messages dead-lettered by RabbitMQ, by original queue and reason',
-      unit: '{message}',
-    }),
-    messagesSent: meter.createCounter(METRIC_MESSAGING_SENT, {
-      description: 'Messages published to RabbitMQ', unit: '{message}',
-    }),
-    messagesConsumed: meter.createCounter(METRIC_MESSAGING_CONSUMED, {
-      description: 'Messages delivered to consumers', unit: '{message}',
-    }),
-  };
 }
 
 /** Whether the configuration sends log records anywhere: a logs exporter other than `none`, or the local files. */

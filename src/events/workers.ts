@@ -23,7 +23,7 @@ import {
   type AnyValue, type Attributes, type Counter, type Histogram, type Logger, type LogRecord, type SeverityNumber,
 } from '@opentelemetry/api';
 import { activeSpanContext } from './traceparent';
-import type { Instruments } from './runtime';
+import type { Instruments } from './instruments';
 
 /** `.v1`: a copy of the package with another message shape listens elsewhere (as symbols.ts). */
 export const WORKER_CHANNEL = 'filament-otel.worker-records.v1';
