@@ -2,7 +2,7 @@
  * Nothing lost when the destination behind the collector is down: the real
  * otelcol-filament with the analyzer fan-out (collector/config.analyzer.yaml:
  * persistent sending queue on file_storage, retries without a deadline) in
- * front of an OTLP receiver that answers 503 for 30 s, then refuses
+ * front of an OTLP receiver that answers 503 for 12 s, then refuses
  * connections across a collector restart. Traffic comes from a service under
  * the preload; each request carries its own trace id, so every api.request
  * event can be accounted for.
@@ -15,6 +15,13 @@ import { randomBytes } from 'node:crypto';
 import { startCollector, type RunningCollector } from './support/collector';
 import { request, startFixture, type RunningFixture } from './support/fixture';
 import { OtlpReceiver } from './support/otlpReceiver';
+
+/**
+ * The outage: long enough for the exporter's backoff (config.analyzer.yaml: 0.5 s, growing 1.5× with
+ * jitter, at most 5 s) to climb to its 5 s cap and retry there — every step of the retry logic a longer
+ * outage would exercise (max_elapsed_time: 0, so no deadline ends it either way).
+ */
+const OUTAGE_MS = 12_000;
 
 const traceparent = (traceId: string): string => `00-${traceId}-${randomBytes(8).toString('hex')}-01`;
 
@@ -59,8 +66,8 @@ describe('collector: persistent queue to the analyzer survives an outage and a r
     await receiver?.stop();
   });
 
-  it('503 for 30 s while traffic continues: afterwards every event arrives, none twice', async () => {
-    await traffic(150, 30000);
+  it(`503 for ${OUTAGE_MS / 1000} s while traffic continues: afterwards every event arrives, none twice`, async () => {
+    await traffic(150, OUTAGE_MS);
     assert.ok(receiver.refused > 0, 'the collector tried to deliver during the outage');
     // The outage was in this traffic's path: its records were offered and refused, so what
     // arrives below was held and retried by the collector, not sent for the first time.
