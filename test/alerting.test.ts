@@ -14,7 +14,8 @@ import * as os from 'node:os';
 import { freePort, startCollector, type RunningCollector } from './support/collector';
 import { request, ROOT, startFixture, type RunningFixture } from './support/fixture';
 import { OtlpReceiver } from './support/otlpReceiver';
-import { startAlerting, waitFor, type RunningAlerting } from './support/prometheus';
+import { sleep, waitFor } from '../scripts/lib/procs.cjs';
+import { startAlerting, type RunningAlerting } from './support/prometheus';
 import { startResponderBin, type RunningResponder } from './support/responder';
 
 const run = promisify(execFile);
@@ -474,7 +475,7 @@ describe('alerting: rules, Prometheus and Alertmanager', function () {
           while (driving) {
             const res = await request(pricing.port as number, 'POST', '/models/price', { customerId: 'C-2', polygonCount: 10_000, processingTimeMs: 4000, cost: 12.5 });
             assert.equal(res.status, 200);
-            await new Promise((r) => setTimeout(r, 1000));
+            await sleep(1000); // one pricing a second: the drift is in the time per polygon, not the rate
           }
         })());
         const find = async (alertname: string, labels: Record<string, string>) =>

@@ -20,6 +20,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { stringify } from 'yaml';
+import { waitFor } from '../scripts/lib/procs.cjs';
 import { startCollector, type RunningCollector } from './support/collector';
 import { OtlpReceiver } from './support/otlpReceiver';
 import { readCollectorYaml, type Yaml } from './support/standin';
@@ -97,14 +98,9 @@ async function postLogs(collector: RunningCollector, markers: string[]): Promise
   assert.equal(res.status, 200, await res.text());
 }
 
-async function until(predicate: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return true;
-}
+/** Whether `predicate` came to hold within `ms` (polled every 50 ms). */
+const until = (predicate: () => boolean, ms: number): Promise<boolean> =>
+  waitFor('the store', ms, () => (predicate() ? true : undefined), 50).catch(() => false);
 
 const DROPPED = /Dropping data|Rejecting data|no more retries left|not retryable error/;
 

@@ -12,6 +12,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { sleep, waitFor } from '../scripts/lib/procs.cjs';
 import { startCollector, type RunningCollector } from './support/collector';
 import { request, startFixture, type RunningFixture } from './support/fixture';
 import { OtlpReceiver } from './support/otlpReceiver';
@@ -38,7 +39,7 @@ describe('collector: persistent queue to the analyzer survives an outage and a r
       sent.push(traceId);
       const res = await request(app.port as number, 'GET', `/orders/ORD-${sent.length}`, undefined, { traceparent: traceparent(traceId) });
       assert.equal(res.status, 200);
-      await new Promise((r) => setTimeout(r, spreadMs / count));
+      await sleep(spreadMs / count); // spreads the traffic over the outage
     }
   }
 
@@ -85,7 +86,10 @@ describe('collector: persistent queue to the analyzer survives an outage and a r
     await receiver.stop(); // connection refused from now on
     const before = sent.length;
     await traffic(60, 3000);
-    await new Promise((r) => setTimeout(r, 2500)); // batch timeout (1 s) and a retry or two
+    // The batch (timeout 1 s) reaches the exporter, is refused (connection refused) and queued for a retry.
+    const retries = (): number => (collector.logs().match(/Exporting failed\. Will retry/g) ?? []).length;
+    const retriedBefore = retries();
+    await waitFor('a failed export of the new traffic, queued for a retry', 15_000, () => (retries() > retriedBefore ? true : undefined));
     assert.equal(await collector.stop(), 0, collector.logs());
     collector = await startCollector(
       { FILAMENT_ANALYZER_ENDPOINT: receiver.url, FILAMENT_ANALYZER_ENCODING: 'json' },

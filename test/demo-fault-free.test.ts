@@ -14,9 +14,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { alertingClient } from '../scripts/alerting-http.cjs';
+import { waitFor } from '../scripts/lib/procs.cjs';
 import { collectorBinary } from './support/collector';
 import { ROOT } from './support/fixture';
-import { waitFor } from './support/prometheus';
 
 interface DemoRun { code: number | null; out: string }
 

@@ -11,7 +11,7 @@ import { ROOT } from './fixture';
 
 // One home for what specs, scripts and benches share (scripts/lib/procs.cjs).
 export { collectorBinary, freePort } from '../../scripts/lib/procs.cjs';
-import { collectorBinary, freePort } from '../../scripts/lib/procs.cjs';
+import { collectorBinary, freePort, waitFor } from '../../scripts/lib/procs.cjs';
 
 export interface RunningCollector {
   httpUrl: string;
@@ -51,19 +51,14 @@ export async function startCollector(extraEnv: Record<string, string> = {}, opti
   child.stdout?.on('data', (d: Buffer) => { output += d.toString(); });
   child.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 30000;
-  for (;;) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${healthPort}/`);
-      if (res.ok) break;
-    } catch {
-      // not up yet
-    }
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`collector did not become healthy:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  // Healthy (health_check answers 200), or gone: either ends the wait.
+  const healthy = await waitFor('the collector\'s health check', 30_000, async () => {
+    if (child.exitCode !== null) return false;
+    return (await fetch(`http://127.0.0.1:${healthPort}/`)).ok ? true : undefined;
+  }, 100).catch(() => false);
+  if (!healthy) {
+    child.kill('SIGKILL');
+    throw new Error(`collector did not become healthy:\n${output}`);
   }
   return {
     httpUrl: `http://127.0.0.1:${httpPort}`,
