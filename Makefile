@@ -11,7 +11,7 @@ node_for = $(shell bash scripts/node.sh $(1) | tail -n 1)
 # Runs $(2) with the Node of line/version $(1) first on PATH (npx, mocha and `node` all resolve to it).
 with_node = NODE_BIN="$(call node_for,$(1))" && [ -x "$$NODE_BIN" ] && PATH="$$(dirname "$$NODE_BIN"):$$PATH" && export PATH && echo "node: $$(node --version) ($$NODE_BIN)" && $(2)
 
-.PHONY: help install build typecheck test rabbitmq postgres collector node opensearch setup verify alerting up down demo soak bench clean
+.PHONY: help install build typecheck test rabbitmq postgres collector node opensearch prometheus-installed setup verify alerting up down demo soak bench clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -23,7 +23,8 @@ node_modules/.package-lock.json: package.json package-lock.json
 install: node_modules/.package-lock.json ## npm ci (only when package-lock.json changed)
 
 # build, typecheck and the alert-rule checks run only when one of their inputs changed (stamps in
-# dist/): CI's runs on the second and third Node line reuse them instead of repeating a minute of work.
+# dist/): CI's runs on the second and third Node line reuse them instead of repeating a minute of work
+# (.ci/run, checked in its log: npm ci, build, tsc once; the later lines only find the services running).
 BUILD_INPUTS := $(shell find src -type f) tsconfig.json scripts/bundle.mjs package.json package-lock.json
 TYPECHECK_INPUTS := $(shell find src test bench -type f -name '*.*ts') tsconfig.json tsconfig.test.json package-lock.json
 ALERTING_INPUTS := $(shell find alerting -type f) scripts/prometheus.sh
@@ -63,11 +64,17 @@ setup: build ## filament setup against FILAMENT_SETUP_URL (ENGINE=elasticsearch|
 verify: build ## filament verify against FILAMENT_SETUP_URL (ENGINE=opensearch, ARGS=…): exit 3 when the logging ADR's rules do not hold (docs/setup.md)
 	node dist/cli.js verify --engine $(or $(ENGINE),opensearch) --url $(or $(FILAMENT_SETUP_URL),http://127.0.0.1:9200) $(ARGS)
 
+# What `make test` needs of the alerting stack: Prometheus and Alertmanager installed. The rule checks
+# themselves (`scripts/prometheus.sh check`: promtool check/test rules, amtool) are the first spec of
+# test/alerting.test.ts, so the full suite no longer runs them twice (~10 s); `make alerting` still does.
+prometheus-installed:
+	bash scripts/prometheus.sh install
+
 alerting: dist/.alerting-checked ## Install Prometheus + Alertmanager (and htpasswd, apache2-utils) via apt when absent; promtool check/test the rules (alerting/; when they changed)
 
 typecheck: dist/.typechecked ## Type-check src/, test/ and bench/ (strict; when one of them changed)
 
-test: build typecheck rabbitmq postgres collector opensearch alerting ## Build, type-check, start RabbitMQ and PostgreSQL, build the collector, install OpenSearch, check the alert rules, run the mocha suite (on the system node when supported, else the newest LTS; NODE_VERSION=26, 24 or 22 installs and uses that line; SPEC='test/a.test.ts …' for a subset)
+test: build typecheck rabbitmq postgres collector opensearch prometheus-installed ## Build, type-check, start RabbitMQ and PostgreSQL, build the collector, install OpenSearch and Prometheus/Alertmanager, run the mocha suite (its alerting spec checks the alert rules) (on the system node when supported, else the newest LTS; NODE_VERSION=26, 24 or 22 installs and uses that line; SPEC='test/a.test.ts …' for a subset)
 	$(call with_node,$(or $(NODE_VERSION),default),SPEC='$(SPEC)' npx mocha)
 
 demo: build rabbitmq ## Run the platform under the preload with load and faults (DEMO_SECONDS=60; FAULTS=none: no faults, exit 1 if any alert fired; DEMO_STORE=opensearch: also OpenSearch + filament setup + verify --watch scraped by Prometheus, docs/setup.md; system node when supported unless NODE_VERSION=…), the alerting loop when Prometheus is installed, then summarise

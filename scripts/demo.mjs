@@ -31,6 +31,7 @@ import { summarise } from '../examples/load/summary.mjs';
 import { collectorBinary, freePort, sleep } from './lib/procs.cjs';
 import { prepareStore, storeRequested } from './demo-store.mjs';
 import { alertingAvailable, DETECTION_GOAL_S, startAlertingLoop } from './demo-alerting.mjs';
+import seed from '../examples/shared/seed.cjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.resolve(process.env.DEMO_OUTPUT ?? path.join(ROOT, 'demo-output'));
@@ -153,6 +154,9 @@ async function main() {
   if (!fs.existsSync(PRELOAD)) throw new Error('dist/preload.js is missing: run `make build` (or `make demo`) first');
   fs.rmSync(OUT, { recursive: true, force: true });
   fs.mkdirSync(OUT, { recursive: true });
+  // The seed of the run's chance (the MES's fault decisions): FILAMENT_SEED replays a run's draws.
+  const runSeed = seed.seedFromEnv();
+  say(`seed ${runSeed} (FILAMENT_SEED=${runSeed} replays this run's fault decisions)`);
   // TOPOLOGY_PREFIX: a runbook elsewhere names this run's queues (scripts/compose-e2e.sh); else one per run.
   const prefix = process.env.TOPOLOGY_PREFIX || `demo-${Date.now().toString(36)}.`;
 
@@ -194,9 +198,10 @@ async function main() {
 
   // 2. The services, each with its own JSON-lines directory.
   const amqp = { AMQP_URL: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672', TOPOLOGY_PREFIX: prefix };
+  const seeded = { FILAMENT_SEED: String(runSeed) };
   const eventsDir = path.join(OUT, 'events');
   const mes = await startService('mes-api', '--import', path.join(ROOT, 'examples', 'mes-api', 'server.mjs'), {
-    ...otel, ...amqp, PORT: '0', FILAMENT_LOG_FILE_DIR: path.join(eventsDir, 'mes-api'),
+    ...otel, ...amqp, ...seeded, PORT: '0', FILAMENT_LOG_FILE_DIR: path.join(eventsDir, 'mes-api'),
   });
   const orders = await startService('orders', '--require', path.join(ROOT, 'examples', 'orders', 'server.cjs'), {
     ...otel, ...amqp, PORT: '0', MES_URL: mes.url, FILAMENT_LOG_FILE_DIR: path.join(eventsDir, 'orders'),

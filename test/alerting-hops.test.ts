@@ -18,7 +18,8 @@ import { promisify } from 'node:util';
 import { alertingClient } from '../scripts/alerting-http.cjs';
 import { startCollector, type RunningCollector } from './support/collector';
 import { ROOT } from './support/fixture';
-import { basicAuthorization, startAlerting, waitFor, type RunningAlerting } from './support/prometheus';
+import { sleep, waitFor } from '../scripts/lib/procs.cjs';
+import { basicAuthorization, startAlerting, type RunningAlerting } from './support/prometheus';
 
 const run = promisify(execFile);
 
@@ -205,8 +206,8 @@ describe('alerting hops: collector → Prometheus → Alertmanager → webhook, 
     const mine = () => webhook!.deliveries.filter((d) => d.body.alerts.some((x) => x.labels.alertname === 'HopsOnce'));
     await waitFor('the first delivery', 20_000, async () => (mine().length > 0 ? true : undefined));
     // Every matching route's group flushes group_wait (1 s) after the alert arrives; a second
-    // route would have delivered by the time this wait is over.
-    await new Promise((r) => setTimeout(r, 4000));
+    // delivery — which must not come — would have arrived by the time this pause is over.
+    await sleep(4000);
     assert.equal(mine().length, 1, JSON.stringify(mine().map((d) => d.body.status)));
   });
 

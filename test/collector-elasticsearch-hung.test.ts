@@ -18,7 +18,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { BlackHole } from './support/blackHole';
-import { startCollector, type RunningCollector } from './support/collector';
+import { waitFor } from '../scripts/lib/procs.cjs';
+import { postMarkerLogs, startCollector } from './support/collector';
 import { OtlpReceiver } from './support/otlpReceiver';
 import { readCollectorYaml, standInOverlay, type Yaml } from './support/standin';
 
@@ -42,32 +43,9 @@ function overlay(dir: string, port: number): string {
   return file;
 }
 
-async function postLogs(collector: RunningCollector, markers: string[]): Promise<void> {
-  const body = {
-    resourceLogs: [{
-      resource: { attributes: [{ key: 'service.name', value: { stringValue: 'orders' } }] },
-      scopeLogs: [{
-        logRecords: markers.map((m, i) => ({
-          timeUnixNano: String(Date.now() * 1e6 + i), severityNumber: 9, eventName: 'order.status_changed',
-          body: { stringValue: m },
-        })),
-      }],
-    }],
-  };
-  const res = await fetch(`${collector.httpUrl}/v1/logs`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
-  });
-  assert.equal(res.status, 200, await res.text());
-}
 
-async function until(predicate: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return true;
-}
+const until = (predicate: () => boolean, ms: number): Promise<boolean> =>
+  waitFor('the store', ms, () => (predicate() ? true : undefined), 50).catch(() => false);
 
 /** Lines of the hop exporter that say a batch was given up (the only loss this leg could have). */
 function hopDropped(logs: string): string[] {
@@ -105,7 +83,7 @@ describe('collector: the Elasticsearch leg with a store that reads and never ans
 
     // 1. Hung, then healthy, in one process.
     const first = Array.from({ length: 20 }, (_, i) => `${run}-a${i}`);
-    await postLogs(collector, first);
+    await postMarkerLogs(collector, first);
     assert.ok(await until(() => hole.seen(first[0] as string) >= 2, 15_000),
       `the batch was not sent again after the store's timeout (seen ${hole.seen(first[0] as string)} times)\n${collector.logs().slice(-3000)}`);
     assert.match(collector.logs(), /Exporting failed\. Will retry the request after interval/);
@@ -121,7 +99,7 @@ describe('collector: the Elasticsearch leg with a store that reads and never ans
     await store.stop();
     hole = await new BlackHole().start(port);
     const second = Array.from({ length: 20 }, (_, i) => `${run}-b${i}`);
-    await postLogs(collector, second);
+    await postMarkerLogs(collector, second);
     assert.ok(await until(() => hole.seen(second[0] as string) >= 1, 15_000), collector.logs().slice(-3000));
     const stoppedAt = Date.now();
     assert.equal(await collector.stop(), 0, collector.logs().slice(-3000));

@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
+import { sleep } from '../scripts/lib/procs.cjs';
 import { startCollector, type RunningCollector } from './support/collector';
 import { ROOT, request, startFixture } from './support/fixture';
 import { OtlpReceiver } from './support/otlpReceiver';
@@ -99,16 +100,17 @@ describe('collector: the Elasticsearch pipelines (real binary, exporter swapped 
     // Integer-valued processing time and cost: the SDK sends them as intValue.
     await request(port, 'POST', '/models/price', { customerId: 'C-1', polygonCount: 1000, processingTimeMs: 12, cost: 10 });
     await request(port, 'GET', '/boom/1');
-    await new Promise((r) => setTimeout(r, 1200)); // a metric export between the two rounds
+    await sleep(1200); // spaces the two rounds by more than the metric export interval (500 ms): an export between them
     await request(port, 'GET', '/orders/ORD-2');
     await request(port, 'POST', '/models/price', { customerId: 'C-1', polygonCount: 2000, processingTimeMs: 30, cost: 20 });
-    await new Promise((r) => setTimeout(r, 1200));
+    await sleep(1200); // and one after the second round, before the stop
     assert.equal((await app.stop()).signal, 'SIGTERM');
 
     const amqp = await startFixture('amqp-deadletters.cjs', {
       env: { ...env, FIXTURE_PREFIX: prefix, OTEL_SERVICE_NAME: 'orders' }, readyText: 'READY',
     });
-    await new Promise((r) => setTimeout(r, 2500)); // consumers settle, dead letters arrive
+    // The fixture's five dead letters (rejected ×2, expired, maxlen, delivery_limit) through the collector.
+    assert.ok(await es.waitFor(() => es.events('queue.dead_lettered').length >= 5, 30_000), `dead letters: ${es.events('queue.dead_lettered').length}\n${amqp.stderr()}`);
     await amqp.stop('SIGTERM');
 
     // A sender without Filament retrying the same export (a timeout on its side): same records twice.

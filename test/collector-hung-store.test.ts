@@ -18,7 +18,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { BlackHole } from './support/blackHole';
-import { startCollector, type RunningCollector } from './support/collector';
+import { waitFor } from '../scripts/lib/procs.cjs';
+import { postMarkerLogs, startCollector } from './support/collector';
 import { OtlpReceiver } from './support/otlpReceiver';
 import { readCollectorYaml, type Yaml } from './support/standin';
 
@@ -45,32 +46,10 @@ function storeOverlay(dir: string, port: number, retry: boolean): string {
   return file;
 }
 
-async function postLogs(collector: RunningCollector, markers: string[]): Promise<void> {
-  const body = {
-    resourceLogs: [{
-      resource: { attributes: [{ key: 'service.name', value: { stringValue: 'orders' } }] },
-      scopeLogs: [{
-        logRecords: markers.map((m, i) => ({
-          timeUnixNano: String(Date.now() * 1e6 + i), severityNumber: 9, eventName: 'order.status_changed',
-          body: { stringValue: m },
-        })),
-      }],
-    }],
-  };
-  const res = await fetch(`${collector.httpUrl}/v1/logs`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
-  });
-  assert.equal(res.status, 200, await res.text());
-}
 
-async function until(predicate: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return true;
-}
+/** Whether `predicate` came to hold within `ms` (polled every 50 ms). */
+const until = (predicate: () => boolean, ms: number): Promise<boolean> =>
+  waitFor('the store', ms, () => (predicate() ? true : undefined), 50).catch(() => false);
 
 const DROPPED = /Dropping data|Rejecting data|no more retries left|not retryable error/;
 
@@ -100,7 +79,7 @@ describe('collector: a store that reads and never answers (exporterhelper v0.161
     cleanups.push(() => collector.stop());
     const run = `hung-${process.pid}-${Date.now()}`;
     const markers = Array.from({ length: 20 }, (_, i) => `${run}-${i}`);
-    await postLogs(collector, markers);
+    await postMarkerLogs(collector, markers);
 
     // The first attempt hangs until `timeout` (2 s); the same batch is then sent again.
     assert.ok(await until(() => hole.seen(markers[0] as string) >= 2, 15_000),
@@ -144,7 +123,7 @@ describe('collector: a store that reads and never answers (exporterhelper v0.161
     cleanups.push(() => collector.stop());
     const run = `lost-${process.pid}-${Date.now()}`;
     const lost = Array.from({ length: 5 }, (_, i) => `${run}-${i}`);
-    await postLogs(collector, lost);
+    await postMarkerLogs(collector, lost);
     assert.ok(await until(() => /Exporting failed\. Dropping data/.test(collector.logs()), 15_000), collector.logs().slice(-2000));
     assert.equal(hole.seen(lost[0] as string), 1, 'sent once, never again');
 
@@ -155,7 +134,7 @@ describe('collector: a store that reads and never answers (exporterhelper v0.161
     cleanups.push(() => store.stop());
     collector = await startCollector({}, { overlays: [overlay], dir });
     const later = `${run}-after-restart`;
-    await postLogs(collector, [later]);
+    await postMarkerLogs(collector, [later]);
     const bodies = (): string[] => store.logs.map((l) => String(l.body));
     assert.ok(await store.waitFor(() => bodies().includes(later), 15_000), 'the pipeline works after the restart');
     assert.deepEqual(bodies().filter((b) => lost.includes(b)), [], 'the timed-out batch was not kept');

@@ -2,14 +2,19 @@
  * The OpenSearch leg as far as it can run here: the real otelcol-filament
  * with collector/config.yaml + collector/config.opensearch.yaml, the contrib
  * opensearch exporter (not buildable here) and its basicauth extension
- * swapped for an OTLP stand-in. What the stand-in receives is what the
+ * swapped for an OTLP stand-in that keeps the exporter's own exporterhelper
+ * settings (timeout, retry_on_failure, sending_queue on file_storage: the same
+ * core exporterhelper in both). What the stand-in receives is what the
  * exporter would be handed: every record and span carries the attributes its
- * index placeholders name.
+ * index placeholders name. And the overlay's retry and disk queue do what it
+ * says: a batch the store refuses survives the collector's stop and arrives
+ * through the next process.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { waitFor } from '../scripts/lib/procs.cjs';
 import { startCollector } from './support/collector';
 import { request, startFixture } from './support/fixture';
 import { OtlpReceiver } from './support/otlpReceiver';
@@ -27,7 +32,7 @@ describe('collector: the OpenSearch pipelines (real binary, exporter swapped for
 
   before(async () => {
     await os_.start();
-    const file = standInOverlay('config.opensearch.yaml', 'opensearch', os_.url, dir, ['basicauth/opensearch']);
+    const file = standInOverlay('config.opensearch.yaml', 'opensearch', os_.url, dir, ['basicauth/opensearch'], true);
     const collector = await startCollector({}, { overlays: [file] });
     const app = await startFixture('http-express.cjs', {
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.httpUrl, OTEL_SERVICE_NAME: 'orders', OTEL_BLRP_SCHEDULE_DELAY: '100', OTEL_BSP_SCHEDULE_DELAY: '100' },
@@ -35,6 +40,9 @@ describe('collector: the OpenSearch pipelines (real binary, exporter swapped for
     await request(app.port as number, 'GET', '/orders/ORD-3');
     await request(app.port as number, 'POST', '/orders/ORD-3/status', { customerId: 'C-3', status: 'paid', previousStatus: 'priced' });
     await app.stop();
+    // The queue is on disk: a stop does not drain it, so the records are awaited before the stop.
+    await waitFor('both events and a span at the stand-in', 30_000, () =>
+      (os_.events('api.request').length > 0 && os_.events('order.status_changed').length > 0 && os_.spans.length > 0 ? true : undefined));
     assert.equal(await collector.stop(), 0, collector.logs());
   });
 
@@ -59,13 +67,43 @@ describe('collector: the OpenSearch pipelines (real binary, exporter swapped for
   });
 });
 
-describe('collector: config.opensearch.yaml settings (from the exporter README/config.go)', () => {
-  it('retries without a deadline and queues on disk (file_storage)', () => {
-    assert.deepEqual(exporter.retry_on_failure, { enabled: true, initial_interval: '1s', max_interval: '30s', max_elapsed_time: 0 });
-    const queue = exporter.sending_queue as Yaml;
-    assert.equal(queue.enabled, true);
-    assert.equal(queue.storage, 'file_storage');
-    assert.equal(exporter.bulk_action, 'create');
+describe('collector: config.opensearch.yaml\'s retry and queue on disk (real binary, the overlay\'s own exporterhelper settings)', function () {
+  this.timeout(2 * 60 * 1000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'filament-os-queue-'));
+  const store = new OtlpReceiver();
+  after(async () => {
+    await store.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a batch the store refuses (503) is retried, not dropped; stopped meanwhile, the collector leaves it on disk and the next process delivers it', async () => {
+    await store.start();
+    store.failStatus = 503;
+    const file = standInOverlay('config.opensearch.yaml', 'opensearch', store.url, dir, ['basicauth/opensearch'], true);
+    let collector = await startCollector({}, { overlays: [file] });
+    const marker = `os-queue-${process.pid}-${Date.now()}`;
+    const res = await fetch(`${collector.httpUrl}/v1/logs`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ resourceLogs: [{
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'orders' } }] },
+        scopeLogs: [{ logRecords: [{ timeUnixNano: String(Date.now() * 1e6), severityNumber: 9, eventName: 'order.status_changed', body: { stringValue: marker } }] }],
+      }] }),
+    });
+    assert.equal(res.status, 200, await res.text());
+    // Offered and refused twice: the first attempt and a retry (initial_interval 1 s).
+    await waitFor('a refused attempt and its retry', 30_000, () => (store.refused >= 2 ? true : undefined));
+    assert.doesNotMatch(collector.logs(), /Dropping data|no more retries left|not retryable error/, 'a 503 is retried, not dropped');
+    assert.equal(await collector.stop(), 0, collector.logs());
+    // The store recovers; a new process on the same storage directory finds the batch in its queue.
+    store.failStatus = undefined;
+    collector = await startCollector({}, { overlays: [file], dir: collector.dir });
+    try {
+      const arrived = await waitFor('the refused batch, delivered by the next process', 30_000, () =>
+        (store.logs.some((l) => JSON.stringify(l).includes(marker)) ? true : undefined)).catch(() => false);
+      assert.ok(arrived, `the batch was lost across the stop\n${collector.logs().slice(-2000)}`);
+    } finally {
+      await collector.stop();
+    }
   });
 
   it("keeps config.yaml's extensions when it adds its own", () => {

@@ -2,7 +2,7 @@
  * Nothing lost when the destination behind the collector is down: the real
  * otelcol-filament with the analyzer fan-out (collector/config.analyzer.yaml:
  * persistent sending queue on file_storage, retries without a deadline) in
- * front of an OTLP receiver that answers 503 for 30 s, then refuses
+ * front of an OTLP receiver that answers 503 for 12 s, then refuses
  * connections across a collector restart. Traffic comes from a service under
  * the preload; each request carries its own trace id, so every api.request
  * event can be accounted for.
@@ -13,9 +13,17 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { sleep, waitFor } from '../scripts/lib/procs.cjs';
 import { startCollector, type RunningCollector } from './support/collector';
 import { request, startFixture, type RunningFixture } from './support/fixture';
 import { OtlpReceiver } from './support/otlpReceiver';
+
+/**
+ * The outage: long enough for the exporter's backoff (config.analyzer.yaml: 0.5 s, growing 1.5× with
+ * jitter, at most 5 s) to climb to its 5 s cap and retry there — every step of the retry logic a longer
+ * outage would exercise (max_elapsed_time: 0, so no deadline ends it either way).
+ */
+const OUTAGE_MS = 12_000;
 
 const traceparent = (traceId: string): string => `00-${traceId}-${randomBytes(8).toString('hex')}-01`;
 
@@ -32,7 +40,7 @@ describe('collector: persistent queue to the analyzer survives an outage and a r
       sent.push(traceId);
       const res = await request(app.port as number, 'GET', `/orders/ORD-${sent.length}`, undefined, { traceparent: traceparent(traceId) });
       assert.equal(res.status, 200);
-      await new Promise((r) => setTimeout(r, spreadMs / count));
+      await sleep(spreadMs / count); // spreads the traffic over the outage
     }
   }
 
@@ -60,8 +68,8 @@ describe('collector: persistent queue to the analyzer survives an outage and a r
     await receiver?.stop();
   });
 
-  it('503 for 30 s while traffic continues: afterwards every event arrives, none twice', async () => {
-    await traffic(150, 30000);
+  it(`503 for ${OUTAGE_MS / 1000} s while traffic continues: afterwards every event arrives, none twice`, async () => {
+    await traffic(150, OUTAGE_MS);
     assert.ok(receiver.refused > 0, 'the collector tried to deliver during the outage');
     // The outage was in this traffic's path: its records were offered and refused, so what
     // arrives below was held and retried by the collector, not sent for the first time.
@@ -79,7 +87,10 @@ describe('collector: persistent queue to the analyzer survives an outage and a r
     await receiver.stop(); // connection refused from now on
     const before = sent.length;
     await traffic(60, 3000);
-    await new Promise((r) => setTimeout(r, 2500)); // batch timeout (1 s) and a retry or two
+    // The batch (timeout 1 s) reaches the exporter, is refused (connection refused) and queued for a retry.
+    const retries = (): number => (collector.logs().match(/Exporting failed\. Will retry/g) ?? []).length;
+    const retriedBefore = retries();
+    await waitFor('a failed export of the new traffic, queued for a retry', 15_000, () => (retries() > retriedBefore ? true : undefined));
     assert.equal(await collector.stop(), 0, collector.logs());
     collector = await startCollector(
       { FILAMENT_ANALYZER_ENDPOINT: receiver.url, FILAMENT_ANALYZER_ENCODING: 'json' },

@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { collectorBinary, readArchive, startCollector, type RunningCollector } from './support/collector';
 import { ROOT, startFixture } from './support/fixture';
-import { waitFor } from './support/prometheus';
+import { sleep, waitFor } from '../scripts/lib/procs.cjs';
 import { makeCertificates, type TestCertificates } from './support/tls';
 
 describe('collector: OTLP receivers over TLS with a bearer token (config.secure.yaml)', function () {
@@ -67,7 +67,7 @@ describe('collector: OTLP receivers over TLS with a bearer token (config.secure.
     const plain = await fetch(`${collector.httpUrl}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"resourceLogs":[]}' })
       .then((r) => r.status, () => 'refused');
     assert.notEqual(plain, 200);
-    await new Promise((r) => setTimeout(r, 1500));
+    await sleep(1500); // refused records, which must not reach the archive, would be there by now
     for (const [service] of refused) assert.deepEqual(archivedFrom(service), [], service);
   });
 

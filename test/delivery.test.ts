@@ -10,11 +10,10 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { sleep, waitFor } from '../scripts/lib/procs.cjs';
 import { readArchive, startCollector, type RunningCollector } from './support/collector';
 import { startFixture, type RunningFixture } from './support/fixture';
 import { MAX_SOCKETS_PER_SIGNAL } from '../src/export/httpTransport';
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Fixtures started here; whatever a failed assertion left running is killed after each test. */
 const running = new Set<RunningFixture>();
@@ -75,10 +74,10 @@ describe('delivery: a rolling restart of the collector', function () {
       },
     });
     running.add(app);
-    await sleep(1500);
+    await sleep(1500); // the load runs against the first collector before it goes
     await first.stop();
     collectors.splice(collectors.indexOf(first), 1);
-    await sleep(10_000);
+    await sleep(10_000); // the collector away: the outage under test
     const second = await startCollector({ FILAMENT_COLLECTOR_HTTP_ENDPOINT: new URL(first.httpUrl).host }, { dir: first.dir });
     collectors.push(second);
     await app.waitForOutput('DONE', 30_000);
@@ -86,9 +85,9 @@ describe('delivery: a rolling restart of the collector', function () {
     const orders = (): string[] => readArchive(second.archiveDir)
       .filter((l) => l.eventName === 'order.status_changed' && l.resource['service.name'] === 'orders')
       .map((l) => String(l.attributes['order.number']));
-    const deadline = Date.now() + 30_000;
-    while ((tally(orders()).size < EVENTS || tally(archivedSpanSeqs(second.archiveDir)).size < EVENTS) && Date.now() < deadline) await sleep(250);
-    await sleep(500); // a late duplicate would land now
+    await waitFor('every record and span in the archive', 30_000,
+      () => (tally(orders()).size >= EVENTS && tally(archivedSpanSeqs(second.archiveDir)).size >= EVENTS ? true : undefined)).catch(() => undefined);
+    await sleep(500); // a late duplicate — which must not come — would land now
     const records = tally(orders());
     const spans = tally(archivedSpanSeqs(second.archiveDir));
     const stderr = app.stderr();
@@ -176,7 +175,7 @@ describe('delivery: a collector that accepts connections and never answers', fun
       const seen = socketsTo(pid, [tcpPort, tracesPort, metricsPort]);
       for (const [port, n] of seen.perPort) most.set(port, Math.max(most.get(port) ?? 0, n));
       mostFds = Math.max(mostFds, seen.fds);
-      await sleep(200);
+      await sleep(200); // the sampling period of the socket count
     }
     const signals = { logs: tcpPort, traces: tracesPort, metrics: metricsPort };
     for (const [signal, port] of Object.entries(signals)) {

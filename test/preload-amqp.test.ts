@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { OtlpReceiver, type ReceivedLog } from './support/otlpReceiver';
+import { sleep } from '../scripts/lib/procs.cjs';
 import { startFixture, type RunningFixture } from './support/fixture';
 
 /** RabbitMQ must be running (make test starts it via scripts/rabbitmq.sh). */
@@ -20,7 +21,7 @@ describe('preload: RabbitMQ (amqplib, real broker)', function () {
     // rejected ×2, expired, maxlen, delivery_limit
     const all = await otlp.waitFor(() => deadLetters().length >= 5, 30000);
     assert.ok(all, `dead letters so far: ${JSON.stringify(deadLetters().map((d) => d.attributes))}\n${app.stderr()}`);
-    await new Promise((r) => setTimeout(r, 1000)); // would-be duplicates get a chance to show up
+    await sleep(1000); // would-be duplicates, which must not come, get a chance to show up
     exit = await app.stop('SIGTERM');
   });
 

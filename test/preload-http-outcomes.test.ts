@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { OtlpReceiver } from './support/otlpReceiver';
+import { sleep } from '../scripts/lib/procs.cjs';
 import { request, startFixture } from './support/fixture';
 
 /** Sends a GET and drops the connection before the answer. */
@@ -8,7 +9,7 @@ async function abortWhileWaiting(port: number, path: string): Promise<void> {
   const socket = net.connect(port, '127.0.0.1');
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
   socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
-  await new Promise((r) => setTimeout(r, 100));
+  await sleep(100); // the request reaches the handler (nothing outside the app shows when it has)
   socket.destroy();
 }
 
@@ -19,7 +20,7 @@ async function abortMidBody(port: number, path: string): Promise<void> {
   socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\n`
     + 'Content-Length: 1000\r\n\r\n{"customerId":"C-1","sta');
   // Let the server start reading the body before the client goes away.
-  await new Promise((r) => setTimeout(r, 200));
+  await sleep(200);
   socket.destroy();
 }
 
@@ -72,7 +73,7 @@ describe('preload: HTTP request outcomes', function () {
     await abortWhileWaiting(app.port as number, '/slow/1');
     assert.ok(await otlp.waitFor(() => otlp.events('api.request').length === 1), 'api.request for the aborted request');
     // The handler answers later, into the closed connection: still reported once.
-    await new Promise((r) => setTimeout(r, 600));
+    await sleep(600); // past the handler's late answer: a second record, which must not come, would be made now
     await app.stop('SIGTERM');
     assert.equal(otlp.events('api.request').length, 1);
     const [record] = otlp.events('api.request');

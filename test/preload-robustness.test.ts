@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { OtlpReceiver } from './support/otlpReceiver';
+import { sleep } from '../scripts/lib/procs.cjs';
 import { request, startFixture } from './support/fixture';
 
 describe('preload: robustness', function () {
@@ -177,7 +178,7 @@ describe('preload: robustness', function () {
         // Past several export rounds (OTEL_BLRP_SCHEDULE_DELAY=100): the old sink froze here.
         for (let i = 0; i < 15; i++) {
           assert.equal(await answered(`/orders/ORD-${i}`), 200);
-          await new Promise((r) => setTimeout(r, 100));
+          await sleep(100); // spaces the requests over export rounds
         }
       } catch (error) {
         await app.stop('SIGKILL');

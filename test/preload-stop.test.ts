@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
+import { sleep, waitFor } from '../scripts/lib/procs.cjs';
 import { request, trackedFixtures } from './support/fixture';
 import { OtlpReceiver } from './support/otlpReceiver';
 
@@ -107,7 +108,7 @@ describe('preload: no silent drop', function () {
   it('a 5000-event burst and SIGTERM 50 ms later: all 5000 arrive with the defaults', async () => {
     const app = await startFixture('http-express.cjs', { otlp: otlp.url });
     assert.deepEqual((await request(app.port as number, 'POST', '/burst/5000')).body, { emitted: 5000 });
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50); // the test's premise: SIGTERM 50 ms after the burst
     const exit = await app.stop('SIGTERM');
     assert.equal(exit.signal, 'SIGTERM');
     const orders = otlp.events('order.status_changed');
@@ -120,9 +121,9 @@ describe('preload: no silent drop', function () {
       otlp: otlp.url, env: { OTEL_BLRP_MAX_QUEUE_SIZE: '1000', OTEL_BLRP_SCHEDULE_DELAY: '60000' },
     });
     await request(app.port as number, 'POST', '/burst/3000');
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor('the drop line on stderr', 5000, () => (/dropped because the batch queue was full/.test(app.stderr()) ? true : undefined), 20);
     await request(app.port as number, 'POST', '/burst/3000');
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300); // a second line within the minute — which must not come — would be written by now
     const during = app.stderr().trim().split('\n');
     assert.equal(during.length, 1, app.stderr());
     assert.match(during[0] as string, /^filament-otel: OTLP logs: \d+ log records dropped because the batch queue was full \(OTEL_BLRP_MAX_QUEUE_SIZE=1000\) \(so far: \d+ dropped, 0 failed\)$/);
@@ -233,8 +234,7 @@ describe('preload: Node\'s cluster', function () {
     try {
       const exit = await app.stop('SIGTERM');
       assert.equal(exit.signal, 'SIGTERM');
-      const end = Date.now() + 15000;
-      while (workers.some(alive) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      await waitFor('the workers to exit', 15_000, () => (workers.some(alive) ? undefined : true), 50).catch(() => undefined);
       assert.deepEqual(workers.filter(alive), [], 'the workers are gone');
       assert.ok(await otlp.waitFor(() => otlp.events('order.status_changed').length >= 200, 2000));
       const numbers = new Set(otlp.events('order.status_changed').map((e) => e.attributes['order.number']));

@@ -12,7 +12,7 @@ import { connect, type Channel, type ChannelModel } from 'amqplib';
 import { ROOT, startFixture, type RunningFixture } from './support/fixture';
 import { OtlpReceiver } from './support/otlpReceiver';
 import { startTestAlertmanager, type TestAlertmanager } from './support/alertmanager';
-import { waitFor } from './support/prometheus';
+import { sleep, waitFor } from '../scripts/lib/procs.cjs';
 import { startResponderBin, type RunningResponder } from './support/responder';
 import { makeCertificates } from './support/tls';
 
@@ -344,7 +344,7 @@ describe('filament-responder: pausing and resuming the MES pricing consumer (rev
       assert.equal(await consumers(), 0);
       ch.sendToQueue(requests, Buffer.from(JSON.stringify({ orderNumber: 'ORD-P1', customerId: 'C-1', model: 'cube-10mm.stl', material: 'PLA' })),
         { contentType: 'application/json', persistent: true });
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500); // a consumer — which must not be there — would have taken it by now
       assert.equal((await ch.checkQueue(requests)).messageCount, 1, 'paused: the request waits');
       assert.equal(await live.post(await genuine(am, 'resolved', outageLabels('mes-api'), startsAt)), 200);
       assert.equal(await consumers(), 1);

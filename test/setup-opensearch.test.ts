@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
+import { waitFor } from '../scripts/lib/procs.cjs';
 import { freePort } from './support/collector';
 import { startDashboardsStandIn } from './support/dashboards';
 import { ROOT } from './support/fixture';
@@ -45,13 +46,11 @@ function bulk(docs: Array<[string, unknown]>): string {
 
 async function auditRecords(node: RunningOpenSearch, query: unknown, attempts = 60): Promise<any[]> {
   // Audit documents are written asynchronously (observed 0.2–0.6 s): poll, never sleep a fixed time.
-  for (let i = 0; i < attempts; i++) {
+  return waitFor('audit records', attempts * 250, async () => {
     await asUser(node, node.admin, 'POST', '/security-auditlog-*/_refresh');
     const res = await asUser(node, node.admin, 'POST', '/security-auditlog-*/_search', { size: 20, query, sort: [{ '@timestamp': 'desc' }] });
-    if (res.status === 200 && res.body.hits.hits.length > 0) return res.body.hits.hits.map((h: { _source: unknown }) => h._source);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return [];
+    return res.status === 200 && res.body.hits.hits.length > 0 ? res.body.hits.hits.map((h: { _source: unknown }) => h._source) : undefined;
+  }).catch(() => []);
 }
 
 describe('filament setup --engine opensearch (real OpenSearch 2.19.1 with the security plugin)', function () {

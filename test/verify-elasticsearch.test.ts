@@ -17,7 +17,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort } from './support/collector';
 import { ROOT } from './support/fixture';
-import { waitFor } from './support/prometheus';
+import { waitFor } from '../scripts/lib/procs.cjs';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const PATTERNS = ['logs-filament.*', 'traces-filament.*', 'metrics-filament.*'];

@@ -14,7 +14,8 @@ import * as path from 'node:path';
 import { freePort } from './support/collector';
 import { ROOT } from './support/fixture';
 import { asUser, startOpenSearch, type RunningOpenSearch } from './support/opensearch';
-import { startAlerting, waitFor, type AlertmanagerAlert, type RunningAlerting } from './support/prometheus';
+import { waitFor } from '../scripts/lib/procs.cjs';
+import { startAlerting, type AlertmanagerAlert, type RunningAlerting } from './support/prometheus';
 import { startWatch, type RunningWatch } from './support/watch';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -71,8 +72,8 @@ describe('FilamentStorePolicyViolated and FilamentStoreSuspiciousAccess (real Op
       const zero = await alerting.query('filament_store_policy_violations{job="filament-verify"} == 0');
       return up.length === 1 && zero.length === 5 ? true : undefined;
     });
-    // Two more evaluations (5 s each) with the data present: nothing pending, nothing in Alertmanager.
-    await new Promise((r) => setTimeout(r, 12_000));
+    // Two more evaluations of the rules with the data present: nothing pending, nothing in Alertmanager.
+    await alerting.evaluated(2);
     assert.deepEqual(await alerting.query('ALERTS{alertname=~"FilamentStore.*"}'), []);
     assert.deepEqual(await storeAlerts(), []);
   });

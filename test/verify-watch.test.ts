@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { freePort } from './support/collector';
 import { ROOT } from './support/fixture';
 import { asUser, startOpenSearch, type RunningOpenSearch } from './support/opensearch';
-import { waitFor } from './support/prometheus';
+import { waitFor } from '../scripts/lib/procs.cjs';
 import { makeCertificates, type TestCertificates } from './support/tls';
 import { cliEnv, sample, startWatch, type RunningWatch } from './support/watch';
 
@@ -170,8 +170,14 @@ describe('filament verify --watch (real OpenSearch 2.19.1 with the security plug
       });
       // Exactly one each: the stranger's read before the watcher started is not among them.
       for (const x of series) assert.equal(sample(text, x), 1, text);
-      // Two more intervals: nothing else appears (support, the writer, the watcher's own audit reads).
-      await new Promise((r) => setTimeout(r, 5000));
+      // Two more runs of the watcher (its last-run timestamp moves twice): nothing else appears (support,
+      // the writer, the watcher's own audit reads).
+      const lastRun = async () => sample(await gauges(), 'filament_store_verify_last_run_timestamp_seconds');
+      const runs = new Set([await lastRun()]);
+      await waitFor('two more runs of the watcher', 30_000, async () => {
+        runs.add(await lastRun());
+        return runs.size >= 3 ? true : undefined;
+      });
       const later = (await gauges()).split('\n').filter((l) => l.startsWith('filament_store_suspicious_access_total{'));
       assert.deepEqual(later.sort(), [
         'filament_store_suspicious_access_total{kind="failed_login",principal="mallory"} 1',

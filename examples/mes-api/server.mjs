@@ -24,11 +24,22 @@ import { ModelError } from './mesh/parse.mjs';
 
 const require = createRequire(import.meta.url);
 const { names, declareTopology, AMQP_URL } = require('../shared/topology.cjs');
+const { seedFromEnv, seededRandom } = require('../shared/seed.cjs');
 const MODELS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'models');
 const MAX_MODEL_BYTES = 50 * 1024 * 1024;
 
 /** Faults injected on purpose (the load generator and tests switch them). */
 const faults = { slowMs: 0, errorRate: 0, failQueueRate: 0, until: 0 };
+/** The fault decisions' draws, reproducible from FILAMENT_SEED (examples/shared/seed.cjs). */
+const SEED = (() => {
+  try {
+    return seedFromEnv();
+  } catch (error) {
+    process.stderr.write(`mes-api: ${/** @type {Error} */ (error).message}\n`);
+    process.exit(2);
+  }
+})();
+const random = seededRandom(SEED);
 const active = () => Date.now() < faults.until;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -99,7 +110,7 @@ app.post('/admin/faults', async (req) => {
 
 app.post('/v1/models/price', async (req, reply) => {
   if (active() && faults.slowMs > 0) await sleep(faults.slowMs);
-  if (active() && Math.random() < faults.errorRate) throw new SlicerFault();
+  if (active() && random() < faults.errorRate) throw new SlicerFault();
   const q = /** @type {Record<string, string>} */ (req.query);
   if (!Buffer.isBuffer(req.body)) {
     return reply.code(415).send({ error: 'unsupported_media_type', message: 'send the model as application/octet-stream' });
@@ -134,7 +145,7 @@ async function onPricingRequest(msg, retriable) {
     return;
   }
   if (active() && faults.slowMs > 0) await sleep(faults.slowMs);
-  if (retriable && active() && Math.random() < faults.failQueueRate) {
+  if (retriable && active() && random() < faults.failQueueRate) {
     app.log.warn({ orderNumber: request.orderNumber }, 'transient pricing failure, requeued');
     ch.nack(msg, false, true); // transient failure: try again (until the delivery limit)
     return;
@@ -173,6 +184,7 @@ app.post('/admin/consumers/resume', async () => {
 });
 
 await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' });
+app.log.info({ seed: SEED }, `fault decisions seeded: FILAMENT_SEED=${SEED} replays them`);
 const address = app.server.address();
 process.stdout.write(`LISTENING ${typeof address === 'object' && address ? address.port : ''}\n`);
 

@@ -1,6 +1,7 @@
 'use strict';
 // What the project's scripts, benches and tests share about processes on this machine: a free
-// loopback port, the otelcol-filament binary, a process's CPU time, a pause. One home: the .mjs
+// loopback port, the otelcol-filament binary, a process's CPU time, a wait on an event (waitFor) and a
+// deliberate pause (sleep). One home: the .mjs
 // scripts and benches import it, test/support/collector.ts re-exports it for the specs (types in
 // procs.d.cts). CommonJS, so that both ES modules and the CommonJS specs can load it.
 const { execFileSync } = require('node:child_process');
@@ -22,8 +23,40 @@ exports.freePort = function freePort() {
   });
 };
 
-/** @param {number} ms @returns {Promise<void>} */
+/**
+ * A deliberate pause: spacing load, or giving something that must NOT happen the time to show itself.
+ * To wait for something that does happen, use waitFor. @param {number} ms @returns {Promise<void>}
+ */
 exports.sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits for an event another process shows only when asked (an HTTP API, a file, a child's output):
+ * polls `check` every `intervalMs` until it returns something other than undefined and resolves with
+ * that. A check that throws counts as "not yet" (a server still starting); its last error is in the
+ * timeout's message, which names `what`.
+ * @template T
+ * @param {string} what @param {number} timeoutMs
+ * @param {() => T | undefined | Promise<T | undefined>} check
+ * @param {number} [intervalMs]
+ * @returns {Promise<T>}
+ */
+exports.waitFor = async function waitFor(what, timeoutMs, check, intervalMs = 250) {
+  const end = Date.now() + timeoutMs;
+  /** @type {unknown} */
+  let lastError;
+  for (;;) {
+    try {
+      const got = await check();
+      if (got !== undefined) return got;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > end) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError === undefined ? '' : ` (last: ${String(lastError)})`}`);
+    }
+    await exports.sleep(intervalMs);
+  }
+};
 
 /** @type {string | undefined} */
 let binary;

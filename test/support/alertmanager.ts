@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as path from 'node:path';
 import { freePort } from './collector';
-import { waitFor } from './prometheus';
+import { sleep, waitFor } from '../../scripts/lib/procs.cjs';
 import { makeCertificates, type TestCertificates } from './tls';
 
 export interface HeldAlert { fingerprint: string; startsAt: string; labels: Record<string, string> }
@@ -69,7 +69,7 @@ export async function startTestAlertmanager(dir: string): Promise<TestAlertmanag
       // endsAt now (not before startsAt, which Alertmanager refuses): the API lists it no more from the next instant.
       const endsAt = new Date(Math.max(Date.now(), Date.parse(startsAt) + 1)).toISOString();
       await api('POST', 'api/v2/alerts', [{ labels, startsAt, endsAt }]);
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5); // past the instant of endsAt
     },
     async stop() {
       agent.destroy();

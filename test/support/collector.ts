@@ -3,6 +3,7 @@
  * by scripts/collector-build.sh, started with collector/config.yaml on free
  * loopback ports with its storage and archive in a temporary directory.
  */
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -11,7 +12,7 @@ import { ROOT } from './fixture';
 
 // One home for what specs, scripts and benches share (scripts/lib/procs.cjs).
 export { collectorBinary, freePort } from '../../scripts/lib/procs.cjs';
-import { collectorBinary, freePort } from '../../scripts/lib/procs.cjs';
+import { collectorBinary, freePort, waitFor } from '../../scripts/lib/procs.cjs';
 
 export interface RunningCollector {
   httpUrl: string;
@@ -53,19 +54,14 @@ export async function startCollector(extraEnv: Record<string, string> = {}, opti
   child.stdout?.on('data', (d: Buffer) => { output += d.toString(); });
   child.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 30000;
-  for (;;) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${healthPort}/`);
-      if (res.ok) break;
-    } catch {
-      // not up yet
-    }
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`collector did not become healthy:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  // Healthy (health_check answers 200), or gone: either ends the wait.
+  const healthy = await waitFor('the collector\'s health check', 30_000, async () => {
+    if (child.exitCode !== null) return false;
+    return (await fetch(`http://127.0.0.1:${healthPort}/`)).ok ? true : undefined;
+  }, 100).catch(() => false);
+  if (!healthy) {
+    child.kill('SIGKILL');
+    throw new Error(`collector did not become healthy:\n${output}`);
   }
   return {
     httpUrl: `http://127.0.0.1:${httpPort}`,
@@ -129,4 +125,23 @@ export function readArchive(archiveDir: string): ArchivedLog[] {
     }
   }
   return out;
+}
+
+/** One OTLP/JSON logs request to a collector: an `order.status_changed` record per marker (its body). */
+export async function postMarkerLogs(collector: RunningCollector, markers: string[]): Promise<void> {
+  const body = {
+    resourceLogs: [{
+      resource: { attributes: [{ key: 'service.name', value: { stringValue: 'orders' } }] },
+      scopeLogs: [{
+        logRecords: markers.map((m, i) => ({
+          timeUnixNano: String(Date.now() * 1e6 + i), severityNumber: 9, eventName: 'order.status_changed',
+          body: { stringValue: m },
+        })),
+      }],
+    }],
+  };
+  const res = await fetch(`${collector.httpUrl}/v1/logs`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+  });
+  assert.equal(res.status, 200, await res.text());
 }

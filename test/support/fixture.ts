@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
+import { waitFor } from '../../scripts/lib/procs.cjs';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures');
@@ -74,12 +75,8 @@ export async function startFixture(file: string, options: FixtureOptions = {}): 
   void exited.then(() => { exitedNow = true; });
 
   const waitForOutput = async (text: string, timeoutMs = 20000): Promise<void> => {
-    const end = Date.now() + timeoutMs;
-    while (!out.includes(text)) {
-      if (exitedNow) throw new Error(`fixture ${file} exited before printing ${text}\nstdout:\n${out}\nstderr:\n${err}`);
-      if (Date.now() > end) throw new Error(`fixture ${file} did not print ${text} in ${timeoutMs} ms\nstdout:\n${out}\nstderr:\n${err}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitFor(`fixture ${file} to print ${text}`, timeoutMs, () => (out.includes(text) || exitedNow ? true : undefined), 20).catch(() => { throw new Error(`fixture ${file} did not print ${text} in ${timeoutMs} ms\nstdout:\n${out}\nstderr:\n${err}`); });
+    if (!out.includes(text)) throw new Error(`fixture ${file} exited before printing ${text}\nstdout:\n${out}\nstderr:\n${err}`);
   };
   const readyText = options.readyText ?? 'LISTENING';
   await waitForOutput(readyText, options.readyTimeoutMs);

@@ -6,6 +6,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as zlib from 'node:zlib';
 import type { AddressInfo } from 'node:net';
+import { waitFor } from '../../scripts/lib/procs.cjs';
 import { decodeOtlpProtobuf } from './otlpProto';
 
 export type Value = string | number | boolean | null | Value[] | { [k: string]: Value };
@@ -176,12 +177,7 @@ export class OtlpReceiver {
 
   /** Polls until `predicate` holds or the deadline passes; returns whether it held. */
   async waitFor(predicate: () => boolean, timeoutMs = 15000): Promise<boolean> {
-    const end = Date.now() + timeoutMs;
-    while (Date.now() < end) {
-      if (predicate()) return true;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return predicate();
+    return waitFor('the receiver', timeoutMs, () => (predicate() ? true : undefined), 50).catch(() => predicate());
   }
 
   private noteRefused(req: http.IncomingMessage, raw: Buffer): void {

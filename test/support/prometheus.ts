@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { alertingClient, type AlertingRequest } from '../../scripts/alerting-http.cjs';
+import { waitFor } from '../../scripts/lib/procs.cjs';
 import { ROOT } from './fixture';
 
 const run = promisify(execFile);
@@ -40,6 +41,8 @@ export interface RunningAlerting {
   alerts(query?: string): Promise<AlertmanagerAlert[]>;
   /** A PromQL instant query's result vector. */
   query(promql: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
+  /** Resolves once every rule group has been evaluated `times` more times from now (API /api/v1/rules, lastEvaluation). */
+  evaluated(times: number, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -104,6 +107,19 @@ export async function startAlerting(env: Record<string, string> = {}): Promise<R
       if (body.status !== 'success') throw new Error(`query ${promql}: ${JSON.stringify(body)}`);
       return body.data.result;
     },
+    async evaluated(times: number, timeoutMs = 60_000) {
+      const since = Date.now();
+      /** Each group's evaluation times seen after `since`. */
+      const seen = new Map<string, Set<string>>();
+      await waitFor(`${times} more evaluations of every rule group`, timeoutMs, async () => {
+        const res = await prometheus('GET', `${prometheusUrl}/api/v1/rules`);
+        const { groups } = (JSON.parse(res.text) as { data: { groups: { file: string; name: string; lastEvaluation: string }[] } }).data;
+        for (const g of groups) {
+          if (Date.parse(g.lastEvaluation) > since) seen.set(`${g.file} ${g.name}`, (seen.get(`${g.file} ${g.name}`) ?? new Set()).add(g.lastEvaluation));
+        }
+        return groups.length > 0 && groups.every((g) => (seen.get(`${g.file} ${g.name}`)?.size ?? 0) >= times) ? true : undefined;
+      });
+    },
     async stop() {
       await run('bash', [SCRIPT, 'stop', dir]);
       fs.rmSync(dir, { recursive: true, force: true });
@@ -114,15 +130,4 @@ export async function startAlerting(env: Record<string, string> = {}): Promise<R
 /** `Basic base64(user:password)` from a `user:password` file. */
 export function basicAuthorization(credentialsFile: string): string {
   return `Basic ${Buffer.from(fs.readFileSync(credentialsFile, 'utf8').trim()).toString('base64')}`;
-}
-
-/** Polls until `check` returns a value (not undefined) or the deadline passes. */
-export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const got = await check().catch(() => undefined);
-    if (got !== undefined) return got;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }

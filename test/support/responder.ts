@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as path from 'node:path';
 import { ROOT } from './fixture';
-import { waitFor } from './prometheus';
+import { waitFor } from '../../scripts/lib/procs.cjs';
 
 export interface Audit {
   kind: string; what: string; why: string; outcome?: string; counts?: Record<string, number>;

@@ -15,11 +15,17 @@ export function readCollectorYaml(file: string): Yaml {
   return parse(fs.readFileSync(path.join(ROOT, 'collector', file), 'utf8')) as Yaml;
 }
 
+/** The core exporterhelper settings every exporter built on it shares, otlphttp included. */
+const EXPORTER_HELPER = ['timeout', 'retry_on_failure', 'sending_queue'] as const;
+
 /**
  * Writes `<dir>/<overlay>` with exporter `exporter` replaced by `otlphttp/standin` → `url`, and without
  * the extensions in `dropExtensions` (ones only that exporter uses and our build lacks); returns its path.
+ * `keepExporterHelper`: the stand-in runs with the swapped exporter's own `timeout`, `retry_on_failure`
+ * and `sending_queue` — for an exporter built on the core exporterhelper (contrib opensearch), so that
+ * its retry and queue are the shipped ones; not for one with settings of its own under those names.
  */
-export function standInOverlay(overlay: string, exporter: string, url: string, dir: string, dropExtensions: string[] = []): string {
+export function standInOverlay(overlay: string, exporter: string, url: string, dir: string, dropExtensions: string[] = [], keepExporterHelper = false): string {
   const doc = readCollectorYaml(overlay);
   for (const name of dropExtensions) {
     delete (doc.extensions as Yaml)[name];
@@ -29,8 +35,11 @@ export function standInOverlay(overlay: string, exporter: string, url: string, d
   if (doc.extensions !== undefined && Object.keys(doc.extensions as Yaml).length === 0) delete doc.extensions;
   const exporters = doc.exporters as Yaml;
   if (exporters[exporter] === undefined) throw new Error(`${overlay} has no exporter ${exporter}`);
+  const kept = keepExporterHelper
+    ? Object.fromEntries(EXPORTER_HELPER.filter((k) => (exporters[exporter] as Yaml)[k] !== undefined).map((k) => [k, (exporters[exporter] as Yaml)[k]]))
+    : {};
   delete exporters[exporter];
-  exporters['otlphttp/standin'] = { endpoint: url, encoding: 'json' };
+  exporters['otlphttp/standin'] = { endpoint: url, encoding: 'json', ...kept };
   const pipelines = (doc.service as { pipelines: Record<string, { exporters?: string[] }> }).pipelines;
   for (const p of Object.values(pipelines)) {
     if (p.exporters) p.exporters = p.exporters.map((e) => (e === exporter ? 'otlphttp/standin' : e));

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { ROOT } from './fixture';
 import type { RunningOpenSearch } from './opensearch';
-import { waitFor } from './prometheus';
+import { waitFor } from '../../scripts/lib/procs.cjs';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 
