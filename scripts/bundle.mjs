@@ -38,6 +38,27 @@ const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 // they are named by path here, at build time. Files not there (another shape): `null`, and the
 // patch is a no-op, as it is on an unsupported version.
 const TRANSFORMER_INTERNALS = 'filament-otel:otlp-transformer-internals';
+// instrumentation-host-metrics requires systeminformation's network module at load time for its
+// network group, which Filament leaves off (src/instrumentations.ts: process.cpu and process.memory
+// only); loading it pulls in child_process and ~1 MiB of code an idle service never runs. Bundled
+// behind a stand-in that loads it on the first call of the one function host-metrics uses.
+const lazySystemInformation = {
+  name: 'lazy-systeminformation-network',
+  setup(b) {
+    b.onResolve({ filter: /^systeminformation\/lib\/network\.js$/ }, async (args) => {
+      if (args.pluginData === 'real') return undefined;
+      const real = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'real' });
+      if (real.errors.length > 0) return { errors: real.errors };
+      return { path: args.path, namespace: 'filament-otel-lazy', pluginData: real.path };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'filament-otel-lazy' }, (args) => ({
+      contents: `let real;\nexports.networkStats = (...args) => (real ??= require(${JSON.stringify(args.pluginData)})).networkStats(...args);\n`,
+      loader: 'js',
+      resolveDir: path.dirname(args.pluginData),
+    }));
+  },
+};
+
 const transformerInternals = {
   name: 'otlp-transformer-internals',
   setup(b) {
@@ -84,7 +105,7 @@ const result = await build({
   logLevel: 'warning',
   logOverride: { 'require-resolve-not-external': 'silent' },
   metafile: true,
-  plugins: [transformerInternals],
+  plugins: [transformerInternals, lazySystemInformation],
   // import() of a built-in becomes require(): @opentelemetry/otlp-exporter-base makes its HTTP
   // agent with `await import('http')`, and on Node 22+ the ESM namespace of node:http reads every
   // export, lazy ones included, which loads Node's bundled undici (http2, web streams, assert, …)
