@@ -98,6 +98,7 @@ const result = await build({
     '@opentelemetry/winston-transport',
     '@opentelemetry/configuration', 'yaml',
   ],
+  minifyWhitespace: true,
   sourcemap: 'linked',
   sourcesContent: false,
   // Licence notices (@license, /*! … */) of the bundled packages, kept next to the bundle.
