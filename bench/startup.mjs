@@ -69,7 +69,7 @@ for (let i = 0; i < RUNS; i++) {
     r[v].cpu.push(Number(cpuUs) / 1000);
     r[v].peak.push(Number(maxRss) / 1024);
     const b = spawnSync(process.execPath, ['--expose-gc', ...EXTRA, ...preloadArgs(v), '-e', liveScript], { cwd: ROOT, env: env(v), encoding: 'utf8', timeout: 30000 });
-    r[v].live.push(JSON.parse(/\{.*\}/.exec(b.stdout)[0]));
+    r[v].live.push(JSON.parse(/\{"rss".*\}/.exec(b.stdout)[0])); // not a log line the variant printed
   }
 }
 sink.kill();
