@@ -178,12 +178,17 @@ async function requests(port, route, n) {
   const r = ROUTE[route];
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   let issued = 0;
-  const one = () => new Promise((resolve, reject) => {
+  // A valgrind-slowed server's 5 s keep-alive timer can close a socket the agent is about to
+  // reuse: the request is reset before the server read it, so it is sent again (a few times at most).
+  const one = (attempt = 0) => new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, method: r.method, path: r.path, headers: r.headers, agent }, (res) => {
       res.on('data', () => undefined);
       res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`${route}: status ${res.statusCode}`))));
     });
-    req.on('error', reject);
+    req.on('error', (error) => {
+      if (error.code === 'ECONNRESET' && req.reusedSocket && attempt < 3) resolve(one(attempt + 1));
+      else reject(error);
+    });
     req.end(r.body);
   });
   const loop = async () => {

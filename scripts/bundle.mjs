@@ -12,22 +12,75 @@
 // - @opentelemetry/winston-transport: instrumentation-winston requires it only when
 //   an app configures a winston logger; bundled it would bring winston-transport and
 //   readable-stream into every service's start-up;
-// - @opentelemetry/otlp-transformer: src/patches/protobufStrings.ts patches its writer by file
-//   path (the package exports only "."), so the exporters must use those very files; it is
-//   required with the exporters, on the first export, never at start-up;
 // - @opentelemetry/configuration and yaml: required only when OTEL_CONFIG_FILE is set
 //   (src/configFile/load.ts); the schema validator alone is ~550 KB that a service
 //   configured by the environment would otherwise parse at every start;
 // - whatever is required by a computed name (instrumentations named in
 //   OTEL_NODE_ENABLED_INSTRUMENTATIONS beyond the defaults, gRPC exporters).
+// @opentelemetry/otlp-transformer is bundled (run on the first export, never at start-up): kept
+// outside, it required its own copies of core, resources and sdk-trace/-metrics/-logs from
+// node_modules — ~190 files more at the first export, +11 MiB peak RSS and ~150 ms of CPU
+// (docs/benchmarks.md, "Idle memory and start-up on SDK 3"). src/patches/protobufStrings.ts
+// reaches the bundled copy's writer through the virtual module below.
 // dist/index.js (the public API) stays unbundled and small; it meets the
 // preload's state through globalThis (src/symbols.ts).
 import { build } from 'esbuild';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { isBuiltin } from 'node:module';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire, isBuiltin } from 'node:module';
+import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+
+// `require('filament-otel:otlp-transformer-internals')` in src/patches/protobufStrings.ts: the
+// writer and size estimator of the otlp-transformer the bundle's exporters use (the same files,
+// so esbuild makes them the same modules), and its version. Its exports map has only ".", so
+// they are named by path here, at build time. Files not there (another shape): `null`, and the
+// patch is a no-op, as it is on an unsupported version.
+const TRANSFORMER_INTERNALS = 'filament-otel:otlp-transformer-internals';
+// instrumentation-host-metrics requires systeminformation's network module at load time for its
+// network group, which Filament leaves off (src/instrumentations.ts: process.cpu and process.memory
+// only); loading it pulls in child_process and ~1 MiB of code an idle service never runs. Bundled
+// behind a stand-in that loads it on the first call of the one function host-metrics uses.
+const lazySystemInformation = {
+  name: 'lazy-systeminformation-network',
+  setup(b) {
+    b.onResolve({ filter: /^systeminformation\/lib\/network\.js$/ }, async (args) => {
+      if (args.pluginData === 'real') return undefined;
+      const real = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'real' });
+      if (real.errors.length > 0) return { errors: real.errors };
+      return { path: args.path, namespace: 'filament-otel-lazy', pluginData: real.path };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'filament-otel-lazy' }, (args) => ({
+      contents: `let real;\nexports.networkStats = (...args) => (real ??= require(${JSON.stringify(args.pluginData)})).networkStats(...args);\n`,
+      loader: 'js',
+      resolveDir: path.dirname(args.pluginData),
+    }));
+  },
+};
+
+const transformerInternals = {
+  name: 'otlp-transformer-internals',
+  setup(b) {
+    b.onResolve({ filter: /^filament-otel:otlp-transformer-internals$/ }, () => ({ path: TRANSFORMER_INTERNALS, namespace: 'filament-otel' }));
+    b.onLoad({ filter: /.*/, namespace: 'filament-otel' }, () => {
+      const entry = createRequire(`${dist}export/`).resolve('@opentelemetry/otlp-transformer'); // <package>/dist/index.cjs
+      const dir = path.join(path.dirname(entry), 'common', 'protobuf');
+      const files = ['protobuf-writer.cjs', 'protobuf-size-estimator.cjs'].map((f) => path.join(dir, f));
+      if (!files.every((f) => existsSync(f))) {
+        return { contents: 'module.exports = null;', loader: 'js', warnings: [{ text: `otlp-transformer has no ${dir}/protobuf-writer.cjs: src/patches/protobufStrings.ts will not patch` }] };
+      }
+      const { version } = JSON.parse(readFileSync(path.join(path.dirname(entry), '..', 'package.json'), 'utf8'));
+      return {
+        contents: `module.exports = { version: ${JSON.stringify(version)}, `
+          + `ProtobufWriter: require(${JSON.stringify(files[0])}).ProtobufWriter, `
+          + `ProtobufSizeEstimator: require(${JSON.stringify(files[1])}).ProtobufSizeEstimator };`,
+        loader: 'js',
+        resolveDir: dir,
+      };
+    });
+  },
+};
 
 const result = await build({
   entryPoints: [`${dist}preload.js`],
@@ -42,9 +95,10 @@ const result = await build({
   // so class names (src/instrumentations.ts finds classes by name) are never renamed.
   external: [
     '@opentelemetry/api', '@opentelemetry/api-logs', 'import-in-the-middle', '@grpc/grpc-js',
-    '@opentelemetry/winston-transport', '@opentelemetry/otlp-transformer',
+    '@opentelemetry/winston-transport',
     '@opentelemetry/configuration', 'yaml',
   ],
+  minifyWhitespace: true,
   sourcemap: 'linked',
   sourcesContent: false,
   // Licence notices (@license, /*! … */) of the bundled packages, kept next to the bundle.
@@ -52,6 +106,7 @@ const result = await build({
   logLevel: 'warning',
   logOverride: { 'require-resolve-not-external': 'silent' },
   metafile: true,
+  plugins: [transformerInternals, lazySystemInformation],
   // import() of a built-in becomes require(): @opentelemetry/otlp-exporter-base makes its HTTP
   // agent with `await import('http')`, and on Node 22+ the ESM namespace of node:http reads every
   // export, lazy ones included, which loads Node's bundled undici (http2, web streams, assert, …)

@@ -5,6 +5,9 @@
  * (with http2, web streams, assert): ~15 MiB of peak RSS and ~20 ms in a process that does not
  * use fetch. scripts/bundle.mjs turns the bundled import() of built-ins into require().
  * On Node 20 the namespace loads no undici either way, so only a run on Node 22 or later can fail.
+ * The start-up loads neither node:https (with tls) nor child_process (scripts/bundle.mjs, src/http/server.ts).
+ * Nor does the first export load a second copy of the SDK: otlp-transformer is bundled (scripts/bundle.mjs), where
+ * from node_modules it required its own core, resources and sdk-* (~190 files, +11 MiB, ~150 ms).
  * And the bundle is ASCII: V8 keeps its source for the process's life, two bytes a character
  * if one of them is above Latin-1.
  */
@@ -21,7 +24,7 @@ describe('preload: start-up', function () {
   after(() => otlp.stop());
   beforeEach(() => otlp.clear());
 
-  it('the first export loads no part of Node\'s bundled undici', async () => {
+  it('the first export loads no part of Node\'s bundled undici and no second copy of the SDK', async () => {
     const app = await startFixture('first-export.cjs', { otlp: otlp.url, readyText: 'DONE' });
     assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
     // It did export over HTTP: the span and the counter arrived.
@@ -30,6 +33,10 @@ describe('preload: start-up', function () {
     const loaded = JSON.parse(/^LOADED (.*)$/m.exec(app.stdout())?.[1] ?? 'null') as string[];
     assert.ok(loaded.includes('NativeModule zlib'), loaded.join(', ')); // the exporter's transport was loaded now
     assert.deepEqual(loaded.filter((m) => /undici|http2|webstreams/.test(m)), []);
+    assert.equal(/^AT_START (.*)$/m.exec(app.stdout())?.[1], '[]', 'loaded by the start-up although unused');
+    const files = JSON.parse(/^FILES (.*)$/m.exec(app.stdout())?.[1] ?? 'null') as string[];
+    assert.ok(Array.isArray(files), app.stdout());
+    assert.deepEqual(files.filter((f) => /node_modules[\\/]@opentelemetry[\\/]/.test(f)).map((f) => path.relative(ROOT, f)), []);
   });
 
   it('dist/preload.js is ASCII only, so V8 keeps its source one byte a character', () => {

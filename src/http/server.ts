@@ -16,8 +16,9 @@
  * instrumentations set `http.route` there; span attributes follow the stable
  * HTTP semantic conventions; the span is renamed `METHOD route` at the end.
  */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as https from 'node:https';
 import {
   createNoopMeter, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace,
   type Attributes, type Context, type Histogram, type MeterProvider, type Span, type Tracer, type TracerProvider,
@@ -39,6 +40,12 @@ import { emitRequestEvents, type RequestOutcome } from './apiEvents';
 import { attachRequestMetadata, recordRequestException } from './requestMetadata';
 import { KNOWN_METHODS, pathOf } from './requestLine';
 import { exportedUrlPath } from './urlPath';
+
+/**
+ * Published by every net.Server's listen(), before it can take a connection (Node >= 22.3:
+ * https://nodejs.org/api/diagnostics_channel.html#tracingnetserverlistenasyncstart).
+ */
+const LISTEN_START = 'tracing:net.server.listen:asyncStart';
 
 const kServerPort = Symbol('filament.http.serverPort');
 const kOriginalEmit = Symbol('filament.http.originalEmit');
@@ -119,17 +126,40 @@ export class FilamentHttpServerInstrumentation extends OwnInstrumentation {
     });
   }
 
+  /** https.Server.prototype, once an https server has started listening (node:https is not loaded for us). */
+  private httpsPrototype: AnyServer | undefined;
+
   protected install(): void {
     this.patch(http.Server.prototype as AnyServer, 'http');
-    this.patch(https.Server.prototype as AnyServer, 'https');
+    // node:https brings tls with it: ~2.6 MiB of RSS in a service that serves no HTTPS
+    // (docs/benchmarks.md, "Idle memory and start-up on SDK 3"). So it is not required here;
+    // its Server.prototype is patched when an https server calls listen(), before its first
+    // connection — however the app got the module (require, import, process.getBuiltinModule).
+    if (this.httpsPrototype !== undefined) this.patch(this.httpsPrototype, 'https');
+    else subscribe(LISTEN_START, this.onListen);
   }
 
   protected uninstall(): void {
-    for (const proto of [http.Server.prototype, https.Server.prototype] as AnyServer[]) {
+    unsubscribe(LISTEN_START, this.onListen);
+    for (const proto of [http.Server.prototype as AnyServer, this.httpsPrototype]) {
+      if (proto === undefined) continue;
       const original = (proto.emit as Patched)[kOriginalEmit];
       if (original !== undefined) proto.emit = original as AnyServer['emit'];
     }
   }
+
+  private readonly onListen = (message: unknown): void => {
+    const server = (message as { server?: unknown }).server;
+    // http.Server is patched already. `httpAllowHalfOpen` is set by https.Server's constructor
+    // (and http.Server's), not by net.Server or tls.Server: a plain TCP or TLS server does not make
+    // us load node:https. For an https server the module is loaded already; require() returns it.
+    if (typeof server !== 'object' || server === null || server instanceof http.Server || !('httpAllowHalfOpen' in server)) return;
+    const { Server } = require('node:https') as typeof https;
+    if (!(server instanceof Server)) return;
+    this.httpsPrototype = Server.prototype as AnyServer;
+    this.patch(this.httpsPrototype, 'https');
+    unsubscribe(LISTEN_START, this.onListen);
+  };
 
   private patch(proto: AnyServer, scheme: 'http' | 'https'): void {
     const original = proto.emit as Patched;

@@ -5,8 +5,9 @@
  * file path beside the package's entry point (its exports map has only ".").
  * Any other version, or another shape, and this is a no-op: the serialiser
  * runs unchanged (test/protobuf-strings.test.ts fails when the shape changes).
- * scripts/bundle.mjs keeps otlp-transformer out of the bundle, so the files
- * patched here are the ones the exporters use.
+ * In dist/preload.js otlp-transformer is bundled: scripts/bundle.mjs names the
+ * bundled copy's two files by path at build time (the virtual module required
+ * below), so the classes patched are the ones the bundle's exporters use.
  *
  * A cheaper string path for the official OTLP protobuf serialiser
  * (@opentelemetry/otlp-transformer), installed on its writer and size
@@ -46,10 +47,30 @@ export interface SerializerInternals {
 
 let loaded: SerializerInternals | null | undefined;
 
+/** Resolved by scripts/bundle.mjs in dist/preload.js only; elsewhere (tsc's output, the tests) it does not exist. */
+const BUNDLED_INTERNALS = 'filament-otel:otlp-transformer-internals';
+
+/** The bundled copy's writer and estimator (null: not found at build time), or undefined outside the bundle. */
+function bundledInternals(): SerializerInternals | null | undefined {
+  try {
+    // A literal require, for the bundler.
+    return require('filament-otel:otlp-transformer-internals') as SerializerInternals | null;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String((error as Error).message).includes(BUNDLED_INTERNALS)) return undefined;
+    return null;
+  }
+}
+
 /** The installed otlp-transformer's writer and estimator, or null when it is not a supported version or shape. */
 export function serializerInternals(): SerializerInternals | null {
   if (loaded !== undefined) return loaded;
   loaded = null;
+  const bundled = bundledInternals();
+  if (bundled !== undefined) {
+    if (bundled !== null && SUPPORTED.test(bundled.version)
+      && typeof bundled.ProtobufWriter === 'function' && typeof bundled.ProtobufSizeEstimator === 'function') loaded = bundled;
+    return loaded;
+  }
   try {
     const entry = require.resolve('@opentelemetry/otlp-transformer'); // <package>/dist/index.cjs
     const { version } = JSON.parse(fs.readFileSync(path.join(path.dirname(entry), '..', 'package.json'), 'utf8')) as { version: string };
