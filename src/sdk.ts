@@ -10,10 +10,7 @@ import { diag, DiagConsoleLogger, DiagLogLevel, logs, metrics, propagation, trac
 import { logs as logsBeforeSdk3 } from '@opentelemetry/api-logs';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import {
-  defaultResource, detectResources, emptyResource, envDetector, hostDetector, osDetector, processDetector,
-  resourceFromAttributes, serviceInstanceIdDetector, type Resource, type ResourceDetector,
-} from '@opentelemetry/resources';
+import { emptyResource, type Resource } from '@opentelemetry/resources';
 import {
   BatchLogRecordProcessor, ConsoleLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor,
   type LogRecordExporter, type LogRecordProcessor,
@@ -33,6 +30,7 @@ import { Masker } from './masking';
 import { RequestExceptionCollector } from './http';
 import { BRIDGED_LOGGERS, BridgedLogProcessor } from './logs';
 import { loadInstrumentations } from './instrumentations';
+import { buildResource } from './resource';
 import { RotatingFileLogExporter } from './sinks';
 import { CountingLogRecordProcessor, CountingSpanProcessor, DeliveryLedger, ledgerMeterProvider, type Unit } from './delivery';
 import { LazyExporter, LazyMetricExporter, loadOtlpHttpExporter, RETRY_WINDOW_MS, StopSignal } from './export';
@@ -40,7 +38,6 @@ import { installProtobufStrings } from './patches';
 import {
   ForwardingLogRecordProcessor, ForwardingSpanProcessor, forwardingMeterProvider, serveWorkerTelemetry, TelemetrySender,
 } from './threads';
-import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 import { globals, kStopped } from './symbols';
 import type { ExportResult } from '@opentelemetry/core';
 
@@ -138,34 +135,6 @@ function otlpExporter<T extends object>(
   const onRejected = ledger === undefined ? undefined : (count: number, message: string): void => ledger.reject(count, message);
   return loadOtlpHttpExporter().createOtlpHttpExporter(
     signal, protocol, config.endpoints[signal], stop, RETRY_WINDOW_MS, config.otlpFromFile?.[signal], onRejected, meterProvider) as unknown as T;
-}
-
-/**
- * The process detector without the command line: arguments routinely carry
- * secrets (`--password=…`, connection strings) and every exported record
- * would repeat them.
- */
-const processWithoutArgsDetector: ResourceDetector = {
-  detect(detectorConfig) {
-    const detected = processDetector.detect(detectorConfig);
-    const attributes = { ...detected.attributes };
-    delete attributes['process.command_args'];
-    delete attributes['process.command_line'];
-    return { ...detected, attributes };
-  },
-};
-
-function buildResource(config: FilamentConfig): Resource {
-  const all: Record<string, ResourceDetector> = {
-    env: envDetector, host: hostDetector, os: osDetector, process: processWithoutArgsDetector,
-    serviceinstance: serviceInstanceIdDetector,
-  };
-  const detectors = config.resourceDetectors.map((d) => all[d] as ResourceDetector);
-  const detected = defaultResource()
-    .merge(resourceFromAttributes({ 'telemetry.distro.name': PACKAGE_NAME, 'telemetry.distro.version': PACKAGE_VERSION }))
-    .merge(detectResources({ detectors }));
-  // From OTEL_CONFIG_FILE: the file's attributes win, as OTEL_RESOURCE_ATTRIBUTES (env, last) does otherwise.
-  return config.resourceAttributes === undefined ? detected : detected.merge(resourceFromAttributes({ ...config.resourceAttributes }));
 }
 
 /** OTEL_LOG_LEVEL: the SDK's own diagnostics on the console (off unless set). */

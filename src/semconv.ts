@@ -62,6 +62,10 @@ export const ATTR_MESSAGING_RABBITMQ_ROUTING_KEY = 'messaging.rabbitmq.destinati
 export const ATTR_MESSAGING_MESSAGE_ID = 'messaging.message.id';
 export const ATTR_MESSAGING_MESSAGE_CONVERSATION_ID = 'messaging.message.conversation_id';
 export const ATTR_MESSAGING_MESSAGE_BODY_SIZE = 'messaging.message.body.size';
+/** Resource attributes of the host detector (resource.ts), as upstream's writes them. */
+export const ATTR_HOST_NAME = 'host.name';
+export const ATTR_HOST_ARCH = 'host.arch';
+export const ATTR_HOST_ID = 'host.id';
 
 export const MESSAGING_SYSTEM_RABBITMQ = 'rabbitmq';
 export const MESSAGING_OPERATION_SEND = 'send';

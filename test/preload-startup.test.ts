@@ -13,6 +13,7 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { OtlpReceiver } from './support/otlpReceiver';
 import { ROOT, startFixture } from './support/fixture';
@@ -29,10 +30,17 @@ describe('preload: start-up', function () {
     assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
     // It did export over HTTP: the span and the counter arrived.
     assert.deepEqual(otlp.spans.map((s) => s.name), ['first-export']);
+    // The host detector's attributes as upstream's writes them, the machine id read without fs/promises.
+    const resource = otlp.spans[0]?.resource ?? {};
+    assert.equal(resource['host.id'], readFileSync('/etc/machine-id', 'utf8').trim());
+    assert.equal(resource['host.arch'], { x64: 'amd64', arm: 'arm32', ppc: 'ppc32' }[process.arch as string] ?? process.arch);
+    assert.equal(resource['host.name'], os.hostname());
     assert.ok(otlp.metrics.some((m) => m.name === 'fixture.first_export'), otlp.metrics.map((m) => m.name).join(','));
     const loaded = JSON.parse(/^LOADED (.*)$/m.exec(app.stdout())?.[1] ?? 'null') as string[];
     assert.ok(loaded.includes('NativeModule zlib'), loaded.join(', ')); // the exporter's transport was loaded now
     assert.deepEqual(loaded.filter((m) => /undici|http2|webstreams/.test(m)), []);
+    // Nor fs/promises (with readline): upstream's host detector reads the machine id with it (src/resource.ts).
+    assert.deepEqual(loaded.filter((m) => /fs\/promises|readline/.test(m)), []);
     assert.equal(/^AT_START (.*)$/m.exec(app.stdout())?.[1], '[]', 'loaded by the start-up although unused');
     const files = JSON.parse(/^FILES (.*)$/m.exec(app.stdout())?.[1] ?? 'null') as string[];
     assert.ok(Array.isArray(files), app.stdout());
