@@ -46,7 +46,7 @@ exports.collectorBinary = function collectorBinary() {
  * The Go runtime settings every otelcol-filament is started with — here (tests, benches, the demo) and in
  * collector/docker-compose.yml (test/compose.test.ts checks they agree). GOGC=400: the collector's live heap
  * is small and allocation-heavy (OTTL boxes every value), so at the default GOGC=100 the garbage collector
- * ran every few MB and took about a quarter of the CPU per record; at 400 it runs a fifth as often
+ * runs every few MB; at 400 it runs a fifth as often and a log record costs half the CPU
  * (docs/benchmarks.md, "The collector"). Memory stays bounded whatever GOGC says: memory_limiter
  * (config.yaml) refuses data above 55 % of the memory limit and forces a collection above 75 %.
  */
