@@ -21,12 +21,20 @@
  *   ES_OVERLAY=<file>                    the `elasticsearch` variant with that config.elasticsearch.yaml (A/B by hand)
  *   ENCODINGS=proto,json  SIGNALS=logs,traces
  *   COMPARE=<old config.yaml>            A/B: every phase also runs with that file in place of
- *                                        collector/config.yaml, interleaved (order rotated per round)
+ *                                        collector/config.yaml, interleaved (order rotated per round), and
+ *                                        the overlays beside it if there (config.analyzer.yaml, …);
+ *                                        the old file runs without the runtime settings below
+ *   RUNTIME_ENV=none                     the current config without COLLECTOR_RUNTIME_ENV (GOGC,
+ *                                        scripts/lib/procs.cjs), which it otherwise runs with, as shipped
  *   PROFILE=1                            time per processor by ablation (see below)
+ *   PPROF=<dir>                          a CPU profile of every measured phase into <dir> (needs a build
+ *                                        with the pprof extension: FILAMENT_OTELCOL_BIN=$(bash bench/collector-pprof-build.sh | tail -1));
+ *                                        read with `go tool pprof -top <binary> <dir>/<phase>.pb.gz`
  *
  * PROFILE: the collector's pprof extension is not in collector/builder-config.yaml
- * (adding it changes the build), and core v0.161's internal telemetry counts
- * items per processor but not time. So PROFILE=1 attributes CPU by ablation:
+ * (adding it would rebuild the collector on every CI machine), and core v0.161's internal
+ * telemetry counts items per processor but not time. So PROFILE=1 attributes CPU by ablation
+ * with the shipped binary (PPROF=<dir> with a private pprof build gives the Go profile):
  * base config, each processor of the logs / traces pipeline removed in turn
  * (an overlay that replaces the pipeline's processor list), the difference to
  * the full pipeline being that processor's cost per record.
@@ -42,7 +50,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
-import { CLOCK_TICKS, collectorBinary, cpuTicks, freePort, sleep } from '../scripts/lib/procs.cjs';
+import { CLOCK_TICKS, COLLECTOR_RUNTIME_ENV, collectorBinary, cpuTicks, freePort, sleep } from '../scripts/lib/procs.cjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const QUICK = process.env.QUICK === '1' || process.env.QUICK === 'true';
@@ -59,6 +67,12 @@ const PROFILE = process.env.PROFILE === '1';
 const COMPARE = process.env.COMPARE ? path.resolve(process.env.COMPARE) : undefined;
 /** Another config.elasticsearch.yaml for the `elasticsearch` variant (e.g. an older one, to measure a change). */
 const ES_OVERLAY = process.env.ES_OVERLAY ? path.resolve(process.env.ES_OVERLAY) : undefined;
+// The current config runs as shipped: with the Go runtime settings of scripts/lib/procs.cjs (compose sets the
+// same). RUNTIME_ENV=none: without them (the config's own share). A COMPARE config runs without them, as it did.
+/** @type {Readonly<Record<string, string>>} */
+const CURRENT_ENV = process.env.RUNTIME_ENV === 'none' ? {} : COLLECTOR_RUNTIME_ENV;
+const PPROF = process.env.PPROF ? path.resolve(process.env.PPROF) : undefined;
+if (PPROF) fs.mkdirSync(PPROF, { recursive: true });
 /** @param {string} name @param {string[]} all */
 const list = (name, all, quick = all) => (process.env[name] ? process.env[name].split(',').map((s) => s.trim()).filter((s) => all.includes(s)) : QUICK ? quick : all);
 // QUICK (CI's quick bench, ~15 s): only the production pipeline (Elasticsearch overlay) on protobuf.
@@ -150,7 +164,7 @@ function span(/** @type {number} */ i, /** @type {bigint} */ now) {
 }
 
 /** @param {'logs' | 'traces'} signal @param {number} count */
-function request(signal, count) {
+export function request(signal, count) {
   const now = BigInt(Date.now()) * 1000000n;
   if (signal === 'traces') {
     const spans = Array.from({ length: count }, (_, i) => span(i, now));
@@ -209,7 +223,7 @@ const pbAttrs = (pb, f, list) => {
   }
 };
 /** @param {any} body OTLP/JSON request of `request()` @returns {Uint8Array<ArrayBuffer>} */
-function toProtobuf(body) {
+export function toProtobuf(body) {
   const pb = new Pb();
   for (const rl of body.resourceLogs ?? []) {
     pb.msg(1, (r) => {
@@ -266,15 +280,20 @@ async function startSink() {
   return { url: `http://127.0.0.1:${port}`, received: () => received, stop: () => new Promise((r) => server.close(r)) };
 }
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'filament-bench-collector-'));
+/** @type {string | undefined} */ let tmpDir;
+/** The run's scratch directory, made on first use (importing this module makes none). */
+const tmp = () => (tmpDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'filament-bench-collector-')));
 /** @param {string} name @param {unknown} doc */
-const writeYaml = (name, doc) => { const p = path.join(tmp, name); fs.writeFileSync(p, stringify(doc)); return p; };
+const writeYaml = (name, doc) => { const p = path.join(tmp(), name); fs.writeFileSync(p, stringify(doc)); return p; };
 /** @param {string} file */
 const readYaml = (file) => /** @type {any} */ (parse(fs.readFileSync(file, 'utf8')));
 
 /** Overlays for a config variant; the elasticsearch exporter swapped for an OTLP stand-in as in test/support/standin.ts. */
-function overlaysFor(/** @type {string} */ variant, /** @type {string} */ sinkUrl) {
-  const dir = path.join(ROOT, 'collector');
+function overlaysFor(/** @type {string} */ variant, /** @type {string} */ sinkUrl, /** @type {string} */ base) {
+  // A COMPARE config's overlays come from its own directory when they are there (the old
+  // config.analyzer.yaml beside the old config.yaml), else from collector/.
+  const own = (/** @type {string} */ name) => (fs.existsSync(path.join(path.dirname(base), name)) ? path.dirname(base) : path.join(ROOT, 'collector'));
+  const dir = own(`config.${variant}.yaml`);
   switch (variant) {
     case 'base': return [];
     case 'prometheus': return [path.join(dir, 'config.prometheus.yaml')];
@@ -285,12 +304,17 @@ function overlaysFor(/** @type {string} */ variant, /** @type {string} */ sinkUr
       // each request synchronous), so the hop's cost is measured against what the exporter itself does.
       const { sending_queue: queue } = doc.exporters.elasticsearch;
       delete doc.exporters.elasticsearch;
-      doc.exporters['otlphttp/standin'] = { endpoint: sinkUrl, encoding: 'json', ...(queue ? { sending_queue: queue } : {}) };
+      // Compressed as the real exporter compresses by default (gzip at BestSpeed: contrib
+      // exporter/elasticsearchexporter factory.go createDefaultConfig), not at otlphttp's default level,
+      // which cost this stand-in ~9 µs per record more (docs/benchmarks.md, "The collector").
+      doc.exporters['otlphttp/standin'] = {
+        endpoint: sinkUrl, encoding: 'json', compression: 'gzip', compression_params: { level: 1 }, ...(queue ? { sending_queue: queue } : {}),
+      };
       for (const p of Object.values(doc.service.pipelines)) {
         const pipeline = /** @type {{ exporters?: string[] }} */ (p);
         if (pipeline.exporters) pipeline.exporters = pipeline.exporters.map((e) => (e === 'elasticsearch' ? 'otlphttp/standin' : e));
       }
-      return [writeYaml('config.elasticsearch.standin.yaml', doc)];
+      return [writeYaml(`config.elasticsearch.standin-${path.basename(dir)}.yaml`, doc)];
     }
     default: throw new Error(`unknown config ${variant}`);
   }
@@ -298,19 +322,24 @@ function overlaysFor(/** @type {string} */ variant, /** @type {string} */ sinkUr
 
 /**
  * One measured phase: a fresh collector, 1 s warm-up, SECONDS at RATE records/s, then the batch flush.
- * @param {{ base: string, overlays: string[], signal: 'logs' | 'traces', encoding: string, sinkUrl: string }} o
+ * @param {{ base: string, overlays: string[], signal: 'logs' | 'traces', encoding: string, sinkUrl: string, name?: string, env?: Readonly<Record<string, string>> }} o
  */
 async function phase(o) {
-  const dir = fs.mkdtempSync(path.join(tmp, 'run-'));
+  const dir = fs.mkdtempSync(path.join(tmp(), 'run-'));
   fs.mkdirSync(path.join(dir, 'archive'));
-  const [httpPort, grpc, health, prom, hop] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
-  const child = spawn(BIN, [o.base, ...o.overlays].flatMap((c) => ['--config', c]), {
+  const [httpPort, grpc, health, prom, hop, pprofPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  // PPROF: the pprof extension (contrib extension/pprofextension) on a loopback port, added last.
+  const pprofOverlay = PPROF ? [writeYaml(`pprof-${pprofPort}.yaml`, {
+    extensions: { pprof: { endpoint: `127.0.0.1:${pprofPort}` } },
+    service: { extensions: [...readYaml(o.base).service.extensions, 'pprof'] },
+  })] : [];
+  const child = spawn(BIN, [o.base, ...o.overlays, ...pprofOverlay].flatMap((c) => ['--config', c]), {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {
       PATH: process.env.PATH, FILAMENT_COLLECTOR_HTTP_ENDPOINT: `127.0.0.1:${httpPort}`, FILAMENT_COLLECTOR_GRPC_ENDPOINT: `127.0.0.1:${grpc}`,
       FILAMENT_COLLECTOR_HEALTH_ENDPOINT: `127.0.0.1:${health}`, FILAMENT_COLLECTOR_STORAGE_DIR: path.join(dir, 'storage'),
       FILAMENT_COLLECTOR_ARCHIVE_DIR: path.join(dir, 'archive'), FILAMENT_ANALYZER_ENDPOINT: o.sinkUrl,
-      FILAMENT_PROMETHEUS_REMOTE_WRITE_URL: `http://127.0.0.1:${prom}/api/v1/write`, FILAMENT_ELASTICSEARCH_HOP_PORT: String(hop),
+      FILAMENT_PROMETHEUS_REMOTE_WRITE_URL: `http://127.0.0.1:${prom}/api/v1/write`, FILAMENT_ELASTICSEARCH_HOP_PORT: String(hop), ...(o.env ?? {}),
     },
   });
   let stderr = '';
@@ -345,9 +374,16 @@ async function phase(o) {
   await drive(1);
   await sleep(1500); // the warm-up's batch written
   const before = cpuTicks(pid);
+  // The profile covers the measured phase and its flush, like the CPU figure.
+  const profile = PPROF ? fetch(`http://127.0.0.1:${pprofPort}/debug/pprof/profile?seconds=${Math.ceil(SECONDS + 1.5)}`).then((r) => r.arrayBuffer()) : undefined;
   const { records, wall } = await drive(SECONDS);
   await sleep(1500); // batch timeout (1 s): the last records written
   const ticks = cpuTicks(pid) - before;
+  if (PPROF && profile) {
+    const file = path.join(PPROF, `${(o.name ?? `${o.signal}-${o.encoding}`).replace(/[^\w.-]+/g, '_')}-${pprofPort}.pb.gz`);
+    fs.writeFileSync(file, Buffer.from(await profile));
+    log(`profile: ${file}`);
+  }
   const rss = Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
   const archived = fs.readdirSync(path.join(dir, 'archive')).reduce((sum, f) => sum + fs.statSync(path.join(dir, 'archive', f)).size, 0);
   child.kill('SIGTERM');
@@ -380,7 +416,8 @@ async function main() {
         for (const signal of SIGNALS) {
           for (const encoding of ENCODINGS) {
             for (const [label, base] of rotate(bases, r)) {
-              const res = await phase({ base: /** @type {string} */ (base), overlays: overlaysFor(variant, sink.url), signal: /** @type {'logs' | 'traces'} */ (signal), encoding, sinkUrl: sink.url });
+              const res = await phase({ base: /** @type {string} */ (base), overlays: overlaysFor(variant, sink.url, /** @type {string} */ (base)), signal: /** @type {'logs' | 'traces'} */ (signal), encoding, sinkUrl: sink.url,
+                name: `${variant}-${signal}-${encoding}${label ? `-${label}` : ''}`, env: base === current ? CURRENT_ENV : {} });
               const key = `${variant}|${signal}|${encoding}|${label}`;
               results.set(key, [...(results.get(key) ?? []), res]);
               log(`round ${r + 1}/${ROUNDS} ${variant} ${signal} ${encoding}${label ? ` ${label}` : ''}: ${fmt(res.cpuUs)} µs/record`);
@@ -396,11 +433,11 @@ async function main() {
       + 'Records/s per core = 1e6 / µs. Mix: logs 40 % api.request, 10 % model3d.priced, 10 % order.status_changed, 20 % queue.message, '
       + '10 % bridged pino lines, 5 % api.error, 5 % queue.dead_lettered; spans 60 % HTTP SERVER (5 % with an exception event), '
       + '40 % amqplib PRODUCER/CONSUMER with the old messaging names. `elasticsearch`: the exporter swapped for an OTLP/HTTP JSON '
-      + `stand-in (a discard sink, as in the tests); \`analyzer\`: otlphttp to the same sink. Run took ${Math.round((Date.now() - started) / 1000)} s.`);
+      + `stand-in (a discard sink, as in the tests; gzip level 1, the real exporter's default); \`analyzer\`: otlphttp to the same sink. Run took ${Math.round((Date.now() - started) / 1000)} s.`);
     out.push('');
     if (COMPARE) {
-      out.push('| config | signal | encoding | before µs/record | after µs/record | after / before | after records/s per core | archive bytes per record before / after |');
-      out.push('|---|---|---|---:|---:|---:|---:|---:|');
+      out.push('| config | signal | encoding | before µs/record | after µs/record | after / before | after records/s per core | peak RSS MiB before / after | archive bytes per record before / after |');
+      out.push('|---|---|---|---:|---:|---:|---:|---:|---:|');
     } else {
       out.push('| config | signal | encoding | µs CPU per record | records/s per core | peak RSS MiB | archive bytes per record |');
       out.push('|---|---|---|---:|---:|---:|---:|');
@@ -413,7 +450,8 @@ async function main() {
             const b = median(get('before').map((x) => x.cpuUs));
             const a = median(get('after').map((x) => x.cpuUs));
             const bytes = (/** @type {string} */ label) => fmt(median(get(label).map((x) => x.archiveBytesPerRecord)), 0);
-            out.push(`| ${variant} | ${signal} | ${encoding} | ${fmt(b)} | ${fmt(a)} | ${fmt(a / b, 2)} | ${fmt(1e6 / a, 0)} | ${bytes('before')} / ${bytes('after')} |`);
+            const rss = (/** @type {string} */ label) => fmt(median(get(label).map((x) => x.rssMiB)), 0);
+            out.push(`| ${variant} | ${signal} | ${encoding} | ${fmt(b)} | ${fmt(a)} | ${fmt(a / b, 2)} | ${fmt(1e6 / a, 0)} | ${rss('before')} / ${rss('after')} | ${bytes('before')} / ${bytes('after')} |`);
           } else {
             const runs = get('');
             const cpu = median(runs.map((x) => x.cpuUs));
@@ -426,7 +464,7 @@ async function main() {
     process.stdout.write(`${out.join('\n')}\n`);
   } finally {
     await sink.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
+    if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
   }
 }
 
@@ -434,16 +472,16 @@ async function main() {
 async function ablation(/** @type {string} */ sinkUrl) {
   const config = readYaml(path.join(ROOT, 'collector', 'config.yaml'));
   const rows = ['Time per processor by ablation (base config, protobuf; the pipeline without that processor, difference to the full pipeline; '
-    + 'the pprof extension is not in this build, and core v0.161 telemetry has no per-processor time):', '',
+    + 'core v0.161 telemetry has no per-processor time; PPROF=<dir> for a Go profile):', '',
   '| signal | processor | µs per record |', '|---|---|---:|'];
   for (const signal of /** @type {('logs' | 'traces')[]} */ (SIGNALS)) {
     const processors = /** @type {string[]} */ (config.service.pipelines[signal].processors);
     /** @type {Record<string, number[]>} */ const cpu = { full: [] };
     for (let r = 0; r < ROUNDS; r++) {
-      cpu.full?.push((await phase({ base: path.join(ROOT, 'collector', 'config.yaml'), overlays: [], signal, encoding: 'proto', sinkUrl })).cpuUs);
+      cpu.full?.push((await phase({ base: path.join(ROOT, 'collector', 'config.yaml'), overlays: [], signal, encoding: 'proto', sinkUrl, env: CURRENT_ENV })).cpuUs);
       for (const p of processors.filter((x) => x !== 'memory_limiter' && x !== 'batch')) {
         const overlay = writeYaml(`without-${signal}-${p.replace('/', '_')}.yaml`, { service: { pipelines: { [signal]: { processors: processors.filter((x) => x !== p) } } } });
-        (cpu[p] ??= []).push((await phase({ base: path.join(ROOT, 'collector', 'config.yaml'), overlays: [overlay], signal, encoding: 'proto', sinkUrl })).cpuUs);
+        (cpu[p] ??= []).push((await phase({ base: path.join(ROOT, 'collector', 'config.yaml'), overlays: [overlay], signal, encoding: 'proto', sinkUrl, env: CURRENT_ENV })).cpuUs);
         log(`profile ${signal} without ${p}: ${fmt(cpu[p]?.at(-1) ?? NaN)} µs/record`);
       }
     }
@@ -454,7 +492,10 @@ async function ablation(/** @type {string} */ sinkUrl) {
   return rows;
 }
 
-main().catch((error) => {
-  process.stderr.write(`collector bench: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exitCode = 1;
-});
+// Run as a script (bench/collector-archive-diff.mjs imports the record generator only).
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((error) => {
+    process.stderr.write(`collector bench: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -28,7 +28,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { summarise } from '../examples/load/summary.mjs';
-import { collectorBinary, freePort, sleep } from './lib/procs.cjs';
+import { COLLECTOR_RUNTIME_ENV, collectorBinary, freePort, sleep } from './lib/procs.cjs';
 import { prepareStore, storeRequested } from './demo-store.mjs';
 import { alertingAvailable, DETECTION_GOAL_S, startAlertingLoop } from './demo-alerting.mjs';
 import seed from '../examples/shared/seed.cjs';
@@ -87,6 +87,7 @@ async function startCollector(binary, prometheusEnv, secureEnv) {
   const child = spawn(binary, configs, {
     env: {
       PATH: process.env.PATH,
+      ...COLLECTOR_RUNTIME_ENV,
       ...prometheusEnv,
       ...secureEnv,
       FILAMENT_COLLECTOR_HTTP_ENDPOINT: `127.0.0.1:${http}`,

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { collectorBinary } from './support/collector';
+import { COLLECTOR_RUNTIME_ENV, collectorBinary } from './support/collector';
 import { ROOT } from './support/fixture';
 import { readCollectorYaml } from './support/standin';
 
@@ -90,6 +90,11 @@ describe('collector/docker-compose.yml (static: no Docker engine here)', () => {
     assert.equal(e.ELASTICSEARCH_USER, 'filament_writer');
     assert.equal(varOf(e.ELASTICSEARCH_PASSWORD), varOf(env('setup').FILAMENT_WRITER_PASSWORD));
     assert.deepEqual(svc('collector').depends_on?.setup, { condition: 'service_completed_successfully' });
+  });
+
+  it('the collector runs with the Go runtime settings the tests and benches measured (GOGC; scripts/lib/procs.cjs)', () => {
+    const e = env('collector');
+    for (const [name, value] of Object.entries(COLLECTOR_RUNTIME_ENV)) assert.equal(e[name], value, name);
   });
 
   it("the collector's storage and archive are on a volume made writable for the image's user (10001) before it starts", () => {

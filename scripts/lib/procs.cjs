@@ -75,6 +75,16 @@ exports.collectorBinary = function collectorBinary() {
   return binary;
 };
 
+/**
+ * The Go runtime settings every otelcol-filament is started with — here (tests, benches, the demo) and in
+ * collector/docker-compose.yml (test/compose.test.ts checks they agree). GOGC=400: the collector's live heap
+ * is small and allocation-heavy (OTTL boxes every value), so at the default GOGC=100 the garbage collector
+ * runs every few MB; at 400 it runs a fifth as often and a log record costs half the CPU
+ * (docs/benchmarks.md, "The collector"). Memory stays bounded whatever GOGC says: memory_limiter
+ * (config.yaml) refuses data above 55 % of the memory limit and forces a collection above 75 %.
+ */
+exports.COLLECTOR_RUNTIME_ENV = Object.freeze({ GOGC: '400' });
+
 /** Clock ticks per second of /proc/<pid>/stat's times (getconf CLK_TCK; 100 on Linux). */
 exports.CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 

@@ -11,8 +11,8 @@ import * as path from 'node:path';
 import { ROOT } from './fixture';
 
 // One home for what specs, scripts and benches share (scripts/lib/procs.cjs).
-export { collectorBinary, freePort } from '../../scripts/lib/procs.cjs';
-import { collectorBinary, freePort, waitFor } from '../../scripts/lib/procs.cjs';
+export { COLLECTOR_RUNTIME_ENV, collectorBinary, freePort } from '../../scripts/lib/procs.cjs';
+import { COLLECTOR_RUNTIME_ENV, collectorBinary, freePort, waitFor } from '../../scripts/lib/procs.cjs';
 
 export interface RunningCollector {
   httpUrl: string;
@@ -36,6 +36,7 @@ export async function startCollector(extraEnv: Record<string, string> = {}, opti
   const [httpPort, grpcPort, healthPort, hopPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const env = {
     PATH: process.env.PATH,
+    ...COLLECTOR_RUNTIME_ENV,
     FILAMENT_COLLECTOR_HTTP_ENDPOINT: `127.0.0.1:${httpPort}`,
     FILAMENT_COLLECTOR_GRPC_ENDPOINT: `127.0.0.1:${grpcPort}`,
     FILAMENT_COLLECTOR_HEALTH_ENDPOINT: `127.0.0.1:${healthPort}`,
