@@ -24,11 +24,13 @@ afterEach(() => {
 
 /** `load.seq` of every span in the collector's trace archive (OTLP/JSON lines). */
 function archivedSpanSeqs(archiveDir: string): number[] {
-  const file = path.join(archiveDir, 'filament-traces.jsonl');
-  if (!fs.existsSync(file)) return [];
+  // Every file of the set: the archive rotates at 10 MB (a long outage's backlog is more).
+  const files = fs.existsSync(archiveDir)
+    ? fs.readdirSync(archiveDir).filter((f) => f.startsWith('filament-traces') && f.endsWith('.jsonl')).map((f) => path.join(archiveDir, f))
+    : [];
   const seqs: number[] = [];
   type Span = { name: string; attributes?: { key: string; value: { intValue?: string | number } }[] };
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+  for (const line of files.flatMap((file) => fs.readFileSync(file, 'utf8').split('\n'))) {
     if (line.trim() === '') continue;
     const doc = JSON.parse(line) as { resourceSpans?: { scopeSpans?: { spans?: Span[] }[] }[] };
     for (const rs of doc.resourceSpans ?? []) {
@@ -57,8 +59,15 @@ describe('delivery: a rolling restart of the collector', function () {
     for (const c of collectors) await c.stop();
   });
 
-  it('away ~10 s under a steady load (SIGTERM, a new process on the same port): every record and span arrives exactly once', async () => {
-    const EVENTS = 500;
+  // CI runs 10 s at 50 events/s; the issue's full case — 30 s away at 500 events/s, with queues that
+  // hold it (docs/events.md, "Delivery") — is the same test with DELIVERY_OUTAGE_S=30
+  // DELIVERY_EVENTS_PER_S=500 DELIVERY_QUEUE=32768 (docs/development.md).
+  const OUTAGE_MS = Number(process.env.DELIVERY_OUTAGE_S ?? 10) * 1000;
+  const PER_S = Number(process.env.DELIVERY_EVENTS_PER_S ?? 50);
+  const QUEUE = process.env.DELIVERY_QUEUE;
+  it(`away ~${OUTAGE_MS / 1000} s under a steady load of ${PER_S} events/s (SIGTERM, a new process on the same port): every record and span arrives exactly once`, async function () {
+    this.timeout(OUTAGE_MS + 90_000);
+    const EVENTS = Math.round(PER_S * (OUTAGE_MS / 1000)); // the load spans the outage
     const first = await startCollector();
     collectors.push(first);
     const app = await startFixture('steady-load.cjs', {
@@ -70,14 +79,15 @@ describe('delivery: a rolling restart of the collector', function () {
         OTEL_BSP_SCHEDULE_DELAY: '200',
         OTEL_METRICS_EXPORTER: 'none',
         EVENTS: String(EVENTS),
-        TICK_MS: '20', // 50 events/s for 10 s
+        TICK_MS: '20', PER_TICK: String(PER_S / 50), // PER_S events/s
+        ...(QUEUE === undefined ? {} : { OTEL_BLRP_MAX_QUEUE_SIZE: QUEUE, OTEL_BSP_MAX_QUEUE_SIZE: QUEUE }),
       },
     });
     running.add(app);
     await sleep(1500); // the load runs against the first collector before it goes
     await first.stop();
     collectors.splice(collectors.indexOf(first), 1);
-    await sleep(10_000); // the collector away: the outage under test
+    await sleep(OUTAGE_MS); // the collector away: the outage under test
     const second = await startCollector({ FILAMENT_COLLECTOR_HTTP_ENDPOINT: new URL(first.httpUrl).host }, { dir: first.dir });
     collectors.push(second);
     await app.waitForOutput('DONE', 30_000);
@@ -85,7 +95,7 @@ describe('delivery: a rolling restart of the collector', function () {
     const orders = (): string[] => readArchive(second.archiveDir)
       .filter((l) => l.eventName === 'order.status_changed' && l.resource['service.name'] === 'orders')
       .map((l) => String(l.attributes['order.number']));
-    await waitFor('every record and span in the archive', 30_000,
+    await waitFor('every record and span in the archive', 30_000 + OUTAGE_MS,
       () => (tally(orders()).size >= EVENTS && tally(archivedSpanSeqs(second.archiveDir)).size >= EVENTS ? true : undefined)).catch(() => undefined);
     await sleep(500); // a late duplicate — which must not come — would land now
     const records = tally(orders());
