@@ -43,6 +43,7 @@
  * no timing is asserted anywhere.
  */
 import { spawn } from 'node:child_process';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -310,6 +311,8 @@ function overlaysFor(/** @type {string} */ variant, /** @type {string} */ sinkUr
       doc.exporters['otlphttp/standin'] = {
         endpoint: sinkUrl, encoding: 'json', compression: 'gzip', compression_params: { level: 1 }, ...(queue ? { sending_queue: queue } : {}),
       };
+      // Merged over config.yaml alone here: config.secure.yaml's authenticator leaves the list.
+      if (doc.service.extensions) doc.service.extensions = doc.service.extensions.filter((/** @type {string} */ e) => e !== 'bearertokenauth/otlp');
       for (const p of Object.values(doc.service.pipelines)) {
         const pipeline = /** @type {{ exporters?: string[] }} */ (p);
         if (pipeline.exporters) pipeline.exporters = pipeline.exporters.map((e) => (e === 'elasticsearch' ? 'otlphttp/standin' : e));
@@ -328,18 +331,24 @@ async function phase(o) {
   const dir = fs.mkdtempSync(path.join(tmp(), 'run-'));
   fs.mkdirSync(path.join(dir, 'archive'));
   const [httpPort, grpc, health, prom, hop, pprofPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
-  // PPROF: the pprof extension (contrib extension/pprofextension) on a loopback port, added last.
+  // PPROF: the pprof extension (contrib extension/pprofextension) on a loopback port, added last,
+  // to the list of the last file that sets one (lists are replaced, not merged).
+  const listed = [o.base, ...o.overlays].map((f) => readYaml(f).service?.extensions).filter(Boolean).pop();
   const pprofOverlay = PPROF ? [writeYaml(`pprof-${pprofPort}.yaml`, {
     extensions: { pprof: { endpoint: `127.0.0.1:${pprofPort}` } },
-    service: { extensions: [...readYaml(o.base).service.extensions, 'pprof'] },
+    service: { extensions: [...listed, 'pprof'] },
   })] : [];
+  // config.elasticsearch.yaml's hop demands its token (0600, as compose's secrets).
+  const hopTokenFile = path.join(dir, 'elasticsearch-hop.token');
+  fs.writeFileSync(hopTokenFile, `${crypto.randomBytes(24).toString('hex')}\n`, { mode: 0o600 });
   const child = spawn(BIN, [o.base, ...o.overlays, ...pprofOverlay].flatMap((c) => ['--config', c]), {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {
       PATH: process.env.PATH, FILAMENT_COLLECTOR_HTTP_ENDPOINT: `127.0.0.1:${httpPort}`, FILAMENT_COLLECTOR_GRPC_ENDPOINT: `127.0.0.1:${grpc}`,
       FILAMENT_COLLECTOR_HEALTH_ENDPOINT: `127.0.0.1:${health}`, FILAMENT_COLLECTOR_STORAGE_DIR: path.join(dir, 'storage'),
       FILAMENT_COLLECTOR_ARCHIVE_DIR: path.join(dir, 'archive'), FILAMENT_ANALYZER_ENDPOINT: o.sinkUrl,
-      FILAMENT_PROMETHEUS_REMOTE_WRITE_URL: `http://127.0.0.1:${prom}/api/v1/write`, FILAMENT_ELASTICSEARCH_HOP_PORT: String(hop), ...(o.env ?? {}),
+      FILAMENT_PROMETHEUS_REMOTE_WRITE_URL: `http://127.0.0.1:${prom}/api/v1/write`, FILAMENT_ELASTICSEARCH_HOP_PORT: String(hop),
+      FILAMENT_ELASTICSEARCH_HOP_TOKEN_FILE: hopTokenFile, ...(o.env ?? {}),
     },
   });
   let stderr = '';

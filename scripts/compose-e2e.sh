@@ -32,13 +32,17 @@ DEMO_SECONDS=${DEMO_SECONDS:-90}
 ES=http://127.0.0.1:9200
 say() { printf 'compose-e2e: %s\n' "$*"; }
 fail() { say "FAIL: $*"; exit 1; }
+VALIDATE_ENV=(-e FILAMENT_COLLECTOR_TLS_CERT_FILE=/c/x.crt -e FILAMENT_COLLECTOR_TLS_KEY_FILE=/c/x.key
+  -e FILAMENT_COLLECTOR_TOKEN_FILE=/c/otlp.token -e FILAMENT_ELASTICSEARCH_HOP_TOKEN_FILE=/c/hop.token)
 
 # 0. The overlays' exporter settings are checked by the contrib binary itself
 #    (our own build cannot contain these exporters).
+#    Each store overlay is merged after config.secure.yaml, whose authenticator
+#    its extension list names; validate reads no file, so any paths do.
 for overlay in config.elasticsearch.yaml config.opensearch.yaml; do
-  docker run --rm -v "$PWD/collector:/c:ro" otel/opentelemetry-collector-contrib:0.161.0 \
-    validate --config=/c/config.yaml --config=/c/$overlay || fail "the contrib collector 0.161.0 rejects $overlay"
-  say "contrib 0.161.0 accepts config.yaml + $overlay"
+  docker run --rm -v "$PWD/collector:/c:ro" "${VALIDATE_ENV[@]}" otel/opentelemetry-collector-contrib:0.161.0 \
+    validate --config=/c/config.yaml --config=/c/config.secure.yaml --config=/c/$overlay || fail "the contrib collector 0.161.0 rejects $overlay"
+  say "contrib 0.161.0 accepts config.yaml + config.secure.yaml + $overlay"
 done
 
 # The responder's re-drive runbook names the demo's queues (scripts/compose-secrets.sh).

@@ -26,8 +26,11 @@ ES=http://127.0.0.1:9200
 say() { printf 'compose-hung-store: %s\n' "$*"; }
 fail() { say "FAIL: $*"; exit 1; }
 
-docker run --rm -v "$PWD/collector:/c:ro" otel/opentelemetry-collector-contrib:0.161.0 \
-  validate --config=/c/config.yaml --config=/c/config.elasticsearch.yaml || fail "the contrib collector 0.161.0 rejects config.elasticsearch.yaml"
+# Merged as compose merges it (config.secure.yaml first: its authenticator is in the overlay's list);
+# validate reads no file, so any paths do.
+docker run --rm -v "$PWD/collector:/c:ro" -e FILAMENT_COLLECTOR_TLS_CERT_FILE=/c/x.crt -e FILAMENT_COLLECTOR_TLS_KEY_FILE=/c/x.key \
+  -e FILAMENT_COLLECTOR_TOKEN_FILE=/c/otlp.token -e FILAMENT_ELASTICSEARCH_HOP_TOKEN_FILE=/c/hop.token otel/opentelemetry-collector-contrib:0.161.0 \
+  validate --config=/c/config.yaml --config=/c/config.secure.yaml --config=/c/config.elasticsearch.yaml || fail "the contrib collector 0.161.0 rejects config.elasticsearch.yaml"
 
 export FILAMENT_TOPOLOGY_PREFIX=compose-hung.
 make up

@@ -49,8 +49,9 @@ mkdir -p "$OUT"; chmod 711 "$OUT"
 for svc in "${!OWNER[@]}"; do own_dir "$OUT/$svc" "${OWNER[$svc]}" "${OWNER[$svc]}"; done
 own_dir "$HOST_OUT" "$HOST_UID" "$HOST_GID"
 
-# verify-watch.crt: secrets made before the store's watcher joined the stack are made anew once.
-if [ -f "$W/complete" ] && [ -f "$W/verify-watch.crt" ] && [ "${FILAMENT_ROTATE:-0}" != 1 ]; then
+# verify-watch.crt: secrets made before the store's watcher joined the stack are made anew once;
+# elasticsearch-hop.token: likewise for secrets made before the collector's hop had a token.
+if [ -f "$W/complete" ] && [ -f "$W/verify-watch.crt" ] && [ -f "$W/elasticsearch-hop.token" ] && [ "${FILAMENT_ROTATE:-0}" != 1 ]; then
   say "kept the existing secrets (FILAMENT_ROTATE=1 makes new ones)"
 else
   if ! command -v htpasswd >/dev/null 2>&1; then
@@ -69,6 +70,8 @@ else
   openssl rand -hex 24 > "$W/otlp.token"
   openssl rand -hex 24 > "$W/responder.token"
   openssl rand -hex 24 > "$W/verify-metrics.token"
+  # Known to the collector alone: both ends of its loopback hop to Elasticsearch (config.elasticsearch.yaml).
+  openssl rand -hex 24 > "$W/elasticsearch-hop.token"
   # The collector's remote-write header, read by its config through ${file:…}: no final newline.
   printf 'Basic %s' "$(tr -d '\n' < "$W/prometheus-remote-write.credentials" | base64 -w0)" > "$W/prometheus.authorization"
   printf 'authorization=Bearer%%20%s\n' "$(cat "$W/otlp.token")" > "$W/otlp.headers"
@@ -77,6 +80,7 @@ else
     put "$W/ca.crt" "$svc"; put "$W/$svc.crt" "$svc"; put "$W/$svc.key" "$svc"
   done
   put "$W/otlp.token" collector
+  put "$W/elasticsearch-hop.token" collector
   put "$W/prometheus.authorization" collector
   put "$W/prometheus-web.yml" prometheus web.yml
   put "$W/alertmanager-prometheus.password" prometheus alertmanager.password

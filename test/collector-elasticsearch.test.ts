@@ -61,6 +61,8 @@ describe('collector: the Elasticsearch pipelines (real binary, exporter swapped 
   let spans: RawSpan[];
   let metrics: RawMetric[];
   const prefix = `es${process.pid}-${Date.now()}`;
+  const hopStatus: Record<string, number> = {};
+  let hopArrived: (string | undefined)[] = [];
 
   const legacyLog = {
     timeUnixNano: '1764000000000000001', observedTimeUnixNano: '1764000000000000002', severityNumber: 9,
@@ -141,8 +143,25 @@ describe('collector: the Elasticsearch pipelines (real binary, exporter swapped 
       return posted.length >= 4 && span;
     };
     assert.ok(await es.waitFor(arrived, 15_000), `the last posts did not reach the stand-in\n${collector.logs().slice(-2000)}`);
+
+    // Straight to the hop's receiver, past the first pipelines: without its token, with a wrong one, with
+    // the OTLP receivers' kind of header but another token; then with the collector's own hop token.
+    const token = fs.readFileSync(collector.hopTokenFile, 'utf8').split('\n')[0] as string;
+    for (const [marker, authorization] of [['hop-none', undefined], ['hop-wrong', `Bearer ${token}x`], ['hop-bare', token],
+      ['hop-empty', 'Bearer '], ['hop-right', `Bearer ${token}`]] as const) {
+      const res = await fetch(`${collector.hopUrl}/v1/logs`, {
+        method: 'POST', headers: { 'content-type': 'application/json', ...(authorization === undefined ? {} : { authorization }) },
+        body: JSON.stringify({ resourceLogs: [{ resource: resourceOf('forger'), scopeLogs: [{ logRecords: [{ severityNumber: 9, body: { stringValue: marker } }] }] }] }),
+      });
+      hopStatus[marker] = res.status;
+    }
+    const forged = () => walk<RawLog & { body?: AnyValue }>(es, '/v1/logs', 'resourceLogs', 'scopeLogs', 'logRecords')
+      .filter((l) => str(l.resource, 'service.name') === 'forger').map((l) => l.body?.stringValue);
+    assert.ok(await es.waitFor(() => forged().includes('hop-right'), 10_000), `the hop's own token was not accepted\n${collector.logs().slice(-2000)}`);
+    hopArrived = forged();
     assert.equal(await collector.stop(), 0, collector.logs());
-    logs = walk<RawLog>(es, '/v1/logs', 'resourceLogs', 'scopeLogs', 'logRecords');
+    // What came through the first pipelines (the hop's direct posts above carry no document id).
+    logs = walk<RawLog>(es, '/v1/logs', 'resourceLogs', 'scopeLogs', 'logRecords').filter((l) => str(l.resource, 'service.name') !== 'forger');
     spans = walk<RawSpan>(es, '/v1/traces', 'resourceSpans', 'scopeSpans', 'spans');
     metrics = walk<RawMetric>(es, '/v1/metrics', 'resourceMetrics', 'scopeMetrics', 'metrics');
   });
@@ -151,6 +170,11 @@ describe('collector: the Elasticsearch pipelines (real binary, exporter swapped 
     await collector?.stop();
     await es.stop();
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("the hop's receiver answers 401 to a request without the collector's hop token (none, wrong, unprefixed, empty); nothing of it reaches the store", () => {
+    assert.deepEqual(hopStatus, { 'hop-none': 401, 'hop-wrong': 401, 'hop-bare': 401, 'hop-empty': 401, 'hop-right': 200 });
+    assert.deepEqual(hopArrived, ['hop-right']);
   });
 
   describe('document ids (logs_dynamic_id / traces_dynamic_id)', () => {
@@ -318,12 +342,26 @@ describe('collector: config.elasticsearch.yaml settings (from the exporter READM
     };
     const hopPort = /:-(\d+)\}$/.exec(String(hop.endpoint))?.[1] as string;
     assert.deepEqual(compose.services.collector.ports.filter((p) => p.split(':').includes(hopPort)), []);
-    assert.deepEqual(compose.services.collector.environment.filter((e) => e.startsWith('FILAMENT_ELASTICSEARCH_HOP')), []);
+    assert.deepEqual(compose.services.collector.environment.filter((e) => e.startsWith('FILAMENT_ELASTICSEARCH_HOP_PORT')), []);
     // Every pipeline that reaches the store comes through the hop's receiver; nothing else feeds the exporter.
     for (const [name, p] of Object.entries(pipelines)) {
       if ((p.exporters ?? []).includes('elasticsearch')) assert.deepEqual(p.receivers, ['otlp/elasticsearch_hop'], name);
       if ((p.receivers ?? []).includes('otlp/elasticsearch_hop')) assert.deepEqual(p.exporters, ['elasticsearch'], name);
     }
+  });
+
+  it("the hop authenticates both ends with its own token (a file of compose's secrets), not the services' OTLP token", () => {
+    const receiver = (overlay.receivers as Yaml)['otlp/elasticsearch_hop'] as { protocols: { http: { auth?: { authenticator: string } } } };
+    assert.equal(receiver.protocols.http.auth?.authenticator, 'bearertokenauth/elasticsearch_hop');
+    assert.equal((hop.auth as { authenticator?: string } | undefined)?.authenticator, 'bearertokenauth/elasticsearch_hop');
+    const ext = (overlay.extensions as Record<string, Yaml>)['bearertokenauth/elasticsearch_hop'];
+    assert.deepEqual(ext, { filename: '${env:FILAMENT_ELASTICSEARCH_HOP_TOKEN_FILE}' });
+    const compose = parse(fs.readFileSync(path.join(ROOT, 'collector', 'docker-compose.yml'), 'utf8')) as {
+      services: { collector: { environment: string[] } };
+    };
+    const env = Object.fromEntries(compose.services.collector.environment.map((e) => e.split(/=(.*)/s).slice(0, 2)));
+    assert.equal(env.FILAMENT_ELASTICSEARCH_HOP_TOKEN_FILE, '/run/filament/collector/elasticsearch-hop.token');
+    assert.notEqual(env.FILAMENT_ELASTICSEARCH_HOP_TOKEN_FILE, env.FILAMENT_COLLECTOR_TOKEN_FILE);
   });
 
   it('cumulativetodelta only where the exporter is elasticsearch (Prometheus needs cumulative)', () => {

@@ -165,7 +165,7 @@ describe('collector/docker-compose.yml (static: no Docker engine here)', () => {
     execFileSync('bash', ['-n', file]);
     const script = fs.readFileSync(file, 'utf8');
     for (const needle of ['docker pause', 'docker unpause', 'stop collector', 'start collector', 'otlphttp/elasticsearch', 'Dropping data',
-      'check_counts', 'make up', 'make down', 'validate --config=/c/config.yaml --config=/c/config.elasticsearch.yaml']) {
+      'check_counts', 'make up', 'make down', 'validate --config=/c/config.yaml --config=/c/config.secure.yaml --config=/c/config.elasticsearch.yaml']) {
       assert.ok(script.includes(needle), needle);
     }
   });
@@ -187,6 +187,34 @@ describe('collector/docker-compose.yml: the alerting loop (static wiring)', () =
     const files = ['config.yaml', 'config.secure.yaml', 'config.elasticsearch.yaml', 'config.prometheus.yaml'];
     assert.deepEqual(svc('collector').command, files.map((f) => `--config=/etc/filament/${f}`));
     for (const f of files) assert.ok(svc('collector').volumes?.includes(`./${f}:/etc/filament/${f}:ro`), f);
+  });
+
+  it("every authenticator a component names is an extension the merged configuration defines and starts (compose's files, and each store overlay after config.secure.yaml)", () => {
+    // The collector merges --config files as confmap does: maps key by key, lists and scalars replaced.
+    const merge = (a: unknown, b: unknown): unknown => {
+      if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object' || Array.isArray(a) || Array.isArray(b)) return b;
+      const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
+      for (const [k, v] of Object.entries(b as Record<string, unknown>)) out[k] = k in out ? merge(out[k], v) : v;
+      return out;
+    };
+    const authenticators = (node: unknown, found: string[] = []): string[] => {
+      if (node === null || typeof node !== 'object') return found;
+      for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
+        if (k === 'authenticator' && typeof v === 'string') found.push(v); else authenticators(v, found);
+      }
+      return found;
+    };
+    const compose = (svc('collector').command ?? []).map((c) => c.replace('--config=/etc/filament/', ''));
+    for (const files of [compose, ['config.yaml', 'config.secure.yaml', 'config.opensearch.yaml'], ['config.yaml', 'config.secure.yaml', 'config.elasticsearch.yaml']]) {
+      const cfg = files.map(readCollectorYaml).reduce<unknown>(merge, {}) as { extensions: Record<string, unknown>; service: { extensions: string[] }; receivers: unknown; exporters: unknown };
+      const named = authenticators({ receivers: cfg.receivers, exporters: cfg.exporters });
+      assert.ok(named.includes('bearertokenauth/otlp'), `${files.join(' + ')}: the OTLP receivers authenticate`);
+      for (const a of named) {
+        assert.ok(a in cfg.extensions, `${files.join(' + ')}: ${a} is defined`);
+        assert.ok(cfg.service.extensions.includes(a), `${files.join(' + ')}: ${a} is in service.extensions (${cfg.service.extensions.join(', ')})`);
+      }
+      for (const e of cfg.service.extensions) assert.ok(e in cfg.extensions, `${files.join(' + ')}: ${e} is defined`);
+    }
   });
 
   it('pins the official Prometheus 2.42 and Alertmanager 0.25 images, each behind --web.config.file, external URLs from the environment', () => {
@@ -227,6 +255,7 @@ describe('collector/docker-compose.yml: the alerting loop (static wiring)', () =
     assert.equal(e.FILAMENT_COLLECTOR_TLS_CERT_FILE, `${dir}/collector.crt`);
     assert.equal(e.FILAMENT_COLLECTOR_TLS_KEY_FILE, `${dir}/collector.key`);
     assert.equal(e.FILAMENT_COLLECTOR_TOKEN_FILE, `${dir}/otlp.token`);
+    assert.equal(e.FILAMENT_ELASTICSEARCH_HOP_TOKEN_FILE, `${dir}/elasticsearch-hop.token`);
     assert.equal(e.FILAMENT_PROMETHEUS_CA_FILE, `${dir}/ca.crt`);
     const url = new URL(e.FILAMENT_PROMETHEUS_REMOTE_WRITE_URL as string);
     assert.equal(url.protocol, 'https:');
@@ -438,7 +467,16 @@ describe('collector/docker-compose.yml: the alerting loop (static wiring)', () =
       assert.equal(read('responder', 'webhook.token'), token);
       assert.equal(run({ FILAMENT_ROTATE: '1' }).status, 0);
       assert.notEqual(read('responder', 'webhook.token'), token);
+      // The collector's hop token: its own, made with the others, known to no other service.
+      assert.match(read('collector', 'elasticsearch-hop.token'), /^[0-9a-f]{48}\n$/);
+      assert.notEqual(read('collector', 'elasticsearch-hop.token'), read('collector', 'otlp.token'));
+      for (const name of ALERTING.filter((n) => n !== 'collector')) assert.ok(!fs.existsSync(path.join(secrets, name, 'elasticsearch-hop.token')), name);
       assert.equal(read('alertmanager', 'responder.token'), read('responder', 'webhook.token'));
+      // Secrets made before the hop had a token are made anew once (else the collector would not start).
+      fs.rmSync(path.join(secrets, '.work', 'elasticsearch-hop.token'));
+      fs.rmSync(path.join(secrets, 'collector', 'elasticsearch-hop.token'));
+      assert.equal(run().status, 0);
+      assert.match(read('collector', 'elasticsearch-hop.token'), /^[0-9a-f]{48}\n$/);
     });
 
     it("the collector (our build: config.yaml + config.secure.yaml + config.prometheus.yaml with the compose environment) resolves the remote-write header from its file", function () {

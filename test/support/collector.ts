@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,6 +17,10 @@ import { COLLECTOR_RUNTIME_ENV, collectorBinary, freePort, waitFor } from '../..
 
 export interface RunningCollector {
   httpUrl: string;
+  /** config.elasticsearch.yaml's loopback hop receiver (listening only with that overlay). */
+  hopUrl: string;
+  /** The hop's token file (0600), FILAMENT_ELASTICSEARCH_HOP_TOKEN_FILE; its first line is the token. */
+  hopTokenFile: string;
   dir: string;
   archiveDir: string;
   logs(): string;
@@ -34,6 +39,9 @@ export async function startCollector(extraEnv: Record<string, string> = {}, opti
   const archiveDir = path.join(dir, 'archive');
   fs.mkdirSync(archiveDir, { recursive: true });
   const [httpPort, grpcPort, healthPort, hopPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  // config.elasticsearch.yaml's hop refuses requests without this token; a restart (options.dir) keeps it.
+  const hopTokenFile = path.join(dir, 'elasticsearch-hop.token');
+  if (!fs.existsSync(hopTokenFile)) fs.writeFileSync(hopTokenFile, `${crypto.randomBytes(24).toString('hex')}\n`, { mode: 0o600 });
   const env = {
     PATH: process.env.PATH,
     ...COLLECTOR_RUNTIME_ENV,
@@ -42,6 +50,7 @@ export async function startCollector(extraEnv: Record<string, string> = {}, opti
     FILAMENT_COLLECTOR_HEALTH_ENDPOINT: `127.0.0.1:${healthPort}`,
     // config.elasticsearch.yaml's loopback hop (its receiver listens on 127.0.0.1:<this>).
     FILAMENT_ELASTICSEARCH_HOP_PORT: String(hopPort),
+    FILAMENT_ELASTICSEARCH_HOP_TOKEN_FILE: hopTokenFile,
     FILAMENT_COLLECTOR_STORAGE_DIR: path.join(dir, 'storage'),
     FILAMENT_COLLECTOR_ARCHIVE_DIR: archiveDir,
     ...extraEnv,
@@ -66,6 +75,8 @@ export async function startCollector(extraEnv: Record<string, string> = {}, opti
   }
   return {
     httpUrl: `http://127.0.0.1:${httpPort}`,
+    hopUrl: `http://127.0.0.1:${hopPort}`,
+    hopTokenFile,
     dir,
     archiveDir,
     logs: () => output,

@@ -27,6 +27,12 @@ const EXPORTER_HELPER = ['timeout', 'retry_on_failure', 'sending_queue'] as cons
  */
 export function standInOverlay(overlay: string, exporter: string, url: string, dir: string, dropExtensions: string[] = [], keepExporterHelper = false): string {
   const doc = readCollectorYaml(overlay);
+  // The store overlays are merged after config.secure.yaml and list its authenticator; the specs merge
+  // them over config.yaml alone (plain OTLP on loopback), so that entry goes (test/collector-secure.test.ts
+  // covers the receivers' TLS and token).
+  const secureOnly = Object.keys((readCollectorYaml('config.secure.yaml').extensions ?? {}) as Yaml);
+  const listed = doc.service as { extensions?: string[] };
+  if (listed.extensions) listed.extensions = listed.extensions.filter((e) => !secureOnly.includes(e));
   for (const name of dropExtensions) {
     delete (doc.extensions as Yaml)[name];
     const service = doc.service as { extensions?: string[] };
