@@ -126,8 +126,13 @@ function otlpExporter<T extends object>(
     // most half the stop deadline, so a stop against a collector that never answers still ends
     // by it (with the whole deadline it took 2.1 s against 1 s; docs/stopping.md).
     const timeoutMillis = Math.min(fromFile?.timeoutMs ?? config.otlpTimeoutMs[signal], config.shutdownTimeoutMs / 2);
-    return new Exporter(fromFile === undefined ? { url: config.endpoints[signal], timeoutMillis } : {
-      url: config.endpoints[signal], compression: fromFile.compression, timeoutMillis,
+    // The SDK's own `otel.sdk.exporter.*` metrics, as the OTLP/HTTP path records them: SDK 3's gRPC
+    // exporters build the same ExporterMetrics (otlp-exporter-base 0.301) from the public
+    // `selfObsMeterProvider` option (OTLPExporterConfigBase), so a refused or failed export is
+    // counted with `error.type`, and its gRPC status as `rpc.response.status_code` (docs/events.md).
+    const selfObs = meterProvider === undefined ? {} : { selfObsMeterProvider: meterProvider };
+    return new Exporter(fromFile === undefined ? { url: config.endpoints[signal], timeoutMillis, ...selfObs } : {
+      url: config.endpoints[signal], compression: fromFile.compression, timeoutMillis, ...selfObs,
     });
   }
   // With the exporters, not at start-up: the serialiser's ASCII string path (src/patches/protobufStrings.ts).
@@ -164,7 +169,7 @@ class ExportPipes {
   readonly stops: StopSignal[] = [];
   readonly ledgers: DeliveryLedger[] = [];
   /**
-   * Where the OTLP/HTTP exporters record the SDK's own `otel.sdk.exporter.*` metrics; set once the
+   * Where the OTLP exporters (HTTP and gRPC) record the SDK's own `otel.sdk.exporter.*` metrics; set once the
    * meter provider exists (it is built with the lazy metric exporter, so after this object). The
    * exporters are created on their first export, when it is set.
    */
