@@ -29,7 +29,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 COMPOSE=(docker compose -f collector/docker-compose.yml)
 DEMO_SECONDS=${DEMO_SECONDS:-90}
-ES=http://127.0.0.1:9200
+ES=https://127.0.0.1:9200
 say() { printf 'compose-e2e: %s\n' "$*"; }
 fail() { say "FAIL: $*"; exit 1; }
 VALIDATE_ENV=(-e FILAMENT_COLLECTOR_TLS_CERT_FILE=/c/x.crt -e FILAMENT_COLLECTOR_TLS_KEY_FILE=/c/x.key
@@ -50,7 +50,8 @@ export FILAMENT_TOPOLOGY_PREFIX=compose-e2e.
 make up
 trap 'kill $(jobs -p) 2>/dev/null; make down' EXIT
 set -a; source collector/.env; set +a
-AUTH=(-u "elastic:${ELASTIC_PASSWORD}")
+# curl's options for Elasticsearch (scripts/lib/compose-checks.sh too): https verified with the stack's CA, as elastic.
+AUTH=(--cacert collector/secrets/ca.crt -u "elastic:${ELASTIC_PASSWORD}")
 SECRETS=collector/secrets
 
 # shellcheck source=lib/compose-checks.sh
@@ -72,6 +73,15 @@ done
   || fail "the collector accepted OTLP without the token"
 [ "$(status -K <(op prometheus) "$PROM/api/v1/query?query=up")" = 200 ] || fail "Prometheus refused the operator"
 say "Prometheus, Alertmanager and the OTLP receivers refuse requests without credentials (401)"
+# Elasticsearch and Kibana: https only, with the stack's CA (docs/security.md, "Elasticsearch and Kibana").
+KIBANA=https://127.0.0.1:5601
+wait_for "Kibana over https" sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' --cacert $SECRETS/ca.crt $KIBANA/api/status)\" != 000 ]"
+[ "$(status "$ES/_cluster/health")" = 401 ] || fail "Elasticsearch answered without credentials"
+[ "$(status "${AUTH[@]}" "$ES/_cluster/health")" = 200 ] || fail "Elasticsearch refused elastic over https"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http${ES#https}/")" = 000 ] || fail "Elasticsearch answered plain HTTP"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http${KIBANA#https}/")" = 000 ] || fail "Kibana answered plain HTTP"
+curl -s -o /dev/null "$ES/" 2>/dev/null && fail "Elasticsearch's certificate verified without the stack's CA"
+say "Elasticsearch and Kibana: https with the stack's CA; plain HTTP and an untrusted client refused"
 
 rm -rf demo-output
 say "demo for ${DEMO_SECONDS}s against the collector on 127.0.0.1:4318 (TLS, bearer token)"

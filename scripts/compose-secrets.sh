@@ -27,8 +27,10 @@ OUT="${FILAMENT_SECRETS_DIR:-/run/filament}"
 HOST_OUT="${FILAMENT_HOST_SECRETS_DIR:-/host-secrets}"
 HOST_UID="${FILAMENT_HOST_UID:-1000}" HOST_GID="${FILAMENT_HOST_GID:-${FILAMENT_HOST_UID:-1000}}"
 : "${RABBITMQ_USER:?}" "${RABBITMQ_PASSWORD:?}"
-# The users the images run as (collector/docker-compose.yml, `user:`).
-declare -A OWNER=([collector]=10001 [prometheus]=10002 [alertmanager]=10003 [responder]=10004 [verify-watch]=10005)
+# The users the images run as (collector/docker-compose.yml, `user:`). Elasticsearch and Kibana run as
+# their official images' user, uid 1000 (gid 0; their Dockerfiles `chown -R 1000:0`), compose sets none;
+# `setup` is the CA alone for the setup and setup-dashboards one-shots, which run as the node image's root.
+declare -A OWNER=([collector]=10001 [prometheus]=10002 [alertmanager]=10003 [responder]=10004 [verify-watch]=10005 [elasticsearch]=1000 [kibana]=1000 [setup]=0)
 say() { printf 'secrets: %s\n' "$*"; }
 umask 077
 
@@ -50,8 +52,10 @@ for svc in "${!OWNER[@]}"; do own_dir "$OUT/$svc" "${OWNER[$svc]}" "${OWNER[$svc
 own_dir "$HOST_OUT" "$HOST_UID" "$HOST_GID"
 
 # verify-watch.crt: secrets made before the store's watcher joined the stack are made anew once;
-# elasticsearch-hop.token: likewise for secrets made before the collector's hop had a token.
-if [ -f "$W/complete" ] && [ -f "$W/verify-watch.crt" ] && [ -f "$W/elasticsearch-hop.token" ] && [ "${FILAMENT_ROTATE:-0}" != 1 ]; then
+# elasticsearch-hop.token: likewise for secrets made before the collector's hop had a token;
+# elasticsearch.crt, kibana.crt: likewise for secrets made before Elasticsearch and Kibana served HTTPS.
+if [ -f "$W/complete" ] && [ -f "$W/verify-watch.crt" ] && [ -f "$W/elasticsearch-hop.token" ] \
+  && [ -f "$W/elasticsearch.crt" ] && [ -f "$W/kibana.crt" ] && [ "${FILAMENT_ROTATE:-0}" != 1 ]; then
   say "kept the existing secrets (FILAMENT_ROTATE=1 makes new ones)"
 else
   if ! command -v htpasswd >/dev/null 2>&1; then
@@ -61,7 +65,7 @@ else
   fi
   rm -rf "$W"; mkdir -m 700 "$W"
   # A year: the stack's certificates outlive a demo; rotation is FILAMENT_ROTATE=1.
-  FILAMENT_CERT_DAYS="${FILAMENT_CERT_DAYS:-365}" make_certs "$W" collector prometheus alertmanager responder verify-watch
+  FILAMENT_CERT_DAYS="${FILAMENT_CERT_DAYS:-365}" make_certs "$W" collector prometheus alertmanager responder verify-watch elasticsearch kibana
   # One user per client, so that each secret can be rotated or revoked alone (docs/security.md).
   prom_users="$(make_user "$W" prometheus-operator filament; make_user "$W" prometheus-remote-write collector)"
   am_users="$(make_user "$W" alertmanager-operator filament; make_user "$W" alertmanager-prometheus prometheus; make_user "$W" alertmanager-responder responder)"
@@ -76,9 +80,12 @@ else
   printf 'Basic %s' "$(tr -d '\n' < "$W/prometheus-remote-write.credentials" | base64 -w0)" > "$W/prometheus.authorization"
   printf 'authorization=Bearer%%20%s\n' "$(cat "$W/otlp.token")" > "$W/otlp.headers"
 
-  for svc in collector prometheus alertmanager responder verify-watch; do
+  # Elasticsearch and Kibana serve HTTPS (docs/security.md, "Elasticsearch and Kibana"); their clients verify
+  # the CA: the collector's and verify-watch's ca.crt here, setup's below.
+  for svc in collector prometheus alertmanager responder verify-watch elasticsearch kibana; do
     put "$W/ca.crt" "$svc"; put "$W/$svc.crt" "$svc"; put "$W/$svc.key" "$svc"
   done
+  put "$W/ca.crt" setup
   put "$W/otlp.token" collector
   put "$W/elasticsearch-hop.token" collector
   put "$W/prometheus.authorization" collector
@@ -92,7 +99,7 @@ else
   put "$W/verify-metrics.token" verify-watch metrics.token
   put "$W/verify-metrics.token" prometheus verify.token
   touch "$W/complete"
-  say "made the CA, the certificates of collector, prometheus, alertmanager, responder and verify-watch, passwords and tokens"
+  say "made the CA, the certificates of collector, prometheus, alertmanager, responder, verify-watch, elasticsearch and kibana, passwords and tokens"
 fi
 
 # The host's copies (a bind mount): the CA, the OTLP token and header, the operator's credentials.

@@ -6,8 +6,9 @@
 # sets the password of Kibana's built-in kibana_system user, which has none
 # until someone sets it. With FILAMENT_DASHBOARDS_URL set (setup-dashboards,
 # once Kibana is up) `filament setup` imports the dashboards too. Idempotent: a second `make up` runs it again safely.
+# Both over https: FILAMENT_SETUP_CA_CERT (the stack's CA) is what `filament setup` and the curl below verify.
 set -euo pipefail
-: "${ELASTICSEARCH_URL:?}" "${FILAMENT_SETUP_USERNAME:?}" "${FILAMENT_SETUP_PASSWORD:?}" "${KIBANA_PASSWORD:?}"
+: "${ELASTICSEARCH_URL:?}" "${FILAMENT_SETUP_USERNAME:?}" "${FILAMENT_SETUP_PASSWORD:?}" "${KIBANA_PASSWORD:?}" "${FILAMENT_SETUP_CA_CERT:?}"
 mkdir -p /build
 tar -C /repo --exclude=./node_modules --exclude=./.git --exclude=./dist --exclude=./demo-output -cf - . | tar -C /build -xf -
 cd /build
@@ -22,6 +23,6 @@ skip="${FILAMENT_SETUP_SKIP-audit}"
 node dist/cli.js setup --engine elasticsearch --url "$ELASTICSEARCH_URL" ${skip:+--skip "$skip"}
 # The JSON body is built by node, so no password character can break it.
 node -e 'process.stdout.write(JSON.stringify({ password: process.env.KIBANA_PASSWORD }))' |
-  curl -fsS -u "$FILAMENT_SETUP_USERNAME:$FILAMENT_SETUP_PASSWORD" -H 'content-type: application/json' \
+  curl -fsS --cacert "$FILAMENT_SETUP_CA_CERT" -u "$FILAMENT_SETUP_USERNAME:$FILAMENT_SETUP_PASSWORD" -H 'content-type: application/json' \
     -X POST "$ELASTICSEARCH_URL/_security/user/kibana_system/_password" --data-binary @- >/dev/null
 echo "setup: roles and users created, kibana_system password set"

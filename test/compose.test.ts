@@ -60,7 +60,7 @@ describe('collector/docker-compose.yml (static: no Docker engine here)', () => {
     assert.equal(varOf(e.KIBANA_PASSWORD), 'KIBANA_PASSWORD');
     const script = fs.readFileSync(path.join(ROOT, 'scripts', 'compose-setup.sh'), 'utf8');
     assert.match(script, /npm ci[\s\S]*npm run -s build[\s\S]*node dist\/cli\.js setup --engine elasticsearch --url "\$ELASTICSEARCH_URL"/);
-    assert.equal(e.ELASTICSEARCH_URL, 'http://elasticsearch:9200');
+    assert.equal(e.ELASTICSEARCH_URL, 'https://elasticsearch:9200');
     // The basic licence has no audit: setup would refuse (exit 1) unless the step is skipped by name.
     assert.equal(e.FILAMENT_SETUP_SKIP, '${FILAMENT_SETUP_SKIP-audit}');
     assert.match(script, /skip="\$\{FILAMENT_SETUP_SKIP-audit\}"[\s\S]*--skip "\$skip"/);
@@ -72,7 +72,7 @@ describe('collector/docker-compose.yml (static: no Docker engine here)', () => {
   it('imports the dashboards once Kibana is healthy, with the same setup script and credentials', () => {
     const d = svc('setup-dashboards');
     assert.deepEqual(d.depends_on, { kibana: { condition: 'service_healthy' } });
-    assert.equal(env('setup-dashboards').FILAMENT_DASHBOARDS_URL, 'http://kibana:5601');
+    assert.equal(env('setup-dashboards').FILAMENT_DASHBOARDS_URL, 'https://kibana:5601');
     assert.deepEqual(d.command, svc('setup').command);
     for (const k of ['FILAMENT_SETUP_USERNAME', 'FILAMENT_SETUP_PASSWORD', 'FILAMENT_WRITER_PASSWORD', 'FILAMENT_SUPPORT_PASSWORD', 'KIBANA_PASSWORD', 'FILAMENT_SETUP_SKIP']) {
       assert.equal(env('setup-dashboards')[k], env('setup')[k], k);
@@ -180,6 +180,103 @@ const mountOf = (name: string, source: string): string | undefined =>
 /** The uid a service runs as (`user: "uid:gid"`). */
 const uidOf = (name: string): number => Number((svc(name).user ?? '').split(':')[0]);
 
+/** `name`'s file in its own directory of the `secrets` volume, as the service sees it. */
+const ownSecret = (name: string, dir: string, file: string): string => `${mountOf(name, 'secrets')}/${dir}/${file}`;
+/** The users compose-secrets.sh gives each service's directory to (its `OWNER` map). */
+const secretOwners = (): Record<string, number> => {
+  const line = /^declare -A OWNER=\((.*)\)$/m.exec(fs.readFileSync(path.join(ROOT, 'scripts', 'compose-secrets.sh'), 'utf8'))?.[1] ?? '';
+  return Object.fromEntries([...line.matchAll(/\[([a-z-]+)\]=(\d+)/g)].map((m) => [m[1] as string, Number(m[2])]));
+};
+
+describe('collector/docker-compose.yml: Elasticsearch and Kibana over TLS with the stack\'s CA (static wiring)', () => {
+  it('Elasticsearch serves HTTPS with its certificate from its own secrets directory, mounted read-only under its config directory', () => {
+    const e = env('elasticsearch');
+    assert.equal(e['xpack.security.http.ssl.enabled'], 'true');
+    // Elasticsearch reads SSL files only under its config directory ("SSL resources should be placed in the
+    // [/usr/share/elasticsearch/config] directory"), so the volume is mounted there, as Elastic's compose example does.
+    const mount = mountOf('elasticsearch', 'secrets');
+    assert.ok(mount?.startsWith('/usr/share/elasticsearch/config/'), `${mount}`);
+    assert.ok(svc('elasticsearch').volumes?.includes(`secrets:${mount}:ro`), 'read-only');
+    assert.equal(e['xpack.security.http.ssl.key'], ownSecret('elasticsearch', 'elasticsearch', 'elasticsearch.key'));
+    assert.equal(e['xpack.security.http.ssl.certificate'], ownSecret('elasticsearch', 'elasticsearch', 'elasticsearch.crt'));
+    assert.equal(e['xpack.security.http.ssl.certificate_authorities'], ownSecret('elasticsearch', 'elasticsearch', 'ca.crt'));
+    assert.deepEqual(svc('elasticsearch').depends_on, { secrets: { condition: 'service_completed_successfully' } });
+    const health = svc('elasticsearch').healthcheck?.test.join(' ') ?? '';
+    assert.ok(health.includes(`--cacert ${ownSecret('elasticsearch', 'elasticsearch', 'ca.crt')}`), health);
+    assert.match(health, /'https:\/\/localhost:9200\/_cluster\/health/);
+  });
+
+  it('Kibana reaches Elasticsearch over https with the CA, and serves the browser over HTTPS with its own certificate', () => {
+    const e = env('kibana');
+    assert.equal(e.ELASTICSEARCH_HOSTS, 'https://elasticsearch:9200');
+    assert.equal(e.ELASTICSEARCH_SSL_CERTIFICATEAUTHORITIES, ownSecret('kibana', 'kibana', 'ca.crt'));
+    assert.equal(e.SERVER_SSL_ENABLED, 'true');
+    assert.equal(e.SERVER_SSL_CERTIFICATE, ownSecret('kibana', 'kibana', 'kibana.crt'));
+    assert.equal(e.SERVER_SSL_KEY, ownSecret('kibana', 'kibana', 'kibana.key'));
+    assert.ok(svc('kibana').volumes?.includes(`secrets:${mountOf('kibana', 'secrets')}:ro`), 'read-only');
+    assert.deepEqual(svc('kibana').depends_on?.secrets, { condition: 'service_completed_successfully' });
+    const health = svc('kibana').healthcheck?.test.join(' ') ?? '';
+    assert.ok(health.includes(`--cacert ${ownSecret('kibana', 'kibana', 'ca.crt')}`), health);
+    assert.match(health, /https:\/\/localhost:5601/);
+  });
+
+  it('the collector writes to https://elasticsearch:9200 verifying the CA (tls.ca_file from ELASTICSEARCH_CA_FILE); the OpenSearch overlay takes OPENSEARCH_CA_FILE', () => {
+    const e = env('collector');
+    assert.equal(e.ELASTICSEARCH_ENDPOINT, 'https://elasticsearch:9200');
+    assert.equal(e.ELASTICSEARCH_CA_FILE, ownSecret('collector', 'collector', 'ca.crt'));
+    const es = readCollectorYaml('config.elasticsearch.yaml').exporters as Record<string, Record<string, unknown>>;
+    assert.deepEqual(es.elasticsearch?.tls, { ca_file: '${env:ELASTICSEARCH_CA_FILE:-}' });
+    assert.deepEqual(es.elasticsearch?.endpoints, ['${env:ELASTICSEARCH_ENDPOINT:-https://elasticsearch:9200}']);
+    const os_ = readCollectorYaml('config.opensearch.yaml').exporters as Record<string, { http: Record<string, unknown> }>;
+    assert.deepEqual(os_.opensearch?.http.tls, { ca_file: '${env:OPENSEARCH_CA_FILE:-}' });
+    assert.equal(os_.opensearch?.http.endpoint, '${env:OPENSEARCH_ENDPOINT:-https://opensearch:9200}');
+  });
+
+  it('setup, setup-dashboards and verify-watch reach Elasticsearch and Kibana over https with the CA from their own directory', () => {
+    for (const name of ['setup', 'setup-dashboards']) {
+      const e = env(name);
+      assert.equal(e.ELASTICSEARCH_URL, 'https://elasticsearch:9200', name);
+      assert.equal(e.FILAMENT_SETUP_CA_CERT, ownSecret(name, 'setup', 'ca.crt'), name);
+      assert.ok(svc(name).volumes?.includes(`secrets:${mountOf(name, 'secrets')}:ro`), `${name}: read-only`);
+    }
+    assert.equal(env('setup-dashboards').FILAMENT_DASHBOARDS_URL, 'https://kibana:5601');
+    // Their start waits for the secrets through Elasticsearch's (setup) and Kibana's (setup-dashboards) own dependency.
+    assert.deepEqual(svc('kibana').depends_on?.elasticsearch, { condition: 'service_healthy' });
+    // The script's own call (kibana_system's password) verifies the CA too.
+    const script = fs.readFileSync(path.join(ROOT, 'scripts', 'compose-setup.sh'), 'utf8');
+    assert.match(script, /curl [^\n]*--cacert "\$FILAMENT_SETUP_CA_CERT"[\s\S]*"\$ELASTICSEARCH_URL\/_security\/user\/kibana_system\/_password"/);
+    const cmd = svc('verify-watch').command ?? [];
+    assert.equal(cmd[cmd.indexOf('--url') + 1], 'https://elasticsearch:9200');
+    assert.equal(env('verify-watch').FILAMENT_SETUP_CA_CERT, ownSecret('verify-watch', 'verify-watch', 'ca.crt'));
+  });
+
+  it('no plain http:// to Elasticsearch or Kibana is left in the compose file, the Docker scripts or the setup script', () => {
+    for (const f of ['collector/docker-compose.yml', 'scripts/compose-e2e.sh', 'scripts/compose-hung-store.sh', 'scripts/compose-setup.sh']) {
+      const text = fs.readFileSync(path.join(ROOT, f), 'utf8');
+      assert.doesNotMatch(text, /http:\/\/(elasticsearch|kibana|localhost:(9200|5601)|127\.0\.0\.1:(9200|5601))/, f);
+    }
+    // The host's scripts: https with the stack's CA (collector/secrets/ca.crt) for every call to Elasticsearch.
+    for (const f of ['scripts/compose-e2e.sh', 'scripts/compose-hung-store.sh']) {
+      const text = fs.readFileSync(path.join(ROOT, f), 'utf8');
+      assert.match(text, /^ES=https:\/\/127\.0\.0\.1:9200$/m, f);
+      assert.match(text, /^AUTH=\(--cacert collector\/secrets\/ca\.crt -u "elastic:\$\{ELASTIC_PASSWORD\}"\)$/m, f);
+    }
+  });
+
+  it("compose-secrets.sh gives the Elastic services' directories to the images' user (1000) and the setup one-shots' to root, as compose runs them", () => {
+    const owners = secretOwners();
+    // The official Elasticsearch and Kibana images run as uid 1000 (gid 0); compose sets no `user:` for them.
+    for (const name of ['elasticsearch', 'kibana']) {
+      assert.equal(svc(name).user, undefined, name);
+      assert.equal(owners[name], 1000, name);
+    }
+    // setup and setup-dashboards run as the node image's root (npm ci into /build): one directory, the CA only.
+    for (const name of ['setup', 'setup-dashboards']) assert.equal(svc(name).user, undefined, name);
+    assert.equal(owners.setup, 0);
+    for (const name of ['collector', 'verify-watch']) assert.equal(owners[name], uidOf(name), name);
+  });
+});
+
 describe('collector/docker-compose.yml: the alerting loop (static wiring)', () => {
   const ALERTING = ['collector', 'prometheus', 'alertmanager', 'responder'];
 
@@ -239,7 +336,9 @@ describe('collector/docker-compose.yml: the alerting loop (static wiring)', () =
         if (!secretish.test(k)) continue;
         const fromVar = varOf(v) !== undefined;
         const fromFile = /^\$\$\{file:\/run\/filament\/[a-z]+\/[a-z.]+\}$/.test(v);
-        assert.ok(fromVar || fromFile, `${name}: ${k} is inline`);
+        // A path to a file in the service's own secrets directory (Kibana's SERVER_SSL_KEY): a file, not the secret.
+        const ownFile = mountOf(name, 'secrets') !== undefined && v.startsWith(`${mountOf(name, 'secrets')}/${name}/`) && /^[/a-z.-]+$/.test(v);
+        assert.ok(fromVar || fromFile || ownFile, `${name}: ${k} is inline`);
       }
       for (const c of s.command ?? []) assert.doesNotMatch(c, /(password|token|secret)=[^$/]/i, `${name}: ${c}`);
     }
@@ -427,6 +526,42 @@ describe('collector/docker-compose.yml: the alerting loop (static wiring)', () =
       assert.ok(!fs.existsSync(path.join(secrets, 'verify-watch', 'ca.key')));
     });
 
+    it("Elasticsearch's and Kibana's certificates: their service name, localhost and 127.0.0.1, signed by the host's CA; 0600 files in 0700 directories; the setup one-shots get the CA alone", () => {
+      const hostCa = path.join(host, 'ca.crt');
+      const owners = secretOwners();
+      for (const name of ['elasticsearch', 'kibana']) {
+        const d = path.join(secrets, name);
+        const crt = path.join(d, `${name}.crt`);
+        const san = execFileSync('openssl', ['x509', '-noout', '-ext', 'subjectAltName', '-in', crt], { encoding: 'utf8' });
+        const names = san.split('\n').slice(1).join(',').split(',').map((n) => n.trim()).filter((n) => n !== '');
+        assert.deepEqual(names.sort(), [`DNS:${name}`, 'DNS:localhost', 'IP Address:127.0.0.1'].sort(), name);
+        // What a client checks: the chain to the host's CA and the name it dials (compose network, published port).
+        for (const check of [['-verify_hostname', name], ['-verify_hostname', 'localhost'], ['-verify_ip', '127.0.0.1']]) {
+          execFileSync('openssl', ['verify', '-CAfile', hostCa, ...check, crt]);
+        }
+        const wrong = spawnSync('openssl', ['verify', '-CAfile', hostCa, '-verify_hostname', 'prometheus', crt], { encoding: 'utf8' });
+        assert.notEqual(wrong.status, 0, `${name}: not valid for another service's name`);
+        // The key is the certificate's.
+        const pub = (args: string[]) => execFileSync('openssl', args, { encoding: 'utf8' });
+        assert.equal(pub(['pkey', '-pubout', '-in', path.join(d, `${name}.key`)]), pub(['x509', '-noout', '-pubkey', '-in', crt]), name);
+        assert.equal(fs.readFileSync(path.join(d, 'ca.crt'), 'utf8'), fs.readFileSync(hostCa, 'utf8'), name);
+        assert.deepEqual(fs.readdirSync(d).sort(), ['ca.crt', `${name}.crt`, `${name}.key`], name);
+      }
+      assert.deepEqual(fs.readdirSync(path.join(secrets, 'setup')), ['ca.crt']);
+      assert.equal(fs.readFileSync(path.join(secrets, 'setup', 'ca.crt'), 'utf8'), fs.readFileSync(hostCa, 'utf8'));
+      for (const name of ['elasticsearch', 'kibana', 'setup']) {
+        const d = path.join(secrets, name);
+        assert.equal(fs.statSync(d).mode & 0o777, 0o700, name);
+        if (asRoot) assert.equal(fs.statSync(d).uid, owners[name], name);
+        for (const f of fs.readdirSync(d)) {
+          assert.equal(fs.statSync(path.join(d, f)).mode & 0o777, 0o600, `${name}/${f}`);
+          if (asRoot) assert.equal(fs.statSync(path.join(d, f)).uid, owners[name], `${name}/${f}`);
+        }
+      }
+      // The host's ca.crt is what the operators' curl --cacert and browsers trust: the same CA.
+      execFileSync('openssl', ['verify', '-CAfile', hostCa, path.join(secrets, 'collector', 'collector.crt')]);
+    });
+
     it("the responder's configuration loads with the real loader: tls, tokenFile, Alertmanager's URL and credentials, the broker URL from its 0600 file", async () => {
       const { loadResponderConfig } = await import(path.join(ROOT, 'dist', 'responder', 'config.js')) as typeof import('../src/responder/config');
       const raw = JSON.parse(read('responder', 'responder.json')) as Record<string, unknown>;
@@ -477,6 +612,18 @@ describe('collector/docker-compose.yml: the alerting loop (static wiring)', () =
       fs.rmSync(path.join(secrets, 'collector', 'elasticsearch-hop.token'));
       assert.equal(run().status, 0);
       assert.match(read('collector', 'elasticsearch-hop.token'), /^[0-9a-f]{48}\n$/);
+    });
+
+    it('secrets made before Elasticsearch and Kibana had certificates are made anew once', () => {
+      fs.rmSync(path.join(secrets, '.work', 'elasticsearch.crt'));
+      fs.rmSync(path.join(secrets, '.work', 'kibana.crt'));
+      for (const name of ['elasticsearch', 'kibana', 'setup']) fs.rmSync(path.join(secrets, name), { recursive: true });
+      assert.equal(run().status, 0);
+      for (const name of ['elasticsearch', 'kibana']) {
+        execFileSync('openssl', ['verify', '-CAfile', path.join(host, 'ca.crt'), '-verify_hostname', name, path.join(secrets, name, `${name}.crt`)]);
+      }
+      assert.ok(fs.existsSync(path.join(secrets, 'setup', 'ca.crt')));
+      // Kept on the next run: 'a second run keeps the secrets' above.
     });
 
     it("the collector (our build: config.yaml + config.secure.yaml + config.prometheus.yaml with the compose environment) resolves the remote-write header from its file", function () {
