@@ -37,8 +37,11 @@ make up
 es_id() { "${COMPOSE[@]}" ps -q elasticsearch; }
 trap 'docker unpause "$(es_id)" >/dev/null 2>&1 || true; kill $(jobs -p) 2>/dev/null; make down' EXIT
 set -a; source collector/.env; set +a
-# curl's options for Elasticsearch (scripts/lib/compose-checks.sh too): https verified with the stack's CA, as elastic.
-AUTH=(--cacert collector/secrets/ca.crt -u "elastic:${ELASTIC_PASSWORD}")
+# curl's options for Elasticsearch (scripts/lib/compose-checks.sh too): https verified with the stack's CA, as
+# elastic — the password in a curl config file (0600 in the 0700 collector/secrets/), never on a command line
+# that `ps` shows every local user.
+(umask 077; printf 'user = "elastic:%s"\n' "$ELASTIC_PASSWORD" > collector/secrets/elastic.curl)
+AUTH=(--cacert collector/secrets/ca.crt -K collector/secrets/elastic.curl)
 SECRETS=collector/secrets
 # shellcheck source=lib/compose-checks.sh
 source scripts/lib/compose-checks.sh

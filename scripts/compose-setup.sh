@@ -21,8 +21,12 @@ npm run -s build
 # to provision the audit trail too (docs/setup.md).
 skip="${FILAMENT_SETUP_SKIP-audit}"
 node dist/cli.js setup --engine elasticsearch --url "$ELASTICSEARCH_URL" ${skip:+--skip "$skip"}
-# The JSON body is built by node, so no password character can break it.
+# The JSON body is built by node, so no password character can break it. The admin's credentials go
+# to curl in a config file (-K, a pipe printf — a shell builtin — writes), never on a command line
+# another process could read; `"` and `\` escaped as curl's config syntax wants.
+admin="$FILAMENT_SETUP_USERNAME:$FILAMENT_SETUP_PASSWORD"
+admin="${admin//\\/\\\\}"; admin="${admin//\"/\\\"}"
 node -e 'process.stdout.write(JSON.stringify({ password: process.env.KIBANA_PASSWORD }))' |
-  curl -fsS --cacert "$FILAMENT_SETUP_CA_CERT" -u "$FILAMENT_SETUP_USERNAME:$FILAMENT_SETUP_PASSWORD" -H 'content-type: application/json' \
+  curl -fsS --cacert "$FILAMENT_SETUP_CA_CERT" -K <(printf 'user = "%s"\n' "$admin") -H 'content-type: application/json' \
     -X POST "$ELASTICSEARCH_URL/_security/user/kibana_system/_password" --data-binary @- >/dev/null
 echo "setup: roles and users created, kibana_system password set"

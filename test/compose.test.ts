@@ -250,6 +250,13 @@ describe('collector/docker-compose.yml: Elasticsearch and Kibana over TLS with t
     assert.equal(env('verify-watch').FILAMENT_SETUP_CA_CERT, ownSecret('verify-watch', 'verify-watch', 'ca.crt'));
   });
 
+  it('no password on a command line (which `ps` shows every local user, container processes included): curl reads credentials from a config file or stdin', () => {
+    for (const f of ['collector/docker-compose.yml', 'scripts/compose-e2e.sh', 'scripts/compose-hung-store.sh', 'scripts/compose-setup.sh', 'scripts/lib/compose-checks.sh']) {
+      const text = fs.readFileSync(path.join(ROOT, f), 'utf8');
+      assert.doesNotMatch(text, /(^|\s)(-u|--user)\s+\\?"?\$?\$?\{?[A-Za-z_]*:/m, `${f}: curl -u user:password`);
+    }
+  });
+
   it('no plain http:// to Elasticsearch or Kibana is left in the compose file, the Docker scripts or the setup script', () => {
     for (const f of ['collector/docker-compose.yml', 'scripts/compose-e2e.sh', 'scripts/compose-hung-store.sh', 'scripts/compose-setup.sh']) {
       const text = fs.readFileSync(path.join(ROOT, f), 'utf8');
@@ -259,7 +266,7 @@ describe('collector/docker-compose.yml: Elasticsearch and Kibana over TLS with t
     for (const f of ['scripts/compose-e2e.sh', 'scripts/compose-hung-store.sh']) {
       const text = fs.readFileSync(path.join(ROOT, f), 'utf8');
       assert.match(text, /^ES=https:\/\/127\.0\.0\.1:9200$/m, f);
-      assert.match(text, /^AUTH=\(--cacert collector\/secrets\/ca\.crt -u "elastic:\$\{ELASTIC_PASSWORD\}"\)$/m, f);
+      assert.match(text, /^AUTH=\(--cacert collector\/secrets\/ca\.crt -K collector\/secrets\/elastic\.curl\)$/m, f);
     }
   });
 
