@@ -58,11 +58,11 @@ collector: ## Build otelcol-filament with ocb (cached); last line = binary path
 opensearch: ## Install the test OpenSearch 2.19.1 + security plugin from Maven Central (JDK/maven via apt when absent; cached)
 	bash scripts/opensearch.sh install
 
-setup: build ## filament setup against FILAMENT_SETUP_URL (ENGINE=elasticsearch|opensearch, ARGS=…; credentials from the environment, docs/setup.md)
-	node dist/cli.js setup --engine $(or $(ENGINE),elasticsearch) --url $(or $(FILAMENT_SETUP_URL),http://127.0.0.1:9200) $(ARGS)
+setup: build ## filament setup against FILAMENT_SETUP_URL (default https://127.0.0.1:9200; ENGINE=elasticsearch|opensearch, ARGS=…; credentials and FILAMENT_SETUP_CA_CERT from the environment, docs/setup.md)
+	node dist/cli.js setup --engine $(or $(ENGINE),elasticsearch) --url $(or $(FILAMENT_SETUP_URL),https://127.0.0.1:9200) $(ARGS)
 
 verify: build ## filament verify against FILAMENT_SETUP_URL (ENGINE=opensearch, ARGS=…): exit 3 when the logging ADR's rules do not hold (docs/setup.md)
-	node dist/cli.js verify --engine $(or $(ENGINE),opensearch) --url $(or $(FILAMENT_SETUP_URL),http://127.0.0.1:9200) $(ARGS)
+	node dist/cli.js verify --engine $(or $(ENGINE),opensearch) --url $(or $(FILAMENT_SETUP_URL),https://127.0.0.1:9200) $(ARGS)
 
 # What `make test` needs of the alerting stack: Prometheus and Alertmanager installed. The rule checks
 # themselves (`scripts/prometheus.sh check`: promtool check/test rules, amtool) are the first spec of

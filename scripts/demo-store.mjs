@@ -1,9 +1,10 @@
 /**
  * DEMO_STORE=opensearch — the store side of `make demo`, opt-in (a node needs ~30 s to start and
- * ~1 GB; CI has no time for it): OpenSearch 2.19.1 with the security plugin (scripts/opensearch.sh),
- * `filament setup` on it, and `filament verify --watch`, which the demo's Prometheus scrapes (job
- * filament-verify: https with the run's CA, a bearer token from a 0600 file) so the store's alert
- * rules evaluate with the others. The summary prints the watcher's verdict from its /metrics.
+ * ~1 GB; CI has no time for it): OpenSearch 2.19.1 with the security plugin over HTTPS
+ * (scripts/opensearch.sh; its CA goes to the CLI as FILAMENT_SETUP_CA_CERT), `filament setup` on
+ * it, and `filament verify --watch`, which the demo's Prometheus scrapes (job filament-verify:
+ * https with the run's CA, a bearer token from a 0600 file) so the store's alert rules evaluate
+ * with the others. The summary prints the watcher's verdict from its /metrics.
  * The demo's collector still archives to files: the store here holds what setup made, not the
  * run's telemetry (docs/setup.md, "The demo's store").
  */
@@ -39,9 +40,11 @@ export async function prepareStore({ ROOT, OUT, say, freePort, children }) {
   execFileSync('bash', [script, 'install'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const started = execFileSync('bash', [script, 'start', nodeDir], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const url = /^url=(\S+)$/m.exec(started)?.[1];
-  if (!url) throw new Error(`scripts/opensearch.sh start printed no url=…:\n${started}`);
+  // The node serves HTTPS with a certificate its own CA signed: setup and the watcher verify it with that CA.
+  const storeCa = /^ca=(\S+)$/m.exec(started)?.[1];
+  if (!url || !storeCa) throw new Error(`scripts/opensearch.sh start printed no url=… and ca=…:\n${started}`);
   const cli = path.join(ROOT, 'dist', 'cli.js');
-  const adminEnv = { PATH: process.env.PATH ?? '', FILAMENT_SETUP_USERNAME: admin.username, FILAMENT_SETUP_PASSWORD: admin.password };
+  const adminEnv = { PATH: process.env.PATH ?? '', FILAMENT_SETUP_USERNAME: admin.username, FILAMENT_SETUP_PASSWORD: admin.password, FILAMENT_SETUP_CA_CERT: storeCa };
   // ISM is not on Maven Central (scripts/opensearch.sh): retention is skipped, and said so.
   const setup = spawn(process.execPath, [cli, 'setup', '--engine', 'opensearch', '--url', url, '--skip', 'retention'], {
     env: { ...adminEnv, FILAMENT_WRITER_PASSWORD: pw('Wri'), FILAMENT_SUPPORT_PASSWORD: pw('Sup') }, stdio: ['ignore', 'pipe', 'pipe'],
@@ -51,7 +54,7 @@ export async function prepareStore({ ROOT, OUT, say, freePort, children }) {
   setup.stderr.on('data', (d) => { setupOut += d; });
   const setupCode = await new Promise((resolve) => setup.on('exit', resolve));
   fs.writeFileSync(path.join(dir, 'setup.log'), setupOut, { mode: 0o600 });
-  say(`OpenSearch at ${url} (security plugin; node dir ${nodeDir}); filament setup → exit ${setupCode}: ${setupOut.trim().split('\n').filter((l) => !l.startsWith('retention skipped')).at(-1)} (${path.join(dir, 'setup.log')})`);
+  say(`OpenSearch at ${url} (security plugin, HTTPS verified with its CA ${storeCa}; node dir ${nodeDir}); filament setup → exit ${setupCode}: ${setupOut.trim().split('\n').filter((l) => !l.startsWith('retention skipped')).at(-1)} (${path.join(dir, 'setup.log')})`);
 
   const port = await freePort();
   const tokenFile = path.join(dir, 'metrics.token');

@@ -5,12 +5,18 @@
 #   scripts/opensearch.sh install      JDK/maven/openssl/unzip via apt when absent, artifacts via
 #                                      `mvn dependency:get`, an OpenSearch home with the plugins (cached)
 #   scripts/opensearch.sh start DIR    a node whose config, certificates, data and logs live in DIR;
-#                                      waits for green; prints `url=http://127.0.0.1:PORT` last
+#                                      waits for green; prints `ca=DIR/config/certs/root-ca.pem` (the CA
+#                                      of its HTTPS certificate: --ca-cert / FILAMENT_SETUP_CA_CERT) and
+#                                      `url=https://127.0.0.1:PORT` last
 #   scripts/opensearch.sh stop DIR     stops that node and removes DIR
 #
 # start reads: OPENSEARCH_HTTP_PORT, OPENSEARCH_TRANSPORT_PORT (free loopback ports, required),
 # OPENSEARCH_ADMIN_PASSWORD (the internal `admin` user's password, required),
-# OPENSEARCH_HEAP (default 512m), OPENSEARCH_SECURITY=disabled (the plugin switched off).
+# OPENSEARCH_HEAP (default 512m), OPENSEARCH_SECURITY=disabled (the plugin switched off: plain HTTP,
+# no `ca=` line — an engine without security, as `filament setup` must refuse it).
+# HTTP is TLS (the project's rule: every hop encrypts); its certificate, signed by the node's own CA, names
+# IP:127.0.0.1 and DNS:localhost. Every start rewrites DIR/config from the home's pristine config, so a
+# home cached before HTTP TLS needs no reinstall.
 # OpenSearch refuses to run as root: as root the node runs as the system user `filament-opensearch`,
 # and the home is kept where that user can read it (/var/cache/filament, not root's 0700 home).
 set -euo pipefail
@@ -89,25 +95,32 @@ install() {
   echo "$OS_HOME"
 }
 
-certificates() { # DIR: a CA, the node's and the admin's certificates (PKCS#8 keys) for transport TLS
+certificates() { # DIR: a CA, the node's and the admin's certificates (PKCS#8 keys) for transport TLS,
+  # and the HTTP certificate (SAN IP:127.0.0.1, DNS:localhost: what clients verify the https URL against)
   local dir="$1"; mkdir -p "$dir"
   (
     cd "$dir"
+    umask 077 # private keys readable by the node's user alone; the CA certificate is made 0644 below
     openssl genrsa -out ca-key.pem 2048 2>/dev/null
     openssl req -new -x509 -sha256 -key ca-key.pem -subj "/O=filament/OU=test/CN=filament-test-ca" -days 2 -out root-ca.pem
-    for who in node admin; do
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >http.ext
+    for who in node admin http; do
+      local ext=(); [ "$who" != http ] || ext=(-extfile http.ext)
       openssl genrsa -out "$who-key-rsa.pem" 2048 2>/dev/null
       openssl pkcs8 -inform PEM -outform PEM -in "$who-key-rsa.pem" -topk8 -nocrypt -v1 PBE-SHA1-3DES -out "$who-key.pem"
       openssl req -new -key "$who-key.pem" -subj "/O=filament/OU=test/CN=filament-opensearch-$who" -out "$who.csr"
-      openssl x509 -req -in "$who.csr" -CA root-ca.pem -CAkey ca-key.pem -CAcreateserial -sha256 -days 2 -out "$who.pem" 2>/dev/null
+      openssl x509 -req -in "$who.csr" -CA root-ca.pem -CAkey ca-key.pem -CAcreateserial -sha256 -days 2 "${ext[@]}" -out "$who.pem" 2>/dev/null
       rm -f "$who-key-rsa.pem" "$who.csr"
     done
+    rm -f http.ext
+    chmod 0644 root-ca.pem
   )
 }
 
 request() { # METHOD PATH [BODY] → HTTP status on stdout, body in $DIR/last-response
   local method="$1" path="$2" body="${3:-}"
   local args=(-s -o "$DIR/last-response" -w '%{http_code}' -u "admin:$OPENSEARCH_ADMIN_PASSWORD" -X "$method" "$URL$path")
+  [ -z "$CA" ] || args+=(--cacert "$CA")
   [ -z "$body" ] || args+=(-H 'Content-Type: application/json' -d "$body")
   curl "${args[@]}" 2>/dev/null || echo 000
 }
@@ -134,8 +147,11 @@ start() {
   local java; java=$(java_home)
   mkdir -p "$DIR"
   DIR=$(cd "$DIR" && pwd)
-  URL="http://127.0.0.1:$OPENSEARCH_HTTP_PORT"
   local conf="$DIR/config"
+  # OPENSEARCH_SECURITY=disabled switches the plugin off, its TLS with it: that node speaks plain HTTP.
+  local security="${OPENSEARCH_SECURITY:-enabled}" http_tls=true
+  if [ "$security" = disabled ]; then http_tls=false; URL="http://127.0.0.1:$OPENSEARCH_HTTP_PORT"; CA=""
+  else URL="https://127.0.0.1:$OPENSEARCH_HTTP_PORT"; CA="$conf/certs/root-ca.pem"; fi
   rm -rf "$conf"; cp -r "$OS_HOME/config" "$conf"
   mkdir -p "$DIR/data" "$DIR/logs" "$DIR/tmp"
   certificates "$conf/certs"
@@ -163,12 +179,16 @@ path.data: $DIR/data
 path.logs: $DIR/logs
 # A shared development disk may be fuller than the default watermarks: never refuse allocation for that.
 cluster.routing.allocation.disk.threshold_enabled: false
-# Transport TLS is mandatory with the security plugin; HTTP stays plain (basic auth) for the tests.
+# Transport TLS is mandatory with the security plugin; HTTP is TLS too (basic auth over it), with a
+# certificate for 127.0.0.1/localhost signed by the same CA (clients pass DIR/config/certs/root-ca.pem).
 plugins.security.ssl.transport.pemcert_filepath: certs/node.pem
 plugins.security.ssl.transport.pemkey_filepath: certs/node-key.pem
 plugins.security.ssl.transport.pemtrustedcas_filepath: certs/root-ca.pem
 plugins.security.ssl.transport.enforce_hostname_verification: false
-plugins.security.ssl.http.enabled: false
+plugins.security.ssl.http.enabled: $http_tls
+plugins.security.ssl.http.pemcert_filepath: certs/http.pem
+plugins.security.ssl.http.pemkey_filepath: certs/http-key.pem
+plugins.security.ssl.http.pemtrustedcas_filepath: certs/root-ca.pem
 plugins.security.allow_default_init_securityindex: true
 plugins.security.authcz.admin_dn: ["CN=filament-opensearch-admin,OU=test,O=filament"]
 plugins.security.nodes_dn: ["CN=filament-opensearch-node,OU=test,O=filament"]
@@ -177,7 +197,7 @@ plugins.security.audit.type: internal_opensearch
 EOF
   # OPENSEARCH_SECURITY=disabled: the plugin stays installed but switched off — an engine without
   # security, as `filament setup` must refuse it. Requests then need no credentials.
-  if [ "${OPENSEARCH_SECURITY:-enabled}" = disabled ]; then echo "plugins.security.disabled: true" >>"$conf/opensearch.yml"; fi
+  if [ "$security" = disabled ]; then echo "plugins.security.disabled: true" >>"$conf/opensearch.yml"; fi
   # jvm.options names gc.log, heap dumps and error files relative to the home (bin/opensearch cds there),
   # which the node's user cannot write: point them into DIR.
   sed -i -e "s#file=logs/gc.log#file=$DIR/logs/gc.log#" -e "s#HeapDumpPath=data#HeapDumpPath=$DIR/data#" \
@@ -202,6 +222,7 @@ EOF
   request PUT '/security-auditlog-*/_settings' '{"index":{"number_of_replicas":0}}' >/dev/null
   wait_status green 60
   log "green on $URL"
+  [ -z "$CA" ] || echo "ca=$CA"
   echo "url=$URL"
 }
 

@@ -276,10 +276,25 @@ describe('filament setup --engine opensearch (real OpenSearch 2.19.1 with the se
 
     it('the Elasticsearch engine pointed at OpenSearch', async () => {
       const r = await new Promise<CliResult>((resolve) => execFile(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'setup', '--engine', 'elasticsearch', '--url', node.url, '--skip', 'security'], {
-        env: { PATH: process.env.PATH, FILAMENT_SETUP_USERNAME: 'admin', FILAMENT_SETUP_PASSWORD: node.admin.password },
+        env: { PATH: process.env.PATH, FILAMENT_SETUP_USERNAME: 'admin', FILAMENT_SETUP_PASSWORD: node.admin.password, FILAMENT_SETUP_CA_CERT: node.caFile ?? '' },
       }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr })));
       assert.equal(r.code, 1);
       assert.match(oneLine(r), /is not Elasticsearch/);
+    });
+
+    it('the HTTPS engine without its CA, and plain http:// to its TLS port: one line naming the fix and no secret, exit 1, nothing applied', async () => {
+      assert.match(node.url, /^https:\/\/127\.0\.0\.1:\d+$/, 'the test engine serves HTTPS');
+      const untrusted = await setup(node, ['--skip', 'retention'], { FILAMENT_SETUP_CA_CERT: '' });
+      assert.equal(untrusted.code, 1, untrusted.stdout + untrusted.stderr);
+      assert.match(oneLine(untrusted), new RegExp(`^filament setup: cannot verify the TLS certificate of ${node.url.replace(/[.]/g, '\\.')} \\(unable to verify the first certificate[^)]*\\): pass the CA that signed it with --ca-cert FILE \\(FILAMENT_SETUP_CA_CERT\\)$`));
+      // The engine's port speaks TLS only: the plugin closes a plaintext connection without an answer.
+      const plain = await setup({ ...node, url: node.url.replace(/^https:/, 'http:') }, ['--skip', 'retention']);
+      assert.equal(plain.code, 1, plain.stdout + plain.stderr);
+      assert.match(oneLine(plain), /^filament setup: cannot reach http:\/\/127\.0\.0\.1:\d+ \(socket hang up\): no HTTP answer; if it serves HTTPS, use an https:\/\/ --url$/);
+      for (const r of [untrusted, plain]) {
+        assert.doesNotMatch(r.stdout, /created|updated/);
+        for (const secret of [node.admin.password, WRITER.password, SUPPORT.password]) assert.ok(!(r.stdout + r.stderr).includes(secret), 'a secret was printed');
+      }
     });
 
     it('an OpenSearch without the security plugin (a real node with plugins.security.disabled; runs last: it stops the shared node)', async () => {

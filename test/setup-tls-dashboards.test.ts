@@ -28,6 +28,11 @@ describe('filament setup --dashboards-url: what it is, and its CA (real OpenSear
   let node: RunningOpenSearch;
   let certs: TestCertificates;
   let dir: string;
+  /**
+   * --ca-cert replaces FILAMENT_SETUP_CA_CERT (the engine's CA, test/support/opensearch.ts): the
+   * engine is HTTPS too, so one PEM bundle holds both CAs, as an operator's would.
+   */
+  let bothCas: string;
 
   const setup = (args: string[]) => filamentCli(node, 'setup', ['--skip', 'retention', ...args]);
   /** A change setup would undo (the writer role's description), made as admin before a run that must stop first. */
@@ -46,6 +51,8 @@ describe('filament setup --dashboards-url: what it is, and its CA (real OpenSear
     node = await startOpenSearch();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'filament-dashboards-'));
     certs = makeCertificates(dir, 'dashboards');
+    bothCas = path.join(dir, 'engine-and-dashboards-ca.pem');
+    fs.writeFileSync(bothCas, fs.readFileSync(node.caFile as string, 'utf8') + certs.ca);
     const first = await setup([]);
     assert.ok(first.code === 0 || first.code === 3, first.stderr + first.stdout);
   });
@@ -67,7 +74,7 @@ describe('filament setup --dashboards-url: what it is, and its CA (real OpenSear
     const other = await startDashboardsStandIn('not-dashboards', certs);
     try {
       await drift();
-      const r = await setup(['--dashboards-url', other.url, '--ca-cert', certs.caFile]);
+      const r = await setup(['--dashboards-url', other.url, '--ca-cert', bothCas]);
       assert.equal(r.code, 1, r.stdout + r.stderr);
       assert.match(oneLine(r), /^filament setup: https:\/\/127\.0\.0\.1:\d+ answers but is not OpenSearch Dashboards \(GET \/api\/status without credentials: HTTP 404, neither its status object nor a login page\): check --dashboards-url; nothing was changed$/);
       assert.ok(other.seen.length > 0, 'the stand-in was never asked');
@@ -88,7 +95,7 @@ describe('filament setup --dashboards-url: what it is, and its CA (real OpenSear
       await stillDrifted();
 
       // Recognised by its login page (the security plugin answers /api/status with 401), then used with the CA.
-      const r = await setup(['--dashboards-url', dashboards.url, '--ca-cert', certs.caFile]);
+      const r = await setup(['--dashboards-url', dashboards.url, '--ca-cert', bothCas]);
       assert.ok(r.code === 0 || r.code === 3, r.stdout + r.stderr);
       assert.match(r.stdout, /^ {2}created {6}OpenSearch Dashboards saved objects \(8 from dashboards\/opensearch-dashboards\.ndjson\)/m);
       assert.equal(dashboards.stored.size, 8);

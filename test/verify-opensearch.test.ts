@@ -208,6 +208,16 @@ describe('filament verify --engine opensearch (real OpenSearch 2.19.1 with the s
     }
   });
 
+  it('the HTTPS engine without its CA, and plain http:// to its TLS port: one line naming the fix, exit 1', async () => {
+    const untrusted = await verify(node, ['--skip', 'retention'], { FILAMENT_SETUP_CA_CERT: '' });
+    assert.equal(untrusted.code, 1, untrusted.stdout);
+    assert.match(untrusted.stderr.trim(), new RegExp(`^filament verify: cannot verify the TLS certificate of ${node.url.replace(/[.]/g, '\\.')} \\(unable to verify the first certificate[^)\n]*\\): pass the CA that signed it with --ca-cert FILE \\(FILAMENT_SETUP_CA_CERT\\)$`));
+    const plain = await verify({ ...node, url: node.url.replace(/^https:/, 'http:') });
+    assert.equal(plain.code, 1, plain.stdout);
+    assert.match(plain.stderr.trim(), /^filament verify: cannot reach http:\/\/127\.0\.0\.1:\d+ \(socket hang up\): no HTTP answer; if it serves HTTPS, use an https:\/\/ --url$/);
+    for (const r of [untrusted, plain]) assert.ok(!(r.stdout + r.stderr).includes(node.admin.password), 'the password was printed');
+  });
+
   it('wrong credentials: one line, exit 1', async () => {
     const r = await verify(node, ['--skip', 'retention'], { FILAMENT_SETUP_PASSWORD: 'not-the-password' });
     assert.equal(r.code, 1, r.stdout);

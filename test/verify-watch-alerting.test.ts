@@ -16,7 +16,7 @@ import { ROOT } from './support/fixture';
 import { asUser, startOpenSearch, type RunningOpenSearch } from './support/opensearch';
 import { waitFor } from '../scripts/lib/procs.cjs';
 import { startAlerting, type AlertmanagerAlert, type RunningAlerting } from './support/prometheus';
-import { startWatch, type RunningWatch } from './support/watch';
+import { cliEnv, startWatch, type RunningWatch } from './support/watch';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const SECURITY_API = '/_plugins/_security/api';
@@ -37,7 +37,7 @@ describe('FilamentStorePolicyViolated and FilamentStoreSuspiciousAccess (real Op
     node = await startOpenSearch();
     const setup = await new Promise<{ code: number; out: string }>((resolve) => {
       execFile(process.execPath, [CLI, 'setup', '--engine', 'opensearch', '--url', node.url, '--skip', 'retention'], {
-        env: { PATH: process.env.PATH, FILAMENT_SETUP_USERNAME: node.admin.username, FILAMENT_SETUP_PASSWORD: node.admin.password, FILAMENT_WRITER_PASSWORD: 'Exporter-Writes-9x!', FILAMENT_SUPPORT_PASSWORD: 'Helpdesk-Reads-7q!' },
+        env: cliEnv(node, { FILAMENT_WRITER_PASSWORD: 'Exporter-Writes-9x!', FILAMENT_SUPPORT_PASSWORD: 'Helpdesk-Reads-7q!' }),
         timeout: 120_000,
       }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, out: stdout + stderr }));
     });

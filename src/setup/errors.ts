@@ -51,6 +51,9 @@ export function isNoHandler(error: unknown): boolean {
 /** Node's TLS verification failures (codes and texts of node:tls). */
 export const TLS_UNTRUSTED = /self[- ]signed certificate|unable to verify the first certificate|unable to get (local )?issuer certificate|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_UNTRUSTED|certificate has expired|Hostname\/IP does not match certificate/i;
 
+/** Node's words for a connection closed before any HTTP answer came. */
+const PLAINTEXT_REFUSED = /socket hang up|ECONNRESET|other side closed/i;
+
 /** A client error as one line: what we were doing, and why the engine said no. */
 export function describe(error: unknown, doing: string, url: string, user: string): SetupError {
   if (error instanceof SetupError) return error;
@@ -62,6 +65,11 @@ export function describe(error: unknown, doing: string, url: string, user: strin
     // a certificate no trusted CA signed — the fix is the CA, not the address.
     if (TLS_UNTRUSTED.test(message)) {
       return new SetupError(`cannot verify the TLS certificate of ${url} (${message}): pass the CA that signed it with --ca-cert FILE (FILAMENT_SETUP_CA_CERT)`);
+    }
+    // An http:// URL on an HTTPS port: OpenSearch's security plugin and Elasticsearch close a
+    // plaintext connection without an HTTP answer, which Node reports as a hang-up or reset.
+    if (url.startsWith('http:') && PLAINTEXT_REFUSED.test(message)) {
+      return new SetupError(`cannot reach ${url} (${message}): no HTTP answer; if it serves HTTPS, use an https:// --url`);
     }
     return new SetupError(`cannot reach ${url} (${message}): check --url`);
   }

@@ -6,13 +6,21 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort } from './collector';
 import { ROOT } from './fixture';
 
 export interface RunningOpenSearch {
+  /** https://127.0.0.1:PORT (http:// for the node without the security plugin, whose TLS is off with it). */
   url: string;
+  /**
+   * The CA that signed the node's HTTPS certificate (scripts/opensearch.sh prints it as `ca=`): what
+   * every client here passes — FILAMENT_SETUP_CA_CERT for the CLI, `ca` for asUser. Undefined over plain HTTP.
+   */
+  caFile: string | undefined;
   /** The internal `admin` user (all_access). */
   admin: { username: string; password: string };
   dir: string;
@@ -48,7 +56,9 @@ async function launch(security: 'enabled' | 'disabled'): Promise<RunningOpenSear
   const out = await run(['start', dir], env);
   const url = /^url=(\S+)$/m.exec(out)?.[1];
   if (!url) throw new Error(`scripts/opensearch.sh start printed no url=…:\n${out}`);
-  return { url, admin: { username: 'admin', password }, dir, startSeconds: (Date.now() - started) / 1000 };
+  const caFile = /^ca=(\S+)$/m.exec(out)?.[1];
+  if (url.startsWith('https:') && !caFile) throw new Error(`scripts/opensearch.sh start printed an https url but no ca=…:\n${out}`);
+  return { url, caFile, admin: { username: 'admin', password }, dir, startSeconds: (Date.now() - started) / 1000 };
 }
 
 /** Installs (cached) and starts the shared node; resolves when it is green. */
@@ -84,8 +94,11 @@ after(async function () {
   await stopOpenSearch();
 });
 
-/** Fetch as a user with basic auth; JSON in, status and parsed body out. */
-export async function asUser(
+/**
+ * A request as a user with basic auth, verified with the node's CA (node:https: fetch takes no CA);
+ * JSON in, status and parsed body out.
+ */
+export function asUser(
   node: RunningOpenSearch,
   user: { username: string; password: string },
   method: string,
@@ -93,20 +106,32 @@ export async function asUser(
   body?: unknown,
   contentType = 'application/json',
 ): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${node.url}${pathAndQuery}`, {
+  const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+  const url = new URL(`${node.url}${pathAndQuery}`);
+  const options: https.RequestOptions = {
     method,
     headers: {
       authorization: `Basic ${Buffer.from(`${user.username}:${user.password}`).toString('base64')}`,
-      ...(body === undefined ? {} : { 'content-type': contentType }),
+      ...(payload === undefined ? {} : { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) }),
     },
-    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    ...(node.caFile ? { ca: fs.readFileSync(node.caFile) } : {}),
+  };
+  return new Promise((resolve, reject) => {
+    const req = (url.protocol === 'https:' ? https : http).request(url, options, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { text += c; });
+      res.on('end', () => {
+        let parsed: unknown = text;
+        try {
+          parsed = JSON.parse(text);
+        } catch { /* plain text answers (e.g. 401 "Unauthorized") stay text */ }
+        resolve({ status: res.statusCode ?? 0, body: parsed });
+      });
+    });
+    req.on('error', reject);
+    req.end(payload);
   });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch { /* plain text answers (e.g. 401 "Unauthorized") stay text */ }
-  return { status: res.status, body: parsed };
 }
 
 /** The users `filament setup` creates in these tests (passwords the security plugin accepts). */
@@ -115,10 +140,14 @@ export const SUPPORT = { username: 'support', password: 'Helpdesk-Reads-7q!' };
 
 export interface CliResult { code: number; stdout: string; stderr: string }
 
-/** `node dist/cli.js <command> --engine opensearch --url …` as a user runs it, as the node's admin. */
+/**
+ * `node dist/cli.js <command> --engine opensearch --url …` as a user runs it, as the node's admin,
+ * with the node's CA (FILAMENT_SETUP_CA_CERT; `env` may replace it, '' drops it).
+ */
 export function filamentCli(node: RunningOpenSearch | { url: string }, command: 'setup' | 'verify', args: string[],
   env: Record<string, string> = {}): Promise<CliResult> {
   const admin = 'admin' in node ? node.admin : { username: 'admin', password: 'unused' };
+  const caFile = 'caFile' in node ? node.caFile : undefined;
   return new Promise((resolve) => {
     execFile(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), command, '--engine', 'opensearch', '--url', node.url, ...args], {
       env: {
@@ -127,6 +156,7 @@ export function filamentCli(node: RunningOpenSearch | { url: string }, command: 
         FILAMENT_SETUP_PASSWORD: admin.password,
         FILAMENT_WRITER_PASSWORD: WRITER.password,
         FILAMENT_SUPPORT_PASSWORD: SUPPORT.password,
+        ...(caFile ? { FILAMENT_SETUP_CA_CERT: caFile } : {}),
         ...env,
       },
       timeout: 120_000,

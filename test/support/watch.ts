@@ -14,11 +14,13 @@ export interface RunningWatch {
   stop: () => Promise<void>;
 }
 
+/** The CLI's environment against the node: its admin and its CA (FILAMENT_SETUP_CA_CERT). */
 export function cliEnv(node: RunningOpenSearch, extra: Record<string, string>): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     FILAMENT_SETUP_USERNAME: node.admin.username,
     FILAMENT_SETUP_PASSWORD: node.admin.password,
+    ...(node.caFile ? { FILAMENT_SETUP_CA_CERT: node.caFile } : {}),
     ...extra,
   };
 }
