@@ -148,9 +148,25 @@ describe('filament setup: what runs nowhere here, verified by types and contract
       [['--retention-days', '1.5'], /whole number/],
       [['--skip', 'nothing'], /unknown step "nothing"/],
     ] as const) {
-      assert.throws(() => parseSetupOptions(['--engine', 'opensearch', '--url', 'http://x', ...args], env), (e: unknown) => e instanceof SetupError && message.test(e.message));
+      assert.throws(() => parseSetupOptions(['--engine', 'opensearch', '--url', 'https://x', ...args], env), (e: unknown) => e instanceof SetupError && message.test(e.message));
     }
-    assert.throws(() => parseSetupOptions(['--engine', 'opensearch', '--url', 'http://x'], { ...env, FILAMENT_WRITER_PASSWORD: '' }), /FILAMENT_WRITER_PASSWORD/);
-    assert.throws(() => parseSetupOptions(['--engine', 'solr', '--url', 'http://x'], env), /--engine must be elasticsearch or opensearch/);
+    assert.throws(() => parseSetupOptions(['--engine', 'opensearch', '--url', 'https://x'], { ...env, FILAMENT_WRITER_PASSWORD: '' }), /FILAMENT_WRITER_PASSWORD/);
+    assert.throws(() => parseSetupOptions(['--engine', 'solr', '--url', 'https://x'], env), /--engine must be elasticsearch or opensearch/);
+  });
+
+  it('options: plain http:// only to loopback — beyond it the administrator\'s password would cross the network in clear text', () => {
+    const env = { FILAMENT_SETUP_USERNAME: 'a', FILAMENT_SETUP_PASSWORD: 'S3cret-of-the-admin', FILAMENT_WRITER_PASSWORD: 'c', FILAMENT_SUPPORT_PASSWORD: 'd' };
+    for (const url of ['http://127.0.0.1:9200', 'http://localhost:9200', 'http://[::1]:9200', 'https://es.internal:9200']) {
+      const ok = parseSetupOptions(['--engine', 'elasticsearch', '--url', url], env);
+      assert.ok(ok !== 'help' && ok.url === url, url);
+    }
+    for (const [flag, url] of [['--url', 'http://es.internal:9200'], ['--url', 'http://10.0.0.5:9200'], ['--url', 'http://127.0.0.1.nip.io:9200'],
+      ['--dashboards-url', 'http://kibana:5601']] as const) {
+      const args = ['--engine', 'opensearch', '--url', 'https://es.internal:9200', flag, url];
+      for (const command of ['setup', 'verify'] as const) {
+        assert.throws(() => parseSetupOptions(args, env, command), (e: unknown) => e instanceof SetupError
+          && e.message.startsWith(`${flag} ${new URL(url).origin} is plain HTTP beyond this machine`) && !e.message.includes('S3cret'), `${command} ${flag} ${url}`);
+      }
+    }
   });
 });

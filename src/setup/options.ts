@@ -5,6 +5,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { isLoopback } from '../loopback';
 import { RETENTION_DEFAULT_DAYS, RETENTION_MAX_DAYS } from './contract';
 import { SetupError } from './errors';
 
@@ -94,6 +95,11 @@ function httpUrl(value: string | undefined, what: string): string {
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new SetupError(`${what} "${value}" is not http(s)`);
   if (parsed.username || parsed.password) throw new SetupError(`${what} must not carry credentials; use --username/--password or the environment`);
+  // Every request carries the administrator's password (basic auth): in clear text only where no
+  // network is crossed (docs/security.md, "filament setup / verify → the store").
+  if (parsed.protocol === 'http:' && !isLoopback(parsed.hostname)) {
+    throw new SetupError(`${what} ${parsed.origin} is plain HTTP beyond this machine: the administrator's password would cross the network in clear text; use https:// (--ca-cert FILE for a private CA) — plain http:// is for loopback only (development)`);
+  }
   return value.replace(/\/+$/, '');
 }
 
