@@ -119,10 +119,11 @@ certificates() { # DIR: a CA, the node's and the admin's certificates (PKCS#8 ke
 
 request() { # METHOD PATH [BODY] → HTTP status on stdout, body in $DIR/last-response
   local method="$1" path="$2" body="${3:-}"
-  local args=(-s -o "$DIR/last-response" -w '%{http_code}' -u "admin:$OPENSEARCH_ADMIN_PASSWORD" -X "$method" "$URL$path")
+  local args=(-s -o "$DIR/last-response" -w '%{http_code}' -X "$method" "$URL$path")
   [ -z "$CA" ] || args+=(--cacert "$CA")
   [ -z "$body" ] || args+=(-H 'Content-Type: application/json' -d "$body")
-  curl "${args[@]}" 2>/dev/null || echo 000
+  # The admin's password in a curl config on a pipe (printf is a builtin), not on curl's command line (ps).
+  curl -K <(printf 'user = "admin:%s"\n' "$OPENSEARCH_ADMIN_PASSWORD") "${args[@]}" 2>/dev/null || echo 000
 }
 
 wait_status() { # yellow|green, seconds
@@ -156,7 +157,8 @@ start() {
   mkdir -p "$DIR/data" "$DIR/logs" "$DIR/tmp"
   certificates "$conf/certs"
   local hash
-  hash=$(OPENSEARCH_JAVA_HOME="$java" bash "$OS_HOME/plugins/opensearch-security/tools/hash.sh" -p "$OPENSEARCH_ADMIN_PASSWORD" | tail -1)
+  # -env: the tool reads the password from the environment, not from its command line (ps).
+  hash=$(OPENSEARCH_ADMIN_PASSWORD="$OPENSEARCH_ADMIN_PASSWORD" OPENSEARCH_JAVA_HOME="$java" bash "$OS_HOME/plugins/opensearch-security/tools/hash.sh" -env OPENSEARCH_ADMIN_PASSWORD | tail -1)
   # Only the admin user; everything else is what `filament setup` provisions.
   cat >"$conf/opensearch-security/internal_users.yml" <<EOF
 _meta:
