@@ -325,9 +325,23 @@ function overlaysFor(/** @type {string} */ variant, /** @type {string} */ sinkUr
 
 /**
  * One measured phase: a fresh collector, 1 s warm-up, SECONDS at RATE records/s, then the batch flush.
+ * freePort() closes the port before the collector binds it, so on a shared machine another process can
+ * take it in between: a collector that could not bind is started again on fresh ports (up to 3 times).
  * @param {{ base: string, overlays: string[], signal: 'logs' | 'traces', encoding: string, sinkUrl: string, name?: string, env?: Readonly<Record<string, string>> }} o
  */
 async function phase(o) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await measure(o);
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof Error) || !/^collector did not start:[^]*address already in use/.test(error.message)) throw error;
+      log(`a port was taken before the collector bound it; starting again (${attempt})`);
+    }
+  }
+}
+
+/** @param {Parameters<typeof phase>[0]} o */
+async function measure(o) {
   const dir = fs.mkdtempSync(path.join(tmp(), 'run-'));
   fs.mkdirSync(path.join(dir, 'archive'));
   const [httpPort, grpc, health, prom, hop, pprofPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
