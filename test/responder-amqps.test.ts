@@ -46,7 +46,11 @@ describe('filament-responder → RabbitMQ over TLS (amqps://, amqpCaFile)', func
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'filament-responder-amqps-'));
     // The test's own view of the broker: over TLS too, with the listener's CA.
-    conn = await connect(AMQPS_URL, { ca: [fs.readFileSync(CA_FILE)] });
+    const restart = 'a node started before scripts/rabbitmq.sh had the TLS listener: scripts/rabbitmq.sh stop; scripts/rabbitmq.sh start';
+    if (!fs.existsSync(CA_FILE)) throw new Error(`no CA at ${CA_FILE}: ${restart}`);
+    conn = await connect(AMQPS_URL, { ca: [fs.readFileSync(CA_FILE)] }).catch((e: Error) => {
+      throw new Error(`${AMQPS_URL.replace(/\/\/.*@/, '//')}: ${e.message} (${restart})`);
+    });
     ch = await conn.createChannel();
     await ch.assertQueue(names.work, { durable: true });
     await ch.assertQueue(names.dlq, { durable: true });
