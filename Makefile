@@ -43,7 +43,7 @@ dist/.alerting-checked: $(ALERTING_INPUTS)
 
 build: dist/.built ## Compile src/ to dist/ and bundle the preload services load into dist/preload.js (when src/ changed)
 
-rabbitmq: ## Install RabbitMQ via apt when absent and start it on 127.0.0.1:5672
+rabbitmq: ## Install RabbitMQ via apt when absent and start it on 127.0.0.1:5672 (amqps on 127.0.0.1:5671, its CA: scripts/rabbitmq.sh ca)
 	bash scripts/rabbitmq.sh start
 
 postgres: ## Install PostgreSQL via apt when absent and start a cluster of its own on 127.0.0.1:55432 (temp dir, password auth; for test/pg.test.ts)

@@ -146,6 +146,12 @@ notified=$(audit | grep -c '"alertname":"FilamentDeadLetterBurst"' || true)
 for _ in $(seq 1 60); do answered >/dev/null && break; sleep 5; done
 line=$(answered) || fail "FilamentDeadLetterBurst never resolved into a re-drive (audit: $(audit | tail -3))"
 say "the responder re-drove the poison messages' dead letters: $line"
+# It did so over TLS: the broker lists its connection (kept open) on the TLS listener (docs/security.md,
+# "responder → RabbitMQ"). -s: no banner, no table headers.
+tls_conns=$("${COMPOSE[@]}" exec -T rabbitmq rabbitmqctl -s list_connections user ssl port 2>/dev/null \
+  | awk '$1 == "filament" && $2 == "true" && $3 == 5671' | wc -l)
+[ "$tls_conns" -gt 0 ] || fail "no connection of filament on RabbitMQ's TLS listener (5671): the responder is not on amqps://"
+say "the responder's broker connection is TLS (5671): $tls_conns"
 kill "$watcher" 2>/dev/null || true
 links=$(node -e '
   const urls = new Set();

@@ -30,7 +30,8 @@ HOST_UID="${FILAMENT_HOST_UID:-1000}" HOST_GID="${FILAMENT_HOST_GID:-${FILAMENT_
 # The users the images run as (collector/docker-compose.yml, `user:`). Elasticsearch and Kibana run as
 # their official images' user, uid 1000 (gid 0; their Dockerfiles `chown -R 1000:0`), compose sets none;
 # `setup` is the CA alone for the setup and setup-dashboards one-shots, which run as the node image's root.
-declare -A OWNER=([collector]=10001 [prometheus]=10002 [alertmanager]=10003 [responder]=10004 [verify-watch]=10005 [elasticsearch]=1000 [kibana]=1000 [setup]=0)
+# RabbitMQ's official image runs the node as its user rabbitmq, uid 999 (its Dockerfile's useradd --uid 999).
+declare -A OWNER=([collector]=10001 [prometheus]=10002 [alertmanager]=10003 [responder]=10004 [verify-watch]=10005 [elasticsearch]=1000 [kibana]=1000 [setup]=0 [rabbitmq]=999)
 say() { printf 'secrets: %s\n' "$*"; }
 umask 077
 
@@ -53,9 +54,10 @@ own_dir "$HOST_OUT" "$HOST_UID" "$HOST_GID"
 
 # verify-watch.crt: secrets made before the store's watcher joined the stack are made anew once;
 # elasticsearch-hop.token: likewise for secrets made before the collector's hop had a token;
-# elasticsearch.crt, kibana.crt: likewise for secrets made before Elasticsearch and Kibana served HTTPS.
+# elasticsearch.crt, kibana.crt: likewise for secrets made before Elasticsearch and Kibana served HTTPS;
+# rabbitmq.crt: likewise for secrets made before RabbitMQ had its TLS listener.
 if [ -f "$W/complete" ] && [ -f "$W/verify-watch.crt" ] && [ -f "$W/elasticsearch-hop.token" ] \
-  && [ -f "$W/elasticsearch.crt" ] && [ -f "$W/kibana.crt" ] && [ "${FILAMENT_ROTATE:-0}" != 1 ]; then
+  && [ -f "$W/elasticsearch.crt" ] && [ -f "$W/kibana.crt" ] && [ -f "$W/rabbitmq.crt" ] && [ "${FILAMENT_ROTATE:-0}" != 1 ]; then
   say "kept the existing secrets (FILAMENT_ROTATE=1 makes new ones)"
 else
   if ! command -v htpasswd >/dev/null 2>&1; then
@@ -65,7 +67,7 @@ else
   fi
   rm -rf "$W"; mkdir -m 700 "$W"
   # A year: the stack's certificates outlive a demo; rotation is FILAMENT_ROTATE=1.
-  FILAMENT_CERT_DAYS="${FILAMENT_CERT_DAYS:-365}" make_certs "$W" collector prometheus alertmanager responder verify-watch elasticsearch kibana
+  FILAMENT_CERT_DAYS="${FILAMENT_CERT_DAYS:-365}" make_certs "$W" collector prometheus alertmanager responder verify-watch elasticsearch kibana rabbitmq
   # One user per client, so that each secret can be rotated or revoked alone (docs/security.md).
   prom_users="$(make_user "$W" prometheus-operator filament; make_user "$W" prometheus-remote-write collector)"
   am_users="$(make_user "$W" alertmanager-operator filament; make_user "$W" alertmanager-prometheus prometheus; make_user "$W" alertmanager-responder responder)"
@@ -81,8 +83,9 @@ else
   printf 'authorization=Bearer%%20%s\n' "$(cat "$W/otlp.token")" > "$W/otlp.headers"
 
   # Elasticsearch and Kibana serve HTTPS (docs/security.md, "Elasticsearch and Kibana"); their clients verify
-  # the CA: the collector's and verify-watch's ca.crt here, setup's below.
-  for svc in collector prometheus alertmanager responder verify-watch elasticsearch kibana; do
+  # the CA: the collector's and verify-watch's ca.crt here, setup's below. RabbitMQ's TLS listener (5671) likewise:
+  # the responder verifies it with its ca.crt (amqpCaFile).
+  for svc in collector prometheus alertmanager responder verify-watch elasticsearch kibana rabbitmq; do
     put "$W/ca.crt" "$svc"; put "$W/$svc.crt" "$svc"; put "$W/$svc.key" "$svc"
   done
   put "$W/ca.crt" setup
@@ -99,7 +102,7 @@ else
   put "$W/verify-metrics.token" verify-watch metrics.token
   put "$W/verify-metrics.token" prometheus verify.token
   touch "$W/complete"
-  say "made the CA, the certificates of collector, prometheus, alertmanager, responder, verify-watch, elasticsearch and kibana, passwords and tokens"
+  say "made the CA, the certificates of collector, prometheus, alertmanager, responder, verify-watch, elasticsearch, kibana and rabbitmq, passwords and tokens"
 fi
 
 # The host's copies (a bind mount): the CA, the OTLP token and header, the operator's credentials.
@@ -113,8 +116,9 @@ host_put "$W/otlp.headers" otlp.headers
 host_put "$W/prometheus-operator.credentials" prometheus.credentials
 host_put "$W/alertmanager-operator.credentials" alertmanager.credentials
 
-# The broker URL with its password: a 0600 file (amqpUrlFile), never the configuration.
-printf 'amqp://%s:%s@rabbitmq:5672\n' "$RABBITMQ_USER" "$RABBITMQ_PASSWORD" > "$W/amqp.url"
+# The broker URL with its password: a 0600 file (amqpUrlFile), never the configuration. amqps:// to RabbitMQ's TLS
+# listener (collector/rabbitmq-tls.conf): the password crosses the compose network encrypted (docs/security.md).
+printf 'amqps://%s:%s@rabbitmq:5671\n' "$RABBITMQ_USER" "$RABBITMQ_PASSWORD" > "$W/amqp.url"
 put "$W/amqp.url" responder
 
 # Configurations (paths as the services see them: the volume is mounted at the same place everywhere).
@@ -127,7 +131,8 @@ FILAMENT_RABBITMQ_METRICS=rabbitmq:15692 FILAMENT_VERIFY_METRICS=verify-watch:94
 put "$W/prometheus.yml" prometheus
 
 # filament-responder: TLS with its certificate, the token Alertmanager sends, Alertmanager's API as
-# the `responder` user (every alert confirmed before it acts), the broker URL from its 0600 file.
+# the `responder` user (every alert confirmed before it acts), the broker URL from its 0600 file, the
+# stack's CA for RabbitMQ's certificate.
 OUT="$OUT" PREFIX="${FILAMENT_TOPOLOGY_PREFIX:-}" MES="${FILAMENT_MES_ADMIN_URL:-}" node -e '
   const { OUT, PREFIX, MES } = process.env;
   const r = `${OUT}/responder`;
@@ -143,6 +148,7 @@ OUT="$OUT" PREFIX="${FILAMENT_TOPOLOGY_PREFIX:-}" MES="${FILAMENT_MES_ADMIN_URL:
     tokenFile: `${r}/webhook.token`,
     alertmanager: { url: "https://alertmanager:9093", caFile: `${r}/ca.crt`, credentialsFile: `${r}/alertmanager.credentials` },
     amqpUrlFile: `${r}/amqp.url`,
+    amqpCaFile: `${r}/ca.crt`,
     auditFile: "/var/lib/filament-responder/audit.jsonl",
     stateFile: "/var/lib/filament-responder/state.jsonl",
     runbooks: [

@@ -10,7 +10,7 @@ import type { connect as Connect } from 'amqplib';
 import { missingToolPackages } from './toolPackages';
 import { shutdown } from './index';
 // './responder/index', not './responder': that name resolves to this file.
-import { createResponder, loadResponderConfig, ResponderConfigError, startResponderServer } from './responder/index';
+import { connectBroker, createResponder, loadResponderConfig, ResponderConfigError, startResponderServer } from './responder/index';
 
 async function main(argv: readonly string[]): Promise<void> {
   const at = argv.indexOf('--config');
@@ -24,7 +24,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const { connect } = require('amqplib') as { connect: typeof Connect };
   process.env.OTEL_SERVICE_NAME ??= 'filament-responder';
   require('./preload');
-  const responder = createResponder(config, () => connect(config.amqpUrl));
+  const responder = createResponder(config, () => connectBroker(connect, config));
   const server = await startResponderServer(responder, config);
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;

@@ -284,6 +284,40 @@ describe('collector/docker-compose.yml: Elasticsearch and Kibana over TLS with t
   });
 });
 
+/** collector/rabbitmq-tls.conf, the RabbitMQ TLS listener's settings (key = value lines). */
+const rabbitmqTls = (): Record<string, string> => Object.fromEntries(fs.readFileSync(path.join(ROOT, 'collector', 'rabbitmq-tls.conf'), 'utf8')
+  .split('\n').filter((l) => /^[a-z]/.test(l)).map((l) => l.split(/\s*=\s*/) as [string, string]));
+
+describe('collector/docker-compose.yml: filament-responder → RabbitMQ over TLS (static wiring)', () => {
+  it('RabbitMQ loads rabbitmq-tls.conf from conf.d: a TLS listener on 5671 with its certificate and key from its own secrets directory', () => {
+    const mount = svc('rabbitmq').volumes?.find((v) => v.startsWith('./rabbitmq-tls.conf:'));
+    assert.match(mount ?? '', /^\.\/rabbitmq-tls\.conf:\/etc\/rabbitmq\/conf\.d\/[0-9]+-[a-z-]+\.conf:ro$/);
+    assert.ok(svc('rabbitmq').volumes?.includes(`secrets:${mountOf('rabbitmq', 'secrets')}:ro`));
+    const conf = rabbitmqTls();
+    assert.equal(conf['listeners.ssl.default'], '5671');
+    const dir = `${mountOf('rabbitmq', 'secrets')}/rabbitmq`;
+    assert.deepEqual([conf['ssl_options.cacertfile'], conf['ssl_options.certfile'], conf['ssl_options.keyfile']],
+      [`${dir}/ca.crt`, `${dir}/rabbitmq.crt`, `${dir}/rabbitmq.key`]);
+    // The official image runs the node as uid 999 (compose sets no user); the one-shot gives it the directory.
+    assert.equal(svc('rabbitmq').user, undefined);
+    assert.equal(secretOwners().rabbitmq, 999);
+    assert.deepEqual(svc('rabbitmq').depends_on?.secrets, { condition: 'service_completed_successfully' });
+    // Healthy (what the responder waits for) only with the TLS listener up.
+    assert.match(svc('rabbitmq').healthcheck?.test.join(' ') ?? '', /check_port_listener 5671/);
+    assert.equal(svc('responder').depends_on?.rabbitmq?.condition, 'service_healthy');
+  });
+
+  it('5671 stays inside the compose network; the host keeps the plain listener on 127.0.0.1:5672 (loopback)', () => {
+    const ports = svc('rabbitmq').ports ?? [];
+    assert.ok(ports.includes('127.0.0.1:5672:5672'));
+    assert.ok(!ports.some((p) => p.endsWith(':5671')), 'not published');
+    // No plain amqp:// left for the responder: compose-secrets.sh writes amqps:// to the TLS listener.
+    const script = fs.readFileSync(path.join(ROOT, 'scripts', 'compose-secrets.sh'), 'utf8');
+    assert.doesNotMatch(script, /amqp:\/\//);
+    assert.match(script, /'amqps:\/\/%s:%s@rabbitmq:5671\\n'/);
+  });
+});
+
 describe('collector/docker-compose.yml: the alerting loop (static wiring)', () => {
   const ALERTING = ['collector', 'prometheus', 'alertmanager', 'responder'];
 
@@ -569,6 +603,37 @@ describe('collector/docker-compose.yml: the alerting loop (static wiring)', () =
       execFileSync('openssl', ['verify', '-CAfile', hostCa, path.join(secrets, 'collector', 'collector.crt')]);
     });
 
+    it("RabbitMQ's certificate: DNS:rabbitmq, DNS:localhost, IP:127.0.0.1, signed by the host's CA (openssl verify); 0600 files in a 0700 directory of uid 999", () => {
+      const hostCa = path.join(host, 'ca.crt');
+      const d = path.join(secrets, 'rabbitmq');
+      const crt = path.join(d, 'rabbitmq.crt');
+      const san = execFileSync('openssl', ['x509', '-noout', '-ext', 'subjectAltName', '-in', crt], { encoding: 'utf8' });
+      const names = san.split('\n').slice(1).join(',').split(',').map((n) => n.trim()).filter((n) => n !== '');
+      assert.deepEqual(names.sort(), ['DNS:localhost', 'DNS:rabbitmq', 'IP Address:127.0.0.1']);
+      for (const check of [['-verify_hostname', 'rabbitmq'], ['-verify_hostname', 'localhost'], ['-verify_ip', '127.0.0.1']]) {
+        execFileSync('openssl', ['verify', '-CAfile', hostCa, ...check, crt]);
+      }
+      assert.notEqual(spawnSync('openssl', ['verify', '-CAfile', hostCa, '-verify_hostname', 'responder', crt]).status, 0, 'not valid for another name');
+      const pub = (args: string[]) => execFileSync('openssl', args, { encoding: 'utf8' });
+      assert.equal(pub(['pkey', '-pubout', '-in', path.join(d, 'rabbitmq.key')]), pub(['x509', '-noout', '-pubkey', '-in', crt]));
+      assert.deepEqual(fs.readdirSync(d).sort(), ['ca.crt', 'rabbitmq.crt', 'rabbitmq.key']);
+      assert.equal(fs.statSync(d).mode & 0o777, 0o700);
+      if (asRoot) assert.equal(fs.statSync(d).uid, 999);
+      for (const f of fs.readdirSync(d)) {
+        assert.equal(fs.statSync(path.join(d, f)).mode & 0o777, 0o600, f);
+        if (asRoot) assert.equal(fs.statSync(path.join(d, f)).uid, 999, f);
+      }
+      // The responder's CA (amqpCaFile) is the one that signed it.
+      execFileSync('openssl', ['verify', '-CAfile', path.join(secrets, 'responder', 'ca.crt'), '-verify_hostname', 'rabbitmq', crt]);
+    });
+
+    it('secrets made before RabbitMQ had its TLS listener are made anew once', () => {
+      fs.rmSync(path.join(secrets, '.work', 'rabbitmq.crt'));
+      fs.rmSync(path.join(secrets, 'rabbitmq'), { recursive: true });
+      assert.equal(run().status, 0);
+      execFileSync('openssl', ['verify', '-CAfile', path.join(host, 'ca.crt'), '-verify_hostname', 'rabbitmq', path.join(secrets, 'rabbitmq', 'rabbitmq.crt')]);
+    });
+
     it("the responder's configuration loads with the real loader: tls, tokenFile, Alertmanager's URL and credentials, the broker URL from its 0600 file", async () => {
       const { loadResponderConfig } = await import(path.join(ROOT, 'dist', 'responder', 'config.js')) as typeof import('../src/responder/config');
       const raw = JSON.parse(read('responder', 'responder.json')) as Record<string, unknown>;
@@ -579,7 +644,11 @@ describe('collector/docker-compose.yml: the alerting loop (static wiring)', () =
       assert.equal(c.token, read('responder', 'webhook.token').trim());
       assert.equal(c.alertmanager?.url, `https://alertmanager:${/:(\d+)$/.exec(flag('alertmanager', 'web.listen-address') ?? '')?.[1]}`);
       assert.match(c.alertmanager?.basicAuth ?? '', /^responder:/);
-      assert.equal(c.amqpUrl, `amqp://filament:Rabbit0Password0Of0Compose0Test0@rabbitmq:5672`);
+      // amqps:// to RabbitMQ's TLS listener, verified with the stack's CA (plain amqp:// beyond loopback is refused).
+      assert.equal(c.amqpUrl, `amqps://filament:Rabbit0Password0Of0Compose0Test0@rabbitmq:${rabbitmqTls()['listeners.ssl.default']}`);
+      assert.equal(c.amqpCa, fs.readFileSync(path.join(host, 'ca.crt'), 'utf8'));
+      // Its own directory's copy (the one-shot writes paths under FILAMENT_SECRETS_DIR, the volume's mount in compose).
+      assert.equal(raw.amqpCaFile, path.join(secrets, 'responder', 'ca.crt'));
       assert.equal(c.listen, '0.0.0.0:9787');
       assert.deepEqual(c.runbooks.map((r) => r.action), ['redrive'], 'no MES URL: re-drive only');
       const withMes = run({ FILAMENT_MES_ADMIN_URL: 'https://mes.internal:8443' });

@@ -87,7 +87,10 @@ export interface ResponderConfig {
   /** Where the responder confirms alerts, creates silences and notifies limits; required when a runbook acts. */
   readonly alertmanager?: AlertmanagerAccess;
   readonly dryRun: boolean;
+  /** amqps:// (or amqp:// on loopback only, development). */
   readonly amqpUrl: string;
+  /** PEM of the CA that signed the broker's certificate (amqpCaFile); undefined: Node's trusted CAs. */
+  readonly amqpCa?: string;
   /** Audit records, JSON lines (one per decision and action). */
   readonly auditFile: string;
   /** Keys of notifications already handled, so a restart stays idempotent. */
@@ -264,19 +267,34 @@ function limits(o: unknown): ResponderLimits {
 /**
  * The broker URL: FILAMENT_RESPONDER_AMQP_URL, amqpUrlFile (0600), or amqpUrl
  * in the configuration — which may then carry no password unless the file is
- * readable by its owner alone.
+ * readable by its owner alone. amqps:// with the broker's CA (amqpCaFile);
+ * plain amqp:// only to a loopback broker (development), since the password
+ * crosses the connection in AMQP's PLAIN login. Errors name the host, never
+ * the URL (it carries the password).
  */
-function amqpUrl(o: Record<string, unknown>, env: ResponderEnv, configMode: number | undefined): string {
+function amqpUrl(o: Record<string, unknown>, env: ResponderEnv, configMode: number | undefined): Pick<ResponderConfig, 'amqpUrl' | 'amqpCa'> {
   const fromSecret = secret(o, 'amqpUrlFile', env.FILAMENT_RESPONDER_AMQP_URL, 'amqpUrlFile');
-  if (fromSecret !== undefined) return fromSecret;
-  const url = str(o, 'amqpUrl', 'config', 'amqp://guest:guest@127.0.0.1:5672');
-  let password = '';
-  try { password = new URL(url).password; } catch { throw new ResponderConfigError('amqpUrl is not a URL'); }
-  if (o.amqpUrl !== undefined && password !== '' && configMode !== undefined && (configMode & 0o077) !== 0) {
+  const where = fromSecret === undefined ? 'amqpUrl'
+    : env.FILAMENT_RESPONDER_AMQP_URL !== undefined && env.FILAMENT_RESPONDER_AMQP_URL !== '' ? 'FILAMENT_RESPONDER_AMQP_URL' : 'amqpUrlFile';
+  const url = fromSecret ?? str(o, 'amqpUrl', 'config', 'amqp://guest:guest@127.0.0.1:5672');
+  let parsed: URL;
+  try { parsed = new URL(url); } catch { throw new ResponderConfigError(`${where} is not a URL`); }
+  if (fromSecret === undefined && o.amqpUrl !== undefined && parsed.password !== '' && configMode !== undefined && (configMode & 0o077) !== 0) {
     throw new ResponderConfigError('amqpUrl carries a password in a configuration file that group or others can read: '
       + 'move it to FILAMENT_RESPONDER_AMQP_URL or amqpUrlFile (0600), or chmod 600 the file');
   }
-  return url;
+  if (parsed.protocol !== 'amqp:' && parsed.protocol !== 'amqps:') throw new ResponderConfigError(`${where} must be an amqps:// URL (amqp:// on loopback only)`);
+  if (parsed.protocol === 'amqp:' && !isLoopback(parsed.hostname)) {
+    throw new ResponderConfigError(`${where}: amqp:// to ${parsed.hostname} would send the broker password unencrypted beyond this host: use amqps:// (and amqpCaFile for the broker's CA)`);
+  }
+  let ca: string | undefined;
+  if (o.amqpCaFile !== undefined) {
+    const file = str(o, 'amqpCaFile', 'config');
+    if (parsed.protocol !== 'amqps:') throw new ResponderConfigError(`amqpCaFile is set but ${where} is amqp://: the CA is for amqps:// only`);
+    try { ca = fs.readFileSync(file, 'utf8'); } catch (e) { throw new ResponderConfigError(`amqpCaFile: cannot read ${file}: ${(e as Error).message}`); }
+    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new ResponderConfigError(`amqpCaFile ${file} is not a PEM certificate`);
+  }
+  return { amqpUrl: url, ...(ca !== undefined ? { amqpCa: ca } : {}) };
 }
 
 /**
@@ -297,7 +315,7 @@ export function parseResponderConfig(raw: unknown, env: ResponderEnv = {}, confi
     ...listenAndTransport(o, env),
     ...(am !== undefined ? { alertmanager: am } : {}),
     dryRun: o.dryRun === true,
-    amqpUrl: amqpUrl(o, env, configMode),
+    ...amqpUrl(o, env, configMode),
     auditFile: str(o, 'auditFile', 'config', 'filament-responder-audit.jsonl'),
     stateFile: str(o, 'stateFile', 'config', 'filament-responder-state.jsonl'),
     limits: limits(o.limits),
