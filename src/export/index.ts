@@ -10,8 +10,14 @@ export { LazyMetricExporter } from './lazyMetricExporter';
 export { temporalitySelector } from './temporality';
 export { RETRY_WINDOW_MS } from './retryingTransport';
 export type { HttpProtocol, HttpSignal } from './otlpHttpExporter';
+export type { GrpcJs } from './grpcTransport';
 
 /** The exporter module, loaded when the first batch leaves (a literal require: folded into the bundle). */
 export function loadOtlpHttpExporter(): typeof import('./otlpHttpExporter') {
   return require('./otlpHttpExporter') as typeof import('./otlpHttpExporter');
+}
+
+/** The OTLP/gRPC exporter module, loaded when the first batch leaves with OTEL_EXPORTER_OTLP_PROTOCOL=grpc. */
+export function loadOtlpGrpcExporter(): typeof import('./otlpGrpcExporter') {
+  return require('./otlpGrpcExporter') as typeof import('./otlpGrpcExporter');
 }
