@@ -33,7 +33,7 @@ import { loadInstrumentations } from './instrumentations';
 import { buildResource } from './resource';
 import { RotatingFileLogExporter } from './sinks';
 import { CountingLogRecordProcessor, CountingSpanProcessor, DeliveryLedger, ledgerMeterProvider, type Unit } from './delivery';
-import { LazyExporter, LazyMetricExporter, loadOtlpGrpcExporter, loadOtlpHttpExporter, RETRY_WINDOW_MS, StopSignal, type GrpcJs } from './export';
+import { LazyExporter, LazyMetricExporter, loadOtlpGrpcExporter, loadOtlpHttpExporter, requireGrpc, RETRY_WINDOW_MS, StopSignal } from './export';
 import { installProtobufStrings } from './patches';
 import {
   ForwardingLogRecordProcessor, ForwardingSpanProcessor, forwardingMeterProvider, serveWorkerTelemetry, TelemetrySender,
@@ -62,10 +62,6 @@ export interface FilamentSdk {
   /** What the batch processors were given and what became of it (delivery.ts): the exit line (exit.ts) reads it. */
   readonly ledgers: readonly DeliveryLedger[];
 }
-
-/** The run-time gRPC library the app installs for OTEL_EXPORTER_OTLP_PROTOCOL=grpc, at the version Filament is tested with (package.json devDependencies). */
-const GRPC_PACKAGE = '@grpc/grpc-js';
-const GRPC_VERSION = '1.14.7';
 
 function buildSampler(config: FilamentConfig): Sampler {
   switch (config.sampler) {
@@ -97,19 +93,11 @@ function otlpExporter<T extends object>(
   const protocol = config.protocol[signal];
   const onRejected = ledger === undefined ? undefined : (count: number, message: string): void => ledger.reject(count, message);
   const fromFile = config.otlpFromFile?.[signal];
+  // With the exporters, not at start-up: the protobuf serialiser's ASCII string path (src/patches/protobufStrings.ts),
+  // for gRPC as for http/protobuf (the same serialiser).
+  if (protocol !== 'http/json') installProtobufStrings();
   if (protocol === 'grpc') {
-    let grpc: GrpcJs;
-    try {
-      grpc = require(GRPC_PACKAGE) as GrpcJs;
-    } catch (error) {
-      // Not a dependency of filament-otel (gRPC is rarely chosen and @grpc/grpc-js is large):
-      // the app installs it beside itself (docs/settings.md). Said once per signal, on the
-      // first export; the signal's records are then counted as failed, the service runs on.
-      if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') {
-        process.stderr.write(`filament-otel: OTEL_EXPORTER_OTLP_PROTOCOL=grpc needs ${GRPC_PACKAGE}, which filament-otel does not install: npm install ${GRPC_PACKAGE}@${GRPC_VERSION}; ${signal} are not exported\n`);
-      }
-      throw error;
-    }
+    const grpc = requireGrpc(signal);
     // A gRPC call in flight holds the event loop (grpc-js refs its HTTP/2 session while a call is
     // active), so a script that ends mid-export waits for the attempt: each attempt is given at
     // most the stop deadline, as docs/stopping.md promises. A stop cancels the call at its deadline.
@@ -117,8 +105,6 @@ function otlpExporter<T extends object>(
     return loadOtlpGrpcExporter().createOtlpGrpcExporter(grpc, signal,
       { url: config.endpoints[signal], timeoutMillis, compression: fromFile?.compression }, stop, RETRY_WINDOW_MS, onRejected, meterProvider) as unknown as T;
   }
-  // With the exporters, not at start-up: the serialiser's ASCII string path (src/patches/protobufStrings.ts).
-  if (protocol === 'http/protobuf') installProtobufStrings();
   return loadOtlpHttpExporter().createOtlpHttpExporter(
     signal, protocol, config.endpoints[signal], stop, RETRY_WINDOW_MS, fromFile, onRejected, meterProvider) as unknown as T;
 }

@@ -6,11 +6,14 @@
  *
  * The built preload in a child process sends logs and traces over gRPC to a stand-in
  * (@grpc/grpc-js) that answers UNAVAILABLE — what a collector restarting behind a balancer, or a
- * draining one, answers — for OUTAGE_MS from the first request, then accepts. Its own
- * `otel.sdk.exporter.*` metrics leave over OTLP/HTTP to a receiver that is always up.
+ * draining one, answers — for OUTAGE_MS from the first request, then accepts; or
+ * RESOURCE_EXHAUSTED with a google.rpc.RetryInfo (a throttling collector: retryable only so, OTLP
+ * spec "OTLP/gRPC Throttling"); or accepts with a partial success. Its own `otel.sdk.exporter.*`
+ * metrics leave over OTLP/HTTP to a receiver that is always up.
  */
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
+import * as protobuf from 'protobufjs';
 import { waitFor } from '../scripts/lib/procs.cjs';
 import { startFixture, type RunningFixture } from './support/fixture';
 import { bindLoopback, exportService, type ExportHandler } from './support/grpcStandIn';
@@ -19,6 +22,26 @@ import { OtlpReceiver, type ReceivedMetric } from './support/otlpReceiver';
 
 const EVENTS = 100;
 const OUTAGE_MS = 2000;
+const THROTTLED_MS = 1000;
+
+/** How the stand-in answers while it refuses (null: it accepts); `partial`: accepted with a partial success. */
+type Behaviour = 'unavailable' | 'throttled' | 'partial';
+
+const writer = (): protobuf.Writer => protobuf.Writer.create();
+/**
+ * grpc-status-details-bin: google.rpc.Status { code 8, details [Any { type_url RetryInfo,
+ * value RetryInfo { retry_delay Duration { nanos 200 ms } } }] } (googleapis google/rpc/*.proto).
+ */
+function retryInfoStatus(): Buffer {
+  const duration = writer().uint32(0x10).int32(200_000_000).finish();
+  const retryInfo = writer().uint32(0x0a).bytes(duration).finish();
+  const any = writer().uint32(0x0a).string('type.googleapis.com/google.rpc.RetryInfo').uint32(0x12).bytes(retryInfo).finish();
+  return Buffer.from(writer().uint32(0x08).int32(grpc.status.RESOURCE_EXHAUSTED).uint32(0x1a).bytes(any).finish());
+}
+/** ExportLogsServiceResponse { partial_success { rejected_log_records, error_message } } (collector/logs/v1/logs_service.proto). */
+function partialSuccess(rejected: number, message: string): Buffer {
+  return Buffer.from(writer().uint32(0x0a).bytes(writer().uint32(0x08).int64(rejected).uint32(0x12).string(message).finish()).finish());
+}
 
 type LogsRequest = { resourceLogs?: { scopeLogs?: { logRecords?: { attributes?: { key: string; value: { stringValue?: string } }[] }[] }[] }[] };
 type TracesRequest = { resourceSpans?: { scopeSpans?: { spans?: { name: string }[] }[] }[] };
@@ -39,7 +62,8 @@ describe('gRPC exporters: a collector away for a while loses nothing', function 
   let port = 0;
   const metrics = new OtlpReceiver();
   const running = new Set<RunningFixture>();
-  /** When the stand-in starts accepting: OUTAGE_MS after the first request it sees. */
+  let behaviour: Behaviour = 'unavailable';
+  /** When the stand-in starts accepting: a while after the first request it sees. */
   let acceptFrom: number | undefined;
   const refused = { logs: 0, traces: 0 };
   /** order.number of every log record accepted, as often as it arrived. */
@@ -48,10 +72,16 @@ describe('gRPC exporters: a collector away for a while loses nothing', function 
 
   before(async () => {
     const handler = (signal: 'logs' | 'traces'): ExportHandler => (call, callback) => {
-      acceptFrom ??= Date.now() + OUTAGE_MS;
+      acceptFrom ??= Date.now() + (behaviour === 'unavailable' ? OUTAGE_MS : behaviour === 'throttled' ? THROTTLED_MS : 0);
       if (Date.now() < acceptFrom) {
         refused[signal]++;
-        callback({ code: grpc.status.UNAVAILABLE, details: 'collector stand-in restarting' });
+        if (behaviour === 'throttled') {
+          const metadata = new grpc.Metadata();
+          metadata.set('grpc-status-details-bin', retryInfoStatus());
+          callback({ code: grpc.status.RESOURCE_EXHAUSTED, details: 'collector stand-in throttles', metadata });
+        } else {
+          callback({ code: grpc.status.UNAVAILABLE, details: 'collector stand-in restarting' });
+        }
         return;
       }
       if (signal === 'logs') {
@@ -64,12 +94,21 @@ describe('gRPC exporters: a collector away for a while loses nothing', function 
         const body = decodeOtlpProtobuf('/v1/traces', call.request) as TracesRequest;
         for (const rs of body.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) for (const s of ss.spans ?? []) spans.push(s.name);
       }
-      callback(null, Buffer.alloc(0)); // an empty Export*ServiceResponse: all accepted
+      // An empty Export*ServiceResponse: all accepted; or half the log records rejected.
+      callback(null, behaviour === 'partial' && signal === 'logs' ? partialSuccess(EVENTS / 2, 'quota exceeded') : Buffer.alloc(0));
     };
     server.addService(exportService('logs', 'LogsService'), { Export: handler('logs') });
     server.addService(exportService('trace', 'TraceService'), { Export: handler('traces') });
     port = await bindLoopback(server);
     await metrics.start();
+  });
+  beforeEach(() => {
+    acceptFrom = undefined;
+    refused.logs = 0;
+    refused.traces = 0;
+    orders.length = 0;
+    spans.length = 0;
+    metrics.clear();
   });
   afterEach(() => {
     for (const app of running) app.child.kill('SIGKILL');
@@ -80,7 +119,11 @@ describe('gRPC exporters: a collector away for a while loses nothing', function 
     await metrics.stop();
   });
 
-  it(`UNAVAILABLE for ${OUTAGE_MS / 1000} s, then accepted: every record and the span arrive once, counted exported, none failed`, async () => {
+  const exported = (type: string, name: string, errorType?: string): number => total(metrics.metrics, name,
+    (a) => a['otel.component.type'] === type && a['error.type'] === errorType);
+
+  /** The app under the built preload, logs and traces over gRPC to the stand-in; stopped once `done` holds (or 15 s). */
+  async function runApp(done: () => boolean): Promise<{ held: boolean; stderr: string }> {
     const app = await startFixture('stop-modes.cjs', {
       args: ['own-handler'],
       env: {
@@ -94,17 +137,20 @@ describe('gRPC exporters: a collector away for a while loses nothing', function 
       },
     });
     running.add(app);
-    const exported = (type: string, name: string): number => total(metrics.metrics, name,
-      (a) => a['otel.component.type'] === type && a['error.type'] === undefined);
-    const arrived = (): boolean => new Set(orders).size >= EVENTS && spans.includes('stop.work')
-      && exported('otlp_grpc_log_exporter', 'otel.sdk.exporter.log.exported') >= EVENTS
-      && exported('otlp_grpc_span_exporter', 'otel.sdk.exporter.span.exported') >= 1;
-    const held = await waitFor('the records after the outage', 15_000, () => (arrived() ? true : undefined), 50).catch(() => false);
+    const held = await waitFor('the exports', 15_000, () => (done() ? true : undefined), 50).catch(() => false);
     const exit = await app.stop('SIGTERM');
-    const stderr = app.stderr();
+    assert.deepEqual(exit, { code: 0, signal: null }, app.stderr());
+    return { held, stderr: app.stderr() };
+  }
+
+  const allArrived = (): boolean => new Set(orders).size >= EVENTS && spans.includes('stop.work')
+    && exported('otlp_grpc_log_exporter', 'otel.sdk.exporter.log.exported') >= EVENTS
+    && exported('otlp_grpc_span_exporter', 'otel.sdk.exporter.span.exported') >= 1;
+
+  /** Every record and the span arrived once, counted exported once and never failed, nothing said lost. */
+  function assertDeliveredOnce(held: boolean, stderr: string): void {
     assert.ok(held, `not all arrived: ${new Set(orders).size}/${EVENTS} records, spans ${JSON.stringify(spans)}, refused ${JSON.stringify(refused)}\n${stderr}`);
-    assert.deepEqual(exit, { code: 0, signal: null }, stderr);
-    // The outage met both signals' first batch, which was kept and sent again.
+    // The refusals met both signals' first batch, which was kept and sent again.
     assert.ok(refused.logs >= 1 && refused.traces >= 1, `the stand-in refused ${JSON.stringify(refused)}`);
     // Once each, nothing twice.
     assert.equal(orders.length, EVENTS, `${orders.length} records for ${EVENTS} orders`);
@@ -118,5 +164,27 @@ describe('gRPC exporters: a collector away for a while loses nothing', function 
     }
     // Nothing said lost.
     assert.doesNotMatch(stderr, /could not be exported|abandoned|dropped/, stderr);
+  }
+
+  it(`UNAVAILABLE for ${OUTAGE_MS / 1000} s, then accepted: every record and the span arrive once, counted exported, none failed`, async () => {
+    behaviour = 'unavailable';
+    const { held, stderr } = await runApp(allArrived);
+    assertDeliveredOnce(held, stderr);
+  });
+
+  it(`RESOURCE_EXHAUSTED with RetryInfo for ${THROTTLED_MS / 1000} s, then accepted: retried, every record once`, async () => {
+    behaviour = 'throttled';
+    const { held, stderr } = await runApp(allArrived);
+    assertDeliveredOnce(held, stderr);
+  });
+
+  it('a partial success over gRPC: the rejected records counted as failed (error.type rejected) and said', async () => {
+    behaviour = 'partial';
+    const { held, stderr } = await runApp(() => new Set(orders).size >= EVENTS
+      && exported('otlp_grpc_log_exporter', 'otel.sdk.exporter.log.exported', 'rejected') >= EVENTS / 2);
+    assert.ok(held, `${new Set(orders).size}/${EVENTS} records, exporter points ${JSON.stringify(metrics.metrics.filter((m) => m.name === 'otel.sdk.exporter.log.exported'))}\n${stderr}`);
+    assert.equal(exported('otlp_grpc_log_exporter', 'otel.sdk.exporter.log.exported'), EVENTS / 2);
+    assert.equal(exported('otlp_grpc_log_exporter', 'otel.sdk.exporter.log.exported', 'rejected'), EVENTS / 2);
+    assert.match(stderr, new RegExp(`^filament-otel: OTLP logs: ${EVENTS / 2} log records rejected by the collector \\(partial success: "quota exceeded"\\)`, 'm'), stderr);
   });
 });
