@@ -12,6 +12,7 @@
  * metrics leave over OTLP/HTTP to a receiver that is always up.
  */
 import assert from 'node:assert/strict';
+import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import * as protobuf from 'protobufjs';
 import { waitFor } from '../scripts/lib/procs.cjs';
@@ -22,6 +23,11 @@ import { OtlpReceiver, type ReceivedMetric } from './support/otlpReceiver';
 
 const EVENTS = 100;
 const OUTAGE_MS = 2000;
+/** How long a collector that accepts and never answers is watched, and the attempts' timeout meanwhile. */
+const BLACK_HOLE_MS = 6000;
+const ATTEMPT_TIMEOUT_MS = 200;
+/** grpc-js shares one connection per address among the signals' channels; one more for a reconnect. */
+const MAX_CONNECTIONS = 2;
 const THROTTLED_MS = 1000;
 
 /** How the stand-in answers while it refuses (null: it accepts); `partial`: accepted with a partial success. */
@@ -186,5 +192,40 @@ describe('gRPC exporters: a collector away for a while loses nothing', function 
     assert.equal(exported('otlp_grpc_log_exporter', 'otel.sdk.exporter.log.exported'), EVENTS / 2);
     assert.equal(exported('otlp_grpc_log_exporter', 'otel.sdk.exporter.log.exported', 'rejected'), EVENTS / 2);
     assert.match(stderr, new RegExp(`^filament-otel: OTLP logs: ${EVENTS / 2} log records rejected by the collector \\(partial success: "quota exceeded"\\)`, 'm'), stderr);
+  });
+});
+
+describe('gRPC exporters: a collector that accepts and never answers costs a bounded number of connections', function () {
+  this.timeout(30_000);
+  let accepted = 0;
+  const sockets = new Set<net.Socket>();
+  const blackHole = net.createServer((socket) => {
+    accepted++;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+  });
+  let app: RunningFixture | undefined;
+  before(() => new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve)));
+  after(async () => {
+    app?.child.kill('SIGKILL');
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => blackHole.close(() => resolve()));
+  });
+
+  it(`${BLACK_HOLE_MS / 1000} s of ${ATTEMPT_TIMEOUT_MS} ms attempts on all three signals: at most ${MAX_CONNECTIONS} connections`, async () => {
+    app = await startFixture('stop-modes.cjs', {
+      args: ['own-handler'],
+      env: {
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(blackHole.address() as net.AddressInfo).port}`,
+        OTEL_EXPORTER_OTLP_TIMEOUT: String(ATTEMPT_TIMEOUT_MS),
+        OTEL_BLRP_SCHEDULE_DELAY: '100', OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_METRIC_EXPORT_INTERVAL: '300',
+      },
+    });
+    // The observation window is the quantity under test: each timed-out attempt is retried (1 s, then ×1.5).
+    await new Promise((resolve) => setTimeout(resolve, BLACK_HOLE_MS));
+    assert.ok(accepted >= 1, 'the exporters never connected');
+    assert.ok(accepted <= MAX_CONNECTIONS, `${accepted} connections accepted (${sockets.size} still open) in ${BLACK_HOLE_MS} ms`);
   });
 });

@@ -63,7 +63,7 @@ export class OtlpGrpcTransport implements IExporterTransport {
 
   constructor(private readonly grpc: GrpcJs, private readonly parameters: OtlpGrpcParameters, private readonly stop: StopSignal) {}
 
-  /** The signal's channel, made on the first export and anew after a timed-out call. */
+  /** The signal's channel, made on the first export. */
   private connect(): { client: Client; metadata: Metadata } {
     this.metadata ??= this.parameters.metadata();
     this.client ??= new this.grpc.Client(this.parameters.address, this.parameters.credentials(), {
@@ -88,17 +88,12 @@ export class OtlpGrpcTransport implements IExporterTransport {
     const answered = new Promise<ExportResponse>((resolve) => {
       const call = client.makeUnaryRequest(this.parameters.path, passThrough, passThrough, body, metadata,
         { deadline: Date.now() + timeoutMillis }, (error, response) => {
-          if (error === null) {
-            resolve({ status: 'success', data: response ?? Buffer.alloc(0) });
-            return;
-          }
-          if (error.code === DEADLINE_EXCEEDED && this.client === client) {
-            // A collector that took the connection and never answers: the next attempt gets a new
-            // connection, as the HTTP transport destroys a timed-out socket (one channel per signal).
-            client.close();
-            this.client = undefined;
-          }
-          resolve(answerOf(error));
+          // A timed-out call (DEADLINE_EXCEEDED) leaves the channel as it is: grpc-js keeps one
+          // connection per collector address, shared by the signals' channels (its subchannel
+          // pool), and reconnects itself when that connection fails. Closing the channel to get
+          // a fresh one left the old socket open against a collector that accepts and never
+          // answers — one more every few seconds (docs/events.md, "Delivery").
+          resolve(error === null ? { status: 'success', data: response ?? Buffer.alloc(0) } : answerOf(error));
         });
       cancel = () => call.cancel();
     });
