@@ -13,6 +13,7 @@ import type { ChannelCredentials, Client, Metadata, ServiceError } from '@grpc/g
 import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exporter-base';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
 import { retryInfoDelayMillis } from './grpcRetryInfo';
+import { MAX_BACKOFF_MS } from './retryingTransport';
 import type { StopSignal } from './stopSignal';
 
 /** @grpc/grpc-js as the app installed it (required at run time by src/sdk.ts). */
@@ -69,6 +70,11 @@ export class OtlpGrpcTransport implements IExporterTransport {
     this.client ??= new this.grpc.Client(this.parameters.address, this.parameters.credentials(), {
       'grpc.default_compression_algorithm': this.parameters.compression === 'gzip' ? GZIP : IDENTITY,
       'grpc.primary_user_agent': this.parameters.userAgent === undefined ? USER_AGENT : `${this.parameters.userAgent} ${USER_AGENT}`,
+      // grpc-js waits 1 s × 1.6ⁿ, up to 120 s, between reconnections (backoff-timeout.ts, gRPC's
+      // connection-backoff.md): after a 30 s outage the collector's return could go unseen for
+      // longer than the retry window. Capped as the retry's own backoff is (retryingTransport.ts).
+      'grpc.initial_reconnect_backoff_ms': 1000,
+      'grpc.max_reconnect_backoff_ms': MAX_BACKOFF_MS,
     });
     return { client: this.client, metadata: this.metadata };
   }
