@@ -14,7 +14,9 @@
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { waitFor } from '../scripts/lib/procs.cjs';
-import { startFixture, type RunningFixture } from './support/fixture';
+import * as path from 'node:path';
+import { FIXTURES, startFixture, type RunningFixture } from './support/fixture';
+import { GRPC_VERSION } from '../src/export/grpcPackage';
 import { bindLoopback, exportService } from './support/grpcStandIn';
 import { decodeOtlpProtobuf } from './support/otlpProto';
 import { fromAnyValue, OtlpReceiver, type ReceivedMetric, type Value } from './support/otlpReceiver';
@@ -159,5 +161,31 @@ describe('gRPC exporters: a refused export is counted in the SDK\'s own exporter
     const exported = latest(grpcMetrics, 'otel.sdk.exporter.metric_data_point.exported', metricExports);
     assert.equal(exported?.attributes['error.type'], undefined, JSON.stringify(exported));
     assert.equal(exported?.attributes['server.port'], grpcPort);
+  });
+
+  it('@grpc/grpc-js not installed: one line per signal naming it, the records counted as failed and said, the service runs on', async () => {
+    refused.logs = 0;
+    refused.traces = 0;
+    const app = await startFixture('stop-modes.cjs', {
+      args: ['own-handler'],
+      env: {
+        NODE_OPTIONS: `--require ${path.join(FIXTURES, 'without-grpc.cjs')}`,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${grpcPort}`,
+        OTEL_METRICS_EXPORTER: 'none', EVENTS: String(EVENTS),
+        OTEL_BLRP_SCHEDULE_DELAY: '100', OTEL_BSP_SCHEDULE_DELAY: '100',
+      },
+    });
+    running.add(app);
+    const said = (): boolean => /OTLP logs: \d+ log records could not be exported/.test(app.stderr()) && /OTLP traces: 1 spans could not be exported/.test(app.stderr());
+    const held = await waitFor('the lines', 15_000, () => (said() ? true : undefined), 50).catch(() => false);
+    assert.ok(held, app.stderr());
+    assert.equal(app.child.exitCode, null, 'the service stopped');
+    assert.deepEqual(await app.stop('SIGTERM'), { code: 0, signal: null }, app.stderr());
+    for (const signal of ['logs', 'traces']) {
+      const line = `filament-otel: OTEL_EXPORTER_OTLP_PROTOCOL=grpc needs @grpc/grpc-js, which filament-otel does not install: npm install @grpc/grpc-js@${GRPC_VERSION}; ${signal} are not exported`;
+      assert.equal(app.stderr().split('\n').filter((l) => l === line).length, 1, `once: ${line}\n${app.stderr()}`);
+    }
+    assert.match(app.stderr(), new RegExp(`^filament-otel: OTLP logs: ${EVENTS} log records could not be exported`, 'm'), app.stderr());
+    assert.deepEqual(refused, { logs: 0, traces: 0 }, 'nothing reached the collector');
   });
 });
