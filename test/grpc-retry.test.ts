@@ -24,7 +24,7 @@ import { OtlpReceiver, type ReceivedMetric } from './support/otlpReceiver';
 const EVENTS = 100;
 const OUTAGE_MS = 2000;
 /** How long a collector that accepts and never answers is watched, and the attempts' timeout meanwhile. */
-const BLACK_HOLE_MS = 6000;
+const BLACK_HOLE_MS = 4000;
 const ATTEMPT_TIMEOUT_MS = 200;
 /** grpc-js shares one connection per address among the signals' channels; one more for a reconnect. */
 const MAX_CONNECTIONS = 2;
