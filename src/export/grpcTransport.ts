@@ -70,9 +70,9 @@ export class OtlpGrpcTransport implements IExporterTransport {
     this.client ??= new this.grpc.Client(this.parameters.address, this.parameters.credentials(), {
       'grpc.default_compression_algorithm': this.parameters.compression === 'gzip' ? GZIP : IDENTITY,
       'grpc.primary_user_agent': this.parameters.userAgent === undefined ? USER_AGENT : `${this.parameters.userAgent} ${USER_AGENT}`,
-      // grpc-js waits 1 s × 1.6ⁿ, up to 120 s, between reconnections (backoff-timeout.ts, gRPC's
-      // connection-backoff.md): after a 30 s outage the collector's return could go unseen for
-      // longer than the retry window. Capped as the retry's own backoff is (retryingTransport.ts).
+      // grpc-js waits 1 s x 1.6^n, up to 120 s, between reconnections (backoff-timeout.ts, gRPC's
+      // connection-backoff.md): the collector's return went unseen for 11 s after a 30 s outage,
+      // 3-7 s with this cap, the retry's own (docs/events.md, bench/grpc-restart.mjs).
       'grpc.initial_reconnect_backoff_ms': 1000,
       'grpc.max_reconnect_backoff_ms': MAX_BACKOFF_MS,
     });
