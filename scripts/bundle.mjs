@@ -117,9 +117,11 @@ const result = await build({
 });
 
 // require() of an ES module fails on Node 20: besides the bundled modules, only built-ins may be
-// import()ed (see `supported`).
+// import()ed (see `supported`) — and @grpc/grpc-js, which is CommonJS (otlp-grpc-exporter-base
+// import()s it in a helper the gRPC exporter, src/export/otlpGrpcExporter.ts, does not call).
+const COMMONJS_EXTERNALS = new Set(['@grpc/grpc-js']);
 const dynamic = Object.entries(result.metafile.inputs)
-  .flatMap(([file, input]) => input.imports.filter((i) => i.kind === 'dynamic-import' && i.external === true && !isBuiltin(i.path)).map((i) => `${file}: import(${i.path})`));
+  .flatMap(([file, input]) => input.imports.filter((i) => i.kind === 'dynamic-import' && i.external === true && !isBuiltin(i.path) && !COMMONJS_EXTERNALS.has(i.path)).map((i) => `${file}: import(${i.path})`));
 if (dynamic.length > 0) throw new Error(`bundle: import() of a non-built-in would become require():\n${dynamic.join('\n')}`);
 
 // V8 keeps a script's source for as long as the process lives (functions compile lazily from

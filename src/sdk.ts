@@ -23,7 +23,7 @@ import {
   SimpleSpanProcessor, TraceIdRatioBasedSampler, TracerProvider, type Sampler, type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
-import type { FilamentConfig, OtlpProtocol, Signal } from './config';
+import type { FilamentConfig, Signal } from './config';
 import { installContextManager } from './context';
 import { emitLogRecord, getRuntime, installRuntime, serveWorkerRecords, type Runtime } from './events';
 import { Masker } from './masking';
@@ -33,7 +33,7 @@ import { loadInstrumentations } from './instrumentations';
 import { buildResource } from './resource';
 import { RotatingFileLogExporter } from './sinks';
 import { CountingLogRecordProcessor, CountingSpanProcessor, DeliveryLedger, ledgerMeterProvider, type Unit } from './delivery';
-import { LazyExporter, LazyMetricExporter, loadOtlpHttpExporter, RETRY_WINDOW_MS, StopSignal } from './export';
+import { LazyExporter, LazyMetricExporter, loadOtlpGrpcExporter, loadOtlpHttpExporter, requireGrpc, RETRY_WINDOW_MS, StopSignal } from './export';
 import { installProtobufStrings } from './patches';
 import {
   ForwardingLogRecordProcessor, ForwardingSpanProcessor, forwardingMeterProvider, serveWorkerTelemetry, TelemetrySender,
@@ -63,20 +63,6 @@ export interface FilamentSdk {
   readonly ledgers: readonly DeliveryLedger[];
 }
 
-const EXPORTER_PACKAGE: Record<OtlpProtocol, string> = {
-  'http/protobuf': 'proto',
-  'http/json': 'http',
-  grpc: 'grpc',
-};
-const EXPORTER_CLASS: Record<Signal, string> = {
-  traces: 'OTLPTraceExporter',
-  metrics: 'OTLPMetricExporter',
-  logs: 'OTLPLogExporter',
-};
-const PACKAGE_SIGNAL: Record<Signal, string> = { traces: 'trace', metrics: 'metrics', logs: 'logs' };
-/** The gRPC exporters' version Filament is tested with (package.json devDependencies). */
-const GRPC_EXPORTER_VERSION = '0.301.2';
-
 function buildSampler(config: FilamentConfig): Sampler {
   switch (config.sampler) {
     case 'always_on':
@@ -95,51 +81,32 @@ function buildSampler(config: FilamentConfig): Sampler {
 }
 
 /**
- * Requires only the exporter of the configured protocol, on the first export.
- * OTLP/HTTP: ours (export/otlpHttpExporter.ts, folded into the bundle by its
- * literal require), with unref'd sockets and a retry a stop can cut short, so a
- * stop ends by its deadline whatever the collector does. gRPC: upstream's
- * package, a run-time require (@grpc/grpc-js is large and rarely chosen).
+ * Requires only the exporter of the configured protocol, on the first export. Both are ours
+ * (export/otlpHttpExporter.ts, export/otlpGrpcExporter.ts, folded into the bundle by their
+ * literal requires), with a retry a stop can cut short, so a collector away for up to 60 s loses
+ * nothing and a stop ends by its deadline whatever the collector does. gRPC needs
+ * @grpc/grpc-js, a run-time require from the app's node_modules (large and rarely chosen).
  */
 function otlpExporter<T extends object>(
   signal: Signal, config: FilamentConfig, stop: StopSignal, ledger?: DeliveryLedger, meterProvider?: MeterProvider,
 ): T {
   const protocol = config.protocol[signal];
-  if (protocol === 'grpc') {
-    const pkg = `@opentelemetry/exporter-${PACKAGE_SIGNAL[signal]}-otlp-${EXPORTER_PACKAGE[protocol]}`;
-    let mod: Record<string, new (config?: object) => T>;
-    try {
-      mod = require(pkg) as Record<string, new (config?: object) => T>;
-    } catch (error) {
-      // Not a dependency of filament-otel (gRPC is rarely chosen and @grpc/grpc-js is large):
-      // the app installs it beside itself (docs/settings.md). Said once per signal, on the
-      // first export; the signal's records are then counted as failed, the service runs on.
-      if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') {
-        process.stderr.write(`filament-otel: OTEL_EXPORTER_OTLP_PROTOCOL=grpc needs ${pkg}, which filament-otel does not install: npm install ${pkg}@${GRPC_EXPORTER_VERSION}; ${signal} are not exported\n`);
-      }
-      throw error;
-    }
-    const Exporter = mod[EXPORTER_CLASS[signal]] as new (config?: object) => T;
-    const fromFile = config.otlpFromFile?.[signal];
-    // A gRPC call cannot be cancelled through the exporter's public API, and its channel's
-    // timers hold the process while it lasts: each export (its retries included) is given at
-    // most half the stop deadline, so a stop against a collector that never answers still ends
-    // by it (with the whole deadline it took 2.1 s against 1 s; docs/stopping.md).
-    const timeoutMillis = Math.min(fromFile?.timeoutMs ?? config.otlpTimeoutMs[signal], config.shutdownTimeoutMs / 2);
-    // The SDK's own `otel.sdk.exporter.*` metrics, as the OTLP/HTTP path records them: SDK 3's gRPC
-    // exporters build the same ExporterMetrics (otlp-exporter-base 0.301) from the public
-    // `selfObsMeterProvider` option (OTLPExporterConfigBase), so a refused or failed export is
-    // counted with `error.type`, and its gRPC status as `rpc.response.status_code` (docs/events.md).
-    const selfObs = meterProvider === undefined ? {} : { selfObsMeterProvider: meterProvider };
-    return new Exporter(fromFile === undefined ? { url: config.endpoints[signal], timeoutMillis, ...selfObs } : {
-      url: config.endpoints[signal], compression: fromFile.compression, timeoutMillis, ...selfObs,
-    });
-  }
-  // With the exporters, not at start-up: the serialiser's ASCII string path (src/patches/protobufStrings.ts).
-  if (protocol === 'http/protobuf') installProtobufStrings();
   const onRejected = ledger === undefined ? undefined : (count: number, message: string): void => ledger.reject(count, message);
+  const fromFile = config.otlpFromFile?.[signal];
+  // With the exporters, not at start-up: the protobuf serialiser's ASCII string path (src/patches/protobufStrings.ts),
+  // for gRPC as for http/protobuf (the same serialiser).
+  if (protocol !== 'http/json') installProtobufStrings();
+  if (protocol === 'grpc') {
+    const grpc = requireGrpc(signal);
+    // A gRPC call in flight holds the event loop (grpc-js refs its HTTP/2 session while a call is
+    // active), so a script that ends mid-export waits for the attempt: each attempt is given at
+    // most the stop deadline, as docs/stopping.md promises. A stop cancels the call at its deadline.
+    const timeoutMillis = Math.min(fromFile?.timeoutMs ?? config.otlpTimeoutMs[signal], config.shutdownTimeoutMs);
+    return loadOtlpGrpcExporter().createOtlpGrpcExporter(grpc, signal,
+      { url: config.endpoints[signal], timeoutMillis, compression: fromFile?.compression }, stop, RETRY_WINDOW_MS, onRejected, meterProvider) as unknown as T;
+  }
   return loadOtlpHttpExporter().createOtlpHttpExporter(
-    signal, protocol, config.endpoints[signal], stop, RETRY_WINDOW_MS, config.otlpFromFile?.[signal], onRejected, meterProvider) as unknown as T;
+    signal, protocol, config.endpoints[signal], stop, RETRY_WINDOW_MS, fromFile, onRejected, meterProvider) as unknown as T;
 }
 
 /** OTEL_LOG_LEVEL: the SDK's own diagnostics on the console (off unless set). */

@@ -1,18 +1,23 @@
 /**
  * No loss passes unannounced with OTEL_EXPORTER_OTLP_PROTOCOL=grpc either (issue 22): the gRPC
- * exporters (upstream's, installed beside the app: docs/settings.md) record the SDK's own
- * `otel.sdk.exporter.*` metrics as the OTLP/HTTP path does (src/sdk.ts, `selfObsMeterProvider`).
+ * exporters (src/export/otlpGrpcExporter.ts, @grpc/grpc-js installed beside the app:
+ * docs/settings.md) record the SDK's own `otel.sdk.exporter.*` metrics as the OTLP/HTTP path does.
  *
  * The built preload in a child process sends logs and traces over gRPC to a collector stand-in
- * (@grpc/grpc-js) that answers every logs and traces export UNAVAILABLE — what a collector's memory
- * limiter or a draining one answers — and its metrics either over OTLP/HTTP to a second receiver or
- * over gRPC to the stand-in, which keeps them. Before the gRPC exporters were given the meter
- * provider no `otel.sdk.exporter.log/span` point arrived.
+ * (@grpc/grpc-js) that answers every logs and traces export INVALID_ARGUMENT — a status the OTLP
+ * spec makes final — and its metrics either over OTLP/HTTP to a second receiver or over gRPC to the
+ * stand-in, which keeps them. Before the gRPC exporters were given the meter provider no
+ * `otel.sdk.exporter.log/span` point arrived. The stand-in answered UNAVAILABLE until the gRPC
+ * exporters retried (test/grpc-retry.test.ts): UNAVAILABLE is retryable, so such a batch is now kept
+ * for up to 65 s and arrives once the collector is back; a final status is what still fails at once.
  */
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { waitFor } from '../scripts/lib/procs.cjs';
-import { startFixture, type RunningFixture } from './support/fixture';
+import * as path from 'node:path';
+import { FIXTURES, startFixture, type RunningFixture } from './support/fixture';
+import { GRPC_VERSION } from '../src/export/grpcPackage';
+import { bindLoopback, exportService } from './support/grpcStandIn';
 import { decodeOtlpProtobuf } from './support/otlpProto';
 import { fromAnyValue, OtlpReceiver, type ReceivedMetric, type Value } from './support/otlpReceiver';
 
@@ -50,18 +55,6 @@ function latest(metrics: readonly ReceivedMetric[], name: string, match: Record<
   return found;
 }
 
-/** The OTLP export methods (opentelemetry/proto/collector/<signal>/v1/*_service.proto), bytes as they come. */
-function exportService(pkg: string, service: string): grpc.ServiceDefinition {
-  const bytes = (b: Buffer): Buffer => b;
-  return {
-    Export: {
-      path: `/opentelemetry.proto.collector.${pkg}.v1.${service}/Export`,
-      requestStream: false, responseStream: false,
-      requestSerialize: bytes, requestDeserialize: bytes, responseSerialize: bytes, responseDeserialize: bytes,
-    },
-  };
-}
-
 describe('gRPC exporters: a refused export is counted in the SDK\'s own exporter metrics', function () {
   this.timeout(30_000);
   const refused: Record<string, number> = { logs: 0, traces: 0 };
@@ -77,7 +70,7 @@ describe('gRPC exporters: a refused export is counted in the SDK\'s own exporter
       server.addService(exportService(pkg, service), {
         Export: (_call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
           refused[signal] = (refused[signal] ?? 0) + 1;
-          callback({ code: grpc.status.UNAVAILABLE, details: 'collector stand-in refuses' });
+          callback({ code: grpc.status.INVALID_ARGUMENT, details: 'collector stand-in refuses' });
         },
       });
     }
@@ -87,8 +80,7 @@ describe('gRPC exporters: a refused export is counted in the SDK\'s own exporter
         callback(null, Buffer.alloc(0)); // an empty ExportMetricsServiceResponse: all accepted
       },
     });
-    grpcPort = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(),
-      (error, port) => (error === null ? resolve(port) : reject(error))));
+    grpcPort = await bindLoopback(server);
     await httpMetrics.start();
   });
   afterEach(() => {
@@ -131,7 +123,8 @@ describe('gRPC exporters: a refused export is counted in the SDK\'s own exporter
     const exporterMetrics = [...new Set(metrics.map((m) => m.name).filter((n) => n.startsWith('otel.sdk.exporter.')))];
     assert.ok(held, `the gRPC exporters' counts did not all arrive in 15 s; exporter metrics that did: ${JSON.stringify(exporterMetrics)}; ` +
       `refused requests: ${JSON.stringify(refused)}\n${stderr}`);
-    assert.ok((refused.logs ?? 0) >= 1 && (refused.traces ?? 0) >= 1, `the stand-in saw ${JSON.stringify(refused)}`);
+    // Each signal's one batch was sent once: a final status is not retried.
+    assert.deepEqual(refused, { logs: 1, traces: 1 }, `the stand-in saw ${JSON.stringify(refused)}`);
     const logs = latest(metrics, 'otel.sdk.exporter.log.exported', failedLogs);
     assert.equal(logs?.value, EVENTS);
     assert.equal(logs?.attributes['server.address'], '127.0.0.1');
@@ -143,13 +136,13 @@ describe('gRPC exporters: a refused export is counted in the SDK\'s own exporter
     }
     // The error's kind: the gRPC status the collector answered, on the export duration.
     const duration = latest(metrics, 'otel.sdk.exporter.operation.duration', { 'otel.component.type': 'otlp_grpc_log_exporter' });
-    assert.equal(duration?.attributes['rpc.response.status_code'], 'UNAVAILABLE', JSON.stringify(duration));
+    assert.equal(duration?.attributes['rpc.response.status_code'], 'INVALID_ARGUMENT', JSON.stringify(duration));
     // And said, as for OTLP/HTTP (delivery.ts, from the processor's own metric).
     assert.match(stderr, new RegExp(`^filament-otel: OTLP logs: ${EVENTS} log records could not be exported`, 'm'), stderr);
     assert.match(stderr, /^filament-otel: OTLP traces: 1 spans could not be exported/m, stderr);
   }
 
-  it('logs and spans refused UNAVAILABLE, metrics over OTLP/HTTP: failed with error.type and the gRPC status, said on stderr', async () => {
+  it('logs and spans refused INVALID_ARGUMENT, metrics over OTLP/HTTP: failed with error.type and the gRPC status, said on stderr', async () => {
     httpMetrics.clear();
     const { held, stderr } = await runApp({
       // The exporter metrics leave over OTLP/HTTP, to a receiver that keeps them.
@@ -168,5 +161,31 @@ describe('gRPC exporters: a refused export is counted in the SDK\'s own exporter
     const exported = latest(grpcMetrics, 'otel.sdk.exporter.metric_data_point.exported', metricExports);
     assert.equal(exported?.attributes['error.type'], undefined, JSON.stringify(exported));
     assert.equal(exported?.attributes['server.port'], grpcPort);
+  });
+
+  it('@grpc/grpc-js not installed: one line per signal naming it, the records counted as failed and said, the service runs on', async () => {
+    refused.logs = 0;
+    refused.traces = 0;
+    const app = await startFixture('stop-modes.cjs', {
+      args: ['own-handler'],
+      env: {
+        NODE_OPTIONS: `--require ${path.join(FIXTURES, 'without-grpc.cjs')}`,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${grpcPort}`,
+        OTEL_METRICS_EXPORTER: 'none', EVENTS: String(EVENTS),
+        OTEL_BLRP_SCHEDULE_DELAY: '100', OTEL_BSP_SCHEDULE_DELAY: '100',
+      },
+    });
+    running.add(app);
+    const said = (): boolean => /OTLP logs: \d+ log records could not be exported/.test(app.stderr()) && /OTLP traces: 1 spans could not be exported/.test(app.stderr());
+    const held = await waitFor('the lines', 15_000, () => (said() ? true : undefined), 50).catch(() => false);
+    assert.ok(held, app.stderr());
+    assert.equal(app.child.exitCode, null, 'the service stopped');
+    assert.deepEqual(await app.stop('SIGTERM'), { code: 0, signal: null }, app.stderr());
+    for (const signal of ['logs', 'traces']) {
+      const line = `filament-otel: OTEL_EXPORTER_OTLP_PROTOCOL=grpc needs @grpc/grpc-js, which filament-otel does not install: npm install @grpc/grpc-js@${GRPC_VERSION}; ${signal} are not exported`;
+      assert.equal(app.stderr().split('\n').filter((l) => l === line).length, 1, `once: ${line}\n${app.stderr()}`);
+    }
+    assert.match(app.stderr(), new RegExp(`^filament-otel: OTLP logs: ${EVENTS} log records could not be exported`, 'm'), app.stderr());
+    assert.deepEqual(refused, { logs: 0, traces: 0 }, 'nothing reached the collector');
   });
 });

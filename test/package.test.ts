@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import { isBuiltin } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { GRPC_PACKAGE, GRPC_VERSION } from '../src/export/grpcPackage';
 import { missingToolPackages, TOOL_PACKAGES } from '../src/toolPackages';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../src/version';
 
@@ -62,7 +63,10 @@ describe('unit: package dependencies', () => {
     const entries = ['preload.js', 'preload.mjs', 'index.js', 'index.mjs', 'cli.js', 'responder.js'];
     const loaded = bareRequires(entries);
     const toolOwn = new Set<string>(Object.values(TOOL_PACKAGES).flat());
-    const needed = [...loaded.keys()].filter((name) => !toolOwn.has(name)).sort();
+    // @grpc/grpc-js: the preload asks the app for it by name with OTEL_EXPORTER_OTLP_PROTOCOL=grpc (src/export/grpcPackage.ts).
+    assert.ok(loaded.has(GRPC_PACKAGE), `${GRPC_PACKAGE} is no longer loaded: drop src/export/grpcPackage.ts`);
+    assert.equal(pkg.devDependencies[GRPC_PACKAGE], GRPC_VERSION, `the version the preload names is not the tested one`);
+    const needed = [...loaded.keys()].filter((name) => !toolOwn.has(name) && name !== GRPC_PACKAGE).sort();
     assert.deepEqual(Object.keys(pkg.dependencies).sort(), needed,
       `loaded by name: ${[...loaded].map(([n, f]) => `${n} (${f})`).join(', ')}`);
     // The tools' packages are loaded, and tested: the repository's devDependencies pin them.

@@ -18,7 +18,7 @@ export const OUTAGE_BOUND_MS = 60_000;
 // Backoff as upstream's (otlp-exporter-base 0.301, retrying-transport): from 1 s, x1.5,
 // +/-20 % jitter, at most 5 s between attempts, so a collector back up is found within 5 s.
 const INITIAL_BACKOFF_MS = 1000;
-const MAX_BACKOFF_MS = 5000;
+export const MAX_BACKOFF_MS = 5000;
 /** How long one batch is retried: a collector back after OUTAGE_BOUND_MS is found by the next attempt. */
 export const RETRY_WINDOW_MS = OUTAGE_BOUND_MS + MAX_BACKOFF_MS;
 const BACKOFF_MULTIPLIER = 1.5;
