@@ -40,7 +40,10 @@ const RESOURCE_EXHAUSTED = 8;
  * CANCELLED, DEADLINE_EXCEEDED, ABORTED, OUT_OF_RANGE, UNAVAILABLE, DATA_LOSS — and
  * RESOURCE_EXHAUSTED only with RetryInfo (grpcRetryInfo.ts). Every other status is final.
  */
-const RETRYABLE = new Set([CANCELLED, DEADLINE_EXCEEDED, 10 /* ABORTED */, 11 /* OUT_OF_RANGE */, 14 /* UNAVAILABLE */, 15 /* DATA_LOSS */]);
+const UNAVAILABLE = 14;
+const RETRYABLE = new Set([CANCELLED, DEADLINE_EXCEEDED, 10 /* ABORTED */, 11 /* OUT_OF_RANGE */, UNAVAILABLE, 15 /* DATA_LOSS */]);
+/** Node's certificate verification errors (tls: checkServerIdentity, OpenSSL's X509 verify results). */
+const CERTIFICATE_ERROR = /certificate|altnames|\bCERT_|DEPTH_ZERO_SELF_SIGNED/i;
 // grpc.default_compression_algorithm values (grpc-js compression-algorithms.ts).
 const GZIP = 2;
 const IDENTITY = 0;
@@ -49,6 +52,10 @@ const passThrough = (bytes: Buffer): Buffer => bytes;
 
 /** What an error status means for the batch (the error itself is kept: its `code` is the metrics' rpc.response.status_code). */
 export function answerOf(error: ServiceError): ExportResponse {
+  // grpc-js reports a failed TLS handshake as UNAVAILABLE, naming Node's verification error in the
+  // details ("… Last error: Error: self-signed certificate …"). An untrusted or misnamed certificate
+  // does not heal by waiting: final at once, as on the OTLP/HTTP path (httpTransport.ts).
+  if (error.code === UNAVAILABLE && CERTIFICATE_ERROR.test(error.details ?? '')) return { status: 'failure', error };
   if (RETRYABLE.has(error.code)) return { status: 'retryable', error };
   if (error.code === RESOURCE_EXHAUSTED) {
     const details = error.metadata?.get('grpc-status-details-bin')[0];
