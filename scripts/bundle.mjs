@@ -31,6 +31,8 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+// Virtual modules are named by their importer's path from here: the names end up in the bundle.
+const root = path.dirname(path.resolve(dist));
 
 // `require('filament-otel:otlp-transformer-internals')` in src/patches/protobufStrings.ts: the
 // writer and size estimator of the otlp-transformer the bundle's exporters use (the same files,
@@ -56,6 +58,73 @@ const lazySystemInformation = {
       loader: 'js',
       resolveDir: path.dirname(args.pluginData),
     }));
+  },
+};
+
+// @opentelemetry/semantic-conventions is ~2,000 constants (180 KB in the bundle, ~10 ms of evaluation
+// at start-up: the deprecated tables are built by function calls); the bundled code uses ~35 of them.
+// Every `require()` of it (the CommonJS builds of the SDK and instrumentations, tsc's output of src/)
+// gets a module of its own that re-exports only the names that file reads from the package's ES build
+// ("sideEffects": false), which esbuild then shakes down to those constants. A file that uses the
+// package otherwise than as `binding.NAME` gets all of it, still from the ES build (one copy).
+const SEMCONV = '@opentelemetry/semantic-conventions';
+function namesRead(source, specifier) {
+  const quoted = specifier.replace(/[/.@-]/g, (c) => `\\${c}`);
+  const bindings = [...source.matchAll(new RegExp(`([\\w$]+)\\s*=\\s*require\\(["']${quoted}["']\\)`, 'g'))].map((m) => m[1]);
+  if (bindings.length === 0) return null;
+  const names = new Set();
+  for (const binding of bindings) {
+    for (const m of source.matchAll(new RegExp(`(?<![\\w$.])${binding.replace(/\$/g, '\\$')}(?![\\w$])(\\s*\\.\\s*([A-Za-z_$][\\w$]*)|\\s*=\\s*require\\()?`, 'g'))) {
+      if (m[1] === undefined) return null; // passed on, spread or indexed: keep every name
+      if (m[2] !== undefined) names.add(m[2]);
+    }
+  }
+  return [...names].sort();
+}
+const semconvUsedNames = {
+  name: 'semconv-used-names',
+  setup(b) {
+    b.onResolve({ filter: /^@opentelemetry\/semantic-conventions$/ }, async (args) => {
+      if (args.pluginData === 'real' || args.importer.includes(`${SEMCONV}/`)) return undefined;
+      const real = await b.resolve(args.path, { kind: 'import-statement', resolveDir: args.resolveDir, pluginData: 'real' });
+      if (real.errors.length > 0) return { errors: real.errors };
+      if (!/\.mjs$/.test(real.path)) return { errors: [{ text: `${SEMCONV} resolved to ${real.path}, not its ES build` }] };
+      return { path: path.relative(root, args.importer), namespace: 'filament-otel-semconv', pluginData: real.path };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'filament-otel-semconv' }, (args) => {
+      const names = namesRead(readFileSync(path.resolve(root, args.path), 'utf8'), SEMCONV);
+      const from = JSON.stringify(args.pluginData);
+      return {
+        contents: names === null ? `export * from ${from};\n` : `export { ${names.join(', ')} } from ${from};\n`,
+        loader: 'js',
+        resolveDir: path.dirname(args.pluginData),
+        warnings: names === null ? [{ text: `${args.path} uses ${SEMCONV} otherwise than by name: all of it is bundled` }] : [],
+      };
+    });
+  },
+};
+
+// src/export/otlpHttpExporter.ts takes option resolution and the agent factory from otlp-exporter-base's
+// node-http entry, which also loads that package's own HTTP transport; Filament's exporters send through
+// src/export/httpTransport.ts, so that transport never runs, but it requires node:zlib at load (~1 MiB of
+// RSS; docs/benchmarks.md, "Idle memory and start-up on SDK 3"). Its require gets a stand-in whose
+// functions (those the file calls) load zlib on their first call.
+const lazyZlibInExporterBase = {
+  name: 'lazy-zlib-in-otlp-exporter-base',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?zlib$/ }, (args) => {
+      // (the stand-in's own require of zlib is the real one)
+      if (args.namespace !== 'file' || !/[\\/]@opentelemetry[\\/]otlp-exporter-base[\\/]/.test(args.importer)) return undefined;
+      return { path: path.relative(root, args.importer), namespace: 'filament-otel-lazy-zlib' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'filament-otel-lazy-zlib' }, (args) => {
+      const called = [...new Set([...readFileSync(path.resolve(root, args.path), 'utf8').matchAll(/\bzlib\.([A-Za-z_$][\w$]*)\(/g)].map((m) => m[1]))];
+      if (called.length === 0) return { errors: [{ text: `${args.path} requires zlib but calls none of its functions as zlib.name(): the stand-in would be empty` }] };
+      return {
+        contents: `let real;\n${called.map((f) => `exports.${f} = (...args) => (real ??= require('node:zlib')).${f}(...args);`).join('\n')}\n`,
+        loader: 'js',
+      };
+    });
   },
 };
 
@@ -106,7 +175,7 @@ const result = await build({
   logLevel: 'warning',
   logOverride: { 'require-resolve-not-external': 'silent' },
   metafile: true,
-  plugins: [transformerInternals, lazySystemInformation],
+  plugins: [transformerInternals, lazySystemInformation, semconvUsedNames, lazyZlibInExporterBase],
   // import() of a built-in becomes require(): @opentelemetry/otlp-exporter-base makes its HTTP
   // agent with `await import('http')`, and on Node 22+ the ESM namespace of node:http reads every
   // export, lazy ones included, which loads Node's bundled undici (http2, web streams, assert, …)
