@@ -128,6 +128,28 @@ const lazyZlibInExporterBase = {
   },
 };
 
+// require-in-the-middle logs through `debug`, which reads the namespaces to print from DEBUG once, when it
+// loads (debug/src/node.js), and with it loads supports-color, tty and os: ~4 ms of every start-up for
+// lines that print only under DEBUG. Without DEBUG the hook gets loggers that do nothing, as debug's
+// disabled ones do; with it, debug itself. No other bundled code can reach this copy of debug.
+const debugOnlyUnderDEBUG = {
+  name: 'debug-only-under-DEBUG',
+  setup(b) {
+    b.onResolve({ filter: /^debug$/ }, async (args) => {
+      if (args.pluginData === 'real' || !/[\\/]require-in-the-middle[\\/]/.test(args.importer)) return undefined;
+      const real = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'real' });
+      if (real.errors.length > 0) return { errors: real.errors };
+      return { path: 'debug', namespace: 'filament-otel-debug', pluginData: real.path };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'filament-otel-debug' }, (args) => ({
+      contents: `const off = () => undefined;\noff.enabled = false;\n`
+        + `module.exports = process.env.DEBUG ? require(${JSON.stringify(args.pluginData)}) : () => off;\n`,
+      loader: 'js',
+      resolveDir: path.dirname(args.pluginData),
+    }));
+  },
+};
+
 const transformerInternals = {
   name: 'otlp-transformer-internals',
   setup(b) {
@@ -175,7 +197,7 @@ const result = await build({
   logLevel: 'warning',
   logOverride: { 'require-resolve-not-external': 'silent' },
   metafile: true,
-  plugins: [transformerInternals, lazySystemInformation, semconvUsedNames, lazyZlibInExporterBase],
+  plugins: [transformerInternals, lazySystemInformation, semconvUsedNames, lazyZlibInExporterBase, debugOnlyUnderDEBUG],
   // import() of a built-in becomes require(): @opentelemetry/otlp-exporter-base makes its HTTP
   // agent with `await import('http')`, and on Node 22+ the ESM namespace of node:http reads every
   // export, lazy ones included, which loads Node's bundled undici (http2, web streams, assert, …)
