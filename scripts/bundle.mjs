@@ -42,8 +42,12 @@ const root = path.dirname(path.resolve(dist));
 const TRANSFORMER_INTERNALS = 'filament-otel:otlp-transformer-internals';
 // instrumentation-host-metrics requires systeminformation's network module at load time for its
 // network group, which Filament leaves off (src/instrumentations.ts: process.cpu and process.memory
-// only); loading it pulls in child_process and ~1 MiB of code an idle service never runs. Bundled
-// behind a stand-in that loads it on the first call of the one function host-metrics uses.
+// only); loading it pulls in child_process and ~1 MiB of code an idle service never runs. It gets a
+// stand-in that loads the module on the first call of the one function host-metrics uses, from a
+// file of its own beside the bundle (dist/systeminformation-network.js, built below): inside
+// dist/preload.js its 90 KB would still be parsed at every start-up.
+const SYSTEMINFORMATION_NETWORK = 'systeminformation-network.js';
+let systemInformationNetwork;
 const lazySystemInformation = {
   name: 'lazy-systeminformation-network',
   setup(b) {
@@ -51,12 +55,14 @@ const lazySystemInformation = {
       if (args.pluginData === 'real') return undefined;
       const real = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'real' });
       if (real.errors.length > 0) return { errors: real.errors };
-      return { path: args.path, namespace: 'filament-otel-lazy', pluginData: real.path };
+      systemInformationNetwork = real.path;
+      return { path: args.path, namespace: 'filament-otel-lazy' };
     });
-    b.onLoad({ filter: /.*/, namespace: 'filament-otel-lazy' }, (args) => ({
-      contents: `let real;\nexports.networkStats = (...args) => (real ??= require(${JSON.stringify(args.pluginData)})).networkStats(...args);\n`,
+    b.onResolve({ filter: new RegExp(`^\\./${SYSTEMINFORMATION_NETWORK.replace('.', '\\.')}$`) }, (args) => ({ path: args.path, external: true }));
+    b.onLoad({ filter: /.*/, namespace: 'filament-otel-lazy' }, () => ({
+      // `require` of the bundle's own module: resolved from dist/.
+      contents: `let real;\nexports.networkStats = (...args) => (real ??= require(${JSON.stringify(`./${SYSTEMINFORMATION_NETWORK}`)})).networkStats(...args);\n`,
       loader: 'js',
-      resolveDir: path.dirname(args.pluginData),
     }));
   },
 };
@@ -226,6 +232,20 @@ for (const [i, line] of lines.entries()) {
   }
 }
 writeFileSync(`${dist}preload.js`, bundle.replace(/[^\x00-\x7f]/g, '?'));
+
+if (systemInformationNetwork !== undefined) {
+  await build({
+    entryPoints: [systemInformationNetwork],
+    outfile: `${dist}${SYSTEMINFORMATION_NETWORK}`,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    minifyWhitespace: true,
+    legalComments: 'linked',
+    logLevel: 'warning',
+  });
+}
 
 const inputs = Object.keys(result.metafile.inputs).length;
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
