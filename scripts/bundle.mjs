@@ -17,6 +17,7 @@
 //   configured by the environment would otherwise parse at every start;
 // - whatever is required by a computed name (instrumentations named in
 //   OTEL_NODE_ENABLED_INSTRUMENTATIONS beyond the defaults, gRPC exporters).
+// Beside it, bundled on its own: dist/systeminformation-network.js (lazySystemInformation below).
 // @opentelemetry/otlp-transformer is bundled (run on the first export, never at start-up): kept
 // outside, it required its own copies of core, resources and sdk-trace/-metrics/-logs from
 // node_modules — ~190 files more at the first export, +11 MiB peak RSS and ~150 ms of CPU
