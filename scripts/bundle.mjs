@@ -17,6 +17,7 @@
 //   configured by the environment would otherwise parse at every start;
 // - whatever is required by a computed name (instrumentations named in
 //   OTEL_NODE_ENABLED_INSTRUMENTATIONS beyond the defaults, gRPC exporters).
+// Beside it, bundled on its own: dist/systeminformation-network.js (lazySystemInformation below).
 // @opentelemetry/otlp-transformer is bundled (run on the first export, never at start-up): kept
 // outside, it required its own copies of core, resources and sdk-trace/-metrics/-logs from
 // node_modules — ~190 files more at the first export, +11 MiB peak RSS and ~150 ms of CPU
@@ -31,6 +32,8 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+// Virtual modules are named by their importer's path from here: the names end up in the bundle.
+const root = path.dirname(path.resolve(dist));
 
 // `require('filament-otel:otlp-transformer-internals')` in src/patches/protobufStrings.ts: the
 // writer and size estimator of the otlp-transformer the bundle's exporters use (the same files,
@@ -40,8 +43,12 @@ const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 const TRANSFORMER_INTERNALS = 'filament-otel:otlp-transformer-internals';
 // instrumentation-host-metrics requires systeminformation's network module at load time for its
 // network group, which Filament leaves off (src/instrumentations.ts: process.cpu and process.memory
-// only); loading it pulls in child_process and ~1 MiB of code an idle service never runs. Bundled
-// behind a stand-in that loads it on the first call of the one function host-metrics uses.
+// only); loading it pulls in child_process and ~1 MiB of code an idle service never runs. It gets a
+// stand-in that loads the module on the first call of the one function host-metrics uses, from a
+// file of its own beside the bundle (dist/systeminformation-network.js, built below): inside
+// dist/preload.js its 90 KB would still be parsed at every start-up.
+const SYSTEMINFORMATION_NETWORK = 'systeminformation-network.js';
+let systemInformationNetwork;
 const lazySystemInformation = {
   name: 'lazy-systeminformation-network',
   setup(b) {
@@ -49,10 +56,101 @@ const lazySystemInformation = {
       if (args.pluginData === 'real') return undefined;
       const real = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'real' });
       if (real.errors.length > 0) return { errors: real.errors };
-      return { path: args.path, namespace: 'filament-otel-lazy', pluginData: real.path };
+      systemInformationNetwork = real.path;
+      return { path: args.path, namespace: 'filament-otel-lazy' };
     });
-    b.onLoad({ filter: /.*/, namespace: 'filament-otel-lazy' }, (args) => ({
-      contents: `let real;\nexports.networkStats = (...args) => (real ??= require(${JSON.stringify(args.pluginData)})).networkStats(...args);\n`,
+    b.onResolve({ filter: new RegExp(`^\\./${SYSTEMINFORMATION_NETWORK.replace('.', '\\.')}$`) }, (args) => ({ path: args.path, external: true }));
+    b.onLoad({ filter: /.*/, namespace: 'filament-otel-lazy' }, () => ({
+      // `require` of the bundle's own module: resolved from dist/.
+      contents: `let real;\nexports.networkStats = (...args) => (real ??= require(${JSON.stringify(`./${SYSTEMINFORMATION_NETWORK}`)})).networkStats(...args);\n`,
+      loader: 'js',
+    }));
+  },
+};
+
+// @opentelemetry/semantic-conventions is ~2,000 constants (180 KB in the bundle, ~10 ms of evaluation
+// at start-up: the deprecated tables are built by function calls); the bundled code uses ~35 of them.
+// Every `require()` of it (the CommonJS builds of the SDK and instrumentations, tsc's output of src/)
+// gets a module of its own that re-exports only the names that file reads from the package's ES build
+// ("sideEffects": false), which esbuild then shakes down to those constants. A file that uses the
+// package otherwise than as `binding.NAME` gets all of it, still from the ES build (one copy).
+const SEMCONV = '@opentelemetry/semantic-conventions';
+function namesRead(source, specifier) {
+  const quoted = specifier.replace(/[/.@-]/g, (c) => `\\${c}`);
+  const bindings = [...source.matchAll(new RegExp(`([\\w$]+)\\s*=\\s*require\\(["']${quoted}["']\\)`, 'g'))].map((m) => m[1]);
+  if (bindings.length === 0) return null;
+  const names = new Set();
+  for (const binding of bindings) {
+    for (const m of source.matchAll(new RegExp(`(?<![\\w$.])${binding.replace(/\$/g, '\\$')}(?![\\w$])(\\s*\\.\\s*([A-Za-z_$][\\w$]*)|\\s*=\\s*require\\()?`, 'g'))) {
+      if (m[1] === undefined) return null; // passed on, spread or indexed: keep every name
+      if (m[2] !== undefined) names.add(m[2]);
+    }
+  }
+  return [...names].sort();
+}
+const semconvUsedNames = {
+  name: 'semconv-used-names',
+  setup(b) {
+    b.onResolve({ filter: /^@opentelemetry\/semantic-conventions$/ }, async (args) => {
+      if (args.pluginData === 'real' || args.importer.includes(`${SEMCONV}/`)) return undefined;
+      const real = await b.resolve(args.path, { kind: 'import-statement', resolveDir: args.resolveDir, pluginData: 'real' });
+      if (real.errors.length > 0) return { errors: real.errors };
+      if (!/\.mjs$/.test(real.path)) return { errors: [{ text: `${SEMCONV} resolved to ${real.path}, not its ES build` }] };
+      return { path: path.relative(root, args.importer), namespace: 'filament-otel-semconv', pluginData: real.path };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'filament-otel-semconv' }, (args) => {
+      const names = namesRead(readFileSync(path.resolve(root, args.path), 'utf8'), SEMCONV);
+      const from = JSON.stringify(args.pluginData);
+      return {
+        contents: names === null ? `export * from ${from};\n` : `export { ${names.join(', ')} } from ${from};\n`,
+        loader: 'js',
+        resolveDir: path.dirname(args.pluginData),
+        warnings: names === null ? [{ text: `${args.path} uses ${SEMCONV} otherwise than by name: all of it is bundled` }] : [],
+      };
+    });
+  },
+};
+
+// src/export/otlpHttpExporter.ts takes option resolution and the agent factory from otlp-exporter-base's
+// node-http entry, which also loads that package's own HTTP transport; Filament's exporters send through
+// src/export/httpTransport.ts, so that transport never runs, but it requires node:zlib at load (~1 MiB of
+// RSS; docs/benchmarks.md, "Idle memory and start-up on SDK 3"). Its require gets a stand-in whose
+// functions (those the file calls) load zlib on their first call.
+const lazyZlibInExporterBase = {
+  name: 'lazy-zlib-in-otlp-exporter-base',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?zlib$/ }, (args) => {
+      // (the stand-in's own require of zlib is the real one)
+      if (args.namespace !== 'file' || !/[\\/]@opentelemetry[\\/]otlp-exporter-base[\\/]/.test(args.importer)) return undefined;
+      return { path: path.relative(root, args.importer), namespace: 'filament-otel-lazy-zlib' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'filament-otel-lazy-zlib' }, (args) => {
+      const called = [...new Set([...readFileSync(path.resolve(root, args.path), 'utf8').matchAll(/\bzlib\.([A-Za-z_$][\w$]*)\(/g)].map((m) => m[1]))];
+      if (called.length === 0) return { errors: [{ text: `${args.path} requires zlib but calls none of its functions as zlib.name(): the stand-in would be empty` }] };
+      return {
+        contents: `let real;\n${called.map((f) => `exports.${f} = (...args) => (real ??= require('node:zlib')).${f}(...args);`).join('\n')}\n`,
+        loader: 'js',
+      };
+    });
+  },
+};
+
+// require-in-the-middle logs through `debug`, which reads the namespaces to print from DEBUG once, when it
+// loads (debug/src/node.js), and with it loads supports-color, tty and os: ~4 ms of every start-up for
+// lines that print only under DEBUG. Without DEBUG the hook gets loggers that do nothing, as debug's
+// disabled ones do; with it, debug itself. No other bundled code can reach this copy of debug.
+const debugOnlyUnderDEBUG = {
+  name: 'debug-only-under-DEBUG',
+  setup(b) {
+    b.onResolve({ filter: /^debug$/ }, async (args) => {
+      if (args.pluginData === 'real' || !/[\\/]require-in-the-middle[\\/]/.test(args.importer)) return undefined;
+      const real = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'real' });
+      if (real.errors.length > 0) return { errors: real.errors };
+      return { path: 'debug', namespace: 'filament-otel-debug', pluginData: real.path };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'filament-otel-debug' }, (args) => ({
+      contents: `const off = () => undefined;\noff.enabled = false;\n`
+        + `module.exports = process.env.DEBUG ? require(${JSON.stringify(args.pluginData)}) : () => off;\n`,
       loader: 'js',
       resolveDir: path.dirname(args.pluginData),
     }));
@@ -106,7 +204,7 @@ const result = await build({
   logLevel: 'warning',
   logOverride: { 'require-resolve-not-external': 'silent' },
   metafile: true,
-  plugins: [transformerInternals, lazySystemInformation],
+  plugins: [transformerInternals, lazySystemInformation, semconvUsedNames, lazyZlibInExporterBase, debugOnlyUnderDEBUG],
   // import() of a built-in becomes require(): @opentelemetry/otlp-exporter-base makes its HTTP
   // agent with `await import('http')`, and on Node 22+ the ESM namespace of node:http reads every
   // export, lazy ones included, which loads Node's bundled undici (http2, web streams, assert, …)
@@ -137,6 +235,20 @@ for (const [i, line] of lines.entries()) {
   }
 }
 writeFileSync(`${dist}preload.js`, bundle.replace(/[^\x00-\x7f]/g, '?'));
+
+if (systemInformationNetwork !== undefined) {
+  await build({
+    entryPoints: [systemInformationNetwork],
+    outfile: `${dist}${SYSTEMINFORMATION_NETWORK}`,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    minifyWhitespace: true,
+    legalComments: 'linked',
+    logLevel: 'warning',
+  });
+}
 
 const inputs = Object.keys(result.metafile.inputs).length;
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);

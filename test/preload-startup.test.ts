@@ -6,6 +6,8 @@
  * use fetch. scripts/bundle.mjs turns the bundled import() of built-ins into require().
  * On Node 20 the namespace loads no undici either way, so only a run on Node 22 or later can fail.
  * The start-up loads neither node:https (with tls) nor child_process (scripts/bundle.mjs, src/http/server.ts).
+ * Nor node:zlib, unless the exporters compress (OTEL_EXPORTER_OTLP_COMPRESSION=gzip): src/export/httpTransport.ts
+ * loads it for the first compressed request, scripts/bundle.mjs defers otlp-exporter-base's own require of it.
  * Nor does the first export load a second copy of the SDK: otlp-transformer is bundled (scripts/bundle.mjs), where
  * from node_modules it required its own core, resources and sdk-* (~190 files, +11 MiB, ~150 ms).
  * And the bundle is ASCII: V8 keeps its source for the process's life, two bytes a character
@@ -37,7 +39,8 @@ describe('preload: start-up', function () {
     assert.equal(resource['host.name'], os.hostname());
     assert.ok(otlp.metrics.some((m) => m.name === 'fixture.first_export'), otlp.metrics.map((m) => m.name).join(','));
     const loaded = JSON.parse(/^LOADED (.*)$/m.exec(app.stdout())?.[1] ?? 'null') as string[];
-    assert.ok(loaded.includes('NativeModule zlib'), loaded.join(', ')); // the exporter's transport was loaded now
+    // Nor node:zlib (~1 MiB of RSS): nothing is compressed unless OTEL_EXPORTER_OTLP_COMPRESSION=gzip (below).
+    assert.deepEqual(loaded.filter((m) => /zlib/.test(m)), []);
     assert.deepEqual(loaded.filter((m) => /undici|http2|webstreams/.test(m)), []);
     // Nor fs/promises (with readline): upstream's host detector reads the machine id with it (src/resource.ts).
     assert.deepEqual(loaded.filter((m) => /fs\/promises|readline/.test(m)), []);
@@ -45,6 +48,22 @@ describe('preload: start-up', function () {
     const files = JSON.parse(/^FILES (.*)$/m.exec(app.stdout())?.[1] ?? 'null') as string[];
     assert.ok(Array.isArray(files), app.stdout());
     assert.deepEqual(files.filter((f) => /node_modules[\\/]@opentelemetry[\\/]/.test(f)).map((f) => path.relative(ROOT, f)), []);
+  });
+
+  it('with OTEL_EXPORTER_OTLP_COMPRESSION=gzip the first export loads node:zlib and compresses', async () => {
+    const app = await startFixture('first-export.cjs', { otlp: otlp.url, readyText: 'DONE', env: { OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip' } });
+    assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
+    assert.deepEqual(otlp.spans.map((s) => s.name), ['first-export']);
+    assert.ok(otlp.encodings.includes('gzip'), otlp.encodings.join(','));
+    const loaded = JSON.parse(/^LOADED (.*)$/m.exec(app.stdout())?.[1] ?? 'null') as string[];
+    assert.ok(loaded.includes('NativeModule zlib'), loaded.join(', ')); // the exporter's transport was loaded now
+  });
+
+  it('dist/preload.js carries only the semantic-conventions constants it reads, not the package\'s tables', () => {
+    // scripts/bundle.mjs: each require() of the package gets the names its file reads, from the ES build.
+    const source = readFileSync(path.join(ROOT, 'dist', 'preload.js'), 'utf8');
+    assert.ok(source.includes('"http.response.status_code"'), 'a constant the bundle reads');
+    assert.deepEqual([...new Set(source.match(/\bSEMATTRS_\w+|\bSEMRESATTRS_\w+|\bcreateConstMap\b/g) ?? [])].slice(0, 5), []);
   });
 
   it('dist/preload.js is ASCII only, so V8 keeps its source one byte a character', () => {

@@ -99,6 +99,8 @@ export class OtlpReceiver {
   readonly requests: { path: string; body: Record<string, unknown> }[] = [];
   /** Content type of every accepted request, in arrival order (which protocol the exporter spoke). */
   readonly contentTypes: string[] = [];
+  /** Content-Encoding of every accepted request ('' when none), in arrival order (whether the exporter compressed). */
+  readonly encodings: string[] = [];
   /** Log records per accepted /v1/logs request, in arrival order (export batch sizes). */
   readonly logBatches: number[] = [];
   /** Requests that were not valid OTLP/JSON or OTLP/protobuf (must stay empty). */
@@ -143,6 +145,7 @@ export class OtlpReceiver {
             this.rejected.push(`${req.url}: content-type ${req.headers['content-type']}`);
           } else {
             this.contentTypes.push(req.headers['content-type'] ?? '');
+            this.encodings.push(req.headers['content-encoding'] ?? '');
             this.ingest(req.url ?? '', body);
           }
           res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
@@ -169,6 +172,7 @@ export class OtlpReceiver {
     this.metrics.length = 0;
     this.logBatches.length = 0;
     this.requests.length = 0;
+    this.encodings.length = 0;
   }
 
   events(name: string): ReceivedLog[] {
