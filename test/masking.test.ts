@@ -200,6 +200,24 @@ describe('unit: content capture and masking', () => {
     assert.deepEqual(cut, { text: 'abcd…[truncated, 10 bytes]', kind: 'text', truncated: true, masked: 0, size: 10 });
     assert.equal(captureContent(Buffer.from('abc'), 'text/plain', 0, masker).text, '…[truncated, 3 bytes]');
   });
+
+  it('decides each declared content type as its own: asked again, and after hundreds of other types', () => {
+    // Bytes with a NUL: binary unless the declared type says text.
+    const nul = Buffer.from('a\u0000b');
+    const kinds = (): string[] => [
+      captureContent(Buffer.from('hello'), 'application/octet-stream', 100, masker).kind,
+      captureContent(nul, 'text/plain', 100, masker).kind,
+      captureContent(nul, 'application/x-custom', 100, masker).kind,
+      captureContent(Buffer.from('{"a":1}'), 'application/x-custom', 100, masker).kind,
+      captureContent(Buffer.from('{"a":1}'), 'application/vnd.api+json', 100, masker).kind,
+      captureContent(Buffer.from('{"a":1}'), 'image/png', 100, masker).kind,
+    ];
+    const expected = ['binary', 'text', 'binary', 'json', 'json', 'binary'];
+    assert.deepEqual(kinds(), expected);
+    assert.deepEqual(kinds(), expected);
+    for (let i = 0; i < 600; i++) captureContent(nul, i % 2 === 0 ? `text/x-${i}` : `model/x-${i}`, 100, masker);
+    assert.deepEqual(kinds(), expected);
+  });
 });
 
 describe('unit: the JSON key scanner (jsonKeyAt) against the regex it replaced', () => {
