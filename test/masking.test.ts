@@ -91,6 +91,24 @@ describe('unit: masking rules', () => {
     assert.equal(masker.mask('Basic auth is off').text, 'Basic auth is off');
   });
 
+  it('applies each rule whatever characters the value is made of (upper-case schemes, nines, a lone trigger)', () => {
+    // mask() decides once which rules can apply from the characters of the text: each rule's
+    // trigger with its edge characters.
+    const cases: [string, string][] = [
+      ['BASIC dXNlcjpwYXNzd29yZA== then', `BASIC ${MASK} then`],
+      ['BEARER abcdefgh12345678 then', `BEARER ${MASK} then`],
+      ['basic dXNlcjpwYXNzd29yZA==', `basic ${MASK}`],
+      ['card 9999999999999995 ok', `card ${MASK} ok`],
+      ['card 9999 9999 9999 9995 ok', `card ${MASK} ok`],
+      ['call +49 (0)30 1234567 now', `call ${MASK} now`],
+      ['mail bob@example.org now', `mail ${MASK} now`],
+      ['a=1&token=t0k3n&b=2', `a=1&token=${MASK}&b=2`],
+      ['{"password":"x"}', `{"password":"${MASK}"}`],
+      ['Cookie: sid=abc', `Cookie: ${MASK}`],
+    ];
+    for (const [text, masked] of cases) assert.equal(masker.mask(text).text, masked, text);
+  });
+
   it('leaves clean text alone', () => {
     for (const clean of [
       '{"orderNumber":"ORD-1","status":"paid","polygons":12,"spinner":true}',

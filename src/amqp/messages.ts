@@ -75,7 +75,7 @@ export function contentAttributes(
 }
 
 /**
- * The attributes of a `messaging.client.sent` / `.consumed_messages` point, one object per
+ * The attributes of a `messaging.client.sent.messages` / `.consumed.messages` point, one object per
  * destination for the life of the process instead of one per message: the SDK reads them and keeps
  * the first object it sees per attribute set, never writes to them (frozen so that nothing can).
  * Bounded, as destinations are the application's to choose.
