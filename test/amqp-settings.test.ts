@@ -139,5 +139,26 @@ describe('preload: AMQP settings and dead-letter counts (real broker)', function
     for (const name of ['messaging.client.sent.messages', 'messaging.client.consumed.messages']) {
       assert.ok(otlp.metrics.some((m) => m.name === name && m.points.length > 0), name);
     }
+    // One point per destination, each counting that destination's messages (the hooks share one
+    // attribute object per destination: a mix-up would merge or misname the points).
+    const lastPoints = (name: string): Record<string, number> => {
+      const exported = otlp.metrics.filter((m) => m.name === name);
+      const points = exported[exported.length - 1]?.points ?? [];
+      return Object.fromEntries(points.map((p) => [String(p.attributes['messaging.destination.name']), Number(p.value)]));
+    };
+    const perDestination = (operation: string): Record<string, number> => {
+      const counts: Record<string, number> = {};
+      for (const s of otlp.spans.filter((x) => x.attributes['messaging.operation.type'] === operation)) {
+        const destination = String(s.attributes['messaging.destination.name']);
+        counts[destination] = (counts[destination] ?? 0) + 1;
+      }
+      return counts;
+    };
+    const sentPerDestination = perDestination('send');
+    assert.ok(Object.keys(sentPerDestination).length >= 2, JSON.stringify(sentPerDestination));
+    assert.deepEqual(lastPoints('messaging.client.sent.messages'), sentPerDestination);
+    const consumed = lastPoints('messaging.client.consumed.messages');
+    assert.ok(Object.keys(consumed).length >= 2, JSON.stringify(consumed));
+    assert.ok(consumed[`${prefix}.work`] === 3, `the work consumer saw all three deliveries: ${JSON.stringify(consumed)}`);
   });
 });

@@ -91,6 +91,24 @@ describe('unit: masking rules', () => {
     assert.equal(masker.mask('Basic auth is off').text, 'Basic auth is off');
   });
 
+  it('applies each rule whatever characters the value is made of (upper-case schemes, nines, a lone trigger)', () => {
+    // mask() decides once which rules can apply from the characters of the text: each rule's
+    // trigger with its edge characters.
+    const cases: [string, string][] = [
+      ['BASIC dXNlcjpwYXNzd29yZA== then', `BASIC ${MASK} then`],
+      ['BEARER abcdefgh12345678 then', `BEARER ${MASK} then`],
+      ['basic dXNlcjpwYXNzd29yZA==', `basic ${MASK}`],
+      ['card 9999999999999995 ok', `card ${MASK} ok`],
+      ['card 9999 9999 9999 9995 ok', `card ${MASK} ok`],
+      ['call +49 (0)30 1234567 now', `call ${MASK} now`],
+      ['mail bob@example.org now', `mail ${MASK} now`],
+      ['a=1&token=t0k3n&b=2', `a=1&token=${MASK}&b=2`],
+      ['{"password":"x"}', `{"password":"${MASK}"}`],
+      ['Cookie: sid=abc', `Cookie: ${MASK}`],
+    ];
+    for (const [text, masked] of cases) assert.equal(masker.mask(text).text, masked, text);
+  });
+
   it('leaves clean text alone', () => {
     for (const clean of [
       '{"orderNumber":"ORD-1","status":"paid","polygons":12,"spinner":true}',
@@ -199,6 +217,24 @@ describe('unit: content capture and masking', () => {
     const cut = captureContent(Buffer.from('abcdefghij'), 'text/plain', 4, masker);
     assert.deepEqual(cut, { text: 'abcd…[truncated, 10 bytes]', kind: 'text', truncated: true, masked: 0, size: 10 });
     assert.equal(captureContent(Buffer.from('abc'), 'text/plain', 0, masker).text, '…[truncated, 3 bytes]');
+  });
+
+  it('decides each declared content type as its own: asked again, and after hundreds of other types', () => {
+    // Bytes with a NUL: binary unless the declared type says text.
+    const nul = Buffer.from('a\u0000b');
+    const kinds = (): string[] => [
+      captureContent(Buffer.from('hello'), 'application/octet-stream', 100, masker).kind,
+      captureContent(nul, 'text/plain', 100, masker).kind,
+      captureContent(nul, 'application/x-custom', 100, masker).kind,
+      captureContent(Buffer.from('{"a":1}'), 'application/x-custom', 100, masker).kind,
+      captureContent(Buffer.from('{"a":1}'), 'application/vnd.api+json', 100, masker).kind,
+      captureContent(Buffer.from('{"a":1}'), 'image/png', 100, masker).kind,
+    ];
+    const expected = ['binary', 'text', 'binary', 'json', 'json', 'binary'];
+    assert.deepEqual(kinds(), expected);
+    assert.deepEqual(kinds(), expected);
+    for (let i = 0; i < 600; i++) captureContent(nul, i % 2 === 0 ? `text/x-${i}` : `model/x-${i}`, 100, masker);
+    assert.deepEqual(kinds(), expected);
   });
 });
 

@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  context, propagation, ROOT_CONTEXT, SeverityNumber, trace, type Attributes as LogAttributes, type Context, type Span,
+  context, propagation, ROOT_CONTEXT, SeverityNumber, trace,
+  type Attributes as LogAttributes, type Attributes as MetricAttributes, type Context, type Span,
 } from '@opentelemetry/api';
 import { emitEvent, type Runtime } from '../events';
 import { captureContent } from '../masking';
@@ -73,6 +74,28 @@ export function contentAttributes(
   return captured.text;
 }
 
+/**
+ * The attributes of a `messaging.client.sent.messages` / `.consumed.messages` point, one object per
+ * destination for the life of the process instead of one per message: the SDK reads them and keeps
+ * the first object it sees per attribute set, never writes to them (frozen so that nothing can).
+ * Bounded, as destinations are the application's to choose.
+ */
+const MAX_COUNTED_DESTINATIONS = 1024;
+const counterAttributesByDestination = new Map<string, Readonly<MetricAttributes>>();
+
+function counterAttributes(destination: string): Readonly<MetricAttributes> {
+  let attrs = counterAttributesByDestination.get(destination);
+  if (attrs === undefined) {
+    attrs = Object.freeze({
+      [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_RABBITMQ,
+      [ATTR_MESSAGING_DESTINATION_NAME]: destination,
+    });
+    if (counterAttributesByDestination.size >= MAX_COUNTED_DESTINATIONS) counterAttributesByDestination.clear();
+    counterAttributesByDestination.set(destination, attrs);
+  }
+  return attrs;
+}
+
 /** RabbitMQ semconv: `{exchange}:{routing key}` when both are set. */
 function publishDestination(exchange: string, routingKey: string): string {
   if (exchange !== '' && routingKey !== '') return `${exchange}:${routingKey}`;
@@ -105,10 +128,7 @@ export function onPublish(rt: Runtime, span: Span, info: PublishInfo): void {
     const body = contentAttributes(rt, attrs, info.content, options?.contentType);
     emitEvent(rt, EVENT_QUEUE_MESSAGE, SeverityNumber.INFO, attrs, body, trace.setSpan(context.active(), span));
   }
-  rt.instruments.messagesSent.add(1, {
-    [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_RABBITMQ,
-    [ATTR_MESSAGING_DESTINATION_NAME]: destination,
-  });
+  rt.instruments.messagesSent.add(1, counterAttributes(destination));
 }
 
 /**
@@ -137,8 +157,5 @@ export function onReceive(rt: Runtime, queue: string, msg: AmqpMessage): void {
     const body = contentAttributes(rt, attrs, msg.content, props.contentType);
     emitEvent(rt, EVENT_QUEUE_MESSAGE, SeverityNumber.INFO, attrs, body, messageContext(props.headers));
   }
-  rt.instruments.messagesConsumed.add(1, {
-    [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_RABBITMQ,
-    [ATTR_MESSAGING_DESTINATION_NAME]: queue,
-  });
+  rt.instruments.messagesConsumed.add(1, counterAttributes(queue));
 }

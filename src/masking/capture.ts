@@ -23,6 +23,27 @@ export interface CapturedContent {
 const TEXT_TYPES = /^(text\/|application\/(json|xml|x-www-form-urlencoded|csv|yaml|x-ndjson|[a-z.+-]*\+json|[a-z.+-]*\+xml))/i;
 const BINARY_TYPES = /^(application\/(octet-stream|zip|gzip|x-protobuf|protobuf|pdf|vnd\.ms-)|image\/|audio\/|video\/|model\/)/i;
 
+/**
+ * What a declared content type says: binary, text, or nothing (the bytes decide). A service sends
+ * the same few types in every message, so each is decided once rather than by two regex tests per
+ * message (bounded: a client choosing a new type per message cannot grow the map).
+ */
+const BINARY = 1;
+const TEXT = 0;
+const UNDECLARED = -1;
+const declaredKinds = new Map<string, number>();
+const MAX_DECLARED_KINDS = 256;
+
+function declaredKind(contentType: string): number {
+  let kind = declaredKinds.get(contentType);
+  if (kind === undefined) {
+    kind = BINARY_TYPES.test(contentType) ? BINARY : TEXT_TYPES.test(contentType) ? TEXT : UNDECLARED;
+    if (declaredKinds.size >= MAX_DECLARED_KINDS) declaredKinds.clear();
+    declaredKinds.set(contentType, kind);
+  }
+  return kind;
+}
+
 /** Heuristic on the first bytes: NUL or many control bytes mean binary. */
 function looksBinary(buf: Uint8Array): boolean {
   const n = Math.min(buf.length, 1024);
@@ -58,12 +79,8 @@ export function captureContent(
   }
   const buf = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
   const size = buf.length;
-  const binary =
-    contentType !== undefined && BINARY_TYPES.test(contentType)
-      ? true
-      : contentType !== undefined && TEXT_TYPES.test(contentType)
-        ? false
-        : looksBinary(buf);
+  const declared = contentType === undefined ? UNDECLARED : declaredKind(contentType);
+  const binary = declared === UNDECLARED ? looksBinary(buf) : declared === BINARY;
   if (binary) {
     return { text: `[binary content, ${size} bytes, not captured]`, kind: 'binary', truncated: false, masked: 0, size };
   }

@@ -49,14 +49,40 @@ function luhn(digits: string): boolean {
   return sum % 10 === 0;
 }
 
-/** Digits in `text`, counting stops at `enough`. */
-function digitCount(text: string, enough: number): number {
-  let n = 0;
-  for (let i = 0; i < text.length && n < enough; i++) {
+/** Which rules of `mask` can match a text: the characters each needs (flags of `triggersOf`). */
+const HAS_AT = 1;
+const HAS_PLUS = 2;
+const HAS_QUOTE = 4;
+const HAS_COLON = 8;
+const HAS_EQUALS = 16;
+/** A space after r/R/c/C: the end of `Bearer ` or `Basic ` in any of the cases mask() looks for. */
+const HAS_SCHEME_END = 32;
+/** 13 digits or more: a card number's least. */
+const HAS_CARD_DIGITS = 64;
+
+/**
+ * One pass over the text for every rule's trigger instead of a search per rule. Masking only
+ * ever replaces text by `[MASKED]` (with the quotes, `@`, key and scheme that were there), so it
+ * never adds a trigger a later rule needs: the flags of the original text decide every rule.
+ */
+function triggersOf(text: string): number {
+  let flags = 0;
+  let digits = 0;
+  let previous = 0;
+  for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) n++;
+    if (c < 65) {
+      if (c >= 48 && c <= 57) digits++;
+      else if (c === 64) flags |= HAS_AT;
+      else if (c === 43) flags |= HAS_PLUS;
+      else if (c === 34) flags |= HAS_QUOTE;
+      else if (c === 58) flags |= HAS_COLON;
+      else if (c === 61) flags |= HAS_EQUALS;
+      else if (c === 32 && (previous === 114 || previous === 82 || previous === 99 || previous === 67)) flags |= HAS_SCHEME_END;
+    }
+    previous = c;
   }
-  return n;
+  return digits >= 13 ? flags | HAS_CARD_DIGITS : flags;
 }
 
 /** A configured key without case or separators: `access_token`, `Access-Token` → `accesstoken`. */
@@ -136,20 +162,22 @@ export class Masker {
     return sensitive;
   }
 
-  /** Keys seen in JSON by the hash of their characters (bounded; a collision only costs a slice). */
-  private readonly keysByHash = new Map<number, string>();
+  /** Keys seen in JSON by the hash of their characters, with their decision (bounded; a collision only costs a slice). */
+  private readonly keysByHash = new Map<number, { readonly key: string; readonly sensitive: boolean }>();
 
   /**
    * isSensitiveKey for the key text[start, end) with its hash from jsonKeyAt: a key seen before is
-   * compared in place, so the same few keys of every message are neither sliced nor hashed again.
+   * compared in place and its decision read from the same entry, so the same few keys of every
+   * message are neither sliced nor hashed nor looked up a second time.
    */
   private isSensitiveKeyAt(text: string, start: number, end: number, hash: number): boolean {
     const known = this.keysByHash.get(hash);
-    if (known !== undefined && known.length === end - start && text.startsWith(known, start)) return this.isSensitiveKey(known);
+    if (known !== undefined && known.key.length === end - start && text.startsWith(known.key, start)) return known.sensitive;
     const key = text.slice(start, end);
+    const sensitive = this.isSensitiveKey(key);
     if (this.keysByHash.size >= 4096) this.keysByHash.clear();
-    this.keysByHash.set(hash, key);
-    return this.isSensitiveKey(key);
+    this.keysByHash.set(hash, { key, sensitive });
+    return sensitive;
   }
 
   private decide(key: string): boolean {
@@ -242,9 +270,10 @@ export class Masker {
   mask(text: string): { text: string; masked: number } {
     let masked = 0;
     let out = text;
+    const triggers = triggersOf(text);
     // Value patterns first: a key-based mask stops at whitespace and would
     // otherwise leave the tail of "4111 1111 1111 1111" behind.
-    if (out.indexOf('@') !== -1) {
+    if ((triggers & HAS_AT) !== 0) {
       if (out.indexOf('://') !== -1) {
         out = out.replace(URL_PASSWORD, (_all, head: string) => {
           masked++;
@@ -256,14 +285,14 @@ export class Masker {
         return MASK;
       });
     }
-    if (out.indexOf('+') !== -1) {
+    if ((triggers & HAS_PLUS) !== 0) {
       out = out.replace(PHONE, () => {
         masked++;
         return MASK;
       });
     }
     // A card number needs 13 digits: most texts have fewer, and skip the regex.
-    if (digitCount(out, 13) >= 13) {
+    if ((triggers & HAS_CARD_DIGITS) !== 0) {
       out = out.replace(CARD, (all) => {
         if (!luhn(all.replace(/[ -]/g, ''))) return all;
         masked++;
@@ -272,23 +301,24 @@ export class Masker {
     }
     // Most JSON has no sensitive key: the key scan builds nothing until it finds one
     // (docs/benchmarks.md, "masking").
-    if (out.indexOf('"') !== -1) {
+    if ((triggers & HAS_QUOTE) !== 0) {
       const json = this.maskJsonValues(out);
       out = json.text;
       masked += json.masked;
     }
-    if (out.indexOf(':') !== -1) {
+    if ((triggers & HAS_COLON) !== 0) {
       const headers = this.maskHeaderLines(out);
       out = headers.text;
       masked += headers.masked;
     }
-    if (out.indexOf('earer ') !== -1 || out.indexOf('asic ') !== -1 || out.indexOf('EARER ') !== -1 || out.indexOf('ASIC ') !== -1) {
+    if ((triggers & HAS_SCHEME_END) !== 0
+      && (out.indexOf('earer ') !== -1 || out.indexOf('asic ') !== -1 || out.indexOf('EARER ') !== -1 || out.indexOf('ASIC ') !== -1)) {
       out = out.replace(AUTH_SCHEME, (_all, scheme: string) => {
         masked++;
         return `${scheme} ${MASK}`;
       });
     }
-    if (out.indexOf('=') !== -1) {
+    if ((triggers & HAS_EQUALS) !== 0) {
       out = out.replace(FORM_PAIR, (all, lead: string, key: string, value: string) => {
         if (value === '' || value === MASK || !this.isSensitiveKey(key)) return all;
         masked++;

@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+/**
+ * CPU time per RabbitMQ round trip (publish + consume, 20 in flight) of builds of the preload,
+ * alternating, for the A/B of a change to the queue path without a whole `make bench`: each round
+ * starts bench/servers/queue-steps.cjs once per variant, runs WARMUP round trips, then reads the
+ * process's CPU time (all threads, user + system, /proc/<pid>/stat, as bench/run.ts does for the
+ * HTTP servers) around N more. Wall-clock CPU moves with the machine's load; compare variants of
+ * one run only (docs/benchmarks.md, "The queue path's own work").
+ *
+ *   VARIANTS='base=/path/to/preload.js,new=dist/preload.js,upstream' ROUNDS=5 node bench/queue-cpu.mjs
+ *
+ * A variant is `bare`, `upstream` (the register of @opentelemetry/auto-instrumentations-node) or
+ * `label=/path/preload.js`. Telemetry goes over OTLP/HTTP to a discarding sink in this process,
+ * with the SDKs' default schedules (unlike bench/instructions.mjs, which stretches them).
+ * Env: VARIANTS ROUNDS (5) N (20000) WARMUP (20000) AMQP_URL.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const VARIANTS = (process.env.VARIANTS ?? `bare,filament=${path.join(ROOT, 'dist', 'preload.js')},upstream`).split(',').filter(Boolean);
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const N = Number(process.env.N ?? 20000);
+const WARMUP = Number(process.env.WARMUP ?? 20000);
+const TICK_US = 1e6 / 100; // USER_HZ
+
+const label = (v) => (v.includes('=') ? v.slice(0, v.indexOf('=')) : v);
+function preloadArgs(v) {
+  if (v === 'bare') return [];
+  if (v === 'upstream') return ['--require', '@opentelemetry/auto-instrumentations-node/register'];
+  return ['--require', path.resolve(v.slice(v.indexOf('=') + 1))];
+}
+
+/** utime + stime of a process, all its threads, in clock ticks. */
+function cpuTicks(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+function startSink() {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' });
+      res.end();
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+async function measure(variant, sinkUrl) {
+  const env = {
+    PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production',
+    AMQP_URL: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+  };
+  if (variant !== 'bare') {
+    Object.assign(env, {
+      OTEL_SERVICE_NAME: 'bench', OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, OTEL_TRACES_SAMPLER: 'always_on',
+      OTEL_LOGS_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'otlp', OTEL_TRACES_EXPORTER: 'otlp',
+    });
+  }
+  const child = spawn(process.execPath, [...preloadArgs(variant), path.join(ROOT, 'bench', 'servers', 'queue-steps.cjs')], {
+    cwd: ROOT, env, stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let out = '';
+  const waitFor = (re) => new Promise((resolve, reject) => {
+    const check = () => {
+      const m = re.exec(out);
+      if (m) {
+        out = out.slice(m.index + m[0].length);
+        child.stdout.off('data', onData);
+        resolve();
+      }
+    };
+    const onData = (d) => { out += d; check(); };
+    child.stdout.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${variant} exited ${code}`)));
+    check();
+  });
+  await waitFor(/READY\n/);
+  child.stdin.write(`run ${WARMUP}\n`);
+  await waitFor(/DONE \d+\n/);
+  const before = cpuTicks(child.pid);
+  const start = process.hrtime.bigint();
+  child.stdin.write(`run ${N}\n`);
+  await waitFor(/DONE \d+\n/);
+  const ticks = cpuTicks(child.pid) - before;
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  child.stdin.write('exit\n');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20000);
+  await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+  clearTimeout(timer);
+  return { us: (ticks * TICK_US) / N, perSecond: N / seconds };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+};
+
+const sink = await startSink();
+const sinkUrl = `http://127.0.0.1:${sink.address().port}`;
+const results = new Map(VARIANTS.map((v) => [v, []]));
+try {
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]);
+    for (const v of order) {
+      const r = await measure(v, sinkUrl);
+      results.get(v).push(r);
+      process.stderr.write(`queue-cpu: round ${round + 1}/${ROUNDS} ${label(v)}: ${r.us.toFixed(1)} µs CPU per round trip, ${Math.round(r.perSecond)}/s\n`);
+    }
+  }
+} finally {
+  sink.close();
+  sink.closeAllConnections();
+}
+const bare = results.has('bare') ? median(results.get('bare').map((r) => r.us)) : undefined;
+const lines = [`| variant (Node ${process.version}, ${ROUNDS} rounds, ${N} round trips after ${WARMUP}) | CPU µs per round trip | added over bare | rounds |`, '|---|---:|---:|---|'];
+for (const [v, rs] of results) {
+  const m = median(rs.map((r) => r.us));
+  const added = bare !== undefined && v !== 'bare' ? `+${(m - bare).toFixed(1)}` : '';
+  lines.push(`| ${label(v)} | ${m.toFixed(1)} | ${added} | ${rs.map((r) => r.us.toFixed(1)).join(', ')} |`);
+}
+process.stdout.write(`${lines.join('\n')}\n`);
