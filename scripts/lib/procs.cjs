@@ -11,16 +11,27 @@ const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-/** A loopback port nothing listens on right now (the OS picks it). @returns {Promise<number>} */
-exports.freePort = function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = /** @type {import('node:net').AddressInfo} */ (srv.address());
-      srv.close(() => resolve(port));
+// Ports this process has handed out. The kernel may give a just-closed port 0 binding again (seen:
+// a collector's health check and OTLP receiver got the same port and it failed to start), so a port
+// already handed out is never handed out twice by one process.
+const handedOut = new Set();
+
+/** A loopback port nothing listens on right now (the OS picks it), never one this process had already. @returns {Promise<number>} */
+exports.freePort = async function freePort() {
+  for (let attempt = 0; ; attempt++) {
+    const port = await new Promise((resolve, reject) => {
+      const srv = net.createServer();
+      srv.once('error', reject);
+      srv.listen(0, '127.0.0.1', () => {
+        const { port: p } = /** @type {import('node:net').AddressInfo} */ (srv.address());
+        srv.close(() => resolve(p));
+      });
     });
-  });
+    if (!handedOut.has(port) || attempt >= 50) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 };
 
 /**
