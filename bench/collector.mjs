@@ -347,10 +347,9 @@ async function measure(o) {
   const [httpPort, grpc, health, prom, hop, pprofPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   // PPROF: the pprof extension (contrib extension/pprofextension) on a loopback port, added last,
   // to the list of the last file that sets one (lists are replaced, not merged).
-  const listed = [o.base, ...o.overlays].map((f) => readYaml(f).service?.extensions).filter(Boolean).pop();
   const pprofOverlay = PPROF ? [writeYaml(`pprof-${pprofPort}.yaml`, {
     extensions: { pprof: { endpoint: `127.0.0.1:${pprofPort}` } },
-    service: { extensions: [...listed, 'pprof'] },
+    service: { extensions: [...[o.base, ...o.overlays].map((f) => readYaml(f).service?.extensions).filter(Boolean).pop(), 'pprof'] },
   })] : [];
   // config.elasticsearch.yaml's hop demands its token (0600, as compose's secrets).
   const hopTokenFile = path.join(dir, 'elasticsearch-hop.token');
