@@ -3,10 +3,15 @@
 // compile each of the hundreds of modules it is made of (docs/benchmarks.md,
 // "What we found and changed").
 //
+// @opentelemetry/api and @opentelemetry/api-logs are bundled too (they were required from node_modules
+// until 2026-12: 60 files, ~23 ms of main-thread CPU and ~6.5 MiB of peak RSS at every start, most of it
+// resolving, reading and compiling small files; docs/benchmarks.md, "Start-up"). Copies of one API version
+// meet on the process-wide globals the API keeps for exactly this (Symbol.for('opentelemetry.js.api.1'),
+// the logs API's own global, context keys made with Symbol.for): the app's own copy finds the providers the
+// bundled one registered, as long as its version accepts the bundled one's (the API's compatibility rule,
+// the same as when the app's copy is older than filament-otel's pinned dependency and npm nests ours).
+//
 // Kept outside the bundle, required at run time from node_modules:
-// - @opentelemetry/api and @opentelemetry/api-logs: the app's own code and
-//   other libraries reach the SDK through them, so there must be exactly one
-//   copy per version range, resolved the way npm installed it;
 // - import-in-the-middle: dist/preload.mjs (src/preload.mts) registers its loader hook, which
 //   must talk to the very copy the instrumentations use;
 // - @opentelemetry/winston-transport: instrumentation-winston requires it only when
@@ -192,7 +197,7 @@ const result = await build({
   // request path (docs/benchmarks.md); the CJS inputs are wrapped per module,
   // so class names (src/instrumentations.ts finds classes by name) are never renamed.
   external: [
-    '@opentelemetry/api', '@opentelemetry/api-logs', 'import-in-the-middle', '@grpc/grpc-js',
+    'import-in-the-middle', '@grpc/grpc-js',
     '@opentelemetry/winston-transport',
     '@opentelemetry/configuration', 'yaml',
   ],
