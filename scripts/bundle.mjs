@@ -211,7 +211,7 @@ const result = await build({
   // No keepNames: its __name() calls run on every closure creation, in the
   // request path (docs/benchmarks.md); the CJS inputs are wrapped per module,
   // so their class names are never renamed. (Minifying identifiers too, 825 → 480 KB, made the
-  // start-up no cheaper: 2026-12-07, callgrind, docs/benchmarks.md "Start-up".)
+  // start-up no cheaper: docs/benchmarks.md, "Third pass".)
   external: [
     'import-in-the-middle', '@grpc/grpc-js',
     '@opentelemetry/winston-transport',

@@ -4,7 +4,7 @@
  * (preload.mts) registered import-in-the-middle's loader hook in this thread. Without that loader
  * (`--require` alone) a Hook can never see an import, yet loading the package to make one cost every
  * start-up ~3 ms of main-thread CPU (three files resolved, read and compiled; docs/benchmarks.md,
- * "Start-up"). The `require` hooks (require-in-the-middle) are made as before either way.
+ * "Third pass"). The `require` hooks (require-in-the-middle) are made as before either way.
  */
 import type * as Iitm from 'import-in-the-middle';
 import { globals, kEsmLoader } from './symbols';
