@@ -13,7 +13,7 @@
 //
 // Kept outside the bundle, required at run time from node_modules:
 // - import-in-the-middle: dist/preload.mjs (src/preload.mts) registers its loader hook, which
-//   must talk to the very copy the instrumentations use;
+//   must talk to the very copy the instrumentations use (required only then: src/importHook.ts);
 // - @opentelemetry/winston-transport: instrumentation-winston requires it only when
 //   an app configures a winston logger; bundled it would bring winston-transport and
 //   readable-stream into every service's start-up;
@@ -116,6 +116,21 @@ const semconvUsedNames = {
   },
 };
 
+// @opentelemetry/instrumentation's InstrumentationBase makes an import-in-the-middle Hook beside each
+// require hook, and so requires import-in-the-middle (three files from node_modules) at every start-up,
+// though without its loader (registered by dist/preload.mjs, `--import`) a Hook sees nothing. Its import
+// gets src/importHook.ts instead, whose Hook makes the real one only when that loader is registered;
+// importHook.ts's own require of the package is the real one (external, above).
+const importHookWhenLoaderRegistered = {
+  name: 'import-hook-when-loader-registered',
+  setup(b) {
+    b.onResolve({ filter: /^import-in-the-middle$/ }, (args) => {
+      if (!/[\\/]@opentelemetry[\\/]instrumentation[\\/]/.test(args.importer)) return undefined;
+      return { path: path.join(dist, 'importHook.js') };
+    });
+  },
+};
+
 // src/export/otlpHttpExporter.ts takes option resolution and the agent factory from otlp-exporter-base's
 // node-http entry, which also loads that package's own HTTP transport; Filament's exporters send through
 // src/export/httpTransport.ts, so that transport never runs, but it requires node:zlib at load (~1 MiB of
@@ -195,7 +210,8 @@ const result = await build({
   target: 'node20',
   // No keepNames: its __name() calls run on every closure creation, in the
   // request path (docs/benchmarks.md); the CJS inputs are wrapped per module,
-  // so class names (src/instrumentations.ts finds classes by name) are never renamed.
+  // so their class names are never renamed. (Minifying identifiers too, 825 → 480 KB, made the
+  // start-up no cheaper: docs/benchmarks.md, "Third pass".)
   external: [
     'import-in-the-middle', '@grpc/grpc-js',
     '@opentelemetry/winston-transport',
@@ -209,7 +225,7 @@ const result = await build({
   logLevel: 'warning',
   logOverride: { 'require-resolve-not-external': 'silent' },
   metafile: true,
-  plugins: [transformerInternals, lazySystemInformation, semconvUsedNames, lazyZlibInExporterBase, debugOnlyUnderDEBUG],
+  plugins: [transformerInternals, lazySystemInformation, semconvUsedNames, importHookWhenLoaderRegistered, lazyZlibInExporterBase, debugOnlyUnderDEBUG],
   // import() of a built-in becomes require(): @opentelemetry/otlp-exporter-base makes its HTTP
   // agent with `await import('http')`, and on Node 22+ the ESM namespace of node:http reads every
   // export, lazy ones included, which loads Node's bundled undici (http2, web streams, assert, …)
@@ -255,6 +271,8 @@ if (systemInformationNetwork !== undefined) {
   });
 }
 
+// BUNDLE_METAFILE=path: esbuild's metafile (bytes in the bundle per input file), for size analyses.
+if (process.env.BUNDLE_METAFILE) writeFileSync(process.env.BUNDLE_METAFILE, JSON.stringify(result.metafile));
 const inputs = Object.keys(result.metafile.inputs).length;
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
 process.stdout.write(`bundle: dist/preload.js from ${inputs} modules (${Math.round(bytes / 1024)} KiB with its map)\n`);

@@ -8,7 +8,7 @@
  */
 import { createRequire, register } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { globals, kEsmHooks } from './symbols.js';
+import { globals, kEsmHooks, kEsmLoader } from './symbols.js';
 
 type SyncHooks = typeof import('import-in-the-middle/register-hooks.mjs');
 type Iitm = typeof import('import-in-the-middle');
@@ -43,6 +43,7 @@ globals[kEsmHooks] = () => {
       register(pathToFileURL(require.resolve('import-in-the-middle/hook.mjs')), import.meta.url, registerOptions);
     }
     waitForHooks = waitForAllMessagesAcknowledged;
+    globals[kEsmLoader] = true; // the instrumentations' import hooks are made from now on (importHook.ts)
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     process.stderr.write(`filament-otel: ESM loader hook not registered (${reason}); ESM modules are not instrumented\n`);

@@ -24,6 +24,8 @@ export const kRuntime = Symbol.for('filament-otel.runtime.v1');
  * starts the SDK in this thread (preload.ts).
  */
 export const kEsmHooks = Symbol.for('filament-otel.esmHooks.v1');
+/** Set by the ESM entry (preload.mts) once import-in-the-middle's loader hook is registered in this thread (importHook.ts). */
+export const kEsmLoader = Symbol.for('filament-otel.esmLoader.v1');
 
 /** On an amqplib channel: the dead-letter tap's own channel, never instrumented (amqp/). */
 export const kTapChannel = Symbol.for('filament-otel.amqp.tapChannel');
@@ -43,6 +45,7 @@ export interface Globals {
   [kStarted]?: boolean;
   [kStopped]?: boolean;
   [kEsmHooks]?: EsmHooks;
+  [kEsmLoader]?: boolean;
 }
 
 /** The process-wide slots (per thread: a worker has its own globalThis). */

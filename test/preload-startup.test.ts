@@ -10,10 +10,12 @@
  * loads it for the first compressed request, scripts/bundle.mjs defers otlp-exporter-base's own require of it.
  * Nor does the first export load a second copy of the SDK: otlp-transformer is bundled (scripts/bundle.mjs), where
  * from node_modules it required its own core, resources and sdk-* (~190 files, +11 MiB, ~150 ms).
+ * Nor, under --require alone, import-in-the-middle: without its loader (--import) a hook sees nothing (src/importHook.ts).
  * And the bundle is ASCII: V8 keeps its source for the process's life, two bytes a character
  * if one of them is above Latin-1.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -48,6 +50,18 @@ describe('preload: start-up', function () {
     const files = JSON.parse(/^FILES (.*)$/m.exec(app.stdout())?.[1] ?? 'null') as string[];
     assert.ok(Array.isArray(files), app.stdout());
     assert.deepEqual(files.filter((f) => /node_modules[\\/]@opentelemetry[\\/]/.test(f)).map((f) => path.relative(ROOT, f)), []);
+  });
+
+  it('under --require alone the start-up loads no import-in-the-middle: its hooks need the loader that only --import registers', () => {
+    // src/importHook.ts (test/preload-esm.test.ts: under --import the ESM modules are still hooked).
+    const run = spawnSync(process.execPath, ['--require', path.join(ROOT, 'dist', 'preload.js'), '-e', 'process.stdout.write(JSON.stringify(Object.keys(require.cache)))'], {
+      cwd: ROOT, encoding: 'utf8', timeout: 30000,
+      env: { PATH: process.env.PATH, OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' },
+    });
+    assert.equal(run.status, 0, run.stderr);
+    const files = JSON.parse(run.stdout) as string[];
+    assert.ok(files.some((f) => f.endsWith(`${path.sep}preload.js`)), run.stdout);
+    assert.deepEqual(files.filter((f) => /import-in-the-middle|module-details-from-path/.test(f)).map((f) => path.relative(ROOT, f)), []);
   });
 
   it('with OTEL_EXPORTER_OTLP_COMPRESSION=gzip the first export loads node:zlib and compresses', async () => {
