@@ -13,7 +13,8 @@
  *   VARIANTS='base=/path/to/preload.js,new=dist/preload.js,upstream' ROUNDS=5 node bench/queue-cpu.mjs
  *
  * A variant is `bare`, `upstream` (the register of @opentelemetry/auto-instrumentations-node) or
- * `label=/path/preload.js`. Telemetry goes over OTLP/HTTP to a discarding sink in this process,
+ * `label=/path/preload.js`; `+K=V` after any of them adds K=V to that variant's environment
+ * (`b512=dist/preload.js+OTEL_BSP_MAX_EXPORT_BATCH_SIZE=512+OTEL_BLRP_MAX_EXPORT_BATCH_SIZE=512`). Telemetry goes over OTLP/HTTP to a discarding sink in this process,
  * with the SDKs' default schedules (unlike bench/instructions.mjs, which stretches them).
  * Env: VARIANTS ROUNDS (5) N (20000) WARMUP (20000) AMQP_URL.
  */
@@ -30,8 +31,12 @@ const N = Number(process.env.N ?? 20000);
 const WARMUP = Number(process.env.WARMUP ?? 20000);
 const TICK_US = 1e6 / 100; // USER_HZ
 
-const label = (v) => (v.includes('=') ? v.slice(0, v.indexOf('=')) : v);
-function preloadArgs(v) {
+/** A variant's own part and its added environment (`+K=V` pairs). */
+const own = (v) => v.split('+')[0];
+const addedEnv = (v) => Object.fromEntries(v.split('+').slice(1).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+const label = (v) => (own(v).includes('=') ? own(v).slice(0, own(v).indexOf('=')) : own(v));
+function preloadArgs(variant) {
+  const v = own(variant);
   if (v === 'bare') return [];
   if (v === 'upstream') return ['--require', '@opentelemetry/auto-instrumentations-node/register'];
   return ['--require', path.resolve(v.slice(v.indexOf('=') + 1))];
@@ -60,12 +65,13 @@ async function measure(variant, sinkUrl) {
     PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production',
     AMQP_URL: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
   };
-  if (variant !== 'bare') {
+  if (own(variant) !== 'bare') {
     Object.assign(env, {
       OTEL_SERVICE_NAME: 'bench', OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, OTEL_TRACES_SAMPLER: 'always_on',
       OTEL_LOGS_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'otlp', OTEL_TRACES_EXPORTER: 'otlp',
     });
   }
+  Object.assign(env, addedEnv(variant));
   const child = spawn(process.execPath, [...preloadArgs(variant), path.join(ROOT, 'bench', 'servers', 'queue-steps.cjs')], {
     cwd: ROOT, env, stdio: ['pipe', 'pipe', 'inherit'],
   });
