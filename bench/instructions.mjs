@@ -31,10 +31,12 @@
  * profiler on over the window (bench/servers/profile-window.cjs); prints the
  * top self-time functions with their share of the window's samples, grouped
  * by source file and package through dist/preload.js's source map.
+ * MODE=heap: the same with V8's sampling heap profiler (every allocation of the
+ * window, garbage included): bytes allocated per unit by function and package.
  *
  * Env: ROUTES (hello,pricing,queue) VARIANTS (bare,filament,upstream; `label=/path/preload.js`
  * measures another build of the preload, e.g. a baseline built from an earlier commit) N (4096)
- * WARMUP (40000) WINDOWS (3) CONCURRENCY (20) MODE (callgrind|profile) TOP (30)
+ * WARMUP (40000) WINDOWS (3) CONCURRENCY (20) MODE (callgrind|profile|heap) TOP (30)
  * AMQP_URL; EXTRA_ENV='A=1 B=2' is added to the instrumented variants' env.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -57,6 +59,8 @@ const WARMUP = num('WARMUP', 40000);
 const WINDOWS = num('WINDOWS', 3);
 const CONCURRENCY = num('CONCURRENCY', 20);
 const MODE = process.env.MODE ?? 'callgrind';
+/** Both run the window under profile-window.cjs, without valgrind. */
+const PROFILING = MODE === 'profile' || MODE === 'heap';
 const TOP = num('TOP', 30);
 /**
  * Callgrind mode: also name where the last window's instructions went (JIT code through
@@ -133,9 +137,10 @@ function startProcess(variant, route, sinkUrl, ready, dir) {
   const args = [...preloadArgs(variant)];
   const extraEnv = {};
   let command = node;
-  if (MODE === 'profile') {
+  if (PROFILING) {
     args.push('--require', path.join(SERVERS, 'profile-window.cjs'));
-    extraEnv.PROFILE_OUT = path.join(dir, `${route}-${fileLabel(variant)}.cpuprofile`);
+    extraEnv.PROFILE_OUT = path.join(dir, `${route}-${fileLabel(variant)}.${MODE === 'heap' ? 'heapprofile' : 'cpuprofile'}`);
+    if (MODE === 'heap') extraEnv.PROFILE_KIND = 'heap';
   } else {
     command = 'valgrind';
     args.unshift('--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${path.join(dir, `cg.${route}.${fileLabel(variant)}`)}`, node);
@@ -237,6 +242,8 @@ function driver(route, proc) {
   return (n) => requests(port, route, n);
 }
 
+const extraEnvProfile = (dir, route, variant) => path.join(dir, `${route}-${fileLabel(variant)}.${MODE === 'heap' ? 'heapprofile' : 'cpuprofile'}`);
+
 async function measure(route, variant, sinkUrl, dir) {
   const ready = route === 'queue' ? /READY\n/ : /LISTENING (\d+)\n/;
   const proc = await startProcess(variant, route, sinkUrl, ready, dir);
@@ -247,7 +254,7 @@ async function measure(route, variant, sinkUrl, dir) {
   try {
     await run(WARMUP);
     for (let w = 0; w < WINDOWS; w++) {
-      if (MODE === 'profile') {
+      if (PROFILING) {
         proc.child.kill('SIGUSR2');
         await proc.waitFor(/PROFILING\n/);
         const start = process.hrtime.bigint();
@@ -255,7 +262,7 @@ async function measure(route, variant, sinkUrl, dir) {
         const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
         proc.child.kill('SIGUSR2');
         await proc.waitFor(/PROFILED\n/);
-        results.push({ wallMs, profile: path.join(dir, `${route}-${fileLabel(variant)}.cpuprofile`) });
+        results.push({ wallMs, profile: extraEnvProfile(dir, route, variant) });
         break; // one profiled window
       }
       callgrindControl(pid, '-i', 'on');
@@ -357,8 +364,38 @@ function summariseProfile(file, wallMs, unit) {
   return lines.join('\n');
 }
 
+/** MODE=heap: bytes allocated per unit (sampled), self, by package and by function. */
+function summariseHeapProfile(file, unit) {
+  const p = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const byFunction = new Map();
+  const byPackage = new Map();
+  let total = 0;
+  const walk = (node) => {
+    if (node.selfSize > 0) {
+      const { functionName, url, lineNumber, columnNumber } = node.callFrame;
+      const source = url ? sourceOf(url, lineNumber, columnNumber) : '';
+      const key = `${functionName || '(anonymous)'} ${source}`;
+      byFunction.set(key, (byFunction.get(key) ?? 0) + node.selfSize);
+      const pkg = functionName.startsWith('(') && !url ? functionName : packageOf(source);
+      byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + node.selfSize);
+      total += node.selfSize;
+    }
+    for (const child of node.children) walk(child);
+  };
+  walk(p.head);
+  const b = (bytes) => Math.round(bytes / N);
+  const lines = [`window: ${N} ${unit}s; ${b(total)} bytes allocated per ${unit} (sampled)`];
+  lines.push('', `| package / area | share | bytes per ${unit} |`, '|---|---:|---:|');
+  for (const [k, c] of [...byPackage].sort((x, y) => y[1] - x[1]).slice(0, 15)) lines.push(`| ${k} | ${((100 * c) / total).toFixed(1)} % | ${b(c)} |`);
+  lines.push('', `| function (self) | share | bytes per ${unit} |`, '|---|---:|---:|');
+  for (const [k, c] of [...byFunction].sort((x, y) => y[1] - x[1]).slice(0, TOP)) {
+    lines.push(`| ${k.replace(/\|/g, '\\|')} | ${((100 * c) / total).toFixed(1)} % | ${b(c)} |`);
+  }
+  return lines.join('\n');
+}
+
 async function main() {
-  if (MODE !== 'profile' && spawnSync('valgrind', ['--version']).status !== 0) {
+  if (!PROFILING && spawnSync('valgrind', ['--version']).status !== 0) {
     throw new Error('valgrind is not installed (apt-get install valgrind), or use MODE=profile');
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'filament-instructions-'));
@@ -371,14 +408,16 @@ async function main() {
       const rows = {};
       for (const variant of VARIANTS) {
         const results = await measure(route, variant, sink.url, dir);
-        if (MODE === 'profile') {
+        if (MODE === 'heap') {
+          out.push(`### ${route}, ${fileLabel(variant)}: allocation\n\n${summariseHeapProfile(results[0].profile, unit)}\n`);
+        } else if (MODE === 'profile') {
           out.push(`### ${route}, ${fileLabel(variant)}\n\n${summariseProfile(results[0].profile, results[0].wallMs, unit)}\n`);
         } else {
           rows[variant] = results;
           if (results.annotation !== undefined) out.push(results.annotation);
         }
       }
-      if (MODE !== 'profile') {
+      if (!PROFILING) {
         out.push(`| ${route} | instructions per ${unit} (median of ${WINDOWS}) | added over bare | windows |`, '|---|---:|---:|---|');
         const bare = rows.bare ? median(rows.bare) : undefined;
         for (const [variant, rs] of Object.entries(rows)) {
@@ -394,7 +433,7 @@ async function main() {
     sink.server.closeAllConnections();
   }
   process.stdout.write(`${out.join('\n')}\n`);
-  if (MODE === 'profile') process.stderr.write(`instructions: profiles kept in ${dir}\n`);
+  if (PROFILING) process.stderr.write(`instructions: profiles kept in ${dir}\n`);
   else if (process.env.KEEP_DUMPS === undefined) fs.rmSync(dir, { recursive: true, force: true });
   else process.stderr.write(`instructions: callgrind dumps kept in ${dir}\n`);
 }

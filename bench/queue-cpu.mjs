@@ -4,13 +4,17 @@
  * alternating, for the A/B of a change to the queue path without a whole `make bench`: each round
  * starts bench/servers/queue-steps.cjs once per variant, runs WARMUP round trips, then reads the
  * process's CPU time (all threads, user + system, /proc/<pid>/stat, as bench/run.ts does for the
- * HTTP servers) around N more. Wall-clock CPU moves with the machine's load; compare variants of
+ * HTTP servers) around N more, and of its main thread alone (/proc/<pid>/task/<pid>/stat: the
+ * rest is V8's helper threads — parallel scavenges, concurrent marking, compilation — and libuv's),
+ * and the bytes its V8 heap allocated over them (v8.getHeapStatistics().total_allocated_bytes,
+ * printed by the queue process: garbage the main thread later pays for in scavenges). Wall-clock CPU moves with the machine's load; compare variants of
  * one run only (docs/benchmarks.md, "The queue path's own work").
  *
  *   VARIANTS='base=/path/to/preload.js,new=dist/preload.js,upstream' ROUNDS=5 node bench/queue-cpu.mjs
  *
  * A variant is `bare`, `upstream` (the register of @opentelemetry/auto-instrumentations-node) or
- * `label=/path/preload.js`. Telemetry goes over OTLP/HTTP to a discarding sink in this process,
+ * `label=/path/preload.js`; `+K=V` after any of them adds K=V to that variant's environment
+ * (`b512=dist/preload.js+OTEL_BSP_MAX_EXPORT_BATCH_SIZE=512+OTEL_BLRP_MAX_EXPORT_BATCH_SIZE=512`). Telemetry goes over OTLP/HTTP to a discarding sink in this process,
  * with the SDKs' default schedules (unlike bench/instructions.mjs, which stretches them).
  * Env: VARIANTS ROUNDS (5) N (20000) WARMUP (20000) AMQP_URL.
  */
@@ -27,16 +31,20 @@ const N = Number(process.env.N ?? 20000);
 const WARMUP = Number(process.env.WARMUP ?? 20000);
 const TICK_US = 1e6 / 100; // USER_HZ
 
-const label = (v) => (v.includes('=') ? v.slice(0, v.indexOf('=')) : v);
-function preloadArgs(v) {
+/** A variant's own part and its added environment (`+K=V` pairs). */
+const own = (v) => v.split('+')[0];
+const addedEnv = (v) => Object.fromEntries(v.split('+').slice(1).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+const label = (v) => (own(v).includes('=') ? own(v).slice(0, own(v).indexOf('=')) : own(v));
+function preloadArgs(variant) {
+  const v = own(variant);
   if (v === 'bare') return [];
   if (v === 'upstream') return ['--require', '@opentelemetry/auto-instrumentations-node/register'];
   return ['--require', path.resolve(v.slice(v.indexOf('=') + 1))];
 }
 
-/** utime + stime of a process, all its threads, in clock ticks. */
-function cpuTicks(pid) {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** utime + stime of a process, all its threads (or of one thread: `task`), in clock ticks. */
+function cpuTicks(pid, task) {
+  const stat = fs.readFileSync(task === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${task}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return Number(fields[11]) + Number(fields[12]);
 }
@@ -57,12 +65,13 @@ async function measure(variant, sinkUrl) {
     PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production',
     AMQP_URL: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
   };
-  if (variant !== 'bare') {
+  if (own(variant) !== 'bare') {
     Object.assign(env, {
       OTEL_SERVICE_NAME: 'bench', OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, OTEL_TRACES_SAMPLER: 'always_on',
       OTEL_LOGS_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'otlp', OTEL_TRACES_EXPORTER: 'otlp',
     });
   }
+  Object.assign(env, addedEnv(variant));
   const child = spawn(process.execPath, [...preloadArgs(variant), path.join(ROOT, 'bench', 'servers', 'queue-steps.cjs')], {
     cwd: ROOT, env, stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -73,7 +82,7 @@ async function measure(variant, sinkUrl) {
       if (m) {
         out = out.slice(m.index + m[0].length);
         child.stdout.off('data', onData);
-        resolve();
+        resolve(m);
       }
     };
     const onData = (d) => { out += d; check(); };
@@ -83,18 +92,20 @@ async function measure(variant, sinkUrl) {
   });
   await waitFor(/READY\n/);
   child.stdin.write(`run ${WARMUP}\n`);
-  await waitFor(/DONE \d+\n/);
+  const heapBefore = Number((await waitFor(/HEAP (\d+)\nDONE \d+\n/))[1]);
   const before = cpuTicks(child.pid);
+  const mainBefore = cpuTicks(child.pid, child.pid);
   const start = process.hrtime.bigint();
   child.stdin.write(`run ${N}\n`);
-  await waitFor(/DONE \d+\n/);
+  const heapAfter = Number((await waitFor(/HEAP (\d+)\nDONE \d+\n/))[1]);
   const ticks = cpuTicks(child.pid) - before;
+  const mainTicks = cpuTicks(child.pid, child.pid) - mainBefore;
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   child.stdin.write('exit\n');
   const timer = setTimeout(() => child.kill('SIGKILL'), 20000);
   await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
   clearTimeout(timer);
-  return { us: (ticks * TICK_US) / N, perSecond: N / seconds };
+  return { us: (ticks * TICK_US) / N, mainUs: (mainTicks * TICK_US) / N, bytes: (heapAfter - heapBefore) / N, perSecond: N / seconds };
 }
 
 const median = (xs) => {
@@ -112,7 +123,7 @@ try {
     for (const v of order) {
       const r = await measure(v, sinkUrl);
       results.get(v).push(r);
-      process.stderr.write(`queue-cpu: round ${round + 1}/${ROUNDS} ${label(v)}: ${r.us.toFixed(1)} µs CPU per round trip, ${Math.round(r.perSecond)}/s\n`);
+      process.stderr.write(`queue-cpu: round ${round + 1}/${ROUNDS} ${label(v)}: ${r.us.toFixed(1)} µs CPU per round trip (main thread ${r.mainUs.toFixed(1)}), ${Math.round(r.bytes)} B allocated, ${Math.round(r.perSecond)}/s\n`);
     }
   }
 } finally {
@@ -120,10 +131,15 @@ try {
   sink.closeAllConnections();
 }
 const bare = results.has('bare') ? median(results.get('bare').map((r) => r.us)) : undefined;
-const lines = [`| variant (Node ${process.version}, ${ROUNDS} rounds, ${N} round trips after ${WARMUP}) | CPU µs per round trip | added over bare | rounds |`, '|---|---:|---:|---|'];
+const lines = [
+  `| variant (Node ${process.version}, ${ROUNDS} rounds, ${N} round trips after ${WARMUP}) | CPU µs per round trip | added over bare | rounds | main thread µs | heap bytes allocated per round trip |`,
+  '|---|---:|---:|---|---:|---:|',
+];
 for (const [v, rs] of results) {
   const m = median(rs.map((r) => r.us));
   const added = bare !== undefined && v !== 'bare' ? `+${(m - bare).toFixed(1)}` : '';
-  lines.push(`| ${label(v)} | ${m.toFixed(1)} | ${added} | ${rs.map((r) => r.us.toFixed(1)).join(', ')} |`);
+  const main = median(rs.map((r) => r.mainUs));
+  const bytes = median(rs.map((r) => r.bytes));
+  lines.push(`| ${label(v)} | ${m.toFixed(1)} | ${added} | ${rs.map((r) => r.us.toFixed(1)).join(', ')} | ${main.toFixed(1)} | ${Math.round(bytes)} |`);
 }
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -51,6 +51,12 @@ describe('preload: RabbitMQ (amqplib, real broker)', function () {
       'filament.content.kind': 'json',
       'filament.content.masked': 1,
     });
+    // In this order on the wire, and nothing that the message does not carry (no truncation marker).
+    assert.deepEqual(Object.keys(ok.attributes), [
+      'messaging.system', 'messaging.operation.type', 'messaging.destination.name', 'messaging.rabbitmq.destination.routing_key',
+      'messaging.message.id', 'messaging.message.conversation_id', 'messaging.message.body.size', 'filament.content.kind',
+      'filament.content.masked',
+    ]);
     assert.equal(ok.body, '{"order":"ORD-7","note":"ok","email":"[MASKED]"}');
   });
 
@@ -68,6 +74,11 @@ describe('preload: RabbitMQ (amqplib, real broker)', function () {
     for (const id of ['m-ok', 'm-reject', 'm-nack', 'm-binary', 'm-poison']) assert.ok(ids.includes(id), `${id} in ${ids}`);
     const ok = receives.find((e) => e.attributes['messaging.message.id'] === 'm-ok');
     assert.equal(ok?.attributes['messaging.destination.name'], `${prefix}.work`);
+    assert.deepEqual(Object.keys(ok?.attributes ?? {}), [
+      'messaging.system', 'messaging.operation.type', 'messaging.destination.name', 'messaging.rabbitmq.destination.routing_key',
+      'messaging.message.id', 'messaging.message.conversation_id', 'messaging.message.body.size', 'filament.content.kind',
+      'filament.content.masked',
+    ]);
     // The tap's own deliveries are not application messages.
     assert.ok(!receives.some((e) => String(e.attributes['messaging.destination.name']).startsWith('filament.')));
   });

@@ -4,8 +4,11 @@
 // queue.cjs, counted in round trips instead of seconds.
 // Protocol (stdout / stdin, one line each): prints READY; each line `run N`
 // on stdin runs N round trips and prints `DONE N` once they are consumed
-// (the in-flight window drained); `exit` closes the connection and ends.
+// (the in-flight window drained), after a line `HEAP <bytes>`: the bytes the
+// process's V8 heap has allocated since it started (bench/queue-cpu.mjs reads
+// the difference over a step); `exit` closes the connection and ends.
 const amqp = require('amqplib');
+const v8 = require('node:v8');
 const readline = require('node:readline');
 
 async function main() {
@@ -39,7 +42,7 @@ async function main() {
     if (command === 'run') {
       const n = Number(arg);
       await run(n);
-      process.stdout.write(`DONE ${n}\n`);
+      process.stdout.write(`HEAP ${v8.getHeapStatistics().total_allocated_bytes}\nDONE ${n}\n`);
     } else if (command === 'exit') {
       break;
     }

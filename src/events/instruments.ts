@@ -5,6 +5,7 @@
  * main thread's.
  */
 import { metrics, type Counter, type Histogram } from '@opentelemetry/api';
+import { BatchedCounter } from './batchedCounter';
 import {
   METRIC_API_ERRORS, METRIC_MESSAGING_CONSUMED, METRIC_MESSAGING_SENT,
   METRIC_MODEL3D_PRICING_DURATION, METRIC_MODEL3D_PRICING_POLYGONS, METRIC_QUEUE_DEAD_LETTERS,
@@ -20,9 +21,16 @@ export interface Instruments {
   readonly messagesConsumed: Counter;
 }
 
+/**
+ * An instrument that never reports a value: the SDK runs a batch observable callback only for
+ * observable instruments, and this one's is where the batched counters reach the SDK before each
+ * collection (batchedCounter.ts). An instrument without a point is not exported.
+ */
+const COLLECTION_HOOK = 'filament.internal.collection_hook';
+
 export function createInstruments(): Instruments {
   const meter = metrics.getMeter(PACKAGE_NAME, PACKAGE_VERSION);
-  return {
+  const instruments = {
     apiErrors: meter.createCounter(METRIC_API_ERRORS, {
       description: 'API requests that ended in a server error (5xx or thrown), by route and status',
       unit: '{error}',
@@ -40,11 +48,17 @@ export function createInstruments(): Instruments {
       description: 'Messages dead-lettered by RabbitMQ, by original queue and reason',
       unit: '{message}',
     }),
-    messagesSent: meter.createCounter(METRIC_MESSAGING_SENT, {
+    // One add per message published or consumed: batched per destination (batchedCounter.ts).
+    messagesSent: new BatchedCounter(meter.createCounter(METRIC_MESSAGING_SENT, {
       description: 'Messages published to RabbitMQ', unit: '{message}',
-    }),
-    messagesConsumed: meter.createCounter(METRIC_MESSAGING_CONSUMED, {
+    })),
+    messagesConsumed: new BatchedCounter(meter.createCounter(METRIC_MESSAGING_CONSUMED, {
       description: 'Messages delivered to consumers', unit: '{message}',
-    }),
+    })),
   };
+  meter.addBatchObservableCallback(() => {
+    instruments.messagesSent.flush();
+    instruments.messagesConsumed.flush();
+  }, [meter.createObservableGauge(COLLECTION_HOOK)]);
+  return instruments;
 }
