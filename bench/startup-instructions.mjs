@@ -13,38 +13,24 @@
  * Env: VARIANTS (bare,filament,upstream; also edot, or label=/path/preload.js for another build)
  * RUNS (1: one run a variant, interleaved; the median is printed with the runs).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT, namedPreloadArgs, startSink, startupEnv } from './startup-common.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const VARIANTS = (process.env.VARIANTS ?? 'bare,filament,upstream').split(',').map((s) => s.trim()).filter(Boolean);
 const RUNS = Number(process.env.RUNS) > 0 ? Number(process.env.RUNS) : 1;
 
 const preloadArgs = (v) => {
   if (v.includes('=')) return ['--require', path.resolve(v.slice(v.indexOf('=') + 1))];
-  switch (v) {
-    case 'bare': return [];
-    case 'filament': return ['--require', path.join(ROOT, 'dist', 'preload.js')];
-    case 'upstream': return ['--require', '@opentelemetry/auto-instrumentations-node/register'];
-    case 'edot': return ['--require', '@elastic/opentelemetry-node'];
-    default: throw new Error(`unknown variant ${v}`);
-  }
+  const args = namedPreloadArgs(v);
+  if (args === undefined) throw new Error(`unknown variant ${v}`);
+  return args;
 };
 const label = (v) => (v.includes('=') ? v.slice(0, v.indexOf('=')) : v);
 
-// bench/startup.mjs's env: every signal exported to the discarding sink.
-function env(variant, url) {
-  const e = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production' };
-  if (variant === 'bare') return e;
-  return {
-    ...e, OTEL_SERVICE_NAME: 'bench', OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_TRACES_SAMPLER: 'always_on',
-    OTEL_LOGS_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'otlp', OTEL_TRACES_EXPORTER: 'otlp',
-    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('FILAMENT_') || k.startsWith('OTEL_'))),
-  };
-}
+const env = startupEnv; // bench/startup.mjs's env: every signal exported to the discarding sink
 
 /** Instructions of one run: the main thread's (callgrind's thread 1) and all threads'. */
 function run(variant, url, dir) {
@@ -68,15 +54,7 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const n = s.le
 
 async function main() {
   if (spawnSync('valgrind', ['--version']).status !== 0) throw new Error('valgrind is not installed (apt-get install valgrind)');
-  const sink = spawn(process.execPath, [path.join(ROOT, 'bench', 'servers', 'sink.cjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise((resolve) => {
-    let out = '';
-    sink.stdout.on('data', (d) => {
-      out += d;
-      const m = /LISTENING (\d+)/.exec(out);
-      if (m) resolve(`http://127.0.0.1:${m[1]}`);
-    });
-  });
+  const { sink, url } = await startSink();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'filament-startup-instructions-'));
   const r = Object.fromEntries(VARIANTS.map((v) => [v, []]));
   try {

@@ -15,45 +15,19 @@
 // VARIANTS: comma-separated, of bare, filament, before (BEFORE=path of another build's
 // preload.js), upstream, edot (default bare,filament).
 // EXTRA_ARGS (space-separated node flags, e.g. --max-semi-space-size=1) apply to every run.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { ROOT, namedPreloadArgs, startSink, startupEnv } from './startup-common.mjs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.argv[2] ?? 15);
 const PRELOAD = process.env.PRELOAD ?? path.join(ROOT, 'dist', 'preload.js');
 const EXTRA = (process.env.EXTRA_ARGS ?? '').split(' ').filter((s) => s !== '');
 const VARIANTS = (process.env.VARIANTS ?? 'bare,filament').split(',');
 
-const sink = spawn(process.execPath, [path.join(ROOT, 'bench', 'servers', 'sink.cjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
-const url = await new Promise((resolve) => {
-  let out = '';
-  sink.stdout.on('data', (d) => {
-    out += d;
-    const m = /LISTENING (\d+)/.exec(out);
-    if (m) resolve(`http://127.0.0.1:${m[1]}`);
-  });
-});
-
-function env(variant) {
-  const e = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production' };
-  if (variant === 'bare') return e;
-  return {
-    ...e, OTEL_SERVICE_NAME: 'bench', OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_TRACES_SAMPLER: 'always_on',
-    OTEL_LOGS_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'otlp', OTEL_TRACES_EXPORTER: 'otlp',
-    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('FILAMENT_') || k.startsWith('OTEL_'))),
-  };
-}
+const { sink, url } = await startSink();
+const env = (variant) => startupEnv(variant, url);
 // `before`: another build of the preload (BEFORE=path/to/preload.js), for A/B runs.
-const preloadArgs = (v) => {
-  switch (v) {
-    case 'bare': return [];
-    case 'upstream': return ['--require', '@opentelemetry/auto-instrumentations-node/register'];
-    case 'edot': return ['--require', '@elastic/opentelemetry-node'];
-    case 'before': return ['--require', process.env.BEFORE];
-    default: return ['--require', PRELOAD];
-  }
-};
+const preloadArgs = (v) => (v === 'before' ? ['--require', process.env.BEFORE] : namedPreloadArgs(v, PRELOAD) ?? ['--require', PRELOAD]);
 
 const peakScript = "process.on('exit', () => { const c = process.cpuUsage(); const t = process.threadCpuUsage(); "
   + "process.stdout.write(`${t.user + t.system} ${c.user + c.system} ${process.resourceUsage().maxRSS}`); })";
