@@ -51,13 +51,12 @@ export function amqpIdentifier(v: unknown): string | undefined {
   return undefined;
 }
 
-/** Puts `messaging.message.id` and `messaging.message.conversation_id` on a record; returns the message id. */
-export function identifierAttributes(attrs: LogAttributes, properties: AmqpProperties | undefined): string | undefined {
+/** Puts `messaging.message.id` and `messaging.message.conversation_id` on a dead-letter record (deadLetterTap.ts). */
+export function identifierAttributes(attrs: LogAttributes, properties: AmqpProperties | undefined): void {
   const messageId = amqpIdentifier(properties?.messageId);
   if (messageId !== undefined) attrs[ATTR_MESSAGING_MESSAGE_ID] = messageId;
   const correlationId = amqpIdentifier(properties?.correlationId);
   if (correlationId !== undefined) attrs[ATTR_MESSAGING_MESSAGE_CONVERSATION_ID] = correlationId;
-  return messageId;
 }
 
 /**
