@@ -86,10 +86,16 @@ function deferExit(sdk: FilamentSdk, options: ExitOptions): void {
     code = process.exitCode;
     state = 'flushing';
     const deadline = Math.min(options.stopDeadline() ?? Infinity, Date.now() + options.timeoutMs);
-    // The stop first: at the same deadline its own timer fires first and says what it abandons.
+    // Read before the stop starts: the stop arms its timer later in this same tick, so from a
+    // clock that has moved on (a loaded machine spends milliseconds in the providers' shutdown
+    // calls) its delay is at most this one. Both timers start at the loop's cached time (Node,
+    // lib/internal/timers.js insert()), so one millisecond more makes the stop's fire first and
+    // say what it abandons; finish() then runs from its promise, and this one is only the
+    // backstop for a stop begun earlier with a later deadline.
+    const delay = Math.max(0, deadline - Date.now());
     sdk.shutdown(deadline).then(finish, finish);
     // Ref'd: the process lives until the flush is done, and never past the deadline.
-    setTimeout(finish, Math.max(0, deadline - Date.now()));
+    setTimeout(finish, delay + 1);
     return undefined as never;
   }
   process.exit = exit as Exit;
