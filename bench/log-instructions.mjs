@@ -16,9 +16,9 @@
  * then `callgrind_control -d`. All threads are counted. N is a multiple of 100 and of both export batch
  * sizes (128 Filament, 512 upstream and filament512), so each window serialises whole batches; the
  * batch and metric timers are set to 60 s so that, ~50× slower under valgrind, batches still leave
- * when full as they do natively. Upstream's register runs with bench/servers/api-logs-global.cjs after
- * it, as in make bench (that file says why). One window per process; WINDOWS processes per variant,
- * interleaved, the median reported.
+ * when full as they do natively. Upstream's winston instrumentation bridges through Filament's
+ * @opentelemetry/winston-transport 0.35, as in make bench (bench/run.ts, logPreloadArgs). One window
+ * per process; WINDOWS processes per variant, interleaved, the median reported.
  *
  * Env: LOGGERS (pino,winston,bunyan) VARIANTS (bare,filament,filament512,upstream) N (12800)
  * WARMUP (20000) WINDOWS (1).
@@ -45,7 +45,7 @@ function preloadArgs(variant) {
     case 'bare': return [];
     case 'filament':
     case 'filament512': return ['--require', path.join(ROOT, 'dist', 'preload.js')];
-    case 'upstream': return ['--require', '@opentelemetry/auto-instrumentations-node/register', '--require', path.join(SERVERS, 'api-logs-global.cjs')];
+    case 'upstream': return ['--require', '@opentelemetry/auto-instrumentations-node/register'];
     default: throw new Error(`unknown variant ${variant}`);
   }
 }

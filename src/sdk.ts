@@ -328,8 +328,9 @@ export function startSdk(config: FilamentConfig, problems: string[]): FilamentSd
   const loggerProvider = createLoggerProvider(config, resource, pipes, masker, meterProvider, problems);
   logs.setGlobalLoggerProvider(loggerProvider);
   // SDK 3 moved the logs API into @opentelemetry/api 1.10; code written against the separate
-  // @opentelemetry/api-logs 0.2xx (@opentelemetry/winston-transport 0.34, apps' own loggers)
-  // still asks that package's global, so the same provider answers there too.
+  // @opentelemetry/api-logs 0.2xx (apps' own loggers, libraries not yet moved, such as
+  // @opentelemetry/winston-transport before 0.35) still asks that package's global, so the same
+  // provider answers there too.
   logsBeforeSdk3.setGlobalLoggerProvider(loggerProvider);
 
   const { tracerProvider, exporting } = createTracerProvider(config, resource, pipes, meterProvider);

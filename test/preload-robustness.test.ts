@@ -157,6 +157,12 @@ describe('preload: robustness', function () {
     const lookup = otlp.spans.find((s) => s.name === 'dns.lookup');
     assert.ok(lookup, `dns.lookup span from @opentelemetry/instrumentation-dns (spans: ${otlp.spans.map((s) => s.name).join(', ')})`);
     assert.equal(lookup.parentSpanId, work.spanId);
+    for (const [scope, body] of [['app-own-api', 'through @opentelemetry/api'], ['app-own-api-logs', 'through @opentelemetry/api-logs']]) {
+      const record = otlp.logs.find((l) => l.scope === scope);
+      assert.ok(record, `the app's log record ${body} is exported (scopes: ${otlp.logs.map((l) => l.scope).join(', ')})`);
+      assert.equal(record.body, body);
+      assert.equal(record.traceId, work.traceId, 'inside the app\'s span');
+    }
   });
 
   // /proc makes Node 20's recursive mkdir loop for ever; /sys refuses; a file cannot hold a directory.
