@@ -1,7 +1,8 @@
 // Folds the preload (tsc's dist/preload.js and everything it requires) into
-// ONE file, dist/preload.js, so a service's start-up does not resolve, read and
+// ONE file, dist/preload-bundle.js, so a service's start-up does not resolve, read and
 // compile each of the hundreds of modules it is made of (docs/benchmarks.md,
-// "What we found and changed").
+// "What we found and changed"); dist/preload.js becomes the thin entry that runs it
+// from V8's code cache (src/preloadEntry.ts, src/codeCache.ts).
 //
 // @opentelemetry/api and @opentelemetry/api-logs are bundled too (they were required from node_modules
 // until 2026-12: 60 files, ~23 ms of main-thread CPU and ~6.5 MiB of peak RSS at every start, most of it
@@ -37,6 +38,8 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+// The bundle dist/preload.js (src/preloadEntry.ts) runs: written beside it, under this name.
+const PRELOAD_BUNDLE = 'preload-bundle.js';
 // Virtual modules are named by their importer's path from here: the names end up in the bundle.
 const root = path.dirname(path.resolve(dist));
 
@@ -202,8 +205,7 @@ const transformerInternals = {
 
 const result = await build({
   entryPoints: [`${dist}preload.js`],
-  outfile: `${dist}preload.js`,
-  allowOverwrite: true,
+  outfile: `${dist}${PRELOAD_BUNDLE}`,
   bundle: true,
   platform: 'node',
   format: 'cjs',
@@ -271,8 +273,33 @@ if (systemInformationNetwork !== undefined) {
   });
 }
 
+// dist/preload.js, what services load: src/preloadEntry.ts with src/codeCache.ts folded in (Node's
+// built-ins only), which runs dist/preload-bundle.js from V8's code cache where it may.
+await build({
+  entryPoints: [`${dist}preloadEntry.js`],
+  outfile: `${dist}preload.js`,
+  allowOverwrite: true,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: [`./${PRELOAD_BUNDLE}`],
+  sourcemap: 'linked',
+  sourcesContent: false,
+  logLevel: 'warning',
+  plugins: [{
+    name: 'entry-requires-built-ins-only',
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, (args) => {
+        if (args.kind === 'entry-point' || isBuiltin(args.path) || args.path.startsWith('.')) return undefined;
+        return { errors: [{ text: `the preload's entry requires ${args.path}: only Node's built-ins may load before the bundle` }] };
+      });
+    },
+  }],
+});
+
 // BUNDLE_METAFILE=path: esbuild's metafile (bytes in the bundle per input file), for size analyses.
 if (process.env.BUNDLE_METAFILE) writeFileSync(process.env.BUNDLE_METAFILE, JSON.stringify(result.metafile));
 const inputs = Object.keys(result.metafile.inputs).length;
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-process.stdout.write(`bundle: dist/preload.js from ${inputs} modules (${Math.round(bytes / 1024)} KiB with its map)\n`);
+process.stdout.write(`bundle: dist/${PRELOAD_BUNDLE} from ${inputs} modules (${Math.round(bytes / 1024)} KiB with its map)\n`);

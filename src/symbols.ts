@@ -26,6 +26,8 @@ export const kRuntime = Symbol.for('filament-otel.runtime.v1');
 export const kEsmHooks = Symbol.for('filament-otel.esmHooks.v1');
 /** Set by the ESM entry (preload.mts) once import-in-the-middle's loader hook is registered in this thread (importHook.ts). */
 export const kEsmLoader = Symbol.for('filament-otel.esmLoader.v1');
+/** How the preload's bundle was loaded in this thread (codeCache.ts): what the start-up and its tests read. */
+export const kCodeCache = Symbol.for('filament-otel.codeCache.v1');
 
 /** On an amqplib channel: the dead-letter tap's own channel, never instrumented (amqp/). */
 export const kTapChannel = Symbol.for('filament-otel.amqp.tapChannel');

@@ -188,7 +188,8 @@ describe('unit: OTEL_CONFIG_FILE errors', () => {
 
   it('a FILAMENT_* variable the file does not substitute is ignored, and said once', () => {
     const p = file('subst.yaml', 'file_format: "1.0"\ndistribution:\n  filament:\n    mask_keys: ${env:FILAMENT_MASK_KEYS}\n');
-    const env = { FILAMENT_MASK_KEYS: 'orderSecret', FILAMENT_HTTP_IGNORE_PATHS: '/x' };
+    // FILAMENT_CODE_CACHE is read before any configuration (src/codeCache.ts): never ignored, never said.
+    const env = { FILAMENT_MASK_KEYS: 'orderSecret', FILAMENT_HTTP_IGNORE_PATHS: '/x', FILAMENT_CODE_CACHE: 'off' };
     process.env.FILAMENT_MASK_KEYS = 'orderSecret';
     try {
       const { config, problems } = readConfigFile(p, env);

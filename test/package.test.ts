@@ -60,7 +60,7 @@ describe('unit: package dependencies', () => {
 
   it('declares exactly what the shipped entry points load, the tools\' own packages apart', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-    const entries = ['preload.js', 'preload.mjs', 'index.js', 'index.mjs', 'cli.js', 'responder.js'];
+    const entries = ['preload.js', 'preload-bundle.js', 'preload.mjs', 'index.js', 'index.mjs', 'cli.js', 'responder.js'];
     const loaded = bareRequires(entries);
     const toolOwn = new Set<string>(Object.values(TOOL_PACKAGES).flat());
     // @grpc/grpc-js: the preload asks the app for it by name with OTEL_EXPORTER_OTLP_PROTOCOL=grpc (src/export/grpcPackage.ts).

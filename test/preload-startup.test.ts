@@ -73,15 +73,15 @@ describe('preload: start-up', function () {
     assert.ok(loaded.includes('NativeModule zlib'), loaded.join(', ')); // the exporter's transport was loaded now
   });
 
-  it('dist/preload.js carries only the semantic-conventions constants it reads, not the package\'s tables', () => {
+  it('dist/preload-bundle.js carries only the semantic-conventions constants it reads, not the package\'s tables', () => {
     // scripts/bundle.mjs: each require() of the package gets the names its file reads, from the ES build.
-    const source = readFileSync(path.join(ROOT, 'dist', 'preload.js'), 'utf8');
+    const source = readFileSync(path.join(ROOT, 'dist', 'preload-bundle.js'), 'utf8');
     assert.ok(source.includes('"http.response.status_code"'), 'a constant the bundle reads');
     assert.deepEqual([...new Set(source.match(/\bSEMATTRS_\w+|\bSEMRESATTRS_\w+|\bcreateConstMap\b/g) ?? [])].slice(0, 5), []);
   });
 
-  it('dist/preload.js is ASCII only, so V8 keeps its source one byte a character', () => {
-    const source = readFileSync(path.join(ROOT, 'dist', 'preload.js'), 'utf8');
+  it('dist/preload-bundle.js is ASCII only, so V8 keeps its source one byte a character', () => {
+    const source = readFileSync(path.join(ROOT, 'dist', 'preload-bundle.js'), 'utf8');
     assert.ok(source.length > 100000, String(source.length));
     assert.deepEqual([...source.matchAll(/[^\x00-\x7f]/g)].map((m) => m[0]), []);
   });

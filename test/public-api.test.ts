@@ -70,21 +70,23 @@ describe('public API only: no upstream internals outside src/patches/', () => {
     assert.deepEqual(violationsInSource(`src${path.sep}sdk.ts`, '// reaches into `_delegate._transport` upstream\n'), []);
   });
 
-  it('dist/preload.js: no require of a deep @opentelemetry path; no underscore member in code mapped to our sources outside src/patches/', () => {
-    const bundle = fs.readFileSync(path.join(ROOT, 'dist', 'preload.js'), 'utf8');
-    const deep = [...bundle.matchAll(/require\((["'])(@opentelemetry\/[a-z0-9-]+\/(?:build|dist)\/[^"']*)\1\)/g)].map((m) => m[2]);
-    assert.deepEqual(deep, []);
-    const map = new SourceMap(JSON.parse(fs.readFileSync(path.join(ROOT, 'dist', 'preload.js.map'), 'utf8')) as never);
+  it('dist/preload.js and the bundle it runs: no require of a deep @opentelemetry path; no underscore member in code mapped to our sources outside src/patches/', () => {
     const found: string[] = [];
-    bundle.split('\n').forEach((line, lineNumber) => {
-      for (const m of line.matchAll(UNDERSCORE_MEMBER)) {
-        if (DOCUMENT_FIELDS.has(m[1] as string)) continue;
-        const entry = map.findEntry(lineNumber, (m.index ?? 0) + m[0].indexOf('_')) as { originalSource?: string; originalLine?: number };
-        const source = entry.originalSource ?? '';
-        if (!source.includes('/src/') || source.includes('node_modules') || source.includes('/src/patches/')) continue;
-        found.push(`${path.relative(ROOT, path.resolve(path.join(ROOT, 'dist'), source))}:${(entry.originalLine ?? 0) + 1}: ${m[1]}`);
-      }
-    });
+    for (const file of ['preload.js', 'preload-bundle.js']) {
+      const bundle = fs.readFileSync(path.join(ROOT, 'dist', file), 'utf8');
+      const deep = [...bundle.matchAll(/require\((["'])(@opentelemetry\/[a-z0-9-]+\/(?:build|dist)\/[^"']*)\1\)/g)].map((m) => m[2]);
+      assert.deepEqual(deep, []);
+      const map = new SourceMap(JSON.parse(fs.readFileSync(path.join(ROOT, 'dist', `${file}.map`), 'utf8')) as never);
+      bundle.split('\n').forEach((line, lineNumber) => {
+        for (const m of line.matchAll(UNDERSCORE_MEMBER)) {
+          if (DOCUMENT_FIELDS.has(m[1] as string)) continue;
+          const entry = map.findEntry(lineNumber, (m.index ?? 0) + m[0].indexOf('_')) as { originalSource?: string; originalLine?: number };
+          const source = entry.originalSource ?? '';
+          if (!source.includes('/src/') || source.includes('node_modules') || source.includes('/src/patches/')) continue;
+          found.push(`${path.relative(ROOT, path.resolve(path.join(ROOT, 'dist'), source))}:${(entry.originalLine ?? 0) + 1}: ${m[1]}`);
+        }
+      });
+    }
     assert.deepEqual(found, []);
   });
 });

@@ -131,7 +131,7 @@ describe('filament setup: what runs nowhere here, verified by types and contract
   });
 
   it('the engines\' clients stay out of the preload services load (the CLI is its own entry)', () => {
-    const preload = fs.readFileSync(path.join(ROOT, 'dist', 'preload.js'), 'utf8');
+    const preload = ['preload.js', 'preload-bundle.js'].map((f) => fs.readFileSync(path.join(ROOT, 'dist', f), 'utf8')).join('\n');
     assert.doesNotMatch(preload, /@opensearch-project\/opensearch|@elastic\/elasticsearch|@elastic\/transport/);
     assert.match(fs.readFileSync(path.join(ROOT, 'dist', 'cli.js'), 'utf8'), /^#!\/usr\/bin\/env node/);
   });

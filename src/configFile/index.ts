@@ -63,13 +63,19 @@ function configFromFile(file: string): { config: FilamentConfig; text: string } 
 }
 
 /**
+ * Read from the environment before any configuration, by dist/preload.js itself (src/codeCache.ts:
+ * it decides how the code that reads the file is loaded), so never part of the file.
+ */
+const READ_BEFORE_CONFIGURATION = new Set(['FILAMENT_CODE_CACHE']);
+
+/**
  * FILAMENT_* variables set beside OTEL_CONFIG_FILE and not substituted by the file are
  * ignored, as the specification has the OTEL_* ones ignored; said once, since a
  * FILAMENT_MASK_KEYS that silently stops masking is a leak.
  */
 function ignoredVariables(file: string, text: string, env: Readonly<Record<string, string | undefined>>): string[] {
   const ignored = Object.keys(env)
-    .filter((name) => name.startsWith('FILAMENT_') && (env[name] ?? '').trim() !== '')
+    .filter((name) => name.startsWith('FILAMENT_') && !READ_BEFORE_CONFIGURATION.has(name) && (env[name] ?? '').trim() !== '')
     .filter((name) => !new RegExp(`\\$\\{(env:)?${name}(:-[^}]*)?\\}`).test(text))
     .sort();
   if (ignored.length === 0) return [];
