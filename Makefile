@@ -41,7 +41,7 @@ dist/.alerting-checked: $(ALERTING_INPUTS)
 	bash scripts/prometheus.sh check
 	@mkdir -p dist && touch $@
 
-build: dist/.built ## Compile src/ to dist/ and bundle the preload services load into dist/preload.js (when src/ changed)
+build: dist/.built ## Compile src/ to dist/ and bundle the preload into dist/preload-bundle.js and its entry dist/preload.js (when src/ changed)
 
 rabbitmq: ## Install RabbitMQ via apt when absent and start it on 127.0.0.1:5672 (amqps on 127.0.0.1:5671, its CA: scripts/rabbitmq.sh ca)
 	bash scripts/rabbitmq.sh start
