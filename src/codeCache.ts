@@ -5,10 +5,11 @@
  * system's temporary directory; `off` — the bundle is required as any module; an absolute path —
  * that directory.
  *
- * - Made two seconds after the start, not at compile time: by then the preload has started and
- *   the app's modules have been loaded and patched, so the cache holds the bytecode of every
- *   function that start-up ran, not only the top level (measured: +380 → +221 M main-thread
- *   instructions for `-e 0`; a compile-time cache +296 M), and the writing is off the start-up.
+ * - Made two seconds after the start, or once the first export has been sent, not at compile
+ *   time: by then the preload has started and the app's modules have been loaded and patched, so
+ *   the cache holds the bytecode of every function that ran, not only the top level (measured:
+ *   +380 → +221 M main-thread instructions for `-e 0`; a compile-time cache +296 M), and the
+ *   writing is off the start-up.
  * - Named by what V8 does not check: V8 accepts a cache made by its own version with its own flags
  *   for any source of the same LENGTH (v8 src/snapshot/code-serializer.cc, SanityCheck), so an
  *   edited bundle would run the old code. The name is a SHA-256 of the source, Node's version, the
@@ -43,6 +44,12 @@ export interface CodeCacheState {
   file?: string;
   /** Set once this process wrote the cache file. */
   written?: boolean;
+  /**
+   * Set by the bundle's export path (export/lazyExporter.ts): 'awaited' when an exporter is made,
+   * 'done' once one has sent its first batch — the cache waits for that, so the code of the
+   * first export is in it too.
+   */
+  firstExport?: 'awaited' | 'done';
 }
 
 declare module './symbols' {
@@ -56,9 +63,12 @@ const DIGEST_BYTES = 32;
 /**
  * When a start that found no usable cache writes one: serialising and writing ~800 KB costs about
  * as much as a third of the start-up it saves, so it waits until the service is up (and a process
- * that ends sooner writes none), and the bytecode of the app's start-up is in it by then.
+ * that ends sooner writes none), and the bytecode of the app's start-up is in it by then — and,
+ * up to WRITE_BY_MS, until the first export has been sent (its code was a fifth of what a
+ * start-up without it still compiled: docs/benchmarks.md, "Start-up: the code cache").
  */
 const WRITE_AFTER_MS = 2000;
+const WRITE_BY_MS = 30000;
 /** Files of other keys kept beside the newest (other Node lines or flags on one host); older ones are deleted. */
 const KEEP_FILES = 8;
 
@@ -147,8 +157,11 @@ function flagsOf(execArgv: readonly string[]): string {
   return kept.join('\0');
 }
 
-/** The cache's key: the source's SHA-256 with everything else V8 checks or ignores (see the top). */
-function cacheKey(source: string): Buffer {
+/**
+ * The cache's key: the source's SHA-256 with everything else V8 checks or ignores (see the top).
+ * Hashed as read: a string would be encoded to UTF-8 again first (3 ms instead of 0.7 here).
+ */
+function cacheKey(source: Buffer): Buffer {
   return createHash('sha256').update(source).update('\0').update(process.version).update('\0').update(`${process.platform}-${process.arch}`)
     .update('\0').update(flagsOf(process.execArgv)).update('\0').update(process.env.NODE_OPTIONS ?? '').digest();
 }
@@ -174,8 +187,9 @@ export function runBundle(bundle: string): void {
         state.outcome = 'refused';
         say(`the code cache directory ${dir} ${unsafe}: the preload starts without it (FILAMENT_CODE_CACHE, docs/settings.md)`);
       } else {
-        source = fs.readFileSync(bundle, 'utf8');
-        key = cacheKey(source);
+        const bytes = fs.readFileSync(bundle);
+        key = cacheKey(bytes);
+        source = bytes.toString('utf8');
         file = path.join(dir, `preload-${key.toString('hex').slice(0, 32)}.v8cache`);
         state.file = file;
         const read = readCache(file, key, uid);
@@ -211,7 +225,12 @@ export function runBundle(bundle: string): void {
   const cacheFile = file;
   const cacheKeyBytes = key;
   const seen = fs.statSync(cacheFile, { throwIfNoEntry: false })?.mtimeMs;
-  setTimeout(() => {
+  const started = Date.now();
+  const write = (): void => {
+    if (state.firstExport === 'awaited' && Date.now() - started < WRITE_BY_MS) {
+      setTimeout(write, WRITE_AFTER_MS).unref();
+      return;
+    }
     try {
       // Processes started together (cluster workers) all missed: the first to get here writes.
       if (fs.statSync(cacheFile, { throwIfNoEntry: false })?.mtimeMs !== seen) return;
@@ -220,7 +239,8 @@ export function runBundle(bundle: string): void {
     } catch {
       // no space, a read-only file system: the next start compiles again
     }
-  }, WRITE_AFTER_MS).unref();
+  };
+  setTimeout(write, WRITE_AFTER_MS).unref();
 }
 
 type CommonJsWrapper = (this: unknown, exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;

@@ -16,7 +16,7 @@ const { startFixture, killLeftovers } = trackedFixtures();
 /** Where the fixtures run (test/support/fixture.ts), so `filament-otel/preload` resolves as it does for them. */
 const ROOT = path.join(__dirname, '..');
 
-interface CacheState { outcome: string; file?: string; written?: boolean }
+interface CacheState { outcome: string; file?: string; written?: boolean; firstExport?: string }
 interface Start { state: CacheState; stderr: string }
 
 describe('the preload\'s code cache (FILAMENT_CODE_CACHE)', function () {
@@ -38,7 +38,9 @@ describe('the preload\'s code cache (FILAMENT_CODE_CACHE)', function () {
     otlp.clear();
     const app = await startFixture('code-cache.cjs', { otlp: otlp.url, env, args: wait ? ['wait'] : [], readyText: 'DONE', readyTimeoutMs: 20000 });
     assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
-    const state = JSON.parse(/^STATE (.*)$/m.exec(app.stdout())?.[1] ?? 'null') as CacheState;
+    const { firstExport, ...state } = JSON.parse(/^STATE (.*)$/m.exec(app.stdout())?.[1] ?? 'null') as CacheState;
+    // The fixture's forceFlush sent a batch: a cache written waited for it (src/codeCache.ts).
+    if (state.written === true) assert.equal(firstExport, 'done');
     assert.ok(await otlp.waitFor(() => otlp.events('order.status_changed').length === 1), `the order event arrives (${state?.outcome})`);
     const [order] = otlp.events('order.status_changed');
     assert.equal(order?.attributes['order.number'], 'ORD-CACHE');
@@ -61,6 +63,21 @@ describe('the preload\'s code cache (FILAMENT_CODE_CACHE)', function () {
     const second = await start({ FILAMENT_CODE_CACHE: dir });
     assert.deepEqual(second.state, { outcome: 'used', file: first.state.file });
     assert.equal(second.stderr, '');
+  });
+
+  it('the cache waits for the first export, so that its code is in it', async () => {
+    const dir = fresh('late');
+    otlp.clear();
+    const minute = '60000';
+    const app = await startFixture('code-cache.cjs', {
+      otlp: otlp.url, args: ['late'], readyText: 'DONE', readyTimeoutMs: 20000,
+      env: { FILAMENT_CODE_CACHE: dir, OTEL_BLRP_SCHEDULE_DELAY: minute, OTEL_BSP_SCHEDULE_DELAY: minute, OTEL_METRIC_EXPORT_INTERVAL: minute },
+    });
+    assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
+    assert.equal(/^LATE (.*)$/m.exec(app.stdout())?.[1], 'false', 'not written at 2 s: no export had been sent');
+    const state = JSON.parse(/^STATE (.*)$/m.exec(app.stdout())?.[1] ?? 'null') as CacheState;
+    assert.equal(state.written, true, app.stdout());
+    assert.equal(state.firstExport, 'done');
   });
 
   it('a cache written by an image\'s build step (exporters off, a -e script) is the service\'s (docs/settings.md, "Containers")', async () => {

@@ -7,6 +7,7 @@
  */
 import { diag } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { globals, kCodeCache } from '../symbols';
 import { abandonedError, StopSignal } from './stopSignal';
 
 /**
@@ -59,7 +60,10 @@ export class LazyExporter<T, E extends AnyExporter<T>> {
     private readonly create: () => E,
     private readonly stop: StopSignal = new StopSignal(),
     private readonly capacity = MAX_WAITING_EXPORTS,
-  ) {}
+  ) {
+    const codeCache = globals[kCodeCache];
+    if (codeCache !== undefined && codeCache.firstExport === undefined) codeCache.firstExport = 'awaited';
+  }
 
   protected exporter(): E | undefined {
     if (this.real === undefined && !this.failed) {
@@ -115,6 +119,10 @@ export class LazyExporter<T, E extends AnyExporter<T>> {
         }
       }
     });
+    // Serialised and handed to the transport: the preload's code cache holds this code once it
+    // waited for it (codeCache.ts).
+    const codeCache = globals[kCodeCache];
+    if (codeCache !== undefined && codeCache.firstExport !== 'done') codeCache.firstExport = 'done';
   }
 
   /**
