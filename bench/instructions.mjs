@@ -30,7 +30,7 @@
  * MODE=profile: the same warm-up and window, without valgrind, the V8 sampling
  * profiler on over the window (bench/servers/profile-window.cjs); prints the
  * top self-time functions with their share of the window's samples, grouped
- * by source file and package through dist/preload.js's source map.
+ * by source file and package through the preload bundle's source map.
  * MODE=heap: the same with V8's sampling heap profiler (every allocation of the
  * window, garbage included): bytes allocated per unit by function and package.
  *
@@ -311,7 +311,7 @@ const sourceMaps = new Map();
 /** The original source of a profiled function: bundles (a preload.js with its .map) through their source map. */
 function sourceOf(url, line, column) {
   const file = url.replace(/^file:\/\//, '');
-  if (!file.endsWith('/preload.js')) return file.replace(`${ROOT}/`, '');
+  if (!/\/preload(-bundle)?\.js$/.test(file)) return file.replace(`${ROOT}/`, '');
   if (!sourceMaps.has(file)) {
     const mapFile = `${file}.map`;
     sourceMaps.set(file, fs.existsSync(mapFile) ? new SourceMap(JSON.parse(fs.readFileSync(mapFile, 'utf8'))) : null);

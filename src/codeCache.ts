@@ -224,7 +224,12 @@ export function runBundle(bundle: string): void {
   if (state.outcome === 'used' || !isMainThread) return;
   const cacheFile = file;
   const cacheKeyBytes = key;
-  const seen = fs.statSync(cacheFile, { throwIfNoEntry: false })?.mtimeMs;
+  let seen: number | undefined;
+  try {
+    seen = fs.statSync(cacheFile, { throwIfNoEntry: false })?.mtimeMs;
+  } catch {
+    return; // the directory became unreadable since it was checked: compile again next time
+  }
   const started = Date.now();
   const write = (): void => {
     if (state.firstExport === 'awaited' && Date.now() - started < WRITE_BY_MS) {
