@@ -5,8 +5,8 @@
  * system's temporary directory; `off` — the bundle is required as any module; an absolute path —
  * that directory.
  *
- * - Made two seconds after the start, or once the first export has been sent, not at compile
- *   time: by then the preload has started and the app's modules have been loaded and patched, so
+ * - Made two seconds after the start at the earliest, once the first export has been sent (at
+ *   most 30 s after the start), not at compile time: by then the preload has started and the app's modules have been loaded and patched, so
  *   the cache holds the bytecode of every function that ran, not only the top level (measured:
  *   +380 → +221 M main-thread instructions for `-e 0`; a compile-time cache +296 M), and the
  *   writing is off the start-up.
@@ -61,11 +61,11 @@ declare module './symbols' {
 const MAGIC = Buffer.from('filament-otel v8 code cache 1\n', 'latin1');
 const DIGEST_BYTES = 32;
 /**
- * When a start that found no usable cache writes one: serialising and writing ~800 KB costs about
- * as much as a third of the start-up it saves, so it waits until the service is up (and a process
- * that ends sooner writes none), and the bytecode of the app's start-up is in it by then — and,
- * up to WRITE_BY_MS, until the first export has been sent (its code was a fifth of what a
- * start-up without it still compiled: docs/benchmarks.md, "Start-up: the code cache").
+ * When a start that found no usable cache writes one: serialising, hashing and writing ~1 MB cost
+ * about as many instructions as one start saves (callgrind), so it waits until the service is up
+ * (and a process that ends sooner writes none), and the bytecode of the app's start-up is in it by
+ * then — and, up to WRITE_BY_MS, until the first export has been sent, so that its code is too
+ * (start-up added +108…121 → +89…95 ms: docs/benchmarks.md, "Start-up: the code cache").
  */
 const WRITE_AFTER_MS = 2000;
 const WRITE_BY_MS = 30000;
