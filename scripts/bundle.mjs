@@ -38,7 +38,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
-// The bundle dist/preload.js (src/preloadEntry.ts) runs: written beside it, under this name.
+// The bundle that dist/preload.js (src/preloadEntry.ts) runs: written beside it, under this name.
 const PRELOAD_BUNDLE = 'preload-bundle.js';
 // Virtual modules are named by their importer's path from here: the names end up in the bundle.
 const root = path.dirname(path.resolve(dist));
@@ -54,7 +54,7 @@ const TRANSFORMER_INTERNALS = 'filament-otel:otlp-transformer-internals';
 // only); loading it pulls in child_process and ~1 MiB of code an idle service never runs. It gets a
 // stand-in that loads the module on the first call of the one function host-metrics uses, from a
 // file of its own beside the bundle (dist/systeminformation-network.js, built below): inside
-// dist/preload.js its 90 KB would still be parsed at every start-up.
+// dist/preload-bundle.js its 90 KB would still be parsed at every start-up.
 const SYSTEMINFORMATION_NETWORK = 'systeminformation-network.js';
 let systemInformationNetwork;
 const lazySystemInformation = {
@@ -250,14 +250,14 @@ if (dynamic.length > 0) throw new Error(`bundle: import() of a non-built-in woul
 // escapes such characters in code (its default `charset: 'ascii'`) but keeps the comments it
 // places before class members as they are; those get a '?' per UTF-16 unit, so the source map's
 // columns stay right. Anything else non-ASCII fails the build.
-const bundle = readFileSync(`${dist}preload.js`, 'utf8');
+const bundle = readFileSync(`${dist}${PRELOAD_BUNDLE}`, 'utf8');
 const lines = bundle.split('\n');
 for (const [i, line] of lines.entries()) {
   if (/[^\x00-\x7f]/.test(line) && !/^\s*(\*|\/\*|\/\/)/.test(line)) {
-    throw new Error(`bundle: dist/preload.js:${i + 1} has a non-ASCII character outside a comment`);
+    throw new Error(`bundle: dist/${PRELOAD_BUNDLE}:${i + 1} has a non-ASCII character outside a comment`);
   }
 }
-writeFileSync(`${dist}preload.js`, bundle.replace(/[^\x00-\x7f]/g, '?'));
+writeFileSync(`${dist}${PRELOAD_BUNDLE}`, bundle.replace(/[^\x00-\x7f]/g, '?'));
 
 if (systemInformationNetwork !== undefined) {
   await build({

@@ -21,7 +21,7 @@ interface Entry {
   readonly pkg?: string;
   /**
    * A literal `require` of `pkg` for the packages we depend on: the bundler
-   * (scripts/bundle.mjs) folds those into dist/preload.js, which still runs
+   * (scripts/bundle.mjs) folds those into dist/preload-bundle.js, which still runs
    * them only when the name is enabled. The others are resolved at run time.
    */
   readonly load?: () => Record<string, unknown>;

@@ -1,6 +1,6 @@
 /**
  * `node --import filament-otel/preload app.mjs` (dist/preload.mjs): hands the
- * CommonJS preload (preload.ts, bundled into dist/preload.js) a way to register
+ * CommonJS preload (preload.ts, bundled into dist/preload-bundle.js and run by dist/preload.js) a way to register
  * the import-in-the-middle loader hook, requires it, and holds the app's first
  * import until the hook has acknowledged every module the instrumentations
  * hook. Whether anything starts (OTEL_SDK_DISABLED, a worker thread, --require
@@ -15,7 +15,7 @@ type Iitm = typeof import('import-in-the-middle');
 
 const require = createRequire(import.meta.url);
 // The hook must be the import-in-the-middle copy the instrumentations use: the one
-// dist/preload.js (which bundles @opentelemetry/instrumentation) requires from here.
+// dist/preload-bundle.js (which bundles @opentelemetry/instrumentation) requires from here.
 const syncHooksUrl = (): string => pathToFileURL(require.resolve('import-in-the-middle/register-hooks.mjs')).href;
 // Loaded whether or not the preload starts: the registration itself must be synchronous.
 let syncHooks: SyncHooks | undefined;

@@ -1,7 +1,7 @@
 /**
  * One home for the symbols and the process-wide state kept under them (as
  * pino's lib/symbols.js). Registered symbols (`Symbol.for`): two copies of the
- * package — the preload's bundle (dist/preload.js) and the app's own
+ * package — the preload's bundle (dist/preload-bundle.js) and the app's own
  * `require('filament-otel')` (dist/index.js) — meet on the same slots of
  * `globalThis`, so the app's API calls reach the preload's SDK and runtime.
  * The `.v1` suffix changes when a slot's shape does, so copies of different

@@ -5,7 +5,7 @@
  * file path beside the package's entry point (its exports map has only ".").
  * Any other version, or another shape, and this is a no-op: the serialiser
  * runs unchanged (test/protobuf-strings.test.ts fails when the shape changes).
- * In dist/preload.js otlp-transformer is bundled: scripts/bundle.mjs names the
+ * In dist/preload-bundle.js otlp-transformer is bundled: scripts/bundle.mjs names the
  * bundled copy's two files by path at build time (the virtual module required
  * below), so the classes patched are the ones the bundle's exporters use.
  *
@@ -47,7 +47,7 @@ export interface SerializerInternals {
 
 let loaded: SerializerInternals | null | undefined;
 
-/** Resolved by scripts/bundle.mjs in dist/preload.js only; elsewhere (tsc's output, the tests) it does not exist. */
+/** Resolved by scripts/bundle.mjs in dist/preload-bundle.js only; elsewhere (tsc's output, the tests) it does not exist. */
 const BUNDLED_INTERNALS = 'filament-otel:otlp-transformer-internals';
 
 /** The bundled copy's writer and estimator (null: not found at build time), or undefined outside the bundle. */
