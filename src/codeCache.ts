@@ -87,6 +87,11 @@ export function codeCacheDirectory(value: string | undefined, tmpdir: string, ui
   return { problem: `FILAMENT_CODE_CACHE=${v} is neither on, off nor an absolute directory; the preload starts without the code cache` };
 }
 
+/** Who besides the owner may write a directory or file of this mode (group or others may: 0o022). */
+function writableBy(mode: number): string {
+  return `is writable by ${(mode & 0o002) !== 0 ? 'others' : 'its group'} (mode ${(mode & 0o777).toString(8)})`;
+}
+
 /** Why `dir` may not hold code this process runs, or undefined when it may (created 0700 if missing). */
 function unsafeDirectory(dir: string, uid: number | undefined): string | undefined {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -94,7 +99,7 @@ function unsafeDirectory(dir: string, uid: number | undefined): string | undefin
   if (st.isSymbolicLink()) return 'is a symbolic link';
   if (!st.isDirectory()) return 'is not a directory';
   if (uid !== undefined && st.uid !== uid) return `is owned by uid ${st.uid}, not ${uid}`;
-  if ((st.mode & 0o022) !== 0) return `is writable by ${(st.mode & 0o002) !== 0 ? 'others' : 'its group'} (mode ${(st.mode & 0o777).toString(8)})`;
+  if ((st.mode & 0o022) !== 0) return writableBy(st.mode);
   return undefined;
 }
 
@@ -111,7 +116,7 @@ function readCache(file: string, key: Buffer, uid: number | undefined): Buffer |
     const st = fs.fstatSync(fd);
     if (!st.isFile()) return { refused: 'is not a regular file' };
     if (uid !== undefined && st.uid !== uid) return { refused: `is owned by uid ${st.uid}, not ${uid}` };
-    if ((st.mode & 0o022) !== 0) return { refused: `is writable by others (mode ${(st.mode & 0o777).toString(8)})` };
+    if ((st.mode & 0o022) !== 0) return { refused: writableBy(st.mode) };
     const whole = fs.readFileSync(fd);
     const head = MAGIC.length + 2 * DIGEST_BYTES;
     if (whole.length <= head || !whole.subarray(0, MAGIC.length).equals(MAGIC)) return { stale: 'not a cache of this format' };
