@@ -36,6 +36,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inlineConstants } from './lib/inline-constants.mjs';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 // The bundle that dist/preload.js (src/preloadEntry.ts) runs: written beside it, under this name.
@@ -115,6 +116,31 @@ const semconvUsedNames = {
         resolveDir: path.dirname(args.pluginData),
         warnings: names === null ? [{ text: `${args.path} uses ${SEMCONV} otherwise than by name: all of it is bundled` }] : [],
       };
+    });
+  },
+};
+
+// Semantic-convention names read in src/'s files (dist/**/*.js, tsc's output) become their values,
+// and attribute keys made of them plain keys: scripts/lib/inline-constants.mjs says why. The values
+// are the modules' own, read here at build time: what is exported does not change
+// (test/bundle-constants.test.ts).
+const requireHere = createRequire(import.meta.url);
+const OWN_SEMCONV = /^(?:\.\.?\/)+semconv$/;
+const inlinedNames = { files: 0, reads: 0 };
+const inlineSemconvConstants = {
+  name: 'inline-semconv-constants',
+  setup(b) {
+    b.onLoad({ filter: new RegExp(`^${dist.replace(/[\\/.]/g, (c) => `\\${c}`)}.*\\.js$`) }, (args) => {
+      const valuesOf = (specifier) => {
+        if (specifier === SEMCONV) return requireHere(SEMCONV);
+        if (OWN_SEMCONV.test(specifier)) return requireHere(path.resolve(path.dirname(args.path), `${specifier}.js`));
+        return undefined;
+      };
+      const { source, reads } = inlineConstants(readFileSync(args.path, 'utf8'), valuesOf);
+      if (reads === 0) return undefined;
+      inlinedNames.files++;
+      inlinedNames.reads += reads;
+      return { contents: source, loader: 'js', resolveDir: path.dirname(args.path) };
     });
   },
 };
@@ -227,7 +253,7 @@ const result = await build({
   logLevel: 'warning',
   logOverride: { 'require-resolve-not-external': 'silent' },
   metafile: true,
-  plugins: [transformerInternals, lazySystemInformation, semconvUsedNames, importHookWhenLoaderRegistered, lazyZlibInExporterBase, debugOnlyUnderDEBUG],
+  plugins: [inlineSemconvConstants, transformerInternals, lazySystemInformation, semconvUsedNames, importHookWhenLoaderRegistered, lazyZlibInExporterBase, debugOnlyUnderDEBUG],
   // import() of a built-in becomes require(): @opentelemetry/otlp-exporter-base makes its HTTP
   // agent with `await import('http')`, and on Node 22+ the ESM namespace of node:http reads every
   // export, lazy ones included, which loads Node's bundled undici (http2, web streams, assert, …)
@@ -302,4 +328,4 @@ await build({
 if (process.env.BUNDLE_METAFILE) writeFileSync(process.env.BUNDLE_METAFILE, JSON.stringify(result.metafile));
 const inputs = Object.keys(result.metafile.inputs).length;
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-process.stdout.write(`bundle: dist/${PRELOAD_BUNDLE} from ${inputs} modules (${Math.round(bytes / 1024)} KiB with its map)\n`);
+process.stdout.write(`bundle: dist/${PRELOAD_BUNDLE} from ${inputs} modules (${Math.round(bytes / 1024)} KiB with its map; ${inlinedNames.reads} semantic-convention names inlined in ${inlinedNames.files} files)\n`);
