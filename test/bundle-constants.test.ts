@@ -19,7 +19,7 @@ type Inline = (source: string, valuesOf: (specifier: string) => Record<string, u
 const inline = inlineConstants as Inline;
 
 describe('bundle: semantic-convention names inlined', () => {
-  const values: Record<string, unknown> = { ATTR_A: 'a.b', PORT: 3, fn: () => 1, LIST: ['x'], NAN: Number.NaN };
+  const values: Record<string, unknown> = { ATTR_A: 'a.b', PORT: 3, MINUS: -1, fn: () => 1, LIST: ['x'], NAN: Number.NaN };
   const valuesOf = (specifier: string) => (specifier === './semconv' ? values : undefined);
 
   it('rewrites reads and object-literal keys of a constants module, and nothing else', () => {
@@ -32,6 +32,7 @@ describe('bundle: semantic-convention names inlined', () => {
       'const d = (0, semconv_1.fn)(1) + semconv_1.fn();',
       'const e = semconv_1.LIST.concat(semconv_1.NAN, semconv_1.ATTR_MISSING);',
       'const f = q.semconv_1.ATTR_A + `${semconv_1.ATTR_A}` + (semconv_1.ATTR_A === s);',
+      'const h = -semconv_1.MINUS;',
     ].join('\n');
     const { source: out, reads } = inline(source, valuesOf);
     assert.equal(out, [
@@ -46,8 +47,9 @@ describe('bundle: semantic-convention names inlined', () => {
       'const d = (0, semconv_1.fn)(1) + semconv_1.fn();',
       'const e = semconv_1.LIST.concat(semconv_1.NAN, semconv_1.ATTR_MISSING);',
       'const f = q.semconv_1.ATTR_A + `${"a.b"}` + ("a.b" === s);',
+      'const h = -(-1);',
     ].join('\n'));
-    assert.equal(reads, 7);  // a's three, g's key, c's, and f's two
+    assert.equal(reads, 8); // a's three, g's key, c's, f's two and h's
   });
 
   it('leaves an assignment to a binding\'s property alone', () => {

@@ -8,7 +8,7 @@
 // Filament's own hooks (docs/benchmarks.md, "Semantic-convention names inlined"). This rewrites such
 // a read to the name's value, and such a key to a plain one, for the bindings of the modules given.
 
-/** `const x_1 = require("…");` bindings of the specifiers `isConstantsModule` accepts. */
+/** tsc's `const x_1 = require("…");`: the bindings whose specifier `valuesOf` knows are rewritten. */
 const BINDING = /(?:const|var|let)\s+([\w$]+)\s*=\s*require\("([^"]+)"\);/g;
 /** Whitespace, line comments and block comments, as tsc leaves them between an object literal's members. */
 const SPACE_OR_COMMENTS = String.raw`(?:\s|\/\/[^\n]*\n|\/\*[\s\S]*?\*\/)*`;
@@ -29,7 +29,10 @@ export function inlineConstants(source, valuesOf) {
     if (values === undefined) continue;
     const literal = (name) => {
       const value = Object.hasOwn(values, name) ? values[name] : undefined;
-      return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)) ? JSON.stringify(value) : undefined;
+      if (typeof value === 'string') return JSON.stringify(value);
+      // In parentheses when negative: `-x_1.N` must not become `--1`.
+      if (typeof value === 'number' && Number.isFinite(value)) return value < 0 || Object.is(value, -0) ? `(${value})` : String(value);
+      return undefined;
     };
     const b = binding.replace(/\$/g, '\\$');
     // A key of an object literal follows `{` or `,` (and maybe comments); an element access has an
