@@ -235,7 +235,7 @@ const result = await build({
   bundle: true,
   platform: 'node',
   format: 'cjs',
-  target: 'node20',
+  target: 'node22',
   // No keepNames: its __name() calls run on every closure creation, in the
   // request path (docs/benchmarks.md); the CJS inputs are wrapped per module,
   // so their class names are never renamed. (Minifying identifiers too, 825 → 480 KB, made the
@@ -263,7 +263,8 @@ const result = await build({
   supported: { 'dynamic-import': false },
 });
 
-// require() of an ES module fails on Node 20: besides the bundled modules, only built-ins may be
+// require() of an ES module fails when it (or a module it imports) uses top-level await, and
+// Node before 22.12 refuses it outright: besides the bundled modules, only built-ins may be
 // import()ed (see `supported`) — and @grpc/grpc-js, which is CommonJS (otlp-grpc-exporter-base
 // import()s it in a helper the gRPC exporter, src/export/otlpGrpcExporter.ts, does not call).
 const COMMONJS_EXTERNALS = new Set(['@grpc/grpc-js']);
@@ -292,7 +293,7 @@ if (systemInformationNetwork !== undefined) {
     bundle: true,
     platform: 'node',
     format: 'cjs',
-    target: 'node20',
+    target: 'node22',
     minifyWhitespace: true,
     legalComments: 'linked',
     logLevel: 'warning',
@@ -308,7 +309,7 @@ await build({
   bundle: true,
   platform: 'node',
   format: 'cjs',
-  target: 'node20',
+  target: 'node22',
   external: [`./${PRELOAD_BUNDLE}`],
   sourcemap: 'linked',
   sourcesContent: false,

@@ -4,7 +4,6 @@
  * ES-module namespace of node:http reads every lazy export, which loads Node's bundled undici
  * (with http2, web streams, assert): ~15 MiB of peak RSS and ~20 ms in a process that does not
  * use fetch. scripts/bundle.mjs turns the bundled import() of built-ins into require().
- * On Node 20 the namespace loads no undici either way, so only a run on Node 22 or later can fail.
  * The start-up loads neither node:https (with tls) nor child_process (scripts/bundle.mjs, src/http/server.ts).
  * Nor node:zlib, unless the exporters compress (OTEL_EXPORTER_OTLP_COMPRESSION=gzip): src/export/httpTransport.ts
  * loads it for the first compressed request, scripts/bundle.mjs defers otlp-exporter-base's own require of it.
