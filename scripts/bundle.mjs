@@ -36,7 +36,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { inlineConstants } from './lib/inline-constants.mjs';
+import { inlineConstants, requireBindings } from './lib/inline-constants.mjs';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 // The bundle that dist/preload.js (src/preloadEntry.ts) runs: written beside it, under this name.
@@ -85,8 +85,7 @@ const lazySystemInformation = {
 // package otherwise than as `binding.NAME` gets all of it, still from the ES build (one copy).
 const SEMCONV = '@opentelemetry/semantic-conventions';
 function namesRead(source, specifier) {
-  const quoted = specifier.replace(/[/.@-]/g, (c) => `\\${c}`);
-  const bindings = [...source.matchAll(new RegExp(`([\\w$]+)\\s*=\\s*require\\(["']${quoted}["']\\)`, 'g'))].map((m) => m[1]);
+  const bindings = requireBindings(source, (s) => s === specifier).map((b) => b.binding);
   if (bindings.length === 0) return null;
   const names = new Set();
   for (const binding of bindings) {

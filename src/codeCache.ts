@@ -6,7 +6,8 @@
  * that directory.
  *
  * - Made two seconds after the start at the earliest, once the first export has been sent (at
- *   most 30 s after the start), not at compile time: by then the preload has started and the app's modules have been loaded and patched, so
+ *   most 30 s after the start), not at compile time: by then the preload has started and the
+ *   app's modules have been loaded and patched, so
  *   the cache holds the bytecode of every function that ran, not only the top level (measured:
  *   +380 → +221 M main-thread instructions for `-e 0`; a compile-time cache +296 M), and the
  *   writing is off the start-up.

@@ -8,8 +8,19 @@
 // Filament's own hooks (docs/benchmarks.md, "Semantic-convention names inlined"). This rewrites such
 // a read to the name's value, and such a key to a plain one, for the bindings of the modules given.
 
-/** tsc's `const x_1 = require("…");`: the bindings whose specifier `valuesOf` knows are rewritten. */
-const BINDING = /(?:const|var|let)\s+([\w$]+)\s*=\s*require\("([^"]+)"\);/g;
+/**
+ * The names a CommonJS file binds required modules to (tsc's `const x_1 = require("…")`, a bundler's
+ * `let x = require('…')`), with the specifiers, for those `isSpecifier` accepts. Also read by
+ * scripts/bundle.mjs to find which semantic-convention names a file uses.
+ * @param {string} source
+ * @param {(specifier: string) => boolean} isSpecifier
+ * @returns {{ binding: string, specifier: string }[]}
+ */
+export function requireBindings(source, isSpecifier) {
+  return [...source.matchAll(/([\w$]+)\s*=\s*require\((["'])([^"']+)\2\)/g)]
+    .filter((m) => isSpecifier(m[3]))
+    .map((m) => ({ binding: m[1], specifier: m[3] }));
+}
 /** Whitespace, line comments and block comments, as tsc leaves them between an object literal's members. */
 const SPACE_OR_COMMENTS = String.raw`(?:\s|\/\/[^\n]*\n|\/\*[\s\S]*?\*\/)*`;
 
@@ -24,7 +35,7 @@ const SPACE_OR_COMMENTS = String.raw`(?:\s|\/\/[^\n]*\n|\/\*[\s\S]*?\*\/)*`;
  */
 export function inlineConstants(source, valuesOf) {
   let reads = 0;
-  for (const [, binding, specifier] of [...source.matchAll(BINDING)]) {
+  for (const { binding, specifier } of requireBindings(source, () => true)) {
     const values = valuesOf(specifier);
     if (values === undefined) continue;
     const literal = (name) => {
