@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+/**
+ * CPU time per request of the hello-world server (bench/servers/hello.cjs) under builds of the
+ * preload, alternating, for the A/B of a change to the HTTP path without a whole `make bench`:
+ * `make bench`'s fixed-rate method (autocannon, 20 connections, RATE requests/s overall, the
+ * server process's utime + stime from /proc/<pid>/stat over the phase, divided by the requests
+ * served), with user and system time also apart. Each round starts every variant once, in an
+ * order rotated per round, drives it WARMUP_SECONDS unmeasured, then SECONDS measured. Wall-clock
+ * CPU moves with the machine's load: compare variants of one run only (docs/benchmarks.md,
+ * "Semantic-convention names inlined").
+ *
+ *   VARIANTS='bare,base=/path/to/preload.js,new=dist/preload.js,upstream' ROUNDS=10 node bench/hello-cpu.mjs
+ *
+ * A variant is `bare`, `upstream` (the register of @opentelemetry/auto-instrumentations-node) or
+ * `label=/path/preload.js`; `+K=V` after any of them adds K=V to its environment
+ * (`filament=dist/preload.js+OTEL_BSP_SCHEDULE_DELAY=60000`). Telemetry goes over OTLP/HTTP to a
+ * discarding sink in this process. RATE=0: as fast as the server answers (saturation).
+ * Env: VARIANTS ROUNDS (3) SECONDS (10) WARMUP_SECONDS (5) RATE (2000).
+ */
+import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const VARIANTS = (process.env.VARIANTS ?? `bare,filament=${path.join(ROOT, 'dist', 'preload.js')},upstream`).split(',').filter(Boolean);
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const SECONDS = Number(process.env.SECONDS ?? 10);
+const WARMUP_SECONDS = Number(process.env.WARMUP_SECONDS ?? 5);
+const RATE = Number(process.env.RATE ?? 2000);
+const TICK_US = 1e6 / 100; // USER_HZ
+
+const own = (v) => v.split('+')[0];
+const addedEnv = (v) => Object.fromEntries(v.split('+').slice(1).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+const label = (v) => (own(v).includes('=') ? own(v).slice(0, own(v).indexOf('=')) : own(v));
+function preloadArgs(variant) {
+  const v = own(variant);
+  if (v === 'bare') return [];
+  if (v === 'upstream') return ['--require', '@opentelemetry/auto-instrumentations-node/register'];
+  return ['--require', path.resolve(v.slice(v.indexOf('=') + 1))];
+}
+
+/** [utime, stime] of a process, all its threads, in clock ticks. */
+function cpuTicks(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return [Number(fields[11]), Number(fields[12])];
+}
+
+function startSink() {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' });
+      res.end();
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+const drive = (url, seconds) => new Promise((resolve, reject) => {
+  autocannon({ url, duration: seconds, connections: 20, ...(RATE > 0 ? { overallRate: RATE } : {}) }, (error, result) => (error ? reject(error) : resolve(result)));
+});
+
+async function measure(variant, sinkUrl) {
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', PORT: '0' };
+  if (own(variant) !== 'bare') {
+    Object.assign(env, {
+      OTEL_SERVICE_NAME: 'bench', OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, OTEL_TRACES_SAMPLER: 'always_on',
+      OTEL_LOGS_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'otlp', OTEL_TRACES_EXPORTER: 'otlp',
+    });
+  }
+  Object.assign(env, addedEnv(variant));
+  const child = spawn(process.execPath, [...preloadArgs(variant), path.join(ROOT, 'bench', 'servers', 'hello.cjs')], {
+    cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const port = await new Promise((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+        const m = /LISTENING (\d+)/.exec(out);
+        if (m) resolve(m[1]);
+      });
+      child.once('exit', (code) => reject(new Error(`${variant} exited ${code}`)));
+    });
+    const url = `http://127.0.0.1:${port}/`;
+    await drive(url, WARMUP_SECONDS);
+    const [user0, sys0] = cpuTicks(child.pid);
+    const result = await drive(url, SECONDS);
+    const [user1, sys1] = cpuTicks(child.pid);
+    const n = result.requests.total;
+    return { us: ((user1 - user0 + sys1 - sys0) * TICK_US) / n, userUs: ((user1 - user0) * TICK_US) / n, sysUs: ((sys1 - sys0) * TICK_US) / n };
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+};
+
+const sink = await startSink();
+const sinkUrl = `http://127.0.0.1:${sink.address().port}`;
+const results = new Map(VARIANTS.map((v) => [v, []]));
+try {
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]);
+    for (const v of order) {
+      const r = await measure(v, sinkUrl);
+      results.get(v).push(r);
+      process.stderr.write(`hello-cpu: round ${round + 1}/${ROUNDS} ${label(v)}: ${r.us.toFixed(1)} µs CPU per request (user ${r.userUs.toFixed(1)}, system ${r.sysUs.toFixed(1)})\n`);
+    }
+  }
+} finally {
+  sink.close();
+}
+
+const bare = results.has('bare') ? median(results.get('bare').map((r) => r.us)) : undefined;
+const upstream = results.has('upstream') ? median(results.get('upstream').map((r) => r.us)) : undefined;
+const rate = RATE > 0 ? `${RATE} req/s` : 'saturation';
+console.log(`| variant (Node ${process.version}, ${ROUNDS} rounds of ${SECONDS} s at ${rate}) | CPU µs per request | added over bare | × upstream's added | user µs | system µs | rounds |`);
+console.log('|---|---:|---:|---:|---:|---:|---|');
+for (const [v, rs] of results) {
+  const us = median(rs.map((r) => r.us));
+  const added = bare !== undefined && own(v) !== 'bare' ? us - bare : undefined;
+  const ratio = added !== undefined && upstream !== undefined && own(v) !== 'upstream' ? (added / (upstream - bare)).toFixed(2) : '';
+  console.log(`| ${label(v)} | ${us.toFixed(1)} | ${added === undefined ? '' : `+${added.toFixed(1)}`} | ${ratio} | ${median(rs.map((r) => r.userUs)).toFixed(1)} | ${median(rs.map((r) => r.sysUs)).toFixed(1)} | ${rs.map((r) => r.us.toFixed(1)).join(', ')} |`);
+}
