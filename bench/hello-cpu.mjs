@@ -19,10 +19,9 @@
  */
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpuTicks, interleaved, label, median, own, preloadArgs, TICK_US, variantEnv } from './variants.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const VARIANTS = (process.env.VARIANTS ?? `bare,filament=${path.join(ROOT, 'dist', 'preload.js')},upstream`).split(',').filter(Boolean);
@@ -30,49 +29,13 @@ const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const SECONDS = Number(process.env.SECONDS ?? 10);
 const WARMUP_SECONDS = Number(process.env.WARMUP_SECONDS ?? 5);
 const RATE = Number(process.env.RATE ?? 2000);
-const TICK_US = 1e6 / 100; // USER_HZ
-
-const own = (v) => v.split('+')[0];
-const addedEnv = (v) => Object.fromEntries(v.split('+').slice(1).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-const label = (v) => (own(v).includes('=') ? own(v).slice(0, own(v).indexOf('=')) : own(v));
-function preloadArgs(variant) {
-  const v = own(variant);
-  if (v === 'bare') return [];
-  if (v === 'upstream') return ['--require', '@opentelemetry/auto-instrumentations-node/register'];
-  return ['--require', path.resolve(v.slice(v.indexOf('=') + 1))];
-}
-
-/** [utime, stime] of a process, all its threads, in clock ticks. */
-function cpuTicks(pid) {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return [Number(fields[11]), Number(fields[12])];
-}
-
-function startSink() {
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/x-protobuf' });
-      res.end();
-    });
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
 
 const drive = (url, seconds) => new Promise((resolve, reject) => {
   autocannon({ url, duration: seconds, connections: 20, ...(RATE > 0 ? { overallRate: RATE } : {}) }, (error, result) => (error ? reject(error) : resolve(result)));
 });
 
 async function measure(variant, sinkUrl) {
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', PORT: '0' };
-  if (own(variant) !== 'bare') {
-    Object.assign(env, {
-      OTEL_SERVICE_NAME: 'bench', OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, OTEL_TRACES_SAMPLER: 'always_on',
-      OTEL_LOGS_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'otlp', OTEL_TRACES_EXPORTER: 'otlp',
-    });
-  }
-  Object.assign(env, addedEnv(variant));
+  const env = variantEnv(variant, sinkUrl, { PORT: '0' });
   const child = spawn(process.execPath, [...preloadArgs(variant), path.join(ROOT, 'bench', 'servers', 'hello.cjs')], {
     cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -88,37 +51,21 @@ async function measure(variant, sinkUrl) {
     });
     const url = `http://127.0.0.1:${port}/`;
     await drive(url, WARMUP_SECONDS);
-    const [user0, sys0] = cpuTicks(child.pid);
+    const before = cpuTicks(child.pid);
     const result = await drive(url, SECONDS);
-    const [user1, sys1] = cpuTicks(child.pid);
+    const after = cpuTicks(child.pid);
     const n = result.requests.total;
-    return { us: ((user1 - user0 + sys1 - sys0) * TICK_US) / n, userUs: ((user1 - user0) * TICK_US) / n, sysUs: ((sys1 - sys0) * TICK_US) / n };
+    const userUs = ((after.user - before.user) * TICK_US) / n;
+    const sysUs = ((after.system - before.system) * TICK_US) / n;
+    return { us: userUs + sysUs, userUs, sysUs };
   } finally {
     child.kill('SIGKILL');
   }
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
-
-const sink = await startSink();
-const sinkUrl = `http://127.0.0.1:${sink.address().port}`;
-const results = new Map(VARIANTS.map((v) => [v, []]));
-try {
-  for (let round = 0; round < ROUNDS; round++) {
-    const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]);
-    for (const v of order) {
-      const r = await measure(v, sinkUrl);
-      results.get(v).push(r);
-      process.stderr.write(`hello-cpu: round ${round + 1}/${ROUNDS} ${label(v)}: ${r.us.toFixed(1)} µs CPU per request (user ${r.userUs.toFixed(1)}, system ${r.sysUs.toFixed(1)})\n`);
-    }
-  }
-} finally {
-  sink.close();
-}
+const results = await interleaved(VARIANTS, ROUNDS, measure, (round, v, r) => {
+  process.stderr.write(`hello-cpu: round ${round + 1}/${ROUNDS} ${label(v)}: ${r.us.toFixed(1)} µs CPU per request (user ${r.userUs.toFixed(1)}, system ${r.sysUs.toFixed(1)})\n`);
+});
 
 const bare = results.has('bare') ? median(results.get('bare').map((r) => r.us)) : undefined;
 const upstream = results.has('upstream') ? median(results.get('upstream').map((r) => r.us)) : undefined;

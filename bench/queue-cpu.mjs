@@ -19,59 +19,20 @@
  * Env: VARIANTS ROUNDS (5) N (20000) WARMUP (20000) AMQP_URL.
  */
 import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpuTicks, interleaved, label, median, preloadArgs, TICK_US, variantEnv } from './variants.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const VARIANTS = (process.env.VARIANTS ?? `bare,filament=${path.join(ROOT, 'dist', 'preload.js')},upstream`).split(',').filter(Boolean);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const N = Number(process.env.N ?? 20000);
 const WARMUP = Number(process.env.WARMUP ?? 20000);
-const TICK_US = 1e6 / 100; // USER_HZ
-
-/** A variant's own part and its added environment (`+K=V` pairs). */
-const own = (v) => v.split('+')[0];
-const addedEnv = (v) => Object.fromEntries(v.split('+').slice(1).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-const label = (v) => (own(v).includes('=') ? own(v).slice(0, own(v).indexOf('=')) : own(v));
-function preloadArgs(variant) {
-  const v = own(variant);
-  if (v === 'bare') return [];
-  if (v === 'upstream') return ['--require', '@opentelemetry/auto-instrumentations-node/register'];
-  return ['--require', path.resolve(v.slice(v.indexOf('=') + 1))];
-}
-
-/** utime + stime of a process, all its threads (or of one thread: `task`), in clock ticks. */
-function cpuTicks(pid, task) {
-  const stat = fs.readFileSync(task === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${task}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-function startSink() {
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/x-protobuf' });
-      res.end();
-    });
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
+/** utime + stime, in clock ticks. */
+const totalTicks = (pid, task) => { const t = cpuTicks(pid, task); return t.user + t.system; };
 
 async function measure(variant, sinkUrl) {
-  const env = {
-    PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production',
-    AMQP_URL: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
-  };
-  if (own(variant) !== 'bare') {
-    Object.assign(env, {
-      OTEL_SERVICE_NAME: 'bench', OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, OTEL_TRACES_SAMPLER: 'always_on',
-      OTEL_LOGS_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'otlp', OTEL_TRACES_EXPORTER: 'otlp',
-    });
-  }
-  Object.assign(env, addedEnv(variant));
+  const env = variantEnv(variant, sinkUrl, { AMQP_URL: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672' });
   const child = spawn(process.execPath, [...preloadArgs(variant), path.join(ROOT, 'bench', 'servers', 'queue-steps.cjs')], {
     cwd: ROOT, env, stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -93,43 +54,24 @@ async function measure(variant, sinkUrl) {
   await waitFor(/READY\n/);
   child.stdin.write(`run ${WARMUP}\n`);
   const heapBefore = Number((await waitFor(/HEAP (\d+)\nDONE \d+\n/))[1]);
-  const before = cpuTicks(child.pid);
-  const mainBefore = cpuTicks(child.pid, child.pid);
+  const before = totalTicks(child.pid);
+  const mainBefore = totalTicks(child.pid, child.pid);
   const start = process.hrtime.bigint();
   child.stdin.write(`run ${N}\n`);
   const heapAfter = Number((await waitFor(/HEAP (\d+)\nDONE \d+\n/))[1]);
-  const ticks = cpuTicks(child.pid) - before;
-  const mainTicks = cpuTicks(child.pid, child.pid) - mainBefore;
+  const used = totalTicks(child.pid) - before;
+  const mainTicks = totalTicks(child.pid, child.pid) - mainBefore;
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   child.stdin.write('exit\n');
   const timer = setTimeout(() => child.kill('SIGKILL'), 20000);
   await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
   clearTimeout(timer);
-  return { us: (ticks * TICK_US) / N, mainUs: (mainTicks * TICK_US) / N, bytes: (heapAfter - heapBefore) / N, perSecond: N / seconds };
+  return { us: (used * TICK_US) / N, mainUs: (mainTicks * TICK_US) / N, bytes: (heapAfter - heapBefore) / N, perSecond: N / seconds };
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
-
-const sink = await startSink();
-const sinkUrl = `http://127.0.0.1:${sink.address().port}`;
-const results = new Map(VARIANTS.map((v) => [v, []]));
-try {
-  for (let round = 0; round < ROUNDS; round++) {
-    const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]);
-    for (const v of order) {
-      const r = await measure(v, sinkUrl);
-      results.get(v).push(r);
-      process.stderr.write(`queue-cpu: round ${round + 1}/${ROUNDS} ${label(v)}: ${r.us.toFixed(1)} µs CPU per round trip (main thread ${r.mainUs.toFixed(1)}), ${Math.round(r.bytes)} B allocated, ${Math.round(r.perSecond)}/s\n`);
-    }
-  }
-} finally {
-  sink.close();
-  sink.closeAllConnections();
-}
+const results = await interleaved(VARIANTS, ROUNDS, measure, (round, v, r) => {
+  process.stderr.write(`queue-cpu: round ${round + 1}/${ROUNDS} ${label(v)}: ${r.us.toFixed(1)} µs CPU per round trip (main thread ${r.mainUs.toFixed(1)}), ${Math.round(r.bytes)} B allocated, ${Math.round(r.perSecond)}/s\n`);
+});
 const bare = results.has('bare') ? median(results.get('bare').map((r) => r.us)) : undefined;
 const lines = [
   `| variant (Node ${process.version}, ${ROUNDS} rounds, ${N} round trips after ${WARMUP}) | CPU µs per round trip | added over bare | rounds | main thread µs | heap bytes allocated per round trip |`,
