@@ -27,12 +27,11 @@
 // @opentelemetry/otlp-transformer is bundled (run on the first export, never at start-up): kept
 // outside, it required its own copies of core, resources and sdk-trace/-metrics/-logs from
 // node_modules — ~190 files more at the first export, +11 MiB peak RSS and ~150 ms of CPU
-// (docs/benchmarks.md, "Idle memory and start-up on SDK 3"). src/patches/protobufStrings.ts
-// reaches the bundled copy's writer through the virtual module below.
+// (docs/benchmarks.md, "Idle memory and start-up on SDK 3").
 // dist/index.js (the public API) stays unbundled and small; it meets the
 // preload's state through globalThis (src/symbols.ts).
 import { build } from 'esbuild';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,12 +43,6 @@ const PRELOAD_BUNDLE = 'preload-bundle.js';
 // Virtual modules are named by their importer's path from here: the names end up in the bundle.
 const root = path.dirname(path.resolve(dist));
 
-// `require('filament-otel:otlp-transformer-internals')` in src/patches/protobufStrings.ts: the
-// writer and size estimator of the otlp-transformer the bundle's exporters use (the same files,
-// so esbuild makes them the same modules), and its version. Its exports map has only ".", so
-// they are named by path here, at build time. Files not there (another shape): `null`, and the
-// patch is a no-op, as it is on an unsupported version.
-const TRANSFORMER_INTERNALS = 'filament-otel:otlp-transformer-internals';
 // instrumentation-host-metrics requires systeminformation's network module at load time for its
 // network group, which Filament leaves off (src/instrumentations.ts: process.cpu and process.memory
 // only); loading it pulls in child_process and ~1 MiB of code an idle service never runs. It gets a
@@ -205,29 +198,6 @@ const debugOnlyUnderDEBUG = {
   },
 };
 
-const transformerInternals = {
-  name: 'otlp-transformer-internals',
-  setup(b) {
-    b.onResolve({ filter: /^filament-otel:otlp-transformer-internals$/ }, () => ({ path: TRANSFORMER_INTERNALS, namespace: 'filament-otel' }));
-    b.onLoad({ filter: /.*/, namespace: 'filament-otel' }, () => {
-      const entry = createRequire(`${dist}export/`).resolve('@opentelemetry/otlp-transformer'); // <package>/dist/index.cjs
-      const dir = path.join(path.dirname(entry), 'common', 'protobuf');
-      const files = ['protobuf-writer.cjs', 'protobuf-size-estimator.cjs'].map((f) => path.join(dir, f));
-      if (!files.every((f) => existsSync(f))) {
-        return { contents: 'module.exports = null;', loader: 'js', warnings: [{ text: `otlp-transformer has no ${dir}/protobuf-writer.cjs: src/patches/protobufStrings.ts will not patch` }] };
-      }
-      const { version } = JSON.parse(readFileSync(path.join(path.dirname(entry), '..', 'package.json'), 'utf8'));
-      return {
-        contents: `module.exports = { version: ${JSON.stringify(version)}, `
-          + `ProtobufWriter: require(${JSON.stringify(files[0])}).ProtobufWriter, `
-          + `ProtobufSizeEstimator: require(${JSON.stringify(files[1])}).ProtobufSizeEstimator };`,
-        loader: 'js',
-        resolveDir: dir,
-      };
-    });
-  },
-};
-
 const result = await build({
   entryPoints: [`${dist}preload.js`],
   outfile: `${dist}${PRELOAD_BUNDLE}`,
@@ -252,7 +222,7 @@ const result = await build({
   logLevel: 'warning',
   logOverride: { 'require-resolve-not-external': 'silent' },
   metafile: true,
-  plugins: [inlineSemconvConstants, transformerInternals, lazySystemInformation, semconvUsedNames, importHookWhenLoaderRegistered, lazyZlibInExporterBase, debugOnlyUnderDEBUG],
+  plugins: [inlineSemconvConstants, lazySystemInformation, semconvUsedNames, importHookWhenLoaderRegistered, lazyZlibInExporterBase, debugOnlyUnderDEBUG],
   // import() of a built-in becomes require(): @opentelemetry/otlp-exporter-base makes its HTTP
   // agent with `await import('http')`, and on Node 22+ the ESM namespace of node:http reads every
   // export, lazy ones included, which loads Node's bundled undici (http2, web streams, assert, …)

@@ -34,7 +34,6 @@ import { buildResource } from './resource';
 import { RotatingFileLogExporter } from './sinks';
 import { CountingLogRecordProcessor, CountingSpanProcessor, DeliveryLedger, ledgerMeterProvider, type Unit } from './delivery';
 import { LazyExporter, LazyMetricExporter, loadOtlpGrpcExporter, loadOtlpHttpExporter, requireGrpc, RETRY_WINDOW_MS, StopSignal } from './export';
-import { installProtobufStrings } from './patches';
 import {
   ForwardingLogRecordProcessor, ForwardingSpanProcessor, forwardingMeterProvider, serveWorkerTelemetry, TelemetrySender,
 } from './threads';
@@ -93,9 +92,6 @@ function otlpExporter<T extends object>(
   const protocol = config.protocol[signal];
   const onRejected = ledger === undefined ? undefined : (count: number, message: string): void => ledger.reject(count, message);
   const fromFile = config.otlpFromFile?.[signal];
-  // With the exporters, not at start-up: the protobuf serialiser's ASCII string path (src/patches/protobufStrings.ts),
-  // for gRPC as for http/protobuf (the same serialiser).
-  if (protocol !== 'http/json') installProtobufStrings();
   if (protocol === 'grpc') {
     const grpc = requireGrpc(signal);
     // A gRPC call in flight holds the event loop (grpc-js refs its HTTP/2 session while a call is

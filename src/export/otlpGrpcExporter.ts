@@ -1,7 +1,8 @@
 /**
  * The OTLP/gRPC exporters (OTEL_EXPORTER_OTLP_PROTOCOL=grpc), assembled as upstream's
  * exporter-*-otlp-grpc classes assemble theirs (0.301.2: `convertLegacyOtlpGrpcOptions`, the
- * signal's protobuf serialiser, `createOtlpGrpcExporterMetrics`, upstream's export delegate)
+ * signal's protobuf serialiser — ours for spans and log records (protobuf/: the same bytes, written
+ * once), upstream's for metrics —, `createOtlpGrpcExporterMetrics`, upstream's export delegate)
  * from the public entries of @opentelemetry/otlp-grpc-exporter-base, otlp-exporter-base and
  * otlp-transformer — over a transport of ours (grpcTransport.ts) under the same retry the stop
  * deadline can cut short as OTLP/HTTP (retryingTransport.ts) and the same partial-success
@@ -12,9 +13,10 @@ import type { MeterProvider } from '@opentelemetry/api';
 import { createOtlpNetworkExportDelegate, OTLPExporterBase, type CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import { convertLegacyOtlpGrpcOptions, createOtlpGrpcExporterMetrics } from '@opentelemetry/otlp-grpc-exporter-base';
 import {
-  LogsExporterMetricsHelper, MetricsExporterMetricsHelper, ProtobufLogsSerializer, ProtobufMetricsSerializer,
-  ProtobufTraceSerializer, TraceExporterMetricsHelper, type IExporterMetricsHelper, type ISerializer,
+  LogsExporterMetricsHelper, MetricsExporterMetricsHelper, ProtobufMetricsSerializer, TraceExporterMetricsHelper,
+  type IExporterMetricsHelper, type ISerializer,
 } from '@opentelemetry/otlp-transformer';
+import { ProtobufLogsSerializer, ProtobufTraceSerializer } from './protobuf';
 import { OtlpGrpcTransport, type GrpcJs } from './grpcTransport';
 import { PartialSuccessTransport, RejectionNotes, rejectionAwareMeterProvider, type RejectedListener } from './partialSuccess';
 import { StoppableRetryingTransport } from './retryingTransport';

@@ -4,7 +4,8 @@
  * (0.301): the settings resolved from the environment exactly as upstream's
  * exporters resolve them (`convertLegacyHttpOptions`), upstream's export
  * delegate (`createOtlpNetworkExportDelegate`: concurrency limit, partial
- * success, `otel.sdk.exporter.*` metrics) and serialisers, over a transport of
+ * success, `otel.sdk.exporter.*` metrics) and serialisers — ours for spans and log records in
+ * protobuf (protobuf/: the same bytes, written once) —, over a transport of
  * ours (httpTransport.ts) under a retry the stop deadline can cut short
  * (retryingTransport.ts). Upstream's exporter classes wire the same parts with
  * their own retry and transport, which SDK 3 no longer lets us reach.
@@ -13,11 +14,11 @@ import { createOtlpNetworkExportDelegate, OTLPExporterBase, type CompressionAlgo
 import { convertLegacyHttpOptions, createOtlpHttpExporterMetrics, httpAgentFactoryFromOptions } from '@opentelemetry/otlp-exporter-base/node-http';
 import {
   JsonLogsSerializer, JsonMetricsSerializer, JsonTraceSerializer, LogsExporterMetricsHelper, MetricsExporterMetricsHelper,
-  ProtobufLogsSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer, TraceExporterMetricsHelper,
-  type IExporterMetricsHelper, type ISerializer,
+  ProtobufMetricsSerializer, TraceExporterMetricsHelper, type IExporterMetricsHelper, type ISerializer,
 } from '@opentelemetry/otlp-transformer';
 import type { MeterProvider } from '@opentelemetry/api';
 import { OtlpHttpTransport, type OtlpHttpOptions } from './httpTransport';
+import { ProtobufLogsSerializer, ProtobufTraceSerializer } from './protobuf';
 import { PartialSuccessTransport, RejectionNotes, rejectionAwareMeterProvider, type RejectedListener } from './partialSuccess';
 import { StoppableRetryingTransport } from './retryingTransport';
 import type { StopSignal } from './stopSignal';

@@ -1,0 +1,89 @@
+/**
+ * ExportLogsServiceRequest from the SDK's ReadableLogRecord[]
+ * (opentelemetry/proto/collector/logs/v1/logs_service.proto, logs/v1/logs.proto), written in one
+ * pass (output.ts says why). The response is read by the official deserialiser.
+ */
+import { SeverityNumber } from '@opentelemetry/api-logs';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { ProtobufLogsSerializer as OfficialLogsSerializer, type ISerializer } from '@opentelemetry/otlp-transformer';
+import { anyValue, attributes, byResourceAndScope, GROUP, RECORD, resource, schemaUrl, scope, SMALL } from './common';
+import { ProtobufOutput } from './output';
+
+const out = new ProtobufOutput();
+
+/** A LogRecord message (its tag already written). */
+function logRecord(record: ReadableLogRecord): void {
+  const start = out.begin(RECORD);
+  out.byte(0x09); // 1 time_unix_nano
+  out.hrTime(record.hrTime);
+  if (record.severityNumber !== undefined && record.severityNumber !== SeverityNumber.UNSPECIFIED) {
+    out.byte(0x10); // 2 severity_number
+    out.uint32(record.severityNumber);
+  }
+  if (record.severityText) {
+    out.byte(0x1a); // 3 severity_text
+    out.string(record.severityText);
+  }
+  if (record.body !== undefined) {
+    out.byte(0x2a); // 5 body
+    const body = out.begin(SMALL);
+    anyValue(out, record.body);
+    out.end(body, SMALL);
+  }
+  if (record.attributes) attributes(out, 0x32, record.attributes); // 6 attributes
+  out.byte(0x38); // 7 dropped_attributes_count
+  out.uint32(record.droppedAttributesCount);
+  const context = record.spanContext;
+  if (context !== undefined) {
+    if (context.traceFlags) {
+      out.byte(0x45); // 8 flags
+      out.fixed32(context.traceFlags);
+    }
+    if (context.traceId) {
+      out.byte(0x4a); // 9 trace_id
+      out.hexBytes(context.traceId);
+    }
+    if (context.spanId) {
+      out.byte(0x52); // 10 span_id
+      out.hexBytes(context.spanId);
+    }
+  }
+  out.byte(0x59); // 11 observed_time_unix_nano
+  out.hrTime(record.hrTimeObserved);
+  if (record.eventName) {
+    out.byte(0x62); // 12 event_name
+    out.string(record.eventName);
+  }
+  out.end(start, RECORD);
+}
+
+/** The request's bytes. */
+function serializeLogs(records: ReadableLogRecord[]): Uint8Array {
+  out.reset();
+  for (const [res, scopes] of byResourceAndScope(records)) {
+    out.byte(0x0a); // ExportLogsServiceRequest 1 resource_logs
+    const resourceLogs = out.begin(GROUP);
+    resource(out, res);
+    for (const list of scopes.values()) {
+      const first = list[0] as ReadableLogRecord;
+      out.byte(0x12); // ResourceLogs 2 scope_logs
+      const scopeLogs = out.begin(GROUP);
+      scope(out, first.instrumentationScope);
+      for (const record of list) {
+        out.byte(0x12); // ScopeLogs 2 log_records
+        logRecord(record);
+      }
+      schemaUrl(out, first.instrumentationScope.schemaUrl);
+      out.end(scopeLogs, GROUP);
+    }
+    schemaUrl(out, res.schemaUrl);
+    out.end(resourceLogs, GROUP);
+  }
+  return out.finish();
+}
+
+/** Filament's OTLP protobuf serialiser for log records: an ISerializer as the SDK's exporters take it. */
+export const ProtobufLogsSerializer: ISerializer<ReadableLogRecord[], unknown> = {
+  serializeRequest: serializeLogs,
+  deserializeResponse: (data: Uint8Array) => OfficialLogsSerializer.deserializeResponse(data),
+};
