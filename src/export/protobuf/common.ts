@@ -91,7 +91,7 @@ export function attributes(out: ProtobufOutput, tag: number, values: Readonly<Re
 type Scope = InstrumentationScope & { readonly attributes?: Readonly<Record<string, Value>>; readonly droppedAttributesCount?: number };
 
 /** An InstrumentationScope message in field 1 (name, version, attributes, dropped count). */
-export function scope(out: ProtobufOutput, value: Scope): void {
+function scope(out: ProtobufOutput, value: Scope): void {
   out.byte(0x0a);
   const start = out.begin(SMALL);
   out.byte(0x0a);
@@ -109,7 +109,7 @@ export function scope(out: ProtobufOutput, value: Scope): void {
 }
 
 /** A Resource message in field 1 (its attributes; dropped count 0). */
-export function resource(out: ProtobufOutput, value: Resource): void {
+function resource(out: ProtobufOutput, value: Resource): void {
   out.byte(0x0a);
   const start = out.begin(RECORD);
   if (value.attributes) attributes(out, 0x0a, value.attributes);
@@ -119,14 +119,14 @@ export function resource(out: ProtobufOutput, value: Resource): void {
 }
 
 /** A schema URL in field 3 of a ResourceX or ScopeX message, when there is one. */
-export function schemaUrl(out: ProtobufOutput, url: string | undefined): void {
+function schemaUrl(out: ProtobufOutput, url: string | undefined): void {
   if (!url) return;
   out.byte(0x1a);
   out.string(url);
 }
 
 /** Items grouped by resource, then scope, by identity, in the order first met (as upstream groups them). */
-export function byResourceAndScope<T extends { readonly resource: Resource; readonly instrumentationScope: InstrumentationScope }>(
+function byResourceAndScope<T extends { readonly resource: Resource; readonly instrumentationScope: InstrumentationScope }>(
   items: readonly T[],
 ): Map<Resource, Map<InstrumentationScope, T[]>> {
   const groups = new Map<Resource, Map<InstrumentationScope, T[]>>();
@@ -141,4 +141,40 @@ export function byResourceAndScope<T extends { readonly resource: Resource; read
     else list.push(item);
   }
   return groups;
+}
+
+/** A span or log record: what groups it. */
+interface Grouped {
+  readonly resource: Resource;
+  readonly instrumentationScope: InstrumentationScope;
+}
+
+/**
+ * An Export{Trace,Logs}ServiceRequest: field 1 a Resource{Spans,Logs} per resource, holding field 1 the
+ * resource, field 2 a Scope{Spans,Logs} per scope (field 1 the scope, field 2 each item written by
+ * `item`, field 3 the scope's schema URL), field 3 the resource's schema URL. The two signals' messages
+ * have the same shape (trace.proto, logs.proto).
+ */
+export function exportRequest<T extends Grouped>(out: ProtobufOutput, items: readonly T[], item: (value: T) => void): Uint8Array {
+  out.reset();
+  for (const [res, scopes] of byResourceAndScope(items)) {
+    out.byte(0x0a);
+    const resourceGroup = out.begin(GROUP);
+    resource(out, res);
+    for (const list of scopes.values()) {
+      const first = (list[0] as T).instrumentationScope;
+      out.byte(0x12);
+      const scopeGroup = out.begin(GROUP);
+      scope(out, first);
+      for (const value of list) {
+        out.byte(0x12);
+        item(value);
+      }
+      schemaUrl(out, first.schemaUrl);
+      out.end(scopeGroup, GROUP);
+    }
+    schemaUrl(out, res.schemaUrl);
+    out.end(resourceGroup, GROUP);
+  }
+  return out.finish();
 }

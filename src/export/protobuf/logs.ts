@@ -6,7 +6,7 @@
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { ProtobufLogsSerializer as OfficialLogsSerializer, type ISerializer } from '@opentelemetry/otlp-transformer';
-import { anyValue, attributes, byResourceAndScope, GROUP, RECORD, resource, schemaUrl, scope, SMALL } from './common';
+import { anyValue, attributes, exportRequest, RECORD, SMALL } from './common';
 import { ProtobufOutput } from './output';
 
 const out = new ProtobufOutput();
@@ -59,27 +59,7 @@ function logRecord(record: ReadableLogRecord): void {
 
 /** The request's bytes. */
 function serializeLogs(records: ReadableLogRecord[]): Uint8Array {
-  out.reset();
-  for (const [res, scopes] of byResourceAndScope(records)) {
-    out.byte(0x0a); // ExportLogsServiceRequest 1 resource_logs
-    const resourceLogs = out.begin(GROUP);
-    resource(out, res);
-    for (const list of scopes.values()) {
-      const first = list[0] as ReadableLogRecord;
-      out.byte(0x12); // ResourceLogs 2 scope_logs
-      const scopeLogs = out.begin(GROUP);
-      scope(out, first.instrumentationScope);
-      for (const record of list) {
-        out.byte(0x12); // ScopeLogs 2 log_records
-        logRecord(record);
-      }
-      schemaUrl(out, first.instrumentationScope.schemaUrl);
-      out.end(scopeLogs, GROUP);
-    }
-    schemaUrl(out, res.schemaUrl);
-    out.end(resourceLogs, GROUP);
-  }
-  return out.finish();
+  return exportRequest(out, records, logRecord);
 }
 
 /** Filament's OTLP protobuf serialiser for log records: an ISerializer as the SDK's exporters take it. */

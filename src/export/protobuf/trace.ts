@@ -6,7 +6,7 @@
 import type { Link, SpanContext } from '@opentelemetry/api';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import { ProtobufTraceSerializer as OfficialTraceSerializer, type ISerializer } from '@opentelemetry/otlp-transformer';
-import { attributes, byResourceAndScope, GROUP, RECORD, resource, schemaUrl, scope, SMALL } from './common';
+import { attributes, exportRequest, RECORD, SMALL } from './common';
 import { ProtobufOutput } from './output';
 
 const out = new ProtobufOutput();
@@ -17,6 +17,19 @@ const IS_REMOTE = 0x200;
 
 function spanFlags(traceFlags: number, isRemote: boolean | undefined): number {
   return (traceFlags & 0xff) | HAS_IS_REMOTE | (isRemote === true ? IS_REMOTE : 0);
+}
+
+/** Fields 1 trace_id, 2 span_id and 3 trace_state, as both Span and Span.Link begin. */
+function identity(context: SpanContext): void {
+  out.byte(0x0a);
+  out.hexBytes(context.traceId);
+  out.byte(0x12);
+  out.hexBytes(context.spanId);
+  const traceState = context.traceState?.serialize();
+  if (traceState) {
+    out.byte(0x1a);
+    out.string(traceState);
+  }
 }
 
 /** A Span.Event message (its tag already written). */
@@ -36,15 +49,7 @@ function event(value: TimedEvent): void {
 function link(value: Link): void {
   const start = out.begin(SMALL);
   const context: SpanContext = value.context;
-  out.byte(0x0a); // 1 trace_id
-  out.hexBytes(context.traceId);
-  out.byte(0x12); // 2 span_id
-  out.hexBytes(context.spanId);
-  const traceState = context.traceState?.serialize();
-  if (traceState) {
-    out.byte(0x1a); // 3 trace_state
-    out.string(traceState);
-  }
+  identity(context);
   if (value.attributes) attributes(out, 0x22, value.attributes); // 4 attributes
   out.byte(0x28); // 5 dropped_attributes_count
   out.uint32(value.droppedAttributesCount || 0);
@@ -57,15 +62,7 @@ function link(value: Link): void {
 function span(value: ReadableSpan): void {
   const start = out.begin(RECORD);
   const context = value.spanContext();
-  out.byte(0x0a); // 1 trace_id
-  out.hexBytes(context.traceId);
-  out.byte(0x12); // 2 span_id
-  out.hexBytes(context.spanId);
-  const traceState = context.traceState?.serialize();
-  if (traceState) {
-    out.byte(0x1a); // 3 trace_state
-    out.string(traceState);
-  }
+  identity(context);
   const parent = value.parentSpanContext;
   if (parent?.spanId) {
     out.byte(0x22); // 4 parent_span_id
@@ -115,27 +112,7 @@ function span(value: ReadableSpan): void {
 
 /** The request's bytes. */
 function serializeTrace(spans: ReadableSpan[]): Uint8Array {
-  out.reset();
-  for (const [res, scopes] of byResourceAndScope(spans)) {
-    out.byte(0x0a); // ExportTraceServiceRequest 1 resource_spans
-    const resourceSpans = out.begin(GROUP);
-    resource(out, res);
-    for (const list of scopes.values()) {
-      const first = list[0] as ReadableSpan;
-      out.byte(0x12); // ResourceSpans 2 scope_spans
-      const scopeSpans = out.begin(GROUP);
-      scope(out, first.instrumentationScope);
-      for (const s of list) {
-        out.byte(0x12); // ScopeSpans 2 spans
-        span(s);
-      }
-      schemaUrl(out, first.instrumentationScope.schemaUrl);
-      out.end(scopeSpans, GROUP);
-    }
-    schemaUrl(out, res.schemaUrl);
-    out.end(resourceSpans, GROUP);
-  }
-  return out.finish();
+  return exportRequest(out, spans, span);
 }
 
 /** Filament's OTLP protobuf serialiser for spans: an ISerializer as the SDK's exporters take it. */
