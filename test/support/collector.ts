@@ -34,6 +34,16 @@ export interface CollectorOptions {
   dir?: string;
 }
 
+/**
+ * Every collector started here and not yet exited, killed when the test process exits: a test that
+ * times out while its collector is still starting (the first start builds the binary, minutes on a
+ * fresh machine) gets it only after its cleanup has run, and it would outlive the suite.
+ */
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 export async function startCollector(extraEnv: Record<string, string> = {}, options: CollectorOptions = {}): Promise<RunningCollector> {
   const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'filament-collector-'));
   const archiveDir = path.join(dir, 'archive');
@@ -60,6 +70,8 @@ export async function startCollector(extraEnv: Record<string, string> = {}, opti
   const child: ChildProcess = spawn(collectorBinary(), configs, {
     env, stdio: ['ignore', 'pipe', 'pipe'],
   });
+  live.add(child);
+  child.on('exit', () => live.delete(child));
   let output = '';
   child.stdout?.on('data', (d: Buffer) => { output += d.toString(); });
   child.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
