@@ -4,7 +4,9 @@
  * preload, alternating, for the A/B of a change to the HTTP path without a whole `make bench`:
  * `make bench`'s fixed-rate method (autocannon, 20 connections, RATE requests/s overall, the
  * server process's utime + stime from /proc/<pid>/stat over the phase, divided by the requests
- * served), with user and system time also apart. Each round starts every variant once, in an
+ * served), with user and system time also apart, and the main thread's alone
+ * (/proc/<pid>/task/<pid>/stat; the rest is V8's helper threads — concurrent GC and compilers — and
+ * libuv's). Each round starts every variant once, in an
  * order rotated per round, drives it WARMUP_SECONDS unmeasured, then SECONDS measured. Wall-clock
  * CPU moves with the machine's load: compare variants of one run only (docs/benchmarks.md,
  * "Semantic-convention names inlined").
@@ -52,29 +54,32 @@ async function measure(variant, sinkUrl) {
     const url = `http://127.0.0.1:${port}/`;
     await drive(url, WARMUP_SECONDS);
     const before = cpuTicks(child.pid);
+    const mainBefore = cpuTicks(child.pid, child.pid);
     const result = await drive(url, SECONDS);
     const after = cpuTicks(child.pid);
+    const mainAfter = cpuTicks(child.pid, child.pid);
     const n = result.requests.total;
     const userUs = ((after.user - before.user) * TICK_US) / n;
     const sysUs = ((after.system - before.system) * TICK_US) / n;
-    return { us: userUs + sysUs, userUs, sysUs };
+    const mainUs = ((mainAfter.user + mainAfter.system - mainBefore.user - mainBefore.system) * TICK_US) / n;
+    return { us: userUs + sysUs, userUs, sysUs, mainUs };
   } finally {
     child.kill('SIGKILL');
   }
 }
 
 const results = await interleaved(VARIANTS, ROUNDS, measure, (round, v, r) => {
-  process.stderr.write(`hello-cpu: round ${round + 1}/${ROUNDS} ${label(v)}: ${r.us.toFixed(1)} µs CPU per request (user ${r.userUs.toFixed(1)}, system ${r.sysUs.toFixed(1)})\n`);
+  process.stderr.write(`hello-cpu: round ${round + 1}/${ROUNDS} ${label(v)}: ${r.us.toFixed(1)} µs CPU per request (user ${r.userUs.toFixed(1)}, system ${r.sysUs.toFixed(1)}, main thread ${r.mainUs.toFixed(1)})\n`);
 });
 
 const bare = results.has('bare') ? median(results.get('bare').map((r) => r.us)) : undefined;
 const upstream = results.has('upstream') ? median(results.get('upstream').map((r) => r.us)) : undefined;
 const rate = RATE > 0 ? `${RATE} req/s` : 'saturation';
-console.log(`| variant (Node ${process.version}, ${ROUNDS} rounds of ${SECONDS} s at ${rate}) | CPU µs per request | added over bare | × upstream's added | user µs | system µs | rounds |`);
-console.log('|---|---:|---:|---:|---:|---:|---|');
+console.log(`| variant (Node ${process.version}, ${ROUNDS} rounds of ${SECONDS} s at ${rate}) | CPU µs per request | added over bare | × upstream's added | user µs | system µs | main thread µs | rounds |`);
+console.log('|---|---:|---:|---:|---:|---:|---:|---|');
 for (const [v, rs] of results) {
   const us = median(rs.map((r) => r.us));
   const added = bare !== undefined && own(v) !== 'bare' ? us - bare : undefined;
   const ratio = added !== undefined && upstream !== undefined && own(v) !== 'upstream' ? (added / (upstream - bare)).toFixed(2) : '';
-  console.log(`| ${label(v)} | ${us.toFixed(1)} | ${added === undefined ? '' : `+${added.toFixed(1)}`} | ${ratio} | ${median(rs.map((r) => r.userUs)).toFixed(1)} | ${median(rs.map((r) => r.sysUs)).toFixed(1)} | ${rs.map((r) => r.us.toFixed(1)).join(', ')} |`);
+  console.log(`| ${label(v)} | ${us.toFixed(1)} | ${added === undefined ? '' : `+${added.toFixed(1)}`} | ${ratio} | ${median(rs.map((r) => r.userUs)).toFixed(1)} | ${median(rs.map((r) => r.sysUs)).toFixed(1)} | ${median(rs.map((r) => r.mainUs)).toFixed(1)} | ${rs.map((r) => r.us.toFixed(1)).join(', ')} |`);
 }
