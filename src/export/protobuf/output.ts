@@ -20,7 +20,7 @@ const INITIAL_SIZE = 64 * 1024;
 const KEEP_AT_MOST = 1024 * 1024;
 
 /** Bytes of a varint for a length or count (0 … 2^32 − 1). */
-export function varintSize(value: number): number {
+function varintSize(value: number): number {
   if (value < 0x80) return 1;
   if (value < 0x4000) return 2;
   if (value < 0x200000) return 3;
@@ -40,7 +40,7 @@ const utf8Write: (this: Buffer, str: string, offset: number, length: number) => 
   ?? function write(this: Buffer, str: string, offset: number, length: number): number { return this.write(str, offset, length, 'utf8'); };
 
 /**
- * Below these lengths a JavaScript loop over the characters costs fewer instructions than one call
+ * Below this length a JavaScript loop over the characters costs fewer instructions than one call
  * into Node's encoder (measured on Node 26 with bench/instructions.mjs).
  */
 const WRITE_LOOP_BELOW = 16;
@@ -62,6 +62,17 @@ function putUint32(buf: Buffer, pos: number, value: number): void {
   buf[pos + 1] = (value >>> 8) & 0xff;
   buf[pos + 2] = (value >>> 16) & 0xff;
   buf[pos + 3] = (value >>> 24) & 0xff;
+}
+
+/** A varint of 0 … 2^32 − 1 at `pos`; returns the position after it. */
+function putVarint32(buf: Buffer, pos: number, value: number): number {
+  let v = value >>> 0;
+  while (v > 127) {
+    buf[pos++] = (v & 127) | 128;
+    v >>>= 7;
+  }
+  buf[pos] = v;
+  return pos + 1;
 }
 
 export class ProtobufOutput {
@@ -102,15 +113,7 @@ export class ProtobufOutput {
   /** A varint of 0 … 2^32 − 1 (lengths, counts, enums). */
   uint32(value: number): void {
     this.ensure(5);
-    const buf = this.buf;
-    let pos = this.pos;
-    let v = value >>> 0;
-    while (v > 127) {
-      buf[pos++] = (v & 127) | 128;
-      v >>>= 7;
-    }
-    buf[pos++] = v;
-    this.pos = pos;
+    this.pos = putVarint32(this.buf, this.pos, value);
   }
 
   /** An int64 varint of an integral number (negative: ten bytes of two's complement). */
@@ -264,13 +267,6 @@ export class ProtobufOutput {
       this.buf.copyWithin(start + size, start + reserve, this.pos);
       this.pos += size - reserve;
     }
-    const buf = this.buf;
-    let pos = start;
-    let v = length;
-    while (v > 127) {
-      buf[pos++] = (v & 127) | 128;
-      v >>>= 7;
-    }
-    buf[pos] = v;
+    putVarint32(this.buf, start, length);
   }
 }
