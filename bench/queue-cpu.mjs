@@ -53,12 +53,12 @@ async function measure(variant, sinkUrl) {
   });
   await waitFor(/READY\n/);
   child.stdin.write(`run ${WARMUP}\n`);
-  const heapBefore = Number((await waitFor(/HEAP (\d+)\nDONE \d+\n/))[1]);
+  const heapBefore = Number((await waitFor(/HEAP (\d+|-)\nDONE \d+\n/))[1]); // NaN on Node 24 and 22 (queue-steps.cjs)
   const before = totalTicks(child.pid);
   const mainBefore = totalTicks(child.pid, child.pid);
   const start = process.hrtime.bigint();
   child.stdin.write(`run ${N}\n`);
-  const heapAfter = Number((await waitFor(/HEAP (\d+)\nDONE \d+\n/))[1]);
+  const heapAfter = Number((await waitFor(/HEAP (\d+|-)\nDONE \d+\n/))[1]);
   const used = totalTicks(child.pid) - before;
   const mainTicks = totalTicks(child.pid, child.pid) - mainBefore;
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
@@ -82,6 +82,6 @@ for (const [v, rs] of results) {
   const added = bare !== undefined && v !== 'bare' ? `+${(m - bare).toFixed(1)}` : '';
   const main = median(rs.map((r) => r.mainUs));
   const bytes = median(rs.map((r) => r.bytes));
-  lines.push(`| ${label(v)} | ${m.toFixed(1)} | ${added} | ${rs.map((r) => r.us.toFixed(1)).join(', ')} | ${main.toFixed(1)} | ${Math.round(bytes)} |`);
+  lines.push(`| ${label(v)} | ${m.toFixed(1)} | ${added} | ${rs.map((r) => r.us.toFixed(1)).join(', ')} | ${main.toFixed(1)} | ${Number.isNaN(bytes) ? 'n/a' : Math.round(bytes)} |`);
 }
 process.stdout.write(`${lines.join('\n')}\n`);

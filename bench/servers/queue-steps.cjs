@@ -6,7 +6,9 @@
 // on stdin runs N round trips and prints `DONE N` once they are consumed
 // (the in-flight window drained), after a line `HEAP <bytes>`: the bytes the
 // process's V8 heap has allocated since it started (bench/queue-cpu.mjs reads
-// the difference over a step); `exit` closes the connection and ends.
+// the difference over a step; `-` where V8 does not count them: Node 26's
+// heap statistics have total_allocated_bytes, 24's and 22's do not); `exit`
+// closes the connection and ends.
 const amqp = require('amqplib');
 const v8 = require('node:v8');
 const readline = require('node:readline');
@@ -42,7 +44,7 @@ async function main() {
     if (command === 'run') {
       const n = Number(arg);
       await run(n);
-      process.stdout.write(`HEAP ${v8.getHeapStatistics().total_allocated_bytes}\nDONE ${n}\n`);
+      process.stdout.write(`HEAP ${v8.getHeapStatistics().total_allocated_bytes ?? '-'}\nDONE ${n}\n`);
     } else if (command === 'exit') {
       break;
     }
