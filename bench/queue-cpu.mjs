@@ -7,7 +7,8 @@
  * HTTP servers) around N more, and of its main thread alone (/proc/<pid>/task/<pid>/stat: the
  * rest is V8's helper threads — parallel scavenges, concurrent marking, compilation — and libuv's),
  * and the bytes its V8 heap allocated over them (v8.getHeapStatistics().total_allocated_bytes,
- * printed by the queue process: garbage the main thread later pays for in scavenges). Wall-clock CPU moves with the machine's load; compare variants of
+ * printed by the queue process: garbage the main thread later pays for in scavenges; n/a on Node 24
+ * and 22, whose V8 does not count them). Wall-clock CPU moves with the machine's load; compare variants of
  * one run only (docs/benchmarks.md, "The queue path's own work").
  *
  *   VARIANTS='base=/path/to/preload.js,new=dist/preload.js,upstream' ROUNDS=5 node bench/queue-cpu.mjs
@@ -28,6 +29,10 @@ const VARIANTS = (process.env.VARIANTS ?? `bare,filament=${path.join(ROOT, 'dist
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const N = Number(process.env.N ?? 20000);
 const WARMUP = Number(process.env.WARMUP ?? 20000);
+/** A step's end: the heap bytes allocated so far (`-`, read as NaN, where V8 does not count them), then DONE. */
+const HEAP_DONE = /HEAP (\d+|-)\nDONE \d+\n/;
+/** Allocated bytes per round trip as printed. */
+const bytesText = (bytes) => (Number.isNaN(bytes) ? 'n/a' : String(Math.round(bytes)));
 /** utime + stime, in clock ticks. */
 const totalTicks = (pid, task) => { const t = cpuTicks(pid, task); return t.user + t.system; };
 
@@ -53,12 +58,12 @@ async function measure(variant, sinkUrl) {
   });
   await waitFor(/READY\n/);
   child.stdin.write(`run ${WARMUP}\n`);
-  const heapBefore = Number((await waitFor(/HEAP (\d+|-)\nDONE \d+\n/))[1]); // NaN on Node 24 and 22 (queue-steps.cjs)
+  const heapBefore = Number((await waitFor(HEAP_DONE))[1]);
   const before = totalTicks(child.pid);
   const mainBefore = totalTicks(child.pid, child.pid);
   const start = process.hrtime.bigint();
   child.stdin.write(`run ${N}\n`);
-  const heapAfter = Number((await waitFor(/HEAP (\d+|-)\nDONE \d+\n/))[1]);
+  const heapAfter = Number((await waitFor(HEAP_DONE))[1]);
   const used = totalTicks(child.pid) - before;
   const mainTicks = totalTicks(child.pid, child.pid) - mainBefore;
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
@@ -70,7 +75,7 @@ async function measure(variant, sinkUrl) {
 }
 
 const results = await interleaved(VARIANTS, ROUNDS, measure, (round, v, r) => {
-  process.stderr.write(`queue-cpu: round ${round + 1}/${ROUNDS} ${label(v)}: ${r.us.toFixed(1)} µs CPU per round trip (main thread ${r.mainUs.toFixed(1)}), ${Math.round(r.bytes)} B allocated, ${Math.round(r.perSecond)}/s\n`);
+  process.stderr.write(`queue-cpu: round ${round + 1}/${ROUNDS} ${label(v)}: ${r.us.toFixed(1)} µs CPU per round trip (main thread ${r.mainUs.toFixed(1)}), ${bytesText(r.bytes)} B allocated, ${Math.round(r.perSecond)}/s\n`);
 });
 const bare = results.has('bare') ? median(results.get('bare').map((r) => r.us)) : undefined;
 const lines = [
@@ -82,6 +87,6 @@ for (const [v, rs] of results) {
   const added = bare !== undefined && v !== 'bare' ? `+${(m - bare).toFixed(1)}` : '';
   const main = median(rs.map((r) => r.mainUs));
   const bytes = median(rs.map((r) => r.bytes));
-  lines.push(`| ${label(v)} | ${m.toFixed(1)} | ${added} | ${rs.map((r) => r.us.toFixed(1)).join(', ')} | ${main.toFixed(1)} | ${Number.isNaN(bytes) ? 'n/a' : Math.round(bytes)} |`);
+  lines.push(`| ${label(v)} | ${m.toFixed(1)} | ${added} | ${rs.map((r) => r.us.toFixed(1)).join(', ')} | ${main.toFixed(1)} | ${bytesText(bytes)} |`);
 }
 process.stdout.write(`${lines.join('\n')}\n`);

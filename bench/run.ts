@@ -550,8 +550,9 @@ async function main(): Promise<void> {
       + `@elastic/opentelemetry-node ${versionOf('@elastic/opentelemetry-node')}, autocannon ${versionOf('autocannon')}.`);
     const overrides = ['ROUNDS', 'SECONDS', 'CONNECTIONS', 'STARTUP_RUNS', 'OUTAGE_SECONDS', 'EMIT_CALLS', 'FIXED_RATE']
       .filter((name) => process.env[name] !== undefined && process.env[name] !== '').map((name) => `${name}=${process.env[name]} `).join('');
+    const { target, prose } = resultsTarget();
     // A run on another line than the newest says which (its file is docs/benchmarks-node<major>.md).
-    const nodeLine = QUICK || path.basename(resultsTarget().target) === 'benchmarks.md' ? '' : ` NODE_VERSION=${process.versions.node.split('.')[0]}`;
+    const nodeLine = QUICK || path.basename(target) === 'benchmarks.md' ? '' : ` NODE_VERSION=${process.versions.node.split('.')[0]}`;
     add(`Command: \`${overrides}make bench${nodeLine}${QUICK ? ' QUICK=1' : ''}\` — ${ROUNDS} round(s), variants alternating (order rotated per round), `
       + `${SECONDS} s measured after ${WARMUP_SECONDS} s warm-up, autocannon with ${CONNECTIONS} connections; medians; `
       + `all telemetry (traces 100 % sampled, metrics, logs) exported over OTLP/HTTP to a local sink that discards. Run took ${Math.round((Date.now() - started) / 1000)} s.`);
@@ -687,7 +688,6 @@ async function main(): Promise<void> {
     }
     const table = rows.join('\n');
     process.stdout.write(`\n${table}\n`);
-    const { target, prose } = resultsTarget();
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(target, `${prose}\n## Results (${new Date().toISOString().slice(0, 10)})\n\n${table}\n`);
     log(`written to ${path.relative(ROOT, target)}`);
