@@ -25,7 +25,7 @@ import {
 } from '@opentelemetry/sdk-trace';
 import type { FilamentConfig, Signal } from './config';
 import { installContextManager } from './context';
-import { emitLogRecord, getRuntime, installRuntime, serveWorkerRecords, type Runtime } from './events';
+import { emitLogRecord, EventLogger, getRuntime, installRuntime, serveWorkerRecords, type RecordLimits, type Runtime } from './events';
 import { Masker } from './masking';
 import { RequestExceptionCollector } from './http';
 import { BRIDGED_LOGGERS, BridgedLogProcessor } from './logs';
@@ -38,6 +38,7 @@ import {
   ForwardingLogRecordProcessor, ForwardingSpanProcessor, forwardingMeterProvider, serveWorkerTelemetry, TelemetrySender,
 } from './threads';
 import { globals, kStopped } from './symbols';
+import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 import type { ExportResult } from '@opentelemetry/core';
 
 type AnyExporter = { export(items: never, callback: (result: ExportResult) => void): void; shutdown(): Promise<void> };
@@ -196,11 +197,20 @@ function createMeterProvider(config: FilamentConfig, resource: Resource, pipes: 
   return readers.length > 0 ? new MeterProvider({ resource, readers }) : undefined;
 }
 
-/** OTEL_LOGS_EXPORTER (OTLP and/or console) plus the rotated local files (FILAMENT_LOG_FILE_*). */
+/**
+ * The log record limits, given to the provider and to Filament's own event logger alike
+ * (events/eventLogger.ts), so that both hold records to the same ones: sdk-logs' defaults.
+ */
+const LOG_RECORD_LIMITS: RecordLimits = Object.freeze({ attributeCountLimit: 128, attributeValueLengthLimit: Infinity });
+
+/**
+ * OTEL_LOGS_EXPORTER (OTLP and/or console) plus the rotated local files (FILAMENT_LOG_FILE_*).
+ * `eventLogger`: the logger Filament's own events go through, onto the same processors in the same order.
+ */
 function createLoggerProvider(
   config: FilamentConfig, resource: Resource, pipes: ExportPipes, masker: Masker,
   meterProvider: MeterProvider | undefined, problems: string[],
-): LoggerProvider {
+): { loggerProvider: LoggerProvider; eventLogger: EventLogger } {
   const logProcessors: LogRecordProcessor[] = [];
   const batchLogs = (exporter: (counted: DeliveryLedger) => LogRecordExporter, destination: string): LogRecordProcessor => {
     const counted = pipes.ledger(destination, 'log records', 'OTEL_BLRP_MAX_QUEUE_SIZE', config.blrp.maxQueueSize);
@@ -229,7 +239,10 @@ function createLoggerProvider(
   if (logProcessors.length > 0 && config.logSending && config.instrumentations.some((name) => BRIDGED_LOGGERS.includes(name))) {
     logProcessors.unshift(new BridgedLogProcessor(masker, config.contentMaxBytes));
   }
-  return new LoggerProvider({ resource, processors: logProcessors });
+  return {
+    loggerProvider: new LoggerProvider({ resource, processors: logProcessors, logRecordLimits: LOG_RECORD_LIMITS }),
+    eventLogger: new EventLogger(logProcessors, resource, LOG_RECORD_LIMITS, PACKAGE_NAME, PACKAGE_VERSION),
+  };
 }
 
 /**
@@ -321,7 +334,7 @@ export function startSdk(config: FilamentConfig, problems: string[]): FilamentSd
   pipes.meterProvider = meterProvider;
 
   const masker = new Masker(config.maskKeys);
-  const loggerProvider = createLoggerProvider(config, resource, pipes, masker, meterProvider, problems);
+  const { loggerProvider, eventLogger } = createLoggerProvider(config, resource, pipes, masker, meterProvider, problems);
   logs.setGlobalLoggerProvider(loggerProvider);
   // SDK 3 moved the logs API into @opentelemetry/api 1.10; code written against the separate
   // @opentelemetry/api-logs 0.2xx (apps' own loggers, libraries not yet moved, such as
@@ -332,7 +345,7 @@ export function startSdk(config: FilamentConfig, problems: string[]): FilamentSd
   const { tracerProvider, exporting } = createTracerProvider(config, resource, pipes, meterProvider);
   trace.setGlobalTracerProvider(tracerProvider);
 
-  const runtime = installRuntime(config, masker);
+  const runtime = installRuntime(config, masker, eventLogger);
   serveWorkerRecords((record) => emitLogRecord(runtime, record), runtime.instruments);
   if (config.workerInstrumentation) {
     serveWorkerTelemetry({

@@ -46,11 +46,16 @@ export function logsEnabled(config: FilamentConfig): boolean {
   return config.logsExporters.length > 0 || config.logFile.dir !== undefined;
 }
 
-/** `masker`: the preload's one masker, shared with the bridged-log processor. */
-export function installRuntime(config: FilamentConfig, masker: Masker = new Masker(config.maskKeys)): Runtime {
+/**
+ * `masker`: the preload's one masker, shared with the bridged-log processor. `logger`: the preload's
+ * event logger (eventLogger.ts); without one, the global provider's (the app's own SDK, or a no-op).
+ */
+export function installRuntime(
+  config: FilamentConfig, masker: Masker = new Masker(config.maskKeys), logger: Logger = logs.getLogger(PACKAGE_NAME, PACKAGE_VERSION),
+): Runtime {
   const runtime: Runtime = {
     config,
-    logger: logs.getLogger(PACKAGE_NAME, PACKAGE_VERSION),
+    logger,
     masker,
     instruments: createInstruments(),
     logsEnabled: logsEnabled(config),
