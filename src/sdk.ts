@@ -25,7 +25,11 @@ import {
 } from '@opentelemetry/sdk-trace';
 import type { FilamentConfig, Signal } from './config';
 import { installContextManager } from './context';
-import { emitLogRecord, EventLogger, getRuntime, installRuntime, serveWorkerRecords, type RecordLimits, type Runtime } from './events';
+import { emitLogRecord, getRuntime, installRuntime, serveWorkerRecords, type Runtime } from './events';
+// Not through events/index.ts: the public API (dist/index.js) loads that, and this one loads
+// @opentelemetry/core, which only the preload bundle carries (test/package.test.ts).
+import { EventLogger } from './events/eventLogger';
+import type { RecordLimits } from './events/eventLogRecord';
 import { Masker } from './masking';
 import { RequestExceptionCollector } from './http';
 import { BRIDGED_LOGGERS, BridgedLogProcessor } from './logs';

@@ -14,7 +14,8 @@ import {
   type LogRecordProcessor, type ReadableLogRecord, type ReadWriteLogRecord,
 } from '@opentelemetry/sdk-logs';
 import { ProtobufLogsSerializer as OfficialLogs } from '@opentelemetry/otlp-transformer';
-import { EventLogger, type RecordLimits } from '../src/events';
+import { EventLogger } from '../src/events/eventLogger';
+import type { RecordLimits } from '../src/events/eventLogRecord';
 import { ProtobufLogsSerializer } from '../src/export/protobuf';
 
 const resource = resourceFromAttributes({ 'service.name': 'event-logger' });
