@@ -4,8 +4,7 @@
  * already made primitive. The SDK's own record (sdk-logs LogRecordImpl) runs every
  * value through core's `maybeAddAttribute` — an options object per value, `isAnyValue`,
  * a copy — and reaches every field through an accessor; for the ADR's records that is
- * about 18 k instructions each on Node 24 (docs/benchmarks.md, "Filament's records
- * without the SDK's Logger"). Here a string, number or boolean is stored as it is, and
+ * about 18 k instructions each on Node 24 (docs/benchmarks.md, "Cheaper records"). Here a string, number or boolean is stored as it is, and
  * anything else takes core's `maybeAddAttribute`, the SDK's own rule, so what a processor
  * and an exporter read is what LogRecordImpl would hold: the same attributes, the same
  * limits, `droppedAttributesCount`, millisecond timestamps, the span context only when valid.
