@@ -26,13 +26,9 @@ import {
 import type { FilamentConfig, Signal } from './config';
 import { installContextManager } from './context';
 import { emitLogRecord, getRuntime, installRuntime, serveWorkerRecords, type Runtime } from './events';
-// Not through events/index.ts: the public API (dist/index.js) loads that, and this one loads
-// @opentelemetry/core, which only the preload bundle carries (test/package.test.ts).
-import { EventLogger } from './events/eventLogger';
-import type { RecordLimits } from './events/eventLogRecord';
 import { Masker } from './masking';
 import { RequestExceptionCollector } from './http';
-import { BRIDGED_LOGGERS, BridgedLogProcessor } from './logs';
+import { BRIDGED_LOGGERS, BridgedLogProcessor, EventLogger, type RecordLimits } from './logs';
 import { loadInstrumentations } from './instrumentations';
 import { buildResource } from './resource';
 import { RotatingFileLogExporter } from './sinks';
@@ -203,7 +199,7 @@ function createMeterProvider(config: FilamentConfig, resource: Resource, pipes: 
 
 /**
  * The log record limits, given to the provider and to Filament's own event logger alike
- * (events/eventLogger.ts), so that both hold records to the same ones: sdk-logs' defaults.
+ * (logs/eventLogger.ts), so that both hold records to the same ones: sdk-logs' defaults.
  */
 const LOG_RECORD_LIMITS: RecordLimits = Object.freeze({ attributeCountLimit: 128, attributeValueLengthLimit: Infinity });
 

@@ -1,4 +1,4 @@
-// Filament's event logger (src/events/eventLogger.ts) hands its records to the processors without
+// Filament's event logger (src/logs/eventLogger.ts) hands its records to the processors without
 // the SDK's Logger: what a processor and an exporter read must be what sdk-logs' own Logger gives
 // them for the same input — attributes (undefined left out, non-primitive values copied, empty keys
 // refused, the count and length limits applied), droppedAttributesCount, times, the span context
@@ -14,8 +14,7 @@ import {
   type LogRecordProcessor, type ReadableLogRecord, type ReadWriteLogRecord,
 } from '@opentelemetry/sdk-logs';
 import { ProtobufLogsSerializer as OfficialLogs } from '@opentelemetry/otlp-transformer';
-import { EventLogger } from '../src/events/eventLogger';
-import type { RecordLimits } from '../src/events/eventLogRecord';
+import { EventLogger, type RecordLimits } from '../src/logs';
 import { ProtobufLogsSerializer } from '../src/export/protobuf';
 
 const resource = resourceFromAttributes({ 'service.name': 'event-logger' });
@@ -89,7 +88,7 @@ function readable(r: ReadableLogRecord): Record<string, unknown> {
   };
 }
 
-describe('Filament event logger (src/events/eventLogger.ts)', () => {
+describe('Filament event logger (src/logs/eventLogger.ts)', () => {
   const quiet = { attributeCountLimit: 128, attributeValueLengthLimit: Infinity };
 
   it('gives processors and exporters what the SDK Logger gives them, with default limits', () => {

@@ -48,7 +48,7 @@ export function logsEnabled(config: FilamentConfig): boolean {
 
 /**
  * `masker`: the preload's one masker, shared with the bridged-log processor. `logger`: the preload's
- * event logger (eventLogger.ts); without one, the global provider's (the app's own SDK, or a no-op).
+ * event logger (logs/eventLogger.ts); without one, the global provider's (the app's own SDK, or a no-op).
  */
 export function installRuntime(
   config: FilamentConfig, masker: Masker = new Masker(config.maskKeys), logger: Logger = logs.getLogger(PACKAGE_NAME, PACKAGE_VERSION),

@@ -14,7 +14,7 @@ import { AddAttributeDecision, maybeAddAttribute, millisToHrTime, timeInputToHrT
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 
-/** sdk-logs' `LogRecordLimits` with both limits decided (the provider is given the same object: events/eventLogger.ts). */
+/** sdk-logs' `LogRecordLimits` with both limits decided (the provider is given the same object: src/sdk.ts). */
 export interface RecordLimits {
   readonly attributeCountLimit: number;
   readonly attributeValueLengthLimit: number;
@@ -60,7 +60,9 @@ export class EventLogRecord implements ReadWriteLogRecord {
     const { attributeCountLimit, attributeValueLengthLimit } = this.limits;
     const plainStrings = attributeValueLengthLimit === Infinity;
     const out = this.attributes;
-    // One object's own keys, each once (an empty record to start from): none is already there.
+    // One object's keys, each once (an empty record to start from): none is already there. for-in, not
+    // Object.entries: no array per record; our emitters' attributes are plain literals (and a worker's, a
+    // structured clone), whose enumerable keys are their own.
     for (const key in attributes) {
       const value = attributes[key];
       if (value === undefined) continue;
