@@ -83,7 +83,7 @@ demo: build rabbitmq ## Run the platform under the preload with load and faults 
 soak: build rabbitmq ## The fault-free promise at length: 10 minutes of the demo's traffic without faults; exit 1, naming them, if any alert fired (docs/alerting.md)
 	$(call with_node,$(or $(NODE_VERSION),default),FAULTS=none DEMO_SECONDS=$(or $(SOAK_SECONDS),600) node scripts/demo.mjs)
 
-bench: build rabbitmq ## Benchmarks side by side: bare vs Filament vs upstream vs EDOT on NODE_VERSION (default: newest LTS; QUICK=1: < 2 min; ONLY=logs: logger calls only) → docs/benchmarks.md (other lines: docs/benchmarks-node<N>.md)
+bench: build rabbitmq ## Benchmarks side by side: bare vs Filament vs upstream vs EDOT on NODE_VERSION (default: newest LTS; QUICK=1: < 2 min; ONLY=logs: logger calls only; ONLY=queue: RabbitMQ round trips only) → docs/benchmarks.md (other lines: docs/benchmarks-node<N>.md)
 	$(call with_node,$(NODE_VERSION),QUICK=$(QUICK) ONLY=$(ONLY) node --import tsx bench/run.ts)
 
 up: ## Users with Docker: Elasticsearch 9, Kibana, `filament setup`, the collector (contrib image), RabbitMQ, Prometheus, Alertmanager, filament-responder (TLS + auth); passwords in collector/.env, CA and tokens in collector/secrets/

@@ -16,6 +16,8 @@
  *   PROFILE=1     also writes a CPU profile of the Filament trivial-route server, and the
  *                 collector's time per processor (bench/collector.mjs)
  *   ONLY=logs     only the cost of the app's own logger calls with bridging (bench/results/logs.md)
+ *   ONLY=queue    only the RabbitMQ round trips (bench/results/queue.md)
+ *   QUEUE_RATE    the queue's fixed rate, round trips/s (2000)
  *
  * Writes docs/benchmarks.md (full runs on the newest LTS line), docs/benchmarks-node<major>.md
  * (full runs on another line) or bench/results/quick.md (QUICK).
@@ -44,6 +46,15 @@ const EMIT_CALLS = num('EMIT_CALLS', 200000, 20000);
 const PROFILE = process.env.PROFILE === '1';
 /** Latency is also measured at this fixed rate, below every variant's ceiling (queueing at saturation hides it). */
 const FIXED_RATE = num('FIXED_RATE', 2000, 2000);
+/**
+ * The queue's CPU per round trip is read at this fixed rate, after its saturation phase and a
+ * warm-up at the rate: on Node 24 and 26 V8 tiers up for 10–20 s, and a short window measures
+ * the JIT (docs/benchmarks.md, "Node lines").
+ */
+const QUEUE_RATE = num('QUEUE_RATE', 2000, 2000);
+const QUEUE_SECONDS = QUICK ? 2 : 5;
+const QUEUE_FIXED_WARMUP_SECONDS = QUICK ? 1 : 10;
+const QUEUE_FIXED_SECONDS = QUICK ? 2 : 8;
 
 type Variant = 'bare' | 'filament' | 'upstream' | 'edot';
 const VARIANTS: Variant[] = ['bare', 'filament', 'upstream', 'edot'];
@@ -193,25 +204,69 @@ async function httpBench(): Promise<Record<Target, Record<Variant, Load[]>>> {
 }
 
 // ---------------------------------------------------------------- queue
-interface QueueRun { perSecond: number; cpuUs: number }
+/** One queue process: round trips/s at saturation and CPU per round trip there and at QUEUE_RATE. */
+interface QueueRun { perSecond: number; cpuUs: number; fixedCpuUs: number }
 async function queueBench(): Promise<Record<'bare' | 'filament' | 'upstream', QueueRun[]>> {
   const out = { bare: [] as QueueRun[], filament: [] as QueueRun[], upstream: [] as QueueRun[] };
-  const seconds = QUICK ? 2 : 5;
+  const seconds = 1 + QUEUE_SECONDS + QUEUE_FIXED_WARMUP_SECONDS + QUEUE_FIXED_SECONDS;
   for (let round = 0; round < ROUNDS; round++) {
     for (const variant of rotate(['bare', 'filament', 'upstream'] as const, round)) {
       const res = spawnSync(process.execPath, [...preloadArgs(variant), path.join(SERVERS, 'queue.cjs')], {
-        cwd: ROOT, env: variantEnv(variant, { BENCH_SECONDS: String(seconds), AMQP_URL: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672' }),
+        cwd: ROOT,
+        env: variantEnv(variant, {
+          BENCH_SECONDS: String(QUEUE_SECONDS), BENCH_RATE: String(QUEUE_RATE),
+          BENCH_FIXED_WARMUP_SECONDS: String(QUEUE_FIXED_WARMUP_SECONDS), BENCH_FIXED_SECONDS: String(QUEUE_FIXED_SECONDS),
+          AMQP_URL: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+        }),
         encoding: 'utf8', timeout: (seconds + 30) * 1000, killSignal: 'SIGKILL',
       });
       const line = res.stdout.trim().split('\n').find((l) => l.startsWith('{'));
       if (!line) throw new Error(`queue bench ${variant} failed: ${res.stderr}`);
-      const r = JSON.parse(line) as { roundTrips: number; seconds: number; cpuUs: number };
-      const run = { perSecond: r.roundTrips / r.seconds, cpuUs: r.cpuUs / r.roundTrips };
+      const r = JSON.parse(line) as { roundTrips: number; seconds: number; cpuUs: number; fixedRoundTrips: number; fixedCpuUs: number };
+      const run = { perSecond: r.roundTrips / r.seconds, cpuUs: r.cpuUs / r.roundTrips, fixedCpuUs: r.fixedCpuUs / r.fixedRoundTrips };
       out[variant].push(run);
-      log(`round ${round + 1}/${ROUNDS} queue ${variant}: ${Math.round(run.perSecond)} round trips/s, CPU ${fmt(run.cpuUs, 1)} µs per round trip`);
+      log(`round ${round + 1}/${ROUNDS} queue ${variant}: ${Math.round(run.perSecond)} round trips/s, CPU ${fmt(run.cpuUs, 1)} µs per round trip; at ${QUEUE_RATE}/s ${fmt(run.fixedCpuUs, 1)} µs`);
     }
   }
   return out;
+}
+
+/** The queue's table: throughput at saturation, CPU per round trip at the fixed rate (the figure to compare) and at saturation. */
+function queueTable(queue: Record<'bare' | 'filament' | 'upstream', QueueRun[]>): string[] {
+  const rows = [
+    'One process publishing and consuming through real RabbitMQ: round trips per second at saturation (20 in flight, '
+      + `${QUEUE_SECONDS} s after 1 s), then the process's CPU (all threads, user + system, \`process.cpuUsage()\`) per round trip `
+      + `at a fixed ${QUEUE_RATE} round trips/s (${QUEUE_FIXED_SECONDS} s measured after ${QUEUE_FIXED_WARMUP_SECONDS} s at that rate): `
+      + 'one publish and one consume, with its telemetry. CPU at saturation is shown too; it moves with how much of the '
+      + 'shared cores RabbitMQ takes, and its short window measures V8\'s tier-up on Node 24+.',
+    '',
+    `| variant | round trips/s | × bare | CPU µs per round trip at ${QUEUE_RATE}/s | added µs | × upstream's added | CPU µs at saturation | added µs |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  const med = (v: 'bare' | 'filament' | 'upstream', k: keyof QueueRun): number => median(queue[v].map((r) => r[k]));
+  const upstreamAdded = med('upstream', 'fixedCpuUs') - med('bare', 'fixedCpuUs');
+  for (const v of ['bare', 'filament', 'upstream'] as const) {
+    const added = med(v, 'fixedCpuUs') - med('bare', 'fixedCpuUs');
+    rows.push(`| ${LABEL[v]} | ${fmt(med(v, 'perSecond'))} | ${fmt(med(v, 'perSecond') / med('bare', 'perSecond'), 2)} | `
+      + `${fmt(med(v, 'fixedCpuUs'), 1)} | ${v === 'bare' ? '' : fmt(added, 1)} | ${v === 'filament' ? `${fmt(added / upstreamAdded, 2)}×` : ''} | `
+      + `${fmt(med(v, 'cpuUs'), 1)} | ${v === 'bare' ? '' : fmt(med(v, 'cpuUs') - med('bare', 'cpuUs'), 1)} |`);
+  }
+  return rows;
+}
+
+async function queueOnly(): Promise<void> {
+  const sink = await startServer(path.join(SERVERS, 'sink.cjs'), 'bare');
+  sinkUrl = sink.url;
+  try {
+    const table = [`### Queue: publish + consume round trips through RabbitMQ (Node ${process.version}, ${ROUNDS} round(s), medians)`, '', ...queueTable(await queueBench())].join('\n');
+    process.stdout.write(`\n${table}\n`);
+    const target = path.join(ROOT, 'bench', 'results', 'queue.md');
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, `# Benchmarks — ONLY=queue (${new Date().toISOString()})\n\n${table}\n`);
+    log(`written to ${path.relative(ROOT, target)}`);
+  } finally {
+    await stopServer(sink);
+  }
 }
 
 // ---------------------------------------------------------------- startup and memory
@@ -595,20 +650,9 @@ async function main(): Promise<void> {
       }
     }
     add('');
-    add('### Queue: publish + consume round trips through RabbitMQ (20 in flight)');
+    add('### Queue: publish + consume round trips through RabbitMQ');
     add('');
-    add('Round trips per second at saturation, and the process\'s CPU (all threads, user + system, `process.cpuUsage()` over '
-      + 'the measured window) per round trip: one publish and one consume, with its telemetry.');
-    add('');
-    add('| variant | round trips/s | × bare | CPU µs per round trip | added µs |');
-    add('|---|---:|---:|---:|---:|');
-    const qBase = median(queue.bare.map((r) => r.perSecond));
-    const qCpuBase = median(queue.bare.map((r) => r.cpuUs));
-    for (const v of ['bare', 'filament', 'upstream'] as const) {
-      const perSecond = median(queue[v].map((r) => r.perSecond));
-      const cpu = median(queue[v].map((r) => r.cpuUs));
-      add(`| ${LABEL[v]} | ${fmt(perSecond)} | ${fmt(perSecond / qBase, 2)} | ${fmt(cpu, 1)} | ${v === 'bare' ? '' : fmt(cpu - qCpuBase, 1)} |`);
-    }
+    for (const row of queueTable(queue)) add(row);
     add('');
     add('### Start-up and memory');
     add('');
@@ -725,7 +769,7 @@ function resultsTarget(): { target: string; prose: string } {
   };
 }
 
-(process.env.ONLY === 'logs' ? logsOnly() : main()).catch((error: unknown) => {
+(process.env.ONLY === 'logs' ? logsOnly() : process.env.ONLY === 'queue' ? queueOnly() : main()).catch((error: unknown) => {
   process.stderr.write(`bench: ${error instanceof Error ? error.stack : String(error)}\n`);
   process.exitCode = 1;
 });

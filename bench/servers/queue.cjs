@@ -1,41 +1,77 @@
-// Publish + consume round trips through real RabbitMQ for BENCH_SECONDS,
-// WINDOW messages in flight. Prints one JSON line {roundTrips, seconds, cpuUs} (CPU of the
-// whole process over the measured window).
+// Publish + consume round trips through real RabbitMQ, in two phases of one process:
+// - saturation: WINDOW (20) messages in flight, each consumed message acked and replaced,
+//   BENCH_WARMUP_SECONDS (1) unmeasured, then BENCH_SECONDS (5) measured — the round trips a
+//   second the process can do;
+// - fixed rate (BENCH_RATE > 0 messages/s): published on a 10 ms tick, consumed and acked,
+//   BENCH_FIXED_WARMUP_SECONDS (3) unmeasured, then BENCH_FIXED_SECONDS (5) measured — the CPU a
+//   round trip costs where every variant has headroom, so it does not depend on how much of the
+//   shared cores RabbitMQ and the other processes take (docs/benchmarks.md, Method).
+// Prints one JSON line {roundTrips, seconds, cpuUs, fixedRoundTrips, fixedSeconds, fixedCpuUs}:
+// round trips consumed in each measured window and the process's CPU over it (all threads,
+// user + system, process.cpuUsage()).
 const amqp = require('amqplib');
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function main() {
   const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+  const warmup = Number(process.env.BENCH_WARMUP_SECONDS ?? 1);
+  const rate = Number(process.env.BENCH_RATE ?? 0);
+  const fixedWarmup = Number(process.env.BENCH_FIXED_WARMUP_SECONDS ?? 3);
+  const fixedSeconds = Number(process.env.BENCH_FIXED_SECONDS ?? 5);
   const window = Number(process.env.WINDOW ?? 20);
   // noDelay: without it Nagle's algorithm and delayed ACKs cap the loop at ~40 ms per round trip.
   const conn = await amqp.connect(process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672', { noDelay: true });
   const ch = await conn.createChannel();
   const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true });
   const payload = Buffer.from(JSON.stringify({ orderNumber: 'ORD-BENCH-1', customerId: 'C-1', model: 'cube-10mm.stl', material: 'PLA' }));
-  let done = 0;
-  let measuring = false;
-  let stopAt = 0;
-  let resolveEnd;
-  const ended = new Promise((r) => { resolveEnd = r; });
-  const send = () => ch.sendToQueue(queue, payload, { contentType: 'application/json' });
+  let consumed = 0;
+  let outstanding = 0;
+  let refill = false;
+  let onDrained = () => undefined;
+  const send = () => {
+    outstanding++;
+    ch.sendToQueue(queue, payload, { contentType: 'application/json' });
+  };
   await ch.consume(queue, (msg) => {
     ch.ack(msg);
-    if (measuring) done++;
-    if (Date.now() < stopAt) send();
-    else resolveEnd();
+    consumed++;
+    outstanding--;
+    if (refill) send();
+    else if (outstanding === 0) onDrained();
   });
-  // One second of warm-up, then the measured window; the loop keeps running throughout.
-  stopAt = Date.now() + 1000 + seconds * 1000;
+  /** Round trips consumed and the process's CPU (µs) over `ms` from now. */
+  const measured = async (ms) => {
+    const before = consumed;
+    const start = process.hrtime.bigint();
+    const cpuStart = process.cpuUsage();
+    await sleep(ms);
+    const cpu = process.cpuUsage(cpuStart);
+    return { roundTrips: consumed - before, seconds: Number(process.hrtime.bigint() - start) / 1e9, cpuUs: cpu.user + cpu.system };
+  };
+
+  refill = true;
   for (let i = 0; i < window; i++) send();
-  await new Promise((r) => setTimeout(r, 1000));
-  measuring = true;
-  const start = process.hrtime.bigint();
-  const cpuStart = process.cpuUsage();
-  await ended;
-  const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
-  const cpu = process.cpuUsage(cpuStart); // the whole process, all threads: user + system µs
-  measuring = false;
-  process.stdout.write(`${JSON.stringify({ roundTrips: done, seconds: elapsed, cpuUs: cpu.user + cpu.system })}\n`);
-  await new Promise((r) => setTimeout(r, 200));
+  await sleep(warmup * 1000);
+  const saturated = await measured(seconds * 1000);
+  refill = false;
+  const drained = new Promise((r) => { onDrained = r; });
+  if (outstanding > 0) await drained;
+
+  let fixed = { roundTrips: 0, seconds: 0, cpuUs: 0 };
+  if (rate > 0) {
+    const started = Date.now();
+    let sent = 0;
+    const tick = setInterval(() => {
+      const due = Math.floor(((Date.now() - started) * rate) / 1000);
+      for (; sent < due; sent++) send();
+    }, 10);
+    await sleep(fixedWarmup * 1000);
+    fixed = await measured(fixedSeconds * 1000);
+    clearInterval(tick);
+  }
+  process.stdout.write(`${JSON.stringify({ ...saturated, fixedRoundTrips: fixed.roundTrips, fixedSeconds: fixed.seconds, fixedCpuUs: fixed.cpuUs })}\n`);
+  await sleep(200);
   await conn.close();
 }
 main().catch((e) => { process.stderr.write(`${e.stack}\n`); process.exit(1); });
