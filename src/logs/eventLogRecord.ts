@@ -31,7 +31,7 @@ export class EventLogRecord implements ReadWriteLogRecord {
   droppedAttributesCount = 0;
   readonly attributes: Attributes = {};
   private attributesCount = 0;
-  private readonly = false;
+  private emitted = false;
 
   constructor(
     readonly resource: Resource,
@@ -119,11 +119,11 @@ export class EventLogRecord implements ReadWriteLogRecord {
 
   /** After the processors' onEmit: a processor that keeps the record may only read it (sdk-logs Logger.emit). */
   makeReadonly(): void {
-    this.readonly = true;
+    this.emitted = true;
   }
 
   private isReadonly(): boolean {
-    if (this.readonly) diag.warn('Can not execute the operation on emitted log record');
-    return this.readonly;
+    if (this.emitted) diag.warn('Can not execute the operation on emitted log record');
+    return this.emitted;
   }
 }
