@@ -6,12 +6,19 @@
 //   BENCH_FIXED_WARMUP_SECONDS (3) unmeasured, then BENCH_FIXED_SECONDS (5) measured — the CPU a
 //   round trip costs where every variant has headroom, so it does not depend on how much of the
 //   shared cores RabbitMQ and the other processes take (docs/benchmarks.md, Method).
-// Prints one JSON line {roundTrips, seconds, cpuUs, fixedRoundTrips, fixedSeconds, fixedCpuUs}:
-// round trips consumed in each measured window and the process's CPU over it (all threads,
-// user + system, process.cpuUsage()).
+// Prints one JSON line {roundTrips, seconds, cpuUs, systemUs, mainUs, fixedRoundTrips, fixedSeconds,
+// fixedCpuUs, fixedSystemUs, fixedMainUs}: round trips consumed in each measured window and the
+// process's CPU over it (all threads, user + system, process.cpuUsage()), its system part, and the
+// main thread's alone (process.threadCpuUsage(): the rest is V8's helper threads and libuv's).
 const amqp = require('amqplib');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** The main thread's CPU µs so far (process.threadCpuUsage: Node 22.19+ and 23.9+; NaN before). */
+const threadCpu = () => {
+  if (typeof process.threadCpuUsage !== 'function') return NaN;
+  const t = process.threadCpuUsage();
+  return t.user + t.system;
+};
 
 async function main() {
   const seconds = Number(process.env.BENCH_SECONDS ?? 5);
@@ -45,9 +52,14 @@ async function main() {
     const before = consumed;
     const start = process.hrtime.bigint();
     const cpuStart = process.cpuUsage();
+    const mainStart = threadCpu();
     await sleep(ms);
     const cpu = process.cpuUsage(cpuStart);
-    return { roundTrips: consumed - before, seconds: Number(process.hrtime.bigint() - start) / 1e9, cpuUs: cpu.user + cpu.system };
+    const main = threadCpu();
+    return {
+      roundTrips: consumed - before, seconds: Number(process.hrtime.bigint() - start) / 1e9,
+      cpuUs: cpu.user + cpu.system, systemUs: cpu.system, mainUs: main - mainStart,
+    };
   };
 
   refill = true;
@@ -58,7 +70,7 @@ async function main() {
   const drained = new Promise((r) => { onDrained = r; });
   if (outstanding > 0) await drained;
 
-  let fixed = { roundTrips: 0, seconds: 0, cpuUs: 0 };
+  let fixed = { roundTrips: 0, seconds: 0, cpuUs: 0, systemUs: 0, mainUs: 0 };
   if (rate > 0) {
     const started = Date.now();
     let sent = 0;
@@ -70,7 +82,11 @@ async function main() {
     fixed = await measured(fixedSeconds * 1000);
     clearInterval(tick);
   }
-  process.stdout.write(`${JSON.stringify({ ...saturated, fixedRoundTrips: fixed.roundTrips, fixedSeconds: fixed.seconds, fixedCpuUs: fixed.cpuUs })}\n`);
+  process.stdout.write(`${JSON.stringify({
+    ...saturated,
+    fixedRoundTrips: fixed.roundTrips, fixedSeconds: fixed.seconds, fixedCpuUs: fixed.cpuUs,
+    fixedSystemUs: fixed.systemUs, fixedMainUs: fixed.mainUs,
+  })}\n`);
   await sleep(200);
   await conn.close();
 }
