@@ -258,20 +258,10 @@ function queueTable(queue: Record<'bare' | 'filament' | 'upstream', QueueRun[]>)
   return rows;
 }
 
-async function queueOnly(): Promise<void> {
-  const sink = await startServer(path.join(SERVERS, 'sink.cjs'), 'bare');
-  sinkUrl = sink.url;
-  try {
-    const table = [`### Queue: publish + consume round trips through RabbitMQ (Node ${process.version}, ${ROUNDS} round(s), medians)`, '', ...queueTable(await queueBench())].join('\n');
-    process.stdout.write(`\n${table}\n`);
-    const target = path.join(ROOT, 'bench', 'results', 'queue.md');
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, `# Benchmarks — ONLY=queue (${new Date().toISOString()})\n\n${table}\n`);
-    log(`written to ${path.relative(ROOT, target)}`);
-  } finally {
-    await stopServer(sink);
-  }
-}
+const queueOnly = (): Promise<void> => onlyPart('queue', async () => [
+  `### Queue: publish + consume round trips through RabbitMQ (Node ${process.version}, ${ROUNDS} round(s), medians)`, '',
+  ...queueTable(await queueBench()),
+]);
 
 // ---------------------------------------------------------------- startup and memory
 /** Start-up runs of Filament with FILAMENT_CODE_CACHE=off, beside the variants: what the code cache saves. */
@@ -499,21 +489,29 @@ function logTable(results: ReturnType<typeof logBench>, check: BridgeCheck): str
   return rows;
 }
 
-async function logsOnly(): Promise<void> {
+/**
+ * `ONLY=<part>`: one part of the bench against its own discard sink, its table printed and written to
+ * bench/results/<part>.md.
+ */
+async function onlyPart(part: string, table: () => Promise<string[]>): Promise<void> {
   const sink = await startServer(path.join(SERVERS, 'sink.cjs'), 'bare');
   sinkUrl = sink.url;
   try {
-    const check = await logBridgeCheck();
-    const table = ['### The app\'s own log lines: cost per logger call with bridging', '', ...logTable(logBench(), check)].join('\n');
-    process.stdout.write(`\n${table}\n`);
-    const target = path.join(ROOT, 'bench', 'results', 'logs.md');
+    const text = (await table()).join('\n');
+    process.stdout.write(`\n${text}\n`);
+    const target = path.join(ROOT, 'bench', 'results', `${part}.md`);
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, `# Benchmarks — ONLY=logs (${new Date().toISOString()})\n\n${table}\n`);
+    fs.writeFileSync(target, `# Benchmarks — ONLY=${part} (${new Date().toISOString()})\n\n${text}\n`);
     log(`written to ${path.relative(ROOT, target)}`);
   } finally {
     await stopServer(sink);
   }
 }
+
+const logsOnly = (): Promise<void> => onlyPart('logs', async () => {
+  const check = await logBridgeCheck();
+  return ['### The app\'s own log lines: cost per logger call with bridging', '', ...logTable(logBench(), check)];
+});
 
 // ---------------------------------------------------------------- SDK floor
 interface FloorRun { recordNs: number; serializeNs: number }
