@@ -70,7 +70,7 @@ export function anyValue(out: ProtobufOutput, value: Value): void {
 function keyValue(out: ProtobufOutput, key: string, value: Value): void {
   const kv = out.begin(SMALL);
   out.byte(0x0a); // 1 key
-  out.key(key);
+  out.string(key);
   out.byte(0x12); // 2 value
   const inner = out.begin(SMALL);
   anyValue(out, value);

@@ -22,7 +22,7 @@ function logRecord(record: ReadableLogRecord): void {
   }
   if (record.severityText) {
     out.byte(0x1a); // 3 severity_text
-    out.key(record.severityText);
+    out.string(record.severityText);
   }
   if (record.body !== undefined) {
     out.byte(0x2a); // 5 body
@@ -52,7 +52,7 @@ function logRecord(record: ReadableLogRecord): void {
   out.hrTime(record.hrTimeObserved);
   if (record.eventName) {
     out.byte(0x62); // 12 event_name
-    out.key(record.eventName);
+    out.string(record.eventName);
   }
   out.end(start, RECORD);
 }

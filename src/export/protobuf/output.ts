@@ -75,19 +75,9 @@ function putVarint32(buf: Buffer, pos: number, value: number): number {
   return pos + 1;
 }
 
-/**
- * The keys a serialiser keeps written out (attribute keys, event names, severity texts): a service
- * uses a few dozen, written again in every record and span. Bounded, as keys are the application's
- * to choose; one that does not fit is written as any string.
- */
-const MAX_CACHED_KEYS = 1024;
-const MAX_CACHED_KEY_CHARS = 128;
-
 export class ProtobufOutput {
   buf: Buffer = Buffer.allocUnsafeSlow(INITIAL_SIZE);
   pos = 0;
-  /** Each cached key's length-delimited bytes (its length varint, then UTF-8), as string() writes them. */
-  private readonly keys = new Map<string, Uint8Array>();
 
   /** Starts a request (the buffer of the last one is reused). */
   reset(): void {
@@ -255,27 +245,6 @@ export class ProtobufOutput {
     this.pos = start;
     this.uint32(bytes);
     this.pos += bytes;
-  }
-
-  /**
-   * A string from a small set — an attribute key, an event name, a severity text — as string() writes
-   * it: copied from its bytes of the first time (a Map lookup and a byte loop instead of a pass over
-   * its characters or a call into Node's encoder; docs/benchmarks.md, "Cheaper records").
-   */
-  key(str: string): void {
-    const cached = this.keys.get(str);
-    if (cached === undefined) {
-      const start = this.pos;
-      this.string(str);
-      if (this.keys.size < MAX_CACHED_KEYS && str.length <= MAX_CACHED_KEY_CHARS) this.keys.set(str, new Uint8Array(this.buf.subarray(start, this.pos)));
-      return;
-    }
-    const length = cached.length;
-    this.ensure(length);
-    const buf = this.buf;
-    let pos = this.pos;
-    for (let i = 0; i < length; i++) buf[pos++] = cached[i] as number;
-    this.pos = pos;
   }
 
   /**
