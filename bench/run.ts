@@ -18,6 +18,7 @@
  *   ONLY=logs     only the cost of the app's own logger calls with bridging (bench/results/logs.md)
  *   ONLY=queue    only the RabbitMQ round trips (bench/results/queue.md)
  *   QUEUE_RATE    the queue's fixed rate, round trips/s (2000)
+ *   QUEUE_WARMUP_SECONDS, QUEUE_MEASURE_SECONDS  the warm-up at that rate (10) and the window measured after it (8)
  *
  * Writes docs/benchmarks.md (full runs on the newest LTS line), docs/benchmarks-node<major>.md
  * (full runs on another line) or bench/results/quick.md (QUICK).
@@ -53,8 +54,8 @@ const FIXED_RATE = num('FIXED_RATE', 2000, 2000);
  */
 const QUEUE_RATE = num('QUEUE_RATE', 2000, 2000);
 const QUEUE_SECONDS = QUICK ? 2 : 5;
-const QUEUE_FIXED_WARMUP_SECONDS = QUICK ? 1 : 10;
-const QUEUE_FIXED_SECONDS = QUICK ? 2 : 8;
+const QUEUE_FIXED_WARMUP_SECONDS = num('QUEUE_WARMUP_SECONDS', 10, 1);
+const QUEUE_FIXED_SECONDS = num('QUEUE_MEASURE_SECONDS', 8, 2);
 
 type Variant = 'bare' | 'filament' | 'upstream' | 'edot';
 const VARIANTS: Variant[] = ['bare', 'filament', 'upstream', 'edot'];
@@ -205,7 +206,7 @@ async function httpBench(): Promise<Record<Target, Record<Variant, Load[]>>> {
 
 // ---------------------------------------------------------------- queue
 /** One queue process: round trips/s at saturation and CPU per round trip there and at QUEUE_RATE. */
-interface QueueRun { perSecond: number; cpuUs: number; fixedCpuUs: number; fixedMainUs: number }
+interface QueueRun { perSecond: number; cpuUs: number; fixedCpuUs: number; fixedMainUs: number; fixedMajorGcs: number }
 async function queueBench(): Promise<Record<'bare' | 'filament' | 'upstream', QueueRun[]>> {
   const out = { bare: [] as QueueRun[], filament: [] as QueueRun[], upstream: [] as QueueRun[] };
   const seconds = 1 + QUEUE_SECONDS + QUEUE_FIXED_WARMUP_SECONDS + QUEUE_FIXED_SECONDS;
@@ -222,13 +223,17 @@ async function queueBench(): Promise<Record<'bare' | 'filament' | 'upstream', Qu
       });
       const line = res.stdout.trim().split('\n').find((l) => l.startsWith('{'));
       if (!line) throw new Error(`queue bench ${variant} failed: ${res.stderr}`);
-      const r = JSON.parse(line) as { roundTrips: number; seconds: number; cpuUs: number; fixedRoundTrips: number; fixedCpuUs: number; fixedMainUs: number | null };
+      const r = JSON.parse(line) as {
+        roundTrips: number; seconds: number; cpuUs: number; fixedRoundTrips: number; fixedCpuUs: number; fixedMainUs: number | null;
+        fixedMajorGcs: number;
+      };
       const run = {
         perSecond: r.roundTrips / r.seconds, cpuUs: r.cpuUs / r.roundTrips,
         fixedCpuUs: r.fixedCpuUs / r.fixedRoundTrips, fixedMainUs: (r.fixedMainUs ?? NaN) / r.fixedRoundTrips,
+        fixedMajorGcs: r.fixedMajorGcs,
       };
       out[variant].push(run);
-      log(`round ${round + 1}/${ROUNDS} queue ${variant}: ${Math.round(run.perSecond)} round trips/s, CPU ${fmt(run.cpuUs, 1)} µs per round trip; at ${QUEUE_RATE}/s ${fmt(run.fixedCpuUs, 1)} µs (main thread ${fmt(run.fixedMainUs, 1)})`);
+      log(`round ${round + 1}/${ROUNDS} queue ${variant}: ${Math.round(run.perSecond)} round trips/s, CPU ${fmt(run.cpuUs, 1)} µs per round trip; at ${QUEUE_RATE}/s ${fmt(run.fixedCpuUs, 1)} µs (main thread ${fmt(run.fixedMainUs, 1)}, ${run.fixedMajorGcs} major GCs)`);
     }
   }
   return out;
@@ -241,11 +246,12 @@ function queueTable(queue: Record<'bare' | 'filament' | 'upstream', QueueRun[]>)
       + `${QUEUE_SECONDS} s after 1 s), then the process's CPU (all threads, user + system, \`process.cpuUsage()\`) per round trip `
       + `at a fixed ${QUEUE_RATE} round trips/s (${QUEUE_FIXED_SECONDS} s measured after ${QUEUE_FIXED_WARMUP_SECONDS} s at that rate): `
       + 'one publish and one consume, with its telemetry, and of that the main thread\'s (`process.threadCpuUsage()`; the rest is '
-      + 'V8\'s helper threads — garbage collection, compilation — and libuv\'s). CPU at saturation is shown too; it moves with how much of the '
+      + 'V8\'s helper threads — garbage collection, compilation — and libuv\'s), with the major garbage collections (mark-compact) '
+      + 'that ended in the window. CPU at saturation is shown too; it moves with how much of the '
       + 'shared cores RabbitMQ takes, and its short window measures V8\'s tier-up on Node 24+.',
     '',
-    `| variant | round trips/s | × bare | CPU µs per round trip at ${QUEUE_RATE}/s | added µs | × upstream's added | main thread µs | CPU µs at saturation | added µs |`,
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| variant | round trips/s | × bare | CPU µs per round trip at ${QUEUE_RATE}/s | added µs | × upstream's added | main thread µs | major GCs | CPU µs at saturation | added µs |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const med = (v: 'bare' | 'filament' | 'upstream', k: keyof QueueRun): number => median(queue[v].map((r) => r[k]));
   const upstreamAdded = med('upstream', 'fixedCpuUs') - med('bare', 'fixedCpuUs');
@@ -253,7 +259,7 @@ function queueTable(queue: Record<'bare' | 'filament' | 'upstream', QueueRun[]>)
     const added = med(v, 'fixedCpuUs') - med('bare', 'fixedCpuUs');
     rows.push(`| ${LABEL[v]} | ${fmt(med(v, 'perSecond'))} | ${fmt(med(v, 'perSecond') / med('bare', 'perSecond'), 2)} | `
       + `${fmt(med(v, 'fixedCpuUs'), 1)} | ${v === 'bare' ? '' : fmt(added, 1)} | ${v === 'filament' ? `${fmt(added / upstreamAdded, 2)}×` : ''} | `
-      + `${fmt(med(v, 'fixedMainUs'), 1)} | ${fmt(med(v, 'cpuUs'), 1)} | ${v === 'bare' ? '' : fmt(med(v, 'cpuUs') - med('bare', 'cpuUs'), 1)} |`);
+      + `${fmt(med(v, 'fixedMainUs'), 1)} | ${fmt(med(v, 'fixedMajorGcs'))} | ${fmt(med(v, 'cpuUs'), 1)} | ${v === 'bare' ? '' : fmt(med(v, 'cpuUs') - med('bare', 'cpuUs'), 1)} |`);
   }
   return rows;
 }

@@ -6,11 +6,19 @@
 //   BENCH_FIXED_WARMUP_SECONDS (3) unmeasured, then BENCH_FIXED_SECONDS (5) measured — the CPU a
 //   round trip costs where every variant has headroom, so it does not depend on how much of the
 //   shared cores RabbitMQ and the other processes take (docs/benchmarks.md, Method).
-// Prints one JSON line {roundTrips, seconds, cpuUs, systemUs, mainUs, fixedRoundTrips, fixedSeconds,
-// fixedCpuUs, fixedSystemUs, fixedMainUs}: round trips consumed in each measured window and the
-// process's CPU over it (all threads, user + system, process.cpuUsage()), its system part, and the
-// main thread's alone (process.threadCpuUsage(): the rest is V8's helper threads and libuv's).
+// Prints one JSON line {roundTrips, seconds, cpuUs, systemUs, mainUs, majorGcs, fixedRoundTrips, fixedSeconds,
+// fixedCpuUs, fixedSystemUs, fixedMainUs, fixedMajorGcs}: round trips consumed in each measured window and the
+// process's CPU over it (all threads, user + system, process.cpuUsage()), its system part, the
+// main thread's alone (process.threadCpuUsage(): the rest is V8's helper threads and libuv's), and the
+// major garbage collections (mark-compact) that ended in it: a window that ends before a variant's
+// first one does not see the marking it has deferred (docs/benchmarks.md, "The queue at steady state").
 const amqp = require('amqplib');
+const { constants: perfConstants, PerformanceObserver } = require('node:perf_hooks');
+
+let majorGcs = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) if (entry.detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) majorGcs++;
+}).observe({ entryTypes: ['gc'] });
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** The main thread's CPU µs so far (process.threadCpuUsage: Node 22.19+ and 23.9+; NaN before). */
@@ -50,6 +58,7 @@ async function main() {
   /** Round trips consumed and the process's CPU (µs) over `ms` from now. */
   const measured = async (ms) => {
     const before = consumed;
+    const gcsBefore = majorGcs;
     const start = process.hrtime.bigint();
     const cpuStart = process.cpuUsage();
     const mainStart = threadCpu();
@@ -58,7 +67,7 @@ async function main() {
     const main = threadCpu();
     return {
       roundTrips: consumed - before, seconds: Number(process.hrtime.bigint() - start) / 1e9,
-      cpuUs: cpu.user + cpu.system, systemUs: cpu.system, mainUs: main - mainStart,
+      cpuUs: cpu.user + cpu.system, systemUs: cpu.system, mainUs: main - mainStart, majorGcs: majorGcs - gcsBefore,
     };
   };
 
@@ -70,7 +79,7 @@ async function main() {
   const drained = new Promise((r) => { onDrained = r; });
   if (outstanding > 0) await drained;
 
-  let fixed = { roundTrips: 0, seconds: 0, cpuUs: 0, systemUs: 0, mainUs: 0 };
+  let fixed = { roundTrips: 0, seconds: 0, cpuUs: 0, systemUs: 0, mainUs: 0, majorGcs: 0 };
   if (rate > 0) {
     const started = Date.now();
     let sent = 0;
@@ -85,7 +94,7 @@ async function main() {
   process.stdout.write(`${JSON.stringify({
     ...saturated,
     fixedRoundTrips: fixed.roundTrips, fixedSeconds: fixed.seconds, fixedCpuUs: fixed.cpuUs,
-    fixedSystemUs: fixed.systemUs, fixedMainUs: fixed.mainUs,
+    fixedSystemUs: fixed.systemUs, fixedMainUs: fixed.mainUs, fixedMajorGcs: fixed.majorGcs,
   })}\n`);
   await sleep(200);
   await conn.close();
