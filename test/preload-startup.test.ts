@@ -33,6 +33,8 @@ describe('preload: start-up', function () {
     assert.deepEqual(await app.exited, { code: 0, signal: null }, app.stderr());
     // It did export over HTTP: the span and the counter arrived.
     assert.deepEqual(otlp.spans.map((s) => s.name), ['first-export']);
+    // Each uncompressed body in one write with its length, not a chunked stream (docs/benchmarks.md, "Export requests").
+    assert.ok(otlp.framings.length > 0 && otlp.framings.every((f) => /^length [1-9]\d*$/.test(f)), otlp.framings.join(','));
     // The host detector's attributes as upstream's writes them, the machine id read without fs/promises.
     const resource = otlp.spans[0]?.resource ?? {};
     assert.equal(resource['host.id'], readFileSync('/etc/machine-id', 'utf8').trim());

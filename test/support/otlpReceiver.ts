@@ -101,6 +101,8 @@ export class OtlpReceiver {
   readonly contentTypes: string[] = [];
   /** Content-Encoding of every accepted request ('' when none), in arrival order (whether the exporter compressed). */
   readonly encodings: string[] = [];
+  /** How each accepted request's body was framed: `length <n>` (Content-Length) or `chunked`, in arrival order. */
+  readonly framings: string[] = [];
   /** Log records per accepted /v1/logs request, in arrival order (export batch sizes). */
   readonly logBatches: number[] = [];
   /** Requests that were not valid OTLP/JSON or OTLP/protobuf (must stay empty). */
@@ -146,6 +148,7 @@ export class OtlpReceiver {
           } else {
             this.contentTypes.push(req.headers['content-type'] ?? '');
             this.encodings.push(req.headers['content-encoding'] ?? '');
+            this.framings.push(req.headers['transfer-encoding'] === 'chunked' ? 'chunked' : `length ${req.headers['content-length']}`);
             this.ingest(req.url ?? '', body);
           }
           res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
@@ -173,6 +176,7 @@ export class OtlpReceiver {
     this.logBatches.length = 0;
     this.requests.length = 0;
     this.encodings.length = 0;
+    this.framings.length = 0;
   }
 
   events(name: string): ReceivedLog[] {
