@@ -11,7 +11,7 @@
 // process's CPU over it (all threads, user + system, process.cpuUsage()), its system part, the
 // main thread's alone (process.threadCpuUsage(): the rest is V8's helper threads and libuv's), and the
 // major garbage collections (mark-compact) that ended in it: a window that ends before a variant's
-// first one does not see the marking it has deferred (docs/benchmarks.md, "The queue at steady state").
+// first one does not see the marking it has deferred (docs/benchmarks.md, "The queue's garbage collections").
 const amqp = require('amqplib');
 const { constants: perfConstants, PerformanceObserver } = require('node:perf_hooks');
 

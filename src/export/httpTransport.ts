@@ -121,7 +121,7 @@ export class OtlpHttpTransport implements IExporterTransport {
       req.on('error', (error) => resolve(isRetryableNetworkError(error) ? { status: 'retryable', error } : { status: 'failure', error }));
       if (this.options.compression !== 'gzip') {
         // The whole body in one write, sent with its Content-Length: upstream pipes a one-chunk stream
-        // (chunked), which cost ≈ 30 µs more CPU a request on Node 24 (docs/benchmarks.md, "Export requests").
+        // (chunked), which cost the process 40–80 µs more CPU a request (docs/benchmarks.md, "Export requests").
         req.end(data);
         return;
       }
