@@ -60,6 +60,13 @@ describe('collector: the OpenSearch pipelines (real binary, exporter swapped for
     assert.equal(os_.events('order.status_changed')[0]?.attributes['data_stream.dataset'], 'filament.orders');
   });
 
+  it('every event record carries its event name as the attribute event.name (the exporter\'s SS4O document has no field for it); a bridged line without one gets none', () => {
+    const events = os_.logs.filter((l) => l.eventName !== undefined && l.eventName !== '');
+    assert.ok(events.length >= 2);
+    for (const l of events) assert.equal(l.attributes['event.name'], l.eventName, `${l.eventName}`);
+    for (const l of os_.logs.filter((x) => x.eventName === undefined || x.eventName === '')) assert.equal(l.attributes['event.name'], undefined);
+  });
+
   it('every span carries the attributes its traces_index placeholders name', () => {
     const names = placeholders(exporter.traces_index);
     assert.ok(os_.spans.length > 0);
@@ -104,6 +111,16 @@ describe('collector: config.opensearch.yaml\'s retry and queue on disk (real bin
     } finally {
       await collector.stop();
     }
+  });
+
+  it("lists config.yaml's log processors, with the event name's attribute after transform/logs (which computes the document id) and before batch", () => {
+    const pipelines = (name: string): Record<string, { processors?: string[] }> =>
+      ((name === 'config.yaml' ? readCollectorYaml('config.yaml') : overlay).service as { pipelines: Record<string, { processors?: string[] }> }).pipelines;
+    const base = pipelines('config.yaml').logs?.processors ?? [];
+    const mine = pipelines('config.opensearch.yaml').logs?.processors ?? [];
+    assert.deepEqual(mine.filter((p) => p !== 'transform/opensearch_event_name'), base);
+    assert.equal(mine.indexOf('transform/opensearch_event_name'), mine.indexOf('transform/logs') + 1);
+    assert.equal(mine.at(-1), 'batch');
   });
 
   it("keeps config.yaml's extensions when it adds its own", () => {
