@@ -26,17 +26,27 @@ function documentedAttributes(): Map<string, string> {
   return out;
 }
 
-/** Top-level fields of an otel-mode log document (docs/collector.md names them). */
-const EXPORTER_FIELDS = ['@timestamp', 'event_name', 'severity_text', 'severity_number', 'trace_id', 'span_id', 'body.text', 'resource.attributes.service.name'];
+/**
+ * Top-level fields of a log document as each store's exporter writes it (docs/collector.md names them):
+ * the elasticsearch exporter's otel mode, and the opensearch exporter's SS4O document with the event
+ * name as the attribute event.name (collector/config.opensearch.yaml).
+ */
+const EXPORTER_FIELDS = {
+  otel: ['@timestamp', 'event_name', 'severity_text', 'severity_number', 'trace_id', 'span_id', 'body.text', 'resource.attributes.service.name'],
+  ss4o: ['@timestamp', 'observedTimestamp', 'attributes.event.name', 'eventName', 'severity.text', 'severity.number', 'traceId', 'spanId', 'body', 'resource.service.name'],
+};
+/** Where each shape keeps the event name. */
+const EVENT_NAME_FIELD = { otel: 'event_name', ss4o: 'attributes.event.name' };
+type Shape = keyof typeof EXPORTER_FIELDS;
 
-function fieldExists(field: string): boolean {
-  if (EXPORTER_FIELDS.includes(field)) return true;
+function fieldExists(field: string, shape: Shape = 'otel'): boolean {
+  if (EXPORTER_FIELDS[shape].includes(field)) return true;
   if (field.startsWith('attributes.')) return documentedAttributes().has(field.slice('attributes.'.length));
   return false;
 }
 
 /** Every field a visualization refers to: aggregation fields, TSVB fields and KQL `field:"value"` terms. */
-function referencedFields(visState: any, searchSource: any): { fields: string[]; eventNames: string[] } {
+function referencedFields(visState: any, searchSource: any, shape: Shape): { fields: string[]; eventNames: string[] } {
   const fields: string[] = [];
   const queries: string[] = [];
   for (const agg of visState.aggs ?? []) if (agg.params?.field) fields.push(agg.params.field);
@@ -55,7 +65,7 @@ function referencedFields(visState: any, searchSource: any): { fields: string[];
   for (const q of queries) {
     for (const m of q.matchAll(/([A-Za-z0-9_.@]+):"([^"]*)"/g)) {
       fields.push(m[1] as string);
-      if (m[1] === 'event_name') eventNames.push(m[2] as string);
+      if (m[1] === EVENT_NAME_FIELD[shape]) eventNames.push(m[2] as string);
     }
   }
   return { fields, eventNames };
@@ -76,11 +86,13 @@ describe('filament setup: what runs nowhere here, verified by types and contract
     }
     assert.equal(DOCUMENT_FIELDS.event_name, 'keyword');
     assert.equal(DOCUMENT_FIELDS.trace_id, 'keyword');
-    for (const field of Object.keys(contractFieldPaths())) assert.ok(fieldExists(field), `${field} is neither contract nor exporter shape`);
+    for (const shape of ['otel', 'ss4o'] as const) {
+      for (const field of Object.keys(contractFieldPaths(shape))) assert.ok(fieldExists(field, shape), `${field} is neither contract nor ${shape} exporter shape`);
+    }
   });
 
-  for (const file of ['kibana.ndjson', 'opensearch-dashboards.ndjson']) {
-    it(`dashboards/${file}: parses, and every field and event it references exists`, () => {
+  for (const [file, shape] of [['kibana.ndjson', 'otel'], ['opensearch-dashboards.ndjson', 'ss4o']] as const) {
+    it(`dashboards/${file}: parses, and every field and event it references exists in the ${shape} documents its store holds`, () => {
       const objects = readSavedObjects(path.join(DASHBOARDS_DIR, file));
       const byId = new Map(objects.map((o) => [`${o.type}/${o.id}`, o]));
       const visualizations = objects.filter((o) => o.type === 'visualization');
@@ -91,16 +103,20 @@ describe('filament setup: what runs nowhere here, verified by types and contract
       const dataView = byId.get('index-pattern/filament-logs');
       assert.equal(dataView?.attributes.title, 'logs-filament.*');
       assert.equal(dataView?.attributes.timeFieldName, '@timestamp');
+      const seen = new Set<string>();
       for (const v of visualizations) {
         const visState = JSON.parse(v.attributes.visState as string);
         const searchSource = JSON.parse((v.attributes.kibanaSavedObjectMeta as { searchSourceJSON: string }).searchSourceJSON);
-        const { fields, eventNames } = referencedFields(visState, searchSource);
+        const { fields, eventNames } = referencedFields(visState, searchSource, shape);
         assert.ok(fields.length > 0, `${v.id} references no field`);
-        for (const f of fields) assert.ok(fieldExists(f), `${v.id}: field ${f} is in neither docs/events.md nor the exporter's document`);
+        for (const f of fields) assert.ok(fieldExists(f, shape), `${v.id}: field ${f} is in neither docs/events.md nor the exporter's ${shape} document`);
         for (const e of eventNames) assert.ok((EVENT_NAMES as readonly string[]).includes(e), `${v.id}: event ${e} is not in the contract`);
+        for (const e of eventNames) seen.add(e);
         if (visState.type === 'metrics') assert.equal(visState.params.index_pattern, 'logs-filament.*');
         for (const r of v.references ?? []) assert.ok(byId.has(`${r.type}/${r.id}`), `${v.id}: dangling reference ${r.type}/${r.id}`);
       }
+      // The panels select events by the field this store keeps the event name in.
+      assert.deepEqual([...seen].sort(), ['api.error', 'api.request', 'model3d.priced', 'queue.dead_lettered', 'queue.message']);
       const dashboard = objects.find((o) => o.type === 'dashboard');
       assert.ok(dashboard);
       const panels = JSON.parse(dashboard.attributes.panelsJSON as string) as Array<{ panelRefName: string }>;

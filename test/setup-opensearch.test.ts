@@ -21,21 +21,43 @@ function setup(node: RunningOpenSearch | { url: string }, args: string[], env: R
   return filamentCli(node, 'setup', args, env);
 }
 
-/** An otel-mode log document as the elasticsearch exporter writes it (docs/collector.md). */
-function otelLog(eventName: string, attributes: Record<string, unknown>, service = 'mes-api', severity: [string, number] = ['INFO', 9]) {
+/**
+ * A log record as the opensearch exporter writes it (its default mapping mode, the Simple Schema for
+ * Observability: encoder.go encodeLogSSO, sso_model.go; docs/collector.md, "OpenSearch"), with the
+ * attributes collector/config.yaml and config.opensearch.yaml set: the data stream's and `event.name`.
+ */
+function ss4oLog(eventName: string, attributes: Record<string, unknown>, service = 'mes-api', severity: [string, number] = ['INFO', 9]) {
+  const dataset = eventName.startsWith('api.') ? 'filament.api' : 'filament.mes';
   return {
-    '@timestamp': new Date().toISOString().replace('Z', '123456Z'), // nanosecond precision, as the exporter sends
-    observed_timestamp: new Date().toISOString(),
-    event_name: eventName,
-    severity_text: severity[0],
-    severity_number: severity[1],
-    trace_id: '85a78318be85fd2380ddcd773d86da07',
-    span_id: '1d2e3f4a5b6c7d8e',
-    attributes,
-    resource: { attributes: { 'service.name': service, 'telemetry.distro.name': 'filament-otel' } },
-    scope: { name: 'filament-otel' },
-    body: { text: '' },
-    data_stream: { type: 'logs', dataset: eventName.startsWith('api.') ? 'filament.api.otel' : 'filament.mes.otel', namespace: 'default' },
+    attributes: { ...attributes, 'event.name': eventName, 'data_stream.dataset': dataset, 'data_stream.namespace': 'default' },
+    body: '',
+    instrumentationScope: { name: 'filament-otel', version: '0.1.0' },
+    observedTimestamp: new Date().toISOString(),
+    '@timestamp': new Date().toISOString().replace('Z', '123456Z'), // Go's RFC 3339 with nanoseconds
+    resource: { 'service.name': service, 'telemetry.distro.name': 'filament-otel' },
+    severity: { text: severity[0], number: severity[1] },
+    spanId: '1d2e3f4a5b6c7d8e',
+    traceId: '85a78318be85fd2380ddcd773d86da07',
+  };
+}
+
+/**
+ * A span as the same exporter writes it (encodeTrace, ssoSpan): its `@timestamp` is never set, so Go's
+ * zero time (year 1) is what arrives — the traces data streams order by `startTime` instead.
+ */
+function ss4oSpan(service = 'mes-api') {
+  const start = new Date();
+  return {
+    attributes: { 'http.route': '/v1/models/:modelId/price', 'http.response.status_code': 200, 'data_stream.dataset': 'filament.api', 'data_stream.namespace': 'default' },
+    droppedAttributesCount: 0, droppedEventsCount: 0, droppedLinksCount: 0,
+    endTime: new Date(start.getTime() + 12).toISOString(),
+    instrumentationScope: { droppedAttributesCount: 0, name: '@opentelemetry/instrumentation-http', schemaUrl: '', version: '0.301.2' },
+    kind: 'Server', name: 'POST /v1/models/:modelId/price', parentSpanId: '',
+    resource: { 'service.name': service },
+    spanId: '2e3f4a5b6c7d8e9f', startTime: start.toISOString(),
+    status: { code: 'Unset', message: '' },
+    '@timestamp': '0001-01-01T00:00:00Z',
+    traceId: '85a78318be85fd2380ddcd773d86da07', traceState: '',
   };
 }
 
@@ -77,18 +99,20 @@ describe('filament setup --engine opensearch (real OpenSearch 2.19.1 with the se
     ]) assert.ok(first.stdout.includes(line), `missing "${line}" in:\n${first.stdout}`);
   });
 
-  it('the writer creates otel-mode documents in the data streams but cannot read them', async () => {
+  it('the writer creates the opensearch exporter\'s documents (log records and a span) in the data streams but cannot read them', async () => {
     const docs: Array<[string, unknown]> = [
       // A whole-number cost first: dynamic mapping would make model3d.cost a long and truncate 7.35.
-      ['logs-filament.mes.otel-default', otelLog('model3d.priced', { 'customer.id': '42', 'model3d.polygon_count': 12, 'model3d.processing_time_ms': 120, 'model3d.cost': 7, 'model3d.currency': 'EUR' })],
-      ['logs-filament.mes.otel-default', otelLog('model3d.priced', { 'customer.id': '43', 'model3d.polygon_count': 1200, 'model3d.processing_time_ms': 250.5, 'model3d.cost': 7.35, 'model3d.currency': 'EUR' })],
-      ['logs-filament.api.otel-default', otelLog('api.request', { 'api.request.name': 'POST /v1/models/:modelId/price', 'http.request.method': 'POST', 'http.route': '/v1/models/:modelId/price', 'http.response.status_code': 200, 'api.request.duration_ms': 12 })],
-      ['logs-filament.api.otel-default', otelLog('api.error', { 'api.request.name': 'POST /v1/models/:modelId/price', 'http.request.method': 'POST', 'http.route': '/v1/models/:modelId/price', 'http.response.status_code': 503, 'error.type': '503', 'error.message': 'pricing backend unavailable' }, 'mes-api', ['ERROR', 17])],
+      ['logs-filament.mes-default', ss4oLog('model3d.priced', { 'customer.id': '42', 'model3d.polygon_count': 12, 'model3d.processing_time_ms': 120, 'model3d.cost': 7, 'model3d.currency': 'EUR' })],
+      ['logs-filament.mes-default', ss4oLog('model3d.priced', { 'customer.id': '43', 'model3d.polygon_count': 1200, 'model3d.processing_time_ms': 250.5, 'model3d.cost': 7.35, 'model3d.currency': 'EUR' })],
+      ['logs-filament.api-default', ss4oLog('api.request', { 'api.request.name': 'POST /v1/models/:modelId/price', 'http.request.method': 'POST', 'http.route': '/v1/models/:modelId/price', 'http.response.status_code': 200, 'api.request.duration_ms': 12 })],
+      ['logs-filament.api-default', ss4oLog('api.error', { 'api.request.name': 'POST /v1/models/:modelId/price', 'http.request.method': 'POST', 'http.route': '/v1/models/:modelId/price', 'http.response.status_code': 503, 'error.type': '503', 'error.message': 'pricing backend unavailable' }, 'mes-api', ['ERROR', 17])],
+      // A span with the zero @timestamp: refused by a date_nanos timestamp field (before 1970), taken with startTime.
+      ['traces-filament.api-default', ss4oSpan()],
     ];
     const write = await asUser(node, WRITER, 'POST', '/_bulk?refresh=true', bulk(docs), 'application/x-ndjson');
     assert.equal(write.status, 200, JSON.stringify(write.body));
     assert.equal(write.body.errors, false, JSON.stringify(write.body.items));
-    assert.deepEqual(write.body.items.map((i: { create: { status: number } }) => i.create.status), [201, 201, 201, 201]);
+    assert.deepEqual(write.body.items.map((i: { create: { status: number } }) => i.create.status), [201, 201, 201, 201, 201]);
 
     const read = await asUser(node, WRITER, 'GET', '/logs-filament.*/_search');
     assert.equal(read.status, 403, JSON.stringify(read.body));
@@ -96,31 +120,51 @@ describe('filament setup --engine opensearch (real OpenSearch 2.19.1 with the se
   });
 
   it('maps the event contract with the intended types', async () => {
-    const res = await asUser(node, node.admin, 'GET', '/logs-filament.mes.otel-default/_mapping');
+    const res = await asUser(node, node.admin, 'GET', '/logs-filament.mes-default/_mapping');
     assert.equal(res.status, 200);
     const mapping = (Object.values(res.body)[0] as { mappings: any }).mappings.properties;
     const attrs = mapping.attributes.properties;
     assert.equal(mapping['@timestamp'].type, 'date_nanos');
-    assert.equal(mapping.event_name.type, 'keyword');
-    assert.equal(mapping.trace_id.type, 'keyword');
-    assert.equal(mapping.resource.properties.attributes.properties.service.properties.name.type, 'keyword');
+    assert.equal(attrs.event.properties.name.type, 'keyword');
+    assert.equal(mapping.severity.properties.text.type, 'keyword');
+    assert.equal(mapping.traceId.type, 'keyword');
+    assert.equal(mapping.resource.properties.service.properties.name.type, 'keyword');
+    assert.equal(mapping.body.type, 'text');
     assert.equal(attrs.customer.properties.id.type, 'keyword');
     assert.equal(attrs.model3d.properties.polygon_count.type, 'long');
     assert.equal(attrs.model3d.properties.cost.type, 'double');
     assert.equal(attrs.model3d.properties.processing_time_ms.type, 'double');
     // The 7.35 survived a whole-number first value: a range only a double matches.
-    const search = await asUser(node, node.admin, 'POST', '/logs-filament.mes.otel-default/_search', { query: { range: { 'attributes.model3d.cost': { gt: 7.1 } } } });
+    const search = await asUser(node, node.admin, 'POST', '/logs-filament.mes-default/_search', { query: { range: { 'attributes.model3d.cost': { gt: 7.1 } } } });
     assert.equal(search.body.hits.total.value, 1, JSON.stringify(search.body));
+    // Spans: ordered by startTime, their zero @timestamp kept as a plain date.
+    const spans = await asUser(node, node.admin, 'GET', '/traces-filament.api-default/_mapping');
+    const spanMapping = (Object.values(spans.body)[0] as { mappings: any }).mappings;
+    assert.equal(spanMapping._data_stream_timestamp?.enabled, true, JSON.stringify(spanMapping));
+    assert.equal(spanMapping.properties.startTime.type, 'date_nanos');
+    assert.equal(spanMapping.properties['@timestamp'].type, 'date');
+    assert.equal(spanMapping.properties.traceId.type, 'keyword');
+    const stream = await asUser(node, node.admin, 'GET', '/_data_stream/traces-filament.api-default');
+    assert.equal(stream.body.data_streams?.[0]?.timestamp_field?.name, 'startTime', JSON.stringify(stream.body));
+    // Why: the zero time the exporter writes is refused by a date_nanos field (its range starts in 1970).
+    const probe = '/filament-zero-time-probe';
+    assert.equal((await asUser(node, node.admin, 'PUT', probe, { mappings: { properties: { '@timestamp': { type: 'date_nanos' } } } })).status, 200);
+    try {
+      const zero = await asUser(node, node.admin, 'POST', `${probe}/_doc`, { '@timestamp': '0001-01-01T00:00:00Z' });
+      assert.equal(zero.status, 400, JSON.stringify(zero.body));
+    } finally {
+      await asUser(node, node.admin, 'DELETE', probe);
+    }
   });
 
   it('support searches logs-filament.* (200) and cannot write (403); a user without the role is refused (403)', async () => {
-    const query = { query: { term: { event_name: 'api.error' } } };
+    const query = { query: { term: { 'attributes.event.name': 'api.error' } } };
     const read = await asUser(node, SUPPORT, 'POST', '/logs-filament.*/_search', query);
     assert.equal(read.status, 200, JSON.stringify(read.body));
     assert.equal(read.body.hits.total.value, 1);
     assert.equal(read.body.hits.hits[0]._source.attributes['error.message'], 'pricing backend unavailable');
 
-    const write = await asUser(node, SUPPORT, 'POST', '/logs-filament.api.otel-default/_doc', otelLog('api.request', {}));
+    const write = await asUser(node, SUPPORT, 'POST', '/logs-filament.api-default/_doc', ss4oLog('api.request', {}));
     assert.equal(write.status, 403, JSON.stringify(write.body));
 
     const created = await asUser(node, node.admin, 'PUT', `/_plugins/_security/api/internalusers/${OUTSIDER.username}`, { password: OUTSIDER.password });
@@ -133,9 +177,9 @@ describe('filament setup --engine opensearch (real OpenSearch 2.19.1 with the se
   it('the audit log names the support user, the time, the indices and the query of the search, and the refused user', async () => {
     const marker = `audit-marker-${Date.now()}`;
     const before = Date.now();
-    const read = await asUser(node, SUPPORT, 'POST', '/logs-filament.*/_search', { query: { match: { 'body.text': marker } } });
+    const read = await asUser(node, SUPPORT, 'POST', '/logs-filament.*/_search', { query: { match: { body: marker } } });
     assert.equal(read.status, 200);
-    const refused = await asUser(node, OUTSIDER, 'POST', '/logs-filament.*/_search', { query: { match: { 'body.text': marker } } });
+    const refused = await asUser(node, OUTSIDER, 'POST', '/logs-filament.*/_search', { query: { match: { body: marker } } });
     assert.equal(refused.status, 403);
 
     const granted = await auditRecords(node, { bool: { filter: [

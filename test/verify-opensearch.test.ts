@@ -31,8 +31,9 @@ describe('filament verify --engine opensearch (real OpenSearch 2.19.1 with the s
     const first = await setup(node);
     assert.ok(first.code === 0, first.stderr + first.stdout);
     // A stored document, so that "reads" below means reading a Filament log, not an empty pattern.
-    const doc = { '@timestamp': new Date().toISOString(), event_name: 'api.error', body: { text: 'pricing backend unavailable' } };
-    const write = await asUser(node, WRITER, 'POST', '/_bulk?refresh=true', `${JSON.stringify({ create: { _index: 'logs-filament.api.otel-default' } })}\n${JSON.stringify(doc)}\n`, 'application/x-ndjson');
+    // As the opensearch exporter writes it (SS4O; docs/collector.md, "OpenSearch").
+    const doc = { '@timestamp': new Date().toISOString(), attributes: { 'event.name': 'api.error' }, severity: { text: 'ERROR', number: 17 }, body: 'pricing backend unavailable' };
+    const write = await asUser(node, WRITER, 'POST', '/_bulk?refresh=true', `${JSON.stringify({ create: { _index: 'logs-filament.api-default' } })}\n${JSON.stringify(doc)}\n`, 'application/x-ndjson');
     assert.equal(write.status, 200, JSON.stringify(write.body));
     assert.equal(write.body.errors, false, JSON.stringify(write.body));
   });
@@ -173,7 +174,7 @@ describe('filament verify --engine opensearch (real OpenSearch 2.19.1 with the s
       async () => {
         ok(await admin('PUT', `/internalusers/${READALL.username}`, { password: READALL.password, backend_roles: ['readall'] }));
         // What verify claims is what the engine does: this user reads a stored log and the audit trail.
-        const logs = await asUser(node, READALL, 'POST', '/logs-filament.*/_search', { query: { match: { 'body.text': 'pricing' } } });
+        const logs = await asUser(node, READALL, 'POST', '/logs-filament.*/_search', { query: { match: { body: 'pricing' } } });
         assert.equal(logs.status, 200, JSON.stringify(logs.body));
         assert.equal(logs.body.hits.total.value, 1);
         const audit = await asUser(node, READALL, 'POST', '/security-auditlog-*/_search', { size: 1 });

@@ -44,8 +44,8 @@ describe('FilamentStorePolicyViolated and FilamentStoreSuspiciousAccess (real Op
     assert.equal(setup.code, 0, setup.out);
     // A stored log: a read of logs-filament.* names an index (on a pattern that matches none the
     // plugin answers an empty 200, refusing nothing).
-    const doc = { '@timestamp': new Date().toISOString(), event_name: 'watch.spec', body: { text: 'a record of the watch specs' } }; // not api.error nor 'pricing…': other specs count those on the shared node
-    const write = await asUser(node, { username: 'filament_writer', password: 'Exporter-Writes-9x!' }, 'POST', '/_bulk?refresh=true', `${JSON.stringify({ create: { _index: 'logs-filament.api.otel-default' } })}\n${JSON.stringify(doc)}\n`, 'application/x-ndjson');
+    const doc = { '@timestamp': new Date().toISOString(), attributes: { 'event.name': 'watch.spec' }, body: 'a record of the watch specs' }; // not api.error nor 'pricing…': other specs count those on the shared node
+    const write = await asUser(node, { username: 'filament_writer', password: 'Exporter-Writes-9x!' }, 'POST', '/_bulk?refresh=true', `${JSON.stringify({ create: { _index: 'logs-filament.api-default' } })}\n${JSON.stringify(doc)}\n`, 'application/x-ndjson');
     assert.equal(write.body.errors, false, JSON.stringify(write.body));
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'filament-watch-alerting-'));
     const tokenFile = path.join(dir, 'metrics.token');

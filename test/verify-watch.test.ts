@@ -151,8 +151,8 @@ describe('filament verify --watch (real OpenSearch 2.19.1 with the security plug
     });
 
     it("counts a stranger's refused read, a readall user's read and a failed login, naming them; not support's reads, the writer's bulk creates or its own reads", async () => {
-      const doc = { '@timestamp': new Date().toISOString(), event_name: 'watch.spec', body: { text: 'a record of the watch specs' } }; // not api.error nor 'pricing…': other specs count those on the shared node
-      const write = await asUser(node, WRITER, 'POST', '/_bulk?refresh=true', `${JSON.stringify({ create: { _index: 'logs-filament.api.otel-default' } })}\n${JSON.stringify(doc)}\n`, 'application/x-ndjson');
+      const doc = { '@timestamp': new Date().toISOString(), attributes: { 'event.name': 'watch.spec' }, body: 'a record of the watch specs' }; // not api.error nor 'pricing…': other specs count those on the shared node
+      const write = await asUser(node, WRITER, 'POST', '/_bulk?refresh=true', `${JSON.stringify({ create: { _index: 'logs-filament.api-default' } })}\n${JSON.stringify(doc)}\n`, 'application/x-ndjson');
       assert.equal(write.body.errors, false, JSON.stringify(write.body));
       assert.equal((await asUser(node, SUPPORT, 'POST', '/logs-filament.*/_search', { query: { match_all: {} } })).status, 200);
       assert.equal((await asUser(node, STRANGER, 'POST', '/logs-filament.*/_search', { query: { match_all: {} } })).status, 403);
@@ -201,16 +201,16 @@ describe('filament verify --watch (real OpenSearch 2.19.1 with the security plug
     });
 
     it('an overwrite through the backing index (bulk index, if_seq_no) and a put-mapping, each as filament_writer, are counted naming the writer; its creates are not', async () => {
-      const doc = { '@timestamp': new Date().toISOString(), event_name: 'watch.writer', body: { text: 'stored once' } };
-      const created = await asUser(node, WRITER, 'POST', '/_bulk?refresh=true', `${JSON.stringify({ create: { _index: 'logs-filament.api.otel-default' } })}\n${JSON.stringify(doc)}\n`, 'application/x-ndjson');
+      const doc = { '@timestamp': new Date().toISOString(), attributes: { 'event.name': 'watch.writer' }, body: 'stored once' };
+      const created = await asUser(node, WRITER, 'POST', '/_bulk?refresh=true', `${JSON.stringify({ create: { _index: 'logs-filament.api-default' } })}\n${JSON.stringify(doc)}\n`, 'application/x-ndjson');
       assert.equal(created.body.errors, false, JSON.stringify(created.body));
       const item = created.body.items[0].create as { _index: string; _id: string; _seq_no: number; _primary_term: number };
       // What issue 21 measured: the backing index takes an `index` op with the document's seq_no — an overwrite.
       const overwrite = await asUser(node, WRITER, 'POST', '/_bulk?refresh=true',
-        `${JSON.stringify({ index: { _index: item._index, _id: item._id, if_seq_no: item._seq_no, if_primary_term: item._primary_term } })}\n${JSON.stringify({ ...doc, body: { text: 'TAMPERED' } })}\n`, 'application/x-ndjson');
+        `${JSON.stringify({ index: { _index: item._index, _id: item._id, if_seq_no: item._seq_no, if_primary_term: item._primary_term } })}\n${JSON.stringify({ ...doc, body: 'TAMPERED' })}\n`, 'application/x-ndjson');
       assert.equal(overwrite.body.items[0].index.result, 'updated', JSON.stringify(overwrite.body));
       // A harmless explicit mapping change (dynamic: strict would break the other specs on the shared node).
-      const mapping = await asUser(node, WRITER, 'PUT', '/logs-filament.api.otel-default/_mapping', { properties: { attributes: { properties: { watch_writer_marker: { type: 'keyword' } } } } });
+      const mapping = await asUser(node, WRITER, 'PUT', '/logs-filament.api-default/_mapping', { properties: { attributes: { properties: { watch_writer_marker: { type: 'keyword' } } } } });
       assert.equal(mapping.status, 200, JSON.stringify(mapping.body));
 
       const series = [

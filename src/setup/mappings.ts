@@ -7,9 +7,9 @@
  */
 import * as semconv from '../semconv';
 
-export type ContractFieldType = 'keyword' | 'long' | 'double' | 'boolean' | 'date_nanos';
+export type ContractFieldType = 'keyword' | 'long' | 'double' | 'boolean' | 'date_nanos' | 'date';
 
-/** Top-level fields of an otel-mode log document that the contract relies on. */
+/** Top-level fields of an otel-mode log document (the elasticsearch exporter's) that the contract relies on. */
 export const DOCUMENT_FIELDS: Readonly<Record<string, ContractFieldType>> = {
   '@timestamp': 'date_nanos',
   event_name: 'keyword',
@@ -18,6 +18,43 @@ export const DOCUMENT_FIELDS: Readonly<Record<string, ContractFieldType>> = {
   trace_id: 'keyword',
   span_id: 'keyword',
   [`resource.attributes.${semconv.ATTR_SERVICE_NAME}`]: 'keyword',
+};
+
+/**
+ * The same for OpenSearch, whose exporter (contrib opensearchexporter, default mapping mode) writes the
+ * Simple Schema for Observability instead (encoder.go `encodeLogSSO`, sso_model.go; docs/collector.md,
+ * "OpenSearch"): severity, trace and span ids and the resource under other names, and no field for the
+ * event name, which collector/config.opensearch.yaml therefore stores as the attribute `event.name`
+ * (`eventName`: where a later exporter version writes it itself).
+ */
+export const SS4O_LOG_FIELDS: Readonly<Record<string, ContractFieldType>> = {
+  '@timestamp': 'date_nanos',
+  observedTimestamp: 'date_nanos',
+  'attributes.event.name': 'keyword',
+  eventName: 'keyword',
+  'severity.text': 'keyword',
+  'severity.number': 'long',
+  traceId: 'keyword',
+  spanId: 'keyword',
+  [`resource.${semconv.ATTR_SERVICE_NAME}`]: 'keyword',
+};
+
+/**
+ * An SS4O span: its times, ids, name, kind and status. Its `@timestamp` is never set by the exporter's
+ * `encodeTrace` (the zero time, year 1, is written): a `date_nanos` field refuses that (it starts in 1970),
+ * so it is a `date`, and the traces data streams take `startTime` as their timestamp field.
+ */
+export const SS4O_SPAN_FIELDS: Readonly<Record<string, ContractFieldType>> = {
+  startTime: 'date_nanos',
+  endTime: 'date_nanos',
+  '@timestamp': 'date',
+  traceId: 'keyword',
+  spanId: 'keyword',
+  parentSpanId: 'keyword',
+  name: 'keyword',
+  kind: 'keyword',
+  'status.code': 'keyword',
+  [`resource.${semconv.ATTR_SERVICE_NAME}`]: 'keyword',
 };
 
 /** Record attributes (under `attributes.`) with a fixed type. */
@@ -52,9 +89,9 @@ export const ATTRIBUTE_FIELDS: Readonly<Record<string, ContractFieldType>> = {
   [semconv.ATTR_FILAMENT_CONTENT_MASKED]: 'long',
 };
 
-/** Every contract field by its full document path. */
-export function contractFieldPaths(): Record<string, ContractFieldType> {
-  const out: Record<string, ContractFieldType> = { ...DOCUMENT_FIELDS };
+/** Every contract field of a log document by its full path: the otel-mode document, or OpenSearch's SS4O one. */
+export function contractFieldPaths(shape: 'otel' | 'ss4o' = 'otel'): Record<string, ContractFieldType> {
+  const out: Record<string, ContractFieldType> = { ...(shape === 'otel' ? DOCUMENT_FIELDS : SS4O_LOG_FIELDS) };
   for (const [name, type] of Object.entries(ATTRIBUTE_FIELDS)) out[`attributes.${name}`] = type;
   return out;
 }

@@ -28,7 +28,7 @@ import {
   WRITER_USER,
   type SignalType,
 } from './contract';
-import { ATTRIBUTE_FIELDS, DOCUMENT_FIELDS, propertyTree, type ContractFieldType } from './mappings';
+import { ATTRIBUTE_FIELDS, propertyTree, SS4O_LOG_FIELDS, SS4O_SPAN_FIELDS, type ContractFieldType } from './mappings';
 import { union } from './compare';
 import { describe, isNoHandler, provisioning, reasonOf, SetupError, statusOf, stepper } from './errors';
 import type { SetupOptions } from './options';
@@ -47,16 +47,23 @@ const MANAGED = { managed_by: 'filament setup' };
 
 // ---------------------------------------------------------------- desired state (pure, typed)
 
-/** Fields every document of a signal has in the exporter's otel mode (docs/collector.md). */
+/**
+ * Fields every document of a signal has as the opensearch exporter writes it (the Simple Schema for
+ * Observability: src/setup/mappings.ts, docs/collector.md "OpenSearch"). Metrics: that exporter writes
+ * none (collector/config.opensearch.yaml); the template keeps the otel-mode names of anything else
+ * that writes to metrics-filament.*.
+ */
 const BASE_FIELDS: Record<SignalType, Record<string, ContractFieldType>> = {
-  logs: { ...DOCUMENT_FIELDS, observed_timestamp: 'date_nanos' },
-  traces: {
-    '@timestamp': 'date_nanos', trace_id: 'keyword', span_id: 'keyword', parent_span_id: 'keyword',
-    name: 'keyword', kind: 'keyword', duration: 'long', 'status.code': 'keyword',
-    'resource.attributes.service.name': 'keyword',
-  },
+  logs: SS4O_LOG_FIELDS,
+  traces: SS4O_SPAN_FIELDS,
   metrics: { '@timestamp': 'date_nanos', 'resource.attributes.service.name': 'keyword' },
 };
+
+/**
+ * The field a data stream orders and rolls over by: `@timestamp`, but for spans `startTime` — the
+ * exporter leaves an SS4O span's `@timestamp` at the zero time (SS4O_SPAN_FIELDS).
+ */
+export const TIMESTAMP_FIELD: Record<SignalType, string> = { logs: '@timestamp', traces: 'startTime', metrics: '@timestamp' };
 
 export function baseComponentTemplate(signal: SignalType): ComponentTemplateBody {
   return {
@@ -67,9 +74,11 @@ export function baseComponentTemplate(signal: SignalType): ComponentTemplateBody
         // keywords (as Elasticsearch's OTel mappings do), not analysed text with a sub-field.
         dynamic_templates: [
           { filament_attribute_strings: { path_match: 'attributes.*', match_mapping_type: 'string', mapping: { type: 'keyword', ignore_above: 1024 } } },
-          { filament_resource_strings: { path_match: 'resource.attributes.*', match_mapping_type: 'string', mapping: { type: 'keyword', ignore_above: 1024 } } },
+          // SS4O: resource.<name>; otel mode: resource.attributes.<name>.
+          { filament_resource_strings: { path_match: 'resource.*', match_mapping_type: 'string', mapping: { type: 'keyword', ignore_above: 1024 } } },
         ],
-        properties: { ...propertyTree(BASE_FIELDS[signal]), ...(signal === 'logs' ? { body: { properties: { text: { type: 'text' } } } } : {}) },
+        // An SS4O log record's body is its text (`body`), searched as prose.
+        properties: { ...propertyTree(BASE_FIELDS[signal]), ...(signal === 'logs' ? { body: { type: 'text' } } : {}) },
       },
     },
   };
@@ -86,7 +95,7 @@ export function indexTemplate(signal: SignalType): IndexTemplateBody {
   return {
     _meta: MANAGED,
     index_patterns: [DATA_STREAM_PATTERNS[signal]],
-    data_stream: { timestamp_field: { name: '@timestamp' } },
+    data_stream: { timestamp_field: { name: TIMESTAMP_FIELD[signal] } },
     composed_of: signal === 'logs' ? [OPENSEARCH_BASE_COMPONENT(signal), EVENTS_COMPONENT] : [OPENSEARCH_BASE_COMPONENT(signal)],
     priority: OPENSEARCH_TEMPLATE_PRIORITY,
   };
