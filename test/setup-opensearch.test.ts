@@ -157,6 +157,37 @@ describe('filament setup --engine opensearch (real OpenSearch 2.19.1 with the se
     }
   });
 
+  it('brings data streams of an older setup to the exporter\'s documents: a logs stream whose body was an object is rolled over, an empty traces stream ordered by @timestamp deleted', async () => {
+    const admin = (method: string, p: string, body?: unknown) => asUser(node, node.admin, method, p, body);
+    // An upgrade, as it happens: the templates as a setup before the SS4O mappings left them (a body
+    // object in filament-logs@mappings; filament-traces ordered by @timestamp), two streams made from
+    // them, then this version's setup.
+    const traces = (await admin('GET', '/_index_template/filament-traces')).body.index_templates[0].index_template;
+    assert.equal((await admin('PUT', '/_component_template/filament-logs@mappings', { template: { mappings: { properties: { body: { properties: { text: { type: 'text' } } } } } } })).status, 200);
+    assert.equal((await admin('PUT', '/_index_template/filament-traces', { ...traces, data_stream: {} })).status, 200);
+    for (const stream of ['logs-filament.older-default', 'traces-filament.older-default']) assert.equal((await admin('PUT', `/_data_stream/${stream}`)).status, 200);
+    let restored = false;
+    try {
+      const refused = await asUser(node, WRITER, 'POST', '/_bulk?refresh=true', bulk([['logs-filament.older-default', ss4oLog('api.request', {})]]), 'application/x-ndjson');
+      assert.equal(refused.body.items[0].create.status, 400, JSON.stringify(refused.body.items));
+
+      const r = await setup(node, ['--skip', 'retention']);
+      restored = r.code === 0;
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      assert.match(r.stdout, /^ {2}updated {6}component template filament-logs@mappings$/m);
+      assert.match(r.stdout, /^ {2}updated {6}data stream logs-filament\.older-default \(rolled over: its write index maps body as an object/m);
+      assert.match(r.stdout, /^ {2}updated {6}data stream traces-filament\.older-default \(deleted while empty: ordered by @timestamp/m);
+      assert.doesNotMatch(r.stdout, /data stream logs-filament\.(api|mes)-default/, 'streams with the current mappings are left alone');
+
+      const taken = await asUser(node, WRITER, 'POST', '/_bulk?refresh=true', bulk([['logs-filament.older-default', ss4oLog('api.request', {})]]), 'application/x-ndjson');
+      assert.equal(taken.body.items[0].create.status, 201, JSON.stringify(taken.body.items));
+      assert.equal((await admin('GET', '/_data_stream/traces-filament.older-default')).status, 404);
+    } finally {
+      for (const stream of ['logs-filament.older-default', 'traces-filament.older-default']) await admin('DELETE', `/_data_stream/${stream}`);
+      if (!restored) await setup(node, ['--skip', 'retention']); // the current templates for the specs after this one
+    }
+  });
+
   it('support searches logs-filament.* (200) and cannot write (403); a user without the role is refused (403)', async () => {
     const query = { query: { term: { 'attributes.event.name': 'api.error' } } };
     const read = await asUser(node, SUPPORT, 'POST', '/logs-filament.*/_search', query);

@@ -307,6 +307,7 @@ export async function setupOpenSearch(options: SetupOptions, report: Report): Pr
         });
       });
     }
+    await apply('bring older data streams to the exporter\'s documents', () => migrateStaleStreams(os, report, options.dryRun));
   } else report.add({ outcome: 'skipped', resource: 'mappings' });
 
   if (!skip.has('retention')) {
@@ -420,6 +421,46 @@ async function attachPolicy(os: Client, report: Report, dryRun: boolean, id: str
   }
   await os.ism.addPolicy({ index: unmanaged.join(','), body: { policy_id: id } });
   report.add({ outcome: 'updated', resource: `${unmanaged.length} existing index(es) → ISM policy ${id}` });
+}
+
+/**
+ * Data streams made by a setup before the SS4O mappings (2026-12-08; docs/setup.md, "Mappings"): a
+ * logs stream whose write index maps `body` as an object refuses every record the opensearch exporter
+ * sends (its `body` is text), and a traces stream ordered by `@timestamp` every span (the zero time).
+ * A logs stream is rolled over: its next backing index takes the current template, what it holds
+ * stays. A traces stream's timestamp field cannot change: an empty one is deleted (the next span
+ * makes it again, ordered by `startTime`); one that holds documents is left to the operator, said.
+ */
+async function migrateStaleStreams(os: Client, report: Report, dryRun: boolean): Promise<void> {
+  const streams = await getOrUndefined(() => os.indices.getDataStream({ name: `${DATA_STREAM_PATTERNS.logs},${DATA_STREAM_PATTERNS.traces}` }));
+  for (const stream of streams?.data_streams ?? []) {
+    const name = stream.name;
+    if (name.startsWith('logs-')) {
+      const writeIndex = stream.indices.at(-1)?.index_name;
+      if (writeIndex === undefined) continue;
+      const mapping = (await os.indices.getMapping({ index: writeIndex })).body;
+      const body = (Object.values(mapping)[0]?.mappings?.properties as Record<string, { properties?: unknown }> | undefined)?.body;
+      if (body?.properties === undefined) continue;
+      const why = 'its write index maps body as an object and refuses every record of the opensearch exporter';
+      if (dryRun) {
+        report.add({ outcome: 'would update', resource: `data stream ${name}`, detail: `roll over: ${why}` });
+      } else {
+        await os.indices.rollover({ alias: name });
+        report.add({ outcome: 'updated', resource: `data stream ${name}`, detail: `rolled over: ${why}` });
+      }
+    } else if (stream.timestamp_field.name !== TIMESTAMP_FIELD.traces) {
+      const held = (await os.count({ index: name })).body.count;
+      const why = `ordered by ${stream.timestamp_field.name}, it refuses every span of the opensearch exporter (zero @timestamp)`;
+      if (held > 0) {
+        report.warn(`data stream ${name} is ${why} and holds ${held} document(s): keep what you need of them, then DELETE _data_stream/${name} (the next span makes it again, ordered by ${TIMESTAMP_FIELD.traces})`);
+      } else if (dryRun) {
+        report.add({ outcome: 'would update', resource: `data stream ${name}`, detail: `delete while empty: ${why}` });
+      } else {
+        await os.indices.deleteDataStream({ name });
+        report.add({ outcome: 'updated', resource: `data stream ${name}`, detail: `deleted while empty: ${why}; the next span makes it again, ordered by ${TIMESTAMP_FIELD.traces}` });
+      }
+    }
+  }
 }
 
 /** Internal users: the password cannot be read back, so it is checked by logging in as the user. */
