@@ -17,12 +17,11 @@
  * context, and a span with an event and old messaging names. Exit code 1 when any archive
  * file differs; prints the number of lines and the first difference.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { collectorBinary, freePort, sleep } from '../scripts/lib/procs.cjs';
+import { startArchiveCollector } from './archive-collector.mjs';
 import { request, toProtobuf } from './collector.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -71,7 +70,6 @@ const edgeSpans = {
   }],
 };
 
-const BIN = collectorBinary();
 const bodies = {
   logs: [toProtobuf(request('logs', 128)), toProtobuf(request('logs', 128))],
   traces: [toProtobuf(request('traces', 128)), toProtobuf(request('traces', 128))],
@@ -79,40 +77,13 @@ const bodies = {
 
 /** Runs one config over the input; returns the archive directory. @param {string} config */
 async function archive(config) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'filament-archive-diff-'));
-  fs.mkdirSync(path.join(dir, 'archive'));
-  const [http, grpc, health] = [await freePort(), await freePort(), await freePort()];
-  const child = spawn(BIN, ['--config', config], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: {
-      PATH: process.env.PATH, FILAMENT_COLLECTOR_HTTP_ENDPOINT: `127.0.0.1:${http}`, FILAMENT_COLLECTOR_GRPC_ENDPOINT: `127.0.0.1:${grpc}`,
-      FILAMENT_COLLECTOR_HEALTH_ENDPOINT: `127.0.0.1:${health}`, FILAMENT_COLLECTOR_STORAGE_DIR: path.join(dir, 'storage'),
-      FILAMENT_COLLECTOR_ARCHIVE_DIR: path.join(dir, 'archive'),
-    },
-  });
-  let stderr = '';
-  child.stderr?.on('data', (d) => { stderr = (stderr + d).slice(-4000); });
-  const exited = new Promise((r) => child.on('exit', r));
-  for (let i = 0; ; i++) {
-    try { if ((await fetch(`http://127.0.0.1:${health}/`)).ok) break; } catch { /* starting */ }
-    if (child.exitCode !== null || i > 300) throw new Error(`collector did not start:\n${stderr}`);
-    await sleep(100);
-  }
-  /** @param {string} signal @param {Uint8Array<ArrayBuffer> | string} body */
-  const post = async (signal, body) => {
-    const res = await fetch(`http://127.0.0.1:${http}/v1/${signal}`, {
-      method: 'POST', body, headers: { 'content-type': typeof body === 'string' ? 'application/json' : 'application/x-protobuf' },
-    });
-    if (res.status !== 200) throw new Error(`${signal}: HTTP ${res.status} ${await res.text()}`);
-  };
+  const collector = await startArchiveCollector([config], fs.mkdtempSync(path.join(os.tmpdir(), 'filament-archive-diff-')));
   // One at a time and in order, so that both runs batch the same records the same way.
-  for (const b of bodies.logs) await post('logs', b);
-  await post('logs', JSON.stringify(edgeLogs));
-  for (const b of bodies.traces) await post('traces', b);
-  await post('traces', JSON.stringify(edgeSpans));
-  child.kill('SIGTERM'); // a graceful stop flushes the batch processor into the file exporters
-  await exited;
-  return path.join(dir, 'archive');
+  for (const b of bodies.logs) await collector.post('logs', b);
+  await collector.post('logs', JSON.stringify(edgeLogs));
+  for (const b of bodies.traces) await collector.post('traces', b);
+  await collector.post('traces', JSON.stringify(edgeSpans));
+  return collector.stop();
 }
 
 const [a, b] = [await archive(path.resolve(oldConfig)), await archive(path.resolve(newConfig))];

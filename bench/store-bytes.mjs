@@ -24,7 +24,7 @@
  * Elasticsearch is not measured: it does not run here, and its logsdb index mode (synthetic _source,
  * index sorting) stores very differently. No timing anywhere; the figures are sizes.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
@@ -32,7 +32,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
-import { collectorBinary, COLLECTOR_RUNTIME_ENV, freePort, sleep } from '../scripts/lib/procs.cjs';
+import { COLLECTOR_RUNTIME_ENV, freePort } from '../scripts/lib/procs.cjs';
+import { startArchiveCollector } from './archive-collector.mjs';
 import { request, toProtobuf } from './collector.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -56,34 +57,11 @@ async function archived(/** @type {string} */ dir) {
   };
   const overlayFile = path.join(dir, 'opensearch-processors.yaml');
   fs.writeFileSync(overlayFile, stringify(overlay));
-  fs.mkdirSync(path.join(dir, 'archive'));
-  const [http, grpc, health] = [await freePort(), await freePort(), await freePort()];
-  const child = spawn(collectorBinary(), ['--config', path.join(ROOT, 'collector', 'config.yaml'), '--config', overlayFile], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: {
-      PATH: process.env.PATH, ...COLLECTOR_RUNTIME_ENV, FILAMENT_COLLECTOR_HTTP_ENDPOINT: `127.0.0.1:${http}`,
-      FILAMENT_COLLECTOR_GRPC_ENDPOINT: `127.0.0.1:${grpc}`, FILAMENT_COLLECTOR_HEALTH_ENDPOINT: `127.0.0.1:${health}`,
-      FILAMENT_COLLECTOR_STORAGE_DIR: path.join(dir, 'storage'), FILAMENT_COLLECTOR_ARCHIVE_DIR: path.join(dir, 'archive'),
-    },
-  });
-  let stderr = '';
-  child.stderr?.on('data', (d) => { stderr = (stderr + d).slice(-4000); });
-  const exited = new Promise((r) => child.on('exit', r));
-  for (let i = 0; ; i++) {
-    try { if ((await fetch(`http://127.0.0.1:${health}/`)).ok) break; } catch { /* starting */ }
-    if (child.exitCode !== null || i > 300) throw new Error(`collector did not start:\n${stderr}`);
-    await sleep(100);
-  }
+  const collector = await startArchiveCollector([path.join(ROOT, 'collector', 'config.yaml'), overlayFile], dir, COLLECTOR_RUNTIME_ENV);
   for (const signal of /** @type {const} */ (['logs', 'traces'])) {
-    for (let sent = 0; sent < RECORDS; sent += BATCH) {
-      const res = await fetch(`http://127.0.0.1:${http}/v1/${signal}`, {
-        method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: toProtobuf(request(signal, BATCH)),
-      });
-      if (res.status !== 200) throw new Error(`${signal}: HTTP ${res.status} ${await res.text()}`);
-    }
+    for (let sent = 0; sent < RECORDS; sent += BATCH) await collector.post(signal, toProtobuf(request(signal, BATCH)));
   }
-  child.kill('SIGTERM'); // a graceful stop flushes the batch processor into the file exporters
-  await exited;
+  await collector.stop();
   /** @type {Record<string, string[]>} */
   const lines = {};
   for (const f of fs.readdirSync(path.join(dir, 'archive'))) {
@@ -106,6 +84,8 @@ function raw(/** @type {any} */ v) {
   return null;
 }
 const rawMap = (/** @type {any[] | undefined} */ kvs) => Object.fromEntries((kvs ?? []).map((kv) => [kv.key, raw(kv.value)]));
+/** A resource as the exporter's `attributesToMapString`: every value as a string. */
+const stringMap = (/** @type {any[] | undefined} */ kvs) => Object.fromEntries(Object.entries(rawMap(kvs)).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
 /** pcommon.Value.AsString(): a string as is, anything else as its JSON. */
 const asString = (/** @type {any} */ v) => { const r = raw(v); return typeof r === 'string' ? r : r === null ? '' : JSON.stringify(r); };
 /** Go's time.Time JSON: RFC 3339 with nanoseconds, trailing zeros dropped. */
@@ -135,7 +115,7 @@ function documents(/** @type {Record<string, string[]>} */ lines) {
     for (const line of list) {
       const body = JSON.parse(line);
       for (const rl of body.resourceLogs ?? []) {
-        const resource = Object.fromEntries(Object.entries(rawMap(rl.resource?.attributes)).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+        const resource = stringMap(rl.resource?.attributes);
         for (const sl of rl.scopeLogs ?? []) {
           for (const r of sl.logRecords ?? []) {
             const attributes = rawMap(r.attributes);
@@ -151,7 +131,7 @@ function documents(/** @type {Record<string, string[]>} */ lines) {
         }
       }
       for (const rs of body.resourceSpans ?? []) {
-        const resource = Object.fromEntries(Object.entries(rawMap(rs.resource?.attributes)).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+        const resource = stringMap(rs.resource?.attributes);
         for (const ss of rs.scopeSpans ?? []) {
           for (const s of ss.spans ?? []) {
             const attributes = rawMap(s.attributes);
