@@ -63,7 +63,7 @@ const BASE_FIELDS: Record<SignalType, Record<string, ContractFieldType>> = {
  * The field a data stream orders and rolls over by: `@timestamp`, but for spans `startTime` — the
  * exporter leaves an SS4O span's `@timestamp` at the zero time (SS4O_SPAN_FIELDS).
  */
-export const TIMESTAMP_FIELD: Record<SignalType, string> = { logs: '@timestamp', traces: 'startTime', metrics: '@timestamp' };
+const TIMESTAMP_FIELD: Record<SignalType, string> = { logs: '@timestamp', traces: 'startTime', metrics: '@timestamp' };
 
 export function baseComponentTemplate(signal: SignalType): ComponentTemplateBody {
   return {
