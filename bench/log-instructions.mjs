@@ -6,7 +6,7 @@
  * 2-core machine moves by tens of per cent run to run (docs/benchmarks.md, "Logs bridging: a fair
  * comparison").
  *
- *   node bench/log-instructions.mjs                      # pino, winston, bunyan × bare, filament, filament512, upstream
+ *   node bench/log-instructions.mjs                      # pino, winston, bunyan × bare, filament, filament128, upstream
  *   LOGGERS=winston VARIANTS=bare,upstream node bench/log-instructions.mjs
  *
  * Method, as bench/instructions.mjs: the process runs under `valgrind --tool=callgrind
@@ -14,13 +14,13 @@
  * (GO_ON_STDIN=1), flushes, prints WARM; then `callgrind_control -i on`, N calls (100 per event-loop turn
  * inside an active span) and the final flush — so the export of every bridged record is counted —
  * then `callgrind_control -d`. All threads are counted. N is a multiple of 100 and of both export batch
- * sizes (128 Filament, 512 upstream and filament512), so each window serialises whole batches; the
+ * sizes (512 Filament and upstream, 128 filament128), so each window serialises whole batches; the
  * batch and metric timers are set to 60 s so that, ~50× slower under valgrind, batches still leave
  * when full as they do natively. Upstream's winston instrumentation bridges through Filament's
  * @opentelemetry/winston-transport 0.35, as in make bench (bench/run.ts, logPreloadArgs). One window
  * per process; WINDOWS processes per variant, interleaved, the median reported.
  *
- * Env: LOGGERS (pino,winston,bunyan) VARIANTS (bare,filament,filament512,upstream) N (12800)
+ * Env: LOGGERS (pino,winston,bunyan) VARIANTS (bare,filament,filament128,upstream) N (12800)
  * WARMUP (20000) WINDOWS (1).
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -35,7 +35,7 @@ const SERVERS = path.join(ROOT, 'bench', 'servers');
 const list = (name, dflt) => (process.env[name] ?? dflt).split(',').map((s) => s.trim()).filter(Boolean);
 const num = (name, dflt) => (Number.isFinite(Number(process.env[name])) && Number(process.env[name]) > 0 ? Number(process.env[name]) : dflt);
 const LOGGERS = list('LOGGERS', 'pino,winston,bunyan');
-const VARIANTS = list('VARIANTS', 'bare,filament,filament512,upstream');
+const VARIANTS = list('VARIANTS', 'bare,filament,filament128,upstream');
 const N = num('N', 12800);
 const WARMUP = num('WARMUP', 20000);
 const WINDOWS = num('WINDOWS', 1);
@@ -44,7 +44,7 @@ function preloadArgs(variant) {
   switch (variant) {
     case 'bare': return [];
     case 'filament':
-    case 'filament512': return ['--require', path.join(ROOT, 'dist', 'preload.js')];
+    case 'filament128': return ['--require', path.join(ROOT, 'dist', 'preload.js')];
     case 'upstream': return ['--require', '@opentelemetry/auto-instrumentations-node/register'];
     default: throw new Error(`unknown variant ${variant}`);
   }
@@ -62,7 +62,7 @@ function env(variant, kind, sinkUrl) {
     OTEL_LOGS_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'otlp', OTEL_TRACES_EXPORTER: 'otlp',
     OTEL_BLRP_MAX_QUEUE_SIZE: String(N + WARMUP + 50000),
     OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_BLRP_SCHEDULE_DELAY: '60000', OTEL_METRIC_EXPORT_INTERVAL: '60000',
-    ...(variant === 'filament512' ? { OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '512' } : {}),
+    ...(variant === 'filament128' ? { OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '128' } : {}),
   };
 }
 

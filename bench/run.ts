@@ -377,8 +377,8 @@ function emitBench(): { filament: number[]; pino: number[] } {
 // ---------------------------------------------------------------- the app's own log lines
 const LOGGERS = ['pino', 'winston', 'bunyan'] as const;
 type LoggerKind = (typeof LOGGERS)[number];
-/** filament512: Filament with upstream's export batch (512), to separate the batch-size trade-off from the bridging. */
-const LOG_VARIANTS = ['bare', 'filament', 'filament512', 'upstream'] as const;
+/** filament128: Filament with the export batch of 128 it used before 2026-12-08, to separate the batch-size trade-off from the bridging. */
+const LOG_VARIANTS = ['bare', 'filament', 'filament128', 'upstream'] as const;
 type LogVariant = (typeof LOG_VARIANTS)[number];
 type LogRun = { cpuNsPerCall: number; wallNsPerCall: number };
 /** Calls of the bridging check (logBridgeCheck), without warm-up: each must arrive as one log record. */
@@ -392,16 +392,16 @@ const CHECK_CALLS = 1000;
  * fair comparison"). logBridgeCheck still proves every variant's records arrive before a ratio is printed.
  */
 function logPreloadArgs(variant: LogVariant): string[] {
-  return preloadArgs(variant === 'filament512' ? 'filament' : variant);
+  return preloadArgs(variant === 'filament128' ? 'filament' : variant);
 }
 
 function logCallRun(kind: LoggerKind, variant: LogVariant, env: Record<string, string>): LogRun {
-  const preload: Variant = variant === 'filament512' ? 'filament' : variant;
+  const preload: Variant = variant === 'filament128' ? 'filament' : variant;
   const res = spawnSync(process.execPath, [...logPreloadArgs(variant), path.join(SERVERS, 'logcall.cjs')], {
     cwd: ROOT,
     env: variantEnv(preload, {
       LOG_KIND: kind, OTEL_BLRP_MAX_QUEUE_SIZE: String(EMIT_CALLS + 50000),
-      ...(variant === 'filament512' ? { OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '512' } : {}),
+      ...(variant === 'filament128' ? { OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '128' } : {}),
       ...env,
     }),
     encoding: 'utf8', timeout: 300000,
@@ -448,7 +448,7 @@ async function logBridgeCheck(): Promise<BridgeCheck> {
  */
 function logBench(): Record<LoggerKind, Record<LogVariant, LogRun[]>> {
   const out = {} as Record<LoggerKind, Record<LogVariant, LogRun[]>>;
-  for (const kind of LOGGERS) out[kind] = { bare: [], filament: [], filament512: [], upstream: [] };
+  for (const kind of LOGGERS) out[kind] = { bare: [], filament: [], filament128: [], upstream: [] };
   for (let i = 0; i < ROUNDS; i++) {
     for (const kind of LOGGERS) {
       for (const variant of rotate([...LOG_VARIANTS], i)) {
@@ -470,7 +470,7 @@ function logTable(results: ReturnType<typeof logBench>, check: BridgeCheck): str
       + `${CHECK_CALLS} lines to a sink that counts the log records it receives ("records arrived"): a variant whose lines do not all arrive `
       + 'does less work, and its ratio is not given.',
     '',
-    '| logger | bare ns | Filament added ns | Filament, batch 512, added | upstream register added | records arrived (Filament / 512 / upstream) | Filament / upstream added (batch 128 / 512) |',
+    '| logger | bare ns | Filament added ns | Filament, batch 128, added | upstream register added | records arrived (Filament / 128 / upstream) | Filament / upstream added (batch 512 / 128) |',
     '|---|---:|---:|---:|---:|---:|---:|',
   ];
   for (const kind of LOGGERS) {
@@ -485,11 +485,11 @@ function logTable(results: ReturnType<typeof logBench>, check: BridgeCheck): str
     const bridged = (v: LogVariant): boolean => (check[kind][v] ?? 0) >= CHECK_CALLS;
     const ratio = (v: LogVariant): string => (bridged(v) && bridged('upstream') ? fmt(added(v) / added('upstream'), 2) : 'not comparable');
     const bareRange = runs('bare').length > 1 ? ` (${fmt(Math.min(...runs('bare')))}…${fmt(Math.max(...runs('bare')))})` : '';
-    rows.push(`| ${kind} ${versionOf(kind)} | ${fmt(bare)}${bareRange} | ${cell('filament')} | ${cell('filament512')} | ${cell('upstream')} `
-      + `| ${check[kind].filament} / ${check[kind].filament512} / ${check[kind].upstream} of ${CHECK_CALLS} | ${ratio('filament')} / ${ratio('filament512')} |`);
+    rows.push(`| ${kind} ${versionOf(kind)} | ${fmt(bare)}${bareRange} | ${cell('filament')} | ${cell('filament128')} | ${cell('upstream')} `
+      + `| ${check[kind].filament} / ${check[kind].filament128} / ${check[kind].upstream} of ${CHECK_CALLS} | ${ratio('filament')} / ${ratio('filament128')} |`);
   }
-  rows.push('', 'Upstream exports log records in batches of 512, Filament in batches of 128 (shorter event-loop pauses, more export '
-    + 'requests; docs/settings.md): the batch-512 column is the like-for-like comparison of the bridging itself. Upstream\'s winston '
+  rows.push('', 'Filament and upstream both export log records in batches of 512 (Filament writes a batch in slices of 128 between '
+    + 'which the event loop runs; docs/settings.md); the batch-128 column is Filament\'s default before 2026-12-08. Upstream\'s winston '
     + 'instrumentation bridges through the @opentelemetry/winston-transport it finds, here Filament\'s 0.35 (SDK 3\'s API); every variant\'s '
     + 'records are counted at the sink before a ratio is printed (docs/benchmarks.md, "Logs bridging: a fair comparison").');
   return rows;

@@ -207,15 +207,15 @@ function protocol(env: Env, problems: ConfigProblems, signal: string, fallback: 
 }
 
 /**
- * Filament's default export batch: 128 records, not the specification's 512.
- * A batch is serialised synchronously on the service's event loop, and every
- * request arriving meanwhile waits it out: a larger batch is a longer pause and a
- * worse tail latency (measured at a fixed rate: docs/benchmarks.md, findings on
- * export batches). Smaller batches mean more export requests
- * (one in flight per processor), so throughput to a far-away collector is lower:
- * set OTEL_BSP_/OTEL_BLRP_MAX_EXPORT_BATCH_SIZE=512 when exporting across a slow link.
+ * Filament's default export batch: 512 spans or records, the specification's. Filament's protobuf
+ * serialisers write a batch larger than 128 in slices of 128 with a turn of the event loop between
+ * two (export/protobuf/slicing.ts), so the service pauses no longer than it did for the batch of 128
+ * Filament used before, and makes a quarter of the export requests — each costs the service
+ * ≈ 150–200 µs of CPU whatever its size (docs/benchmarks.md, "Export batches of 512, serialised in
+ * slices"). OTLP/JSON (upstream's serialiser) writes a batch at once: set
+ * OTEL_BSP_/OTEL_BLRP_MAX_EXPORT_BATCH_SIZE=128 there if the pause matters.
  */
-export const DEFAULT_EXPORT_BATCH_SIZE = 128;
+export const DEFAULT_EXPORT_BATCH_SIZE = 512;
 
 /**
  * Filament's default log-record queue: 8192, not the specification's 2048, so a

@@ -28,9 +28,9 @@ describe('unit: configuration', () => {
     assert.equal(config.logFile.maxAgeDays, 180);
     assert.deepEqual(config.instrumentations, ['http', 'express', 'fastify', 'amqplib', 'undici', 'pg', 'pino', 'winston', 'bunyan', 'runtime-node', 'host-metrics']);
     assert.equal(config.instrumentationsExplicit, false);
-    assert.equal(config.bsp.maxExportBatchSize, 128);
-    assert.equal(config.blrp.maxExportBatchSize, 128);
-    assert.equal(readConfig({ OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '512' }).config.bsp.maxExportBatchSize, 512);
+    assert.equal(config.bsp.maxExportBatchSize, 512);
+    assert.equal(config.blrp.maxExportBatchSize, 512);
+    assert.equal(readConfig({ OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '128' }).config.bsp.maxExportBatchSize, 128);
   });
 
   it('honours enabled/disabled instrumentation lists like upstream', () => {

@@ -58,8 +58,11 @@ describe('process.exit() in a request handler with records buffered', function (
   });
   beforeEach(() => otlp.clear());
 
-  // Nothing leaves on a timer: a full batch (128) leaves at once, the rest waits for a stop.
-  const env = { OTEL_BLRP_SCHEDULE_DELAY: '60000', OTEL_BSP_SCHEDULE_DELAY: '60000', FILAMENT_SHUTDOWN_TIMEOUT_MS: String(DEADLINE_MS) };
+  // Nothing leaves on a timer: a full batch (128 here, the default is 512) leaves at once, the rest waits for a stop.
+  const env = {
+    OTEL_BLRP_SCHEDULE_DELAY: '60000', OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '128',
+    FILAMENT_SHUTDOWN_TIMEOUT_MS: String(DEADLINE_MS),
+  };
 
   /**
    * 200 events (a batch of 128 leaves at once; 72 and the request's api.request wait, with its

@@ -8,6 +8,8 @@ import { readConfig } from '../src/config';
 import { createOtlpHttpExporter, type HttpProtocol, type HttpSignal } from '../src/export/otlpHttpExporter';
 import { StopSignal } from '../src/export/stopSignal';
 import { LazyExporter, LazyMetricExporter } from '../src/export';
+import { ProtobufLogsSerializer, SERIALISE_SLICE } from '../src/export/protobuf';
+import { ProtobufLogsSerializer as OfficialLogsSerializer } from '@opentelemetry/otlp-transformer';
 
 /** A loopback OTLP/HTTP sink: `answer` decides per request (or never answers). */
 async function sink(answer: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<{ url: string; close(): void }> {
@@ -49,6 +51,47 @@ describe('unit: lazy exporters', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('write a batch of more than a slice ahead, between turns of the event loop, and send its exact bytes in one request', async () => {
+    const bodies: Buffer[] = [];
+    const server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => { bodies.push(Buffer.concat(chunks)); res.writeHead(200, { 'content-type': 'application/x-protobuf' }); res.end(); });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } = await import('@opentelemetry/sdk-logs');
+    const memory = new InMemoryLogRecordExporter();
+    const logger = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: memory })] }).getLogger('filament-otel');
+    for (let i = 0; i < 4 * SERIALISE_SLICE + 10; i++) logger.emit({ body: `record ${i}`, attributes: { n: i } });
+    const records = memory.getFinishedLogRecords();
+    // The turns of the event loop gone by when upstream's export delegate asks for the request's bytes.
+    let turns = 0;
+    let counting = true;
+    const turn = (): void => { turns++; if (counting) setImmediate(turn); };
+    const serializeRequest = ProtobufLogsSerializer.serializeRequest;
+    const asked: number[] = [];
+    ProtobufLogsSerializer.serializeRequest = (items) => { asked.push(turns); return serializeRequest(items); };
+    const { address, port } = server.address() as AddressInfo;
+    const exporter = createOtlpHttpExporter<unknown[]>('logs', 'http/protobuf', `http://${address}:${port}/v1/logs`, new StopSignal(), 5000);
+    try {
+      for (const batch of [records, records.slice(0, SERIALISE_SLICE)]) {
+        turns = 0;
+        setImmediate(turn);
+        const code = await new Promise<number>((resolve) => exporter.export(batch, (r) => resolve(r.code)));
+        assert.equal(code, 0);
+      }
+    } finally {
+      counting = false;
+      ProtobufLogsSerializer.serializeRequest = serializeRequest;
+      await exporter.shutdown();
+      server.close();
+    }
+    // 522 records: five slices, so four turns before the bytes are asked for; 128 are written at once, inside export().
+    assert.deepEqual(asked.map((n, i) => (i === 0 ? n >= 4 : n === 0)), [true, true], `turns when asked: ${asked.join(', ')}`);
+    assert.equal(bodies.length, 2);
+    assert.ok(bodies[0]?.equals(Buffer.from(OfficialLogsSerializer.serializeRequest(records) as Uint8Array)), 'the sliced request is the official serialiser\'s bytes');
   });
 
   it('end an export to a collector that never answers at the stop signal, and one that answers 503 by its bound', async () => {

@@ -8,7 +8,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { ProtobufLogsSerializer as OfficialLogs, ProtobufTraceSerializer as OfficialTrace } from '@opentelemetry/otlp-transformer';
-import { ProtobufLogsSerializer, ProtobufTraceSerializer } from '../src/export/protobuf';
+import { ProtobufLogsSerializer, ProtobufTraceSerializer, SERIALISE_SLICE } from '../src/export/protobuf';
 import { ProtobufOutput } from '../src/export/protobuf/output';
 
 /** Strings of every kind the serialiser meets: ASCII, multi-byte, astral, lone surrogates, long, built at run time. */
@@ -176,5 +176,41 @@ describe('protobuf serialiser: the official serialiser\'s bytes, written once', 
     // Many small records: a group past 16 KiB while each record stays small.
     logs(Array.from({ length: 2000 }, (_, i) => record({ body: `record ${i}` }, template)), '2000 records');
     spans(Array.from({ length: 600 }, (_, i) => t.spans[i % t.spans.length] as ReadableSpan), '600 spans');
+  });
+
+  it('writes a batch larger than a slice ahead, a slice at a time with turns of the event loop between, into the same bytes', async () => {
+    const template = t.logs[1] as ReadableLogRecord;
+    const other = resourceFromAttributes({ 'service.name': 'other' });
+    // Two resources and several scopes, so that slices end inside groups and groups inside slices.
+    const records = Array.from({ length: 3 * SERIALISE_SLICE + 45 }, (_, i) => (i % 50 === 0
+      ? record({ resource: other, body: `record ${i}` }, template) : record({ body: `record ${i}` }, t.logs[i % t.logs.length] as ReadableLogRecord)));
+    const list = Array.from({ length: 600 }, (_, i) => t.spans[i % t.spans.length] as ReadableSpan);
+    assert.equal(ProtobufLogsSerializer.serializeAhead(records.slice(0, SERIALISE_SLICE)), undefined, 'a slice or less is written at once');
+    for (const [serializer, items, official, what] of [
+      [ProtobufLogsSerializer, records, OfficialLogs, 'log records'],
+      [ProtobufTraceSerializer, list, OfficialTrace, 'spans'],
+    ] as const) {
+      // Turns of the event loop while the batch is written: one per slice after the first. Written at
+      // once, the promise would settle before any.
+      let turns = 0;
+      let writing = true;
+      const turn = (): void => {
+        turns++;
+        if (writing) setImmediate(turn);
+      };
+      setImmediate(turn);
+      const written = (serializer.serializeAhead as (batch: typeof items) => Promise<void> | undefined)(items);
+      assert.ok(written !== undefined, what);
+      // Meanwhile another request is written at once, through the shared buffer: neither disturbs the other.
+      same(serializer.serializeRequest([items[0]] as never) as Uint8Array, official.serializeRequest([items[0]] as never) as Uint8Array, `${what}: one alone`);
+      await written;
+      writing = false;
+      const slices = Math.ceil(items.length / SERIALISE_SLICE);
+      assert.ok(turns >= slices - 1, `${what}: ${turns} turns of the event loop for ${slices} slices`);
+      const expected = official.serializeRequest(items as never) as Uint8Array;
+      same(serializer.serializeRequest(items as never) as Uint8Array, expected, `${what} written ahead`);
+      // The bytes written ahead are given once: a second request for the same batch is written at once, the same.
+      same(serializer.serializeRequest(items as never) as Uint8Array, expected, `${what} written again`);
+    }
   });
 });

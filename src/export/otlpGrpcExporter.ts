@@ -10,7 +10,7 @@
  * on the first error of any kind.
  */
 import type { MeterProvider } from '@opentelemetry/api';
-import { createOtlpNetworkExportDelegate, OTLPExporterBase, type CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
+import { createOtlpNetworkExportDelegate, type CompressionAlgorithm, type OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
 import { convertLegacyOtlpGrpcOptions, createOtlpGrpcExporterMetrics } from '@opentelemetry/otlp-grpc-exporter-base';
 import {
   LogsExporterMetricsHelper, MetricsExporterMetricsHelper, ProtobufMetricsSerializer, TraceExporterMetricsHelper,
@@ -21,6 +21,7 @@ import { OtlpGrpcTransport, type GrpcJs } from './grpcTransport';
 import { PartialSuccessTransport, RejectionNotes, rejectionAwareMeterProvider, type RejectedListener } from './partialSuccess';
 import { StoppableRetryingTransport } from './retryingTransport';
 import type { StopSignal } from './stopSignal';
+import { otlpExporter } from './aheadExporter';
 
 export type GrpcSignal = 'traces' | 'metrics' | 'logs';
 
@@ -87,5 +88,5 @@ export function createOtlpGrpcExporter<T>(
   };
   const answered = rejected === undefined ? grpcCalls : new PartialSuccessTransport(grpcCalls, parts.serializer, rejected);
   const transport = new StoppableRetryingTransport(answered, stop, retryWindowMs);
-  return new OTLPExporterBase<T>(createOtlpNetworkExportDelegate(options, serializer, metrics, transport));
+  return otlpExporter<T>(createOtlpNetworkExportDelegate(options, serializer, metrics, transport), serializer);
 }

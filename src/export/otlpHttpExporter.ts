@@ -10,7 +10,7 @@
  * (retryingTransport.ts). Upstream's exporter classes wire the same parts with
  * their own retry and transport, which SDK 3 no longer lets us reach.
  */
-import { createOtlpNetworkExportDelegate, OTLPExporterBase, type CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
+import { createOtlpNetworkExportDelegate, type CompressionAlgorithm, type OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
 import { convertLegacyHttpOptions, createOtlpHttpExporterMetrics, httpAgentFactoryFromOptions } from '@opentelemetry/otlp-exporter-base/node-http';
 import {
   JsonLogsSerializer, JsonMetricsSerializer, JsonTraceSerializer, LogsExporterMetricsHelper, MetricsExporterMetricsHelper,
@@ -22,6 +22,7 @@ import { ProtobufLogsSerializer, ProtobufTraceSerializer } from './protobuf';
 import { PartialSuccessTransport, RejectionNotes, rejectionAwareMeterProvider, type RejectedListener } from './partialSuccess';
 import { StoppableRetryingTransport } from './retryingTransport';
 import type { StopSignal } from './stopSignal';
+import { otlpExporter } from './aheadExporter';
 
 export type HttpSignal = 'traces' | 'metrics' | 'logs';
 export type HttpProtocol = 'http/protobuf' | 'http/json';
@@ -100,5 +101,5 @@ export function createOtlpHttpExporter<T>(
   };
   const answered = rejected === undefined ? http : new PartialSuccessTransport(http, serializer as ISerializer<never, unknown>, rejected);
   const transport = new StoppableRetryingTransport(answered, stop, retryWindowMs);
-  return new OTLPExporterBase<T>(createOtlpNetworkExportDelegate(options, serializer, metrics, transport));
+  return otlpExporter<T>(createOtlpNetworkExportDelegate(options, serializer, metrics, transport), serializer);
 }

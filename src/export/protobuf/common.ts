@@ -144,19 +144,24 @@ function byResourceAndScope<T extends { readonly resource: Resource; readonly in
 }
 
 /** A span or log record: what groups it. */
-interface Grouped {
+export interface Grouped {
   readonly resource: Resource;
   readonly instrumentationScope: InstrumentationScope;
 }
+
+/** Writes one span or log record (its tag already written) into `out`. */
+export type ItemWriter<T> = (out: ProtobufOutput, value: T) => void;
 
 /**
  * An Export{Trace,Logs}ServiceRequest: field 1 a Resource{Spans,Logs} per resource, holding field 1 the
  * resource, field 2 a Scope{Spans,Logs} per scope (field 1 the scope, field 2 each item written by
  * `item`, field 3 the scope's schema URL), field 3 the resource's schema URL. The two signals' messages
- * have the same shape (trace.proto, logs.proto).
+ * have the same shape (trace.proto, logs.proto). Yields after every `slice` items (never, for Infinity),
+ * where the request may be left half written and continued later: lengths are written when a message
+ * ends.
  */
-export function exportRequest<T extends Grouped>(out: ProtobufOutput, items: readonly T[], item: (value: T) => void): Uint8Array {
-  out.reset();
+function* requestWriter<T extends Grouped>(out: ProtobufOutput, items: readonly T[], item: ItemWriter<T>, slice: number): Generator<void, void, void> {
+  let written = 0;
   for (const [res, scopes] of byResourceAndScope(items)) {
     out.byte(0x0a);
     const resourceGroup = out.begin(GROUP);
@@ -168,7 +173,11 @@ export function exportRequest<T extends Grouped>(out: ProtobufOutput, items: rea
       scope(out, first);
       for (const value of list) {
         out.byte(0x12);
-        item(value);
+        item(out, value);
+        if (++written === slice) {
+          written = 0;
+          yield;
+        }
       }
       schemaUrl(out, first.schemaUrl);
       out.end(scopeGroup, GROUP);
@@ -176,5 +185,28 @@ export function exportRequest<T extends Grouped>(out: ProtobufOutput, items: rea
     schemaUrl(out, res.schemaUrl);
     out.end(resourceGroup, GROUP);
   }
+}
+
+/** The request's bytes, written at once (requestWriter). */
+export function exportRequest<T extends Grouped>(out: ProtobufOutput, items: readonly T[], item: ItemWriter<T>): Uint8Array {
+  out.reset();
+  requestWriter(out, items, item, Infinity).next();
+  return out.finish();
+}
+
+/** One turn of the event loop: what is waiting for it (requests, timers, I/O) runs first. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * The same request's bytes, written `slice` items at a time with a turn of the event loop between two
+ * slices, into `out`, which nothing else may use until the promise settles (the shared buffer of the
+ * requests written at once may be used meanwhile). The bytes are exportRequest's.
+ */
+export async function exportRequestInSlices<T extends Grouped>(
+  out: ProtobufOutput, items: readonly T[], item: ItemWriter<T>, slice: number,
+): Promise<Uint8Array> {
+  out.reset();
+  const writer = requestWriter(out, items, item, slice);
+  while (!writer.next().done) await nextTurn();
   return out.finish();
 }

@@ -5,3 +5,4 @@
  */
 export { ProtobufLogsSerializer } from './logs';
 export { ProtobufTraceSerializer } from './trace';
+export { SERIALISE_SLICE, type SlicingSerializer } from './slicing';

@@ -5,14 +5,15 @@
  */
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { ProtobufLogsSerializer as OfficialLogsSerializer, type ISerializer } from '@opentelemetry/otlp-transformer';
-import { anyValue, attributes, exportRequest, RECORD, SMALL } from './common';
+import { ProtobufLogsSerializer as OfficialLogsSerializer } from '@opentelemetry/otlp-transformer';
+import { anyValue, attributes, RECORD, SMALL } from './common';
 import { ProtobufOutput } from './output';
+import { slicingSerializer, type SlicingSerializer } from './slicing';
 
-const out = new ProtobufOutput();
+const shared = new ProtobufOutput();
 
 /** A LogRecord message (its tag already written). */
-function logRecord(record: ReadableLogRecord): void {
+function logRecord(out: ProtobufOutput, record: ReadableLogRecord): void {
   const start = out.begin(RECORD);
   out.byte(0x09); // 1 time_unix_nano
   out.hrTime(record.hrTime);
@@ -57,13 +58,6 @@ function logRecord(record: ReadableLogRecord): void {
   out.end(start, RECORD);
 }
 
-/** The request's bytes. */
-function serializeLogs(records: ReadableLogRecord[]): Uint8Array {
-  return exportRequest(out, records, logRecord);
-}
-
-/** Filament's OTLP protobuf serialiser for log records: an ISerializer as the SDK's exporters take it. */
-export const ProtobufLogsSerializer: ISerializer<ReadableLogRecord[], unknown> = {
-  serializeRequest: serializeLogs,
-  deserializeResponse: (data: Uint8Array) => OfficialLogsSerializer.deserializeResponse(data),
-};
+/** Filament's OTLP protobuf serialiser for log records: an ISerializer as the SDK's exporters take it, that can write a large batch ahead in slices. */
+export const ProtobufLogsSerializer: SlicingSerializer<ReadableLogRecord> = slicingSerializer(
+  shared, logRecord, (data: Uint8Array) => OfficialLogsSerializer.deserializeResponse(data));

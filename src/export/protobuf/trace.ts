@@ -5,11 +5,12 @@
  */
 import type { Link, SpanContext } from '@opentelemetry/api';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
-import { ProtobufTraceSerializer as OfficialTraceSerializer, type ISerializer } from '@opentelemetry/otlp-transformer';
-import { attributes, exportRequest, RECORD, SMALL } from './common';
+import { ProtobufTraceSerializer as OfficialTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { attributes, RECORD, SMALL } from './common';
 import { ProtobufOutput } from './output';
+import { slicingSerializer, type SlicingSerializer } from './slicing';
 
-const out = new ProtobufOutput();
+const shared = new ProtobufOutput();
 
 /** Span.flags / Link.flags: the W3C trace flags, and whether the parent (or linked) context is remote (trace.proto, SpanFlags). */
 const HAS_IS_REMOTE = 0x100;
@@ -20,7 +21,7 @@ function spanFlags(traceFlags: number, isRemote: boolean | undefined): number {
 }
 
 /** Fields 1 trace_id, 2 span_id and 3 trace_state, as both Span and Span.Link begin. */
-function identity(context: SpanContext): void {
+function identity(out: ProtobufOutput, context: SpanContext): void {
   out.byte(0x0a);
   out.hexBytes(context.traceId);
   out.byte(0x12);
@@ -33,7 +34,7 @@ function identity(context: SpanContext): void {
 }
 
 /** A Span.Event message (its tag already written). */
-function event(value: TimedEvent): void {
+function event(out: ProtobufOutput, value: TimedEvent): void {
   const start = out.begin(SMALL);
   out.byte(0x09); // 1 time_unix_nano
   out.hrTime(value.time);
@@ -46,10 +47,10 @@ function event(value: TimedEvent): void {
 }
 
 /** A Span.Link message (its tag already written). */
-function link(value: Link): void {
+function link(out: ProtobufOutput, value: Link): void {
   const start = out.begin(SMALL);
   const context: SpanContext = value.context;
-  identity(context);
+  identity(out, context);
   if (value.attributes) attributes(out, 0x22, value.attributes); // 4 attributes
   out.byte(0x28); // 5 dropped_attributes_count
   out.uint32(value.droppedAttributesCount || 0);
@@ -59,10 +60,10 @@ function link(value: Link): void {
 }
 
 /** A Span message (its tag already written). */
-function span(value: ReadableSpan): void {
+function span(out: ProtobufOutput, value: ReadableSpan): void {
   const start = out.begin(RECORD);
   const context = value.spanContext();
-  identity(context);
+  identity(out, context);
   const parent = value.parentSpanContext;
   if (parent?.spanId) {
     out.byte(0x22); // 4 parent_span_id
@@ -85,13 +86,13 @@ function span(value: ReadableSpan): void {
   out.uint32(value.droppedAttributesCount);
   for (const e of value.events) {
     out.byte(0x5a); // 11 events
-    event(e);
+    event(out, e);
   }
   out.byte(0x60); // 12 dropped_events_count
   out.uint32(value.droppedEventsCount);
   for (const l of value.links) {
     out.byte(0x6a); // 13 links
-    link(l);
+    link(out, l);
   }
   out.byte(0x70); // 14 dropped_links_count
   out.uint32(value.droppedLinksCount);
@@ -110,13 +111,6 @@ function span(value: ReadableSpan): void {
   out.end(start, RECORD);
 }
 
-/** The request's bytes. */
-function serializeTrace(spans: ReadableSpan[]): Uint8Array {
-  return exportRequest(out, spans, span);
-}
-
-/** Filament's OTLP protobuf serialiser for spans: an ISerializer as the SDK's exporters take it. */
-export const ProtobufTraceSerializer: ISerializer<ReadableSpan[], unknown> = {
-  serializeRequest: serializeTrace,
-  deserializeResponse: (data: Uint8Array) => OfficialTraceSerializer.deserializeResponse(data),
-};
+/** Filament's OTLP protobuf serialiser for spans: an ISerializer as the SDK's exporters take it, that can write a large batch ahead in slices. */
+export const ProtobufTraceSerializer: SlicingSerializer<ReadableSpan> = slicingSerializer(
+  shared, span, (data: Uint8Array) => OfficialTraceSerializer.deserializeResponse(data));
