@@ -11,9 +11,13 @@ import { LazyExporter, LazyMetricExporter } from '../src/export';
 import { ProtobufLogsSerializer, SERIALISE_SLICE } from '../src/export/protobuf';
 import { ProtobufLogsSerializer as OfficialLogsSerializer } from '@opentelemetry/otlp-transformer';
 
-/** A loopback OTLP/HTTP sink: `answer` decides per request (or never answers). */
-async function sink(answer: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<{ url: string; close(): void }> {
-  const server = http.createServer((req, res) => { req.resume(); req.on('end', () => answer(req, res)); });
+/** A loopback OTLP/HTTP sink: `answer` decides per request, given its body (or never answers). */
+async function sink(answer: (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => void): Promise<{ url: string; close(): void }> {
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => answer(req, res, Buffer.concat(chunks)));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}`, close: () => { server.closeAllConnections(); server.close(); } };
@@ -55,12 +59,11 @@ describe('unit: lazy exporters', () => {
 
   it('write a batch of more than a slice ahead, between turns of the event loop, and send its exact bytes in one request', async () => {
     const bodies: Buffer[] = [];
-    const server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => { bodies.push(Buffer.concat(chunks)); res.writeHead(200, { 'content-type': 'application/x-protobuf' }); res.end(); });
+    const server = await sink((_req, res, body) => {
+      bodies.push(body);
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' });
+      res.end();
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } = await import('@opentelemetry/sdk-logs');
     const memory = new InMemoryLogRecordExporter();
     const logger = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: memory })] }).getLogger('filament-otel');
@@ -73,8 +76,7 @@ describe('unit: lazy exporters', () => {
     const serializeRequest = ProtobufLogsSerializer.serializeRequest;
     const asked: number[] = [];
     ProtobufLogsSerializer.serializeRequest = (items) => { asked.push(turns); return serializeRequest(items); };
-    const { address, port } = server.address() as AddressInfo;
-    const exporter = createOtlpHttpExporter<unknown[]>('logs', 'http/protobuf', `http://${address}:${port}/v1/logs`, new StopSignal(), 5000);
+    const exporter = createOtlpHttpExporter<unknown[]>('logs', 'http/protobuf', `${server.url}/v1/logs`, new StopSignal(), 5000);
     try {
       for (const batch of [records, records.slice(0, SERIALISE_SLICE)]) {
         turns = 0;

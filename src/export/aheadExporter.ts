@@ -6,6 +6,7 @@
  */
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPExporterBase, type IOtlpExportDelegate } from '@opentelemetry/otlp-exporter-base';
+import type { ISerializer } from '@opentelemetry/otlp-transformer';
 
 /** Writes a batch ahead of its export, or says (undefined) that it is written at once. */
 export type SerializeAhead<T> = (items: T) => Promise<void> | undefined;
@@ -28,8 +29,13 @@ export class AheadSerializingExporter<T> extends OTLPExporterBase<T> {
   }
 }
 
+/** What a serialiser may offer besides upstream's interface: Filament's protobuf serialisers write large batches ahead. */
+interface MaybeAhead<T> {
+  readonly serializeAhead?: SerializeAhead<T>;
+}
+
 /** Upstream's exporter over `delegate`, writing large batches ahead when `serializer` can (Filament's protobuf serialisers). */
-export function otlpExporter<T>(delegate: IOtlpExportDelegate<T>, serializer: object): OTLPExporterBase<T> {
-  const ahead = (serializer as { serializeAhead?: SerializeAhead<T> }).serializeAhead;
-  return ahead === undefined ? new OTLPExporterBase<T>(delegate) : new AheadSerializingExporter<T>(delegate, ahead);
+export function otlpExporter<T>(delegate: IOtlpExportDelegate<T>, serializer: ISerializer<T, unknown> & MaybeAhead<T>): OTLPExporterBase<T> {
+  if (serializer.serializeAhead === undefined) return new OTLPExporterBase<T>(delegate);
+  return new AheadSerializingExporter<T>(delegate, (items) => serializer.serializeAhead?.(items));
 }
